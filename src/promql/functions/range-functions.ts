@@ -1,0 +1,382 @@
+// Implementations of PromQL's functions over a range vector (float samples), one window at a time, with
+// Prometheus 3's exact semantics (promql/functions.go). The engine selects the window and calls these per series.
+
+import { InvalidArgumentError } from '../../runtime/errors.js';
+import { KahanSum, MeanAccumulator, quantile } from './aggregation-math.js';
+import { formatGoFixed } from './go-float-format.js';
+
+/**
+ * The float samples of one series inside one window: ms timestamps ascending, only samples in the left-open
+ * window (rangeStartMs, rangeEndMs], stale markers removed. Index i < length; the arrays may be longer (reused).
+ */
+export interface RangeSamples {
+  readonly ts: Float64Array;
+  readonly vs: Float64Array;
+  readonly length: number;
+}
+
+/**
+ * One range function. `args` are the scalar arguments in call order without the matrix (quantile_over_time(q, m)
+ * gets [q], predict_linear(m, t) gets [t], double_exponential_smoothing(m, sf, tf) gets [sf, tf]).
+ * `evalTsMs` is the evaluation step's timestamp (before offset and `@`); only predict_linear reads it, because
+ * Prometheus anchors its prediction at the evaluation time. It defaults to rangeEndMs.
+ * Returns undefined when the series produces no output sample for this step.
+ */
+export type RangeFunction = (
+  s: RangeSamples,
+  rangeStartMs: number,
+  rangeEndMs: number,
+  args: readonly number[],
+  evalTsMs?: number,
+) => number | undefined;
+
+// Reused across calls (single-threaded): no allocation per sample or per window.
+const kahan = new KahanSum();
+const kahan2 = new KahanSum();
+const meanAcc = new MeanAccumulator();
+let scratch = new Float64Array(256);
+
+function scratchOf(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  return scratch;
+}
+
+/**
+ * rate/increase/delta: the difference between the last and first sample (plus the value before each counter
+ * reset for counters), extrapolated towards the window's edges. Extrapolation reaches an edge only when the gap
+ * is below 1.1× the average sample interval, otherwise it extends by half an interval; counters are never
+ * extrapolated below zero.
+ */
+function extrapolatedRate(
+  s: RangeSamples,
+  rangeStart: number,
+  rangeEnd: number,
+  isCounter: boolean,
+  isRate: boolean,
+): number | undefined {
+  const n = s.length;
+  if (n < 2) return undefined;
+  const ts = s.ts;
+  const vs = s.vs;
+  const firstT = ts[0] as number;
+  const lastT = ts[n - 1] as number;
+  const firstV = vs[0] as number;
+  let result = (vs[n - 1] as number) - firstV;
+  if (isCounter) {
+    let prev = firstV;
+    for (let i = 1; i < n; i++) {
+      const cur = vs[i] as number;
+      if (cur < prev) result += prev;
+      prev = cur;
+    }
+  }
+
+  let durationToStart = (firstT - rangeStart) / 1000;
+  let durationToEnd = (rangeEnd - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageInterval = sampledInterval / (n - 1);
+  const threshold = averageInterval * 1.1;
+
+  if (durationToStart >= threshold) durationToStart = averageInterval / 2;
+  if (isCounter && result > 0 && firstV >= 0) {
+    // The extrapolated zero point of the counter, if it lies inside the extrapolated span, bounds it.
+    const durationToZero = sampledInterval * (firstV / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  if (durationToEnd >= threshold) durationToEnd = averageInterval / 2;
+
+  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+  if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
+  return result * factor;
+}
+
+/** irate/idelta: the last two samples only; a counter reset makes irate use the last value as the increase. */
+function instantValue(s: RangeSamples, isRate: boolean): number | undefined {
+  const n = s.length;
+  if (n < 2) return undefined;
+  const t0 = s.ts[n - 2] as number;
+  const t1 = s.ts[n - 1] as number;
+  const v0 = s.vs[n - 2] as number;
+  const v1 = s.vs[n - 1] as number;
+  const interval = t1 - t0;
+  if (interval === 0) return undefined;
+  let result = v1;
+  if (!isRate || !(v1 < v0)) result = v1 - v0;
+  if (isRate) result /= interval / 1000;
+  return result;
+}
+
+// Results of linearRegression, kept in module state to avoid allocating a tuple per call.
+let regSlope = 0;
+let regIntercept = 0;
+
+/**
+ * Least-squares fit of value over time (seconds relative to interceptTime), with compensated sums. A constant
+ * series has slope 0 (or NaN when the constant is infinite) and its value as the intercept.
+ */
+function linearRegression(s: RangeSamples, interceptTime: number): void {
+  const n = s.length;
+  const ts = s.ts;
+  const vs = s.vs;
+  const initY = vs[0] as number;
+  let constY = true;
+  kahan.reset(); // sumX
+  kahan2.reset(); // sumY
+  let sumXY = 0;
+  let cXY = 0;
+  let sumX2 = 0;
+  let cX2 = 0;
+  for (let i = 0; i < n; i++) {
+    const y = vs[i] as number;
+    if (constY && i > 0 && y !== initY) constY = false;
+    const x = ((ts[i] as number) - interceptTime) / 1e3;
+    kahan.add(x);
+    kahan2.add(y);
+    // The other two sums are inlined Neumaier steps (two KahanSum instances are enough for the rest).
+    const xy = x * y;
+    let t = sumXY + xy;
+    if (t === Infinity || t === -Infinity) cXY = 0;
+    else if (Math.abs(sumXY) >= Math.abs(xy)) cXY += sumXY - t + xy;
+    else cXY += xy - t + sumXY;
+    sumXY = t;
+    const xx = x * x;
+    t = sumX2 + xx;
+    if (t === Infinity || t === -Infinity) cX2 = 0;
+    else if (Math.abs(sumX2) >= Math.abs(xx)) cX2 += sumX2 - t + xx;
+    else cX2 += xx - t + sumX2;
+    sumX2 = t;
+  }
+  if (constY) {
+    if (initY === Infinity || initY === -Infinity) {
+      regSlope = NaN;
+      regIntercept = NaN;
+    } else {
+      regSlope = 0;
+      regIntercept = initY;
+    }
+    return;
+  }
+  // Prometheus adds the compensation unconditionally here (unlike KahanSum.value()).
+  const sumX = kahan.sum + kahan.c;
+  const sumY = kahan2.sum + kahan2.c;
+  sumXY += cXY;
+  sumX2 += cX2;
+  const covXY = sumXY - (sumX * sumY) / n;
+  const varX = sumX2 - (sumX * sumX) / n;
+  regSlope = covXY / varX;
+  regIntercept = sumY / n - (regSlope * sumX) / n;
+}
+
+function deriv(s: RangeSamples): number | undefined {
+  if (s.length < 2) return undefined;
+  // Regressing around the first sample's time keeps the numbers small (prometheus issue 2674).
+  linearRegression(s, s.ts[0] as number);
+  return regSlope;
+}
+
+function predictLinear(
+  s: RangeSamples,
+  _start: number,
+  rangeEnd: number,
+  args: readonly number[],
+  evalTsMs?: number,
+): number | undefined {
+  if (s.length < 2 || args.length < 1) return undefined;
+  const duration = args[0] as number;
+  linearRegression(s, evalTsMs ?? rangeEnd);
+  return regSlope * duration + regIntercept;
+}
+
+function resets(s: RangeSamples): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  let count = 0;
+  let prev = s.vs[0] as number;
+  for (let i = 1; i < n; i++) {
+    const cur = s.vs[i] as number;
+    if (cur < prev) count++;
+    prev = cur;
+  }
+  return count;
+}
+
+function changes(s: RangeSamples): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  let count = 0;
+  let prev = s.vs[0] as number;
+  for (let i = 1; i < n; i++) {
+    const cur = s.vs[i] as number;
+    // NaN to NaN is no change; anything else unequal (including NaN to a number) is one.
+    if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) count++;
+    prev = cur;
+  }
+  return count;
+}
+
+function avgOverTime(s: RangeSamples): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  meanAcc.reset();
+  for (let i = 0; i < n; i++) meanAcc.add(s.vs[i] as number);
+  return meanAcc.value();
+}
+
+function sumOverTime(s: RangeSamples): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  kahan.reset();
+  for (let i = 0; i < n; i++) kahan.add(s.vs[i] as number);
+  return kahan.value();
+}
+
+function maxOverTime(s: RangeSamples): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  let m = s.vs[0] as number;
+  for (let i = 0; i < n; i++) {
+    const v = s.vs[i] as number;
+    if (v > m || Number.isNaN(m)) m = v;
+  }
+  return m;
+}
+
+function minOverTime(s: RangeSamples): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  let m = s.vs[0] as number;
+  for (let i = 0; i < n; i++) {
+    const v = s.vs[i] as number;
+    if (v < m || Number.isNaN(m)) m = v;
+  }
+  return m;
+}
+
+/** Timestamp (s) of the last maximum (or minimum) sample; a NaN current extreme is always replaced. */
+function tsOfExtremeOverTime(s: RangeSamples, isMax: boolean): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  let m = s.vs[0] as number;
+  let t = s.ts[0] as number;
+  for (let i = 0; i < n; i++) {
+    const v = s.vs[i] as number;
+    if ((isMax ? v >= m : v <= m) || Number.isNaN(m)) {
+      m = v;
+      t = s.ts[i] as number;
+    }
+  }
+  return t / 1000;
+}
+
+/** Population variance by Welford's method with compensated mean and sum of squares, as varianceOverTime. */
+function varianceOverTime(s: RangeSamples): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  const mean = kahan;
+  const aux = kahan2;
+  mean.reset();
+  aux.reset();
+  for (let i = 0; i < n; i++) {
+    const f = s.vs[i] as number;
+    const count = i + 1;
+    const delta = f - (mean.sum + mean.c);
+    mean.add(delta / count);
+    aux.add(delta * (f - (mean.sum + mean.c)));
+  }
+  return (aux.sum + aux.c) / n;
+}
+
+function quantileOverTime(s: RangeSamples, _a: number, _b: number, args: readonly number[]): number | undefined {
+  const n = s.length;
+  if (n === 0 || args.length < 1) return undefined;
+  const buf = scratchOf(n);
+  buf.set(s.vs.subarray(0, n));
+  return quantile(args[0] as number, buf, n);
+}
+
+function madOverTime(s: RangeSamples): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  const buf = scratchOf(n);
+  for (let i = 0; i < n; i++) {
+    const v = s.vs[i] as number;
+    // A NaN makes the median, and so the deviation, undefined: Prometheus returns NaN rather than drop it.
+    if (Number.isNaN(v)) return NaN;
+    buf[i] = v;
+  }
+  const median = quantile(0.5, buf, n);
+  for (let i = 0; i < n; i++) buf[i] = Math.abs((buf[i] as number) - median);
+  return quantile(0.5, buf, n);
+}
+
+/**
+ * The error Prometheus raises for double_exponential_smoothing's factors (both must lie strictly between 0 and
+ * 1), or undefined when they are valid. Prometheus raises it only when a series has samples in the window.
+ */
+export function validateDoubleExponentialSmoothingArgs(sf: number, tf: number): string | undefined {
+  if (!(sf > 0 && sf < 1)) return `invalid smoothing factor. Expected: 0 < sf < 1, got: ${formatGoFixed(sf)}`;
+  if (!(tf > 0 && tf < 1)) return `invalid trend factor. Expected: 0 < tf < 1, got: ${formatGoFixed(tf)}`;
+  return undefined;
+}
+
+/** Holt's linear smoothing; throws InvalidArgumentError with Prometheus's text for out-of-range factors. */
+function doubleExponentialSmoothing(
+  s: RangeSamples,
+  _a: number,
+  _b: number,
+  args: readonly number[],
+): number | undefined {
+  const n = s.length;
+  if (n === 0 || args.length < 2) return undefined;
+  const sf = args[0] as number;
+  const tf = args[1] as number;
+  const invalid = validateDoubleExponentialSmoothingArgs(sf, tf);
+  if (invalid !== undefined) throw new InvalidArgumentError(invalid);
+  if (n < 2) return undefined;
+  const vs = s.vs;
+  let s0 = 0;
+  let s1 = vs[0] as number;
+  let b = (vs[1] as number) - (vs[0] as number);
+  for (let i = 1; i < n; i++) {
+    const x = sf * (vs[i] as number);
+    // The trend of the first step is the initial difference; later ones blend the last smoothing step in.
+    if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;
+    const y = (1 - sf) * (s1 + b);
+    s0 = s1;
+    s1 = x + y;
+  }
+  return s1;
+}
+
+export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = Object.freeze({
+  rate: (s, a, b) => extrapolatedRate(s, a, b, true, true),
+  increase: (s, a, b) => extrapolatedRate(s, a, b, true, false),
+  delta: (s, a, b) => extrapolatedRate(s, a, b, false, false),
+  irate: (s) => instantValue(s, true),
+  idelta: (s) => instantValue(s, false),
+  deriv: (s) => deriv(s),
+  predict_linear: predictLinear,
+  resets: (s) => resets(s),
+  changes: (s) => changes(s),
+  avg_over_time: (s) => avgOverTime(s),
+  min_over_time: (s) => minOverTime(s),
+  max_over_time: (s) => maxOverTime(s),
+  sum_over_time: (s) => sumOverTime(s),
+  count_over_time: (s) => (s.length === 0 ? undefined : s.length),
+  quantile_over_time: quantileOverTime,
+  stddev_over_time: (s) => {
+    const v = varianceOverTime(s);
+    return v === undefined ? undefined : Math.sqrt(v);
+  },
+  stdvar_over_time: (s) => varianceOverTime(s),
+  last_over_time: (s) => (s.length === 0 ? undefined : s.vs[s.length - 1]),
+  present_over_time: (s) => (s.length === 0 ? undefined : 1),
+  mad_over_time: (s) => madOverTime(s),
+  double_exponential_smoothing: doubleExponentialSmoothing,
+  // Experimental in Prometheus 3 (enabled by --enable-feature=promql-experimental-functions).
+  first_over_time: (s) => (s.length === 0 ? undefined : s.vs[0]),
+  ts_of_first_over_time: (s) => (s.length === 0 ? undefined : (s.ts[0] as number) / 1000),
+  ts_of_last_over_time: (s) => (s.length === 0 ? undefined : (s.ts[s.length - 1] as number) / 1000),
+  ts_of_max_over_time: (s) => tsOfExtremeOverTime(s, true),
+  ts_of_min_over_time: (s) => tsOfExtremeOverTime(s, false),
+});
