@@ -92,14 +92,15 @@ function valueText(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v === null || v === undefined) return 'null';
   try {
-    return JSON.stringify(v);
+    return JSON.stringify(v) ?? 'null';
   } catch {
-    return String(v);
+    return '[unserialisable]';
   }
 }
 
 /** Quotes a logfmt value when it is empty or holds a space, `=`, `"` or a control character, as go-logfmt does. */
 export function logfmtValue(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
   if (s !== '' && !/[\s="\\\x00-\x1f\x7f]/.test(s)) return s;
   return JSON.stringify(s);
 }

@@ -1,0 +1,62 @@
+// `thanos-ts query` (querier): flags as upstream's cmd/thanos/query.go, plus --store as an alias of --endpoint.
+import type { Command } from 'commander';
+import { SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions } from './flag-groups.js';
+import type { FlagSpec } from './flags.js';
+import { NotBuiltError, defineMode } from './mode.js';
+
+export const QUERY_FLAGS: readonly FlagSpec[] = [
+  ...SERVER_FLAGS,
+  { name: 'grpc-client-tls-secure', kind: 'bool', help: 'Use TLS when talking to the gRPC server' },
+  { name: 'grpc-client-tls-skip-verify', kind: 'bool', help: 'Disable TLS certificate verification i.e self signed, signed by fake CA' },
+  { name: 'grpc-client-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificates to use to identify this client to the server' },
+  { name: 'grpc-client-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the client\'s certificate' },
+  { name: 'grpc-client-tls-ca', default: '', placeholder: 'file', help: 'TLS CA Certificates to use to verify gRPC servers' },
+  { name: 'grpc-client-server-name', default: '', help: 'Server name to verify the hostname on the returned gRPC certificates. See https://tools.ietf.org/html/rfc4366#section-3.1' },
+  { name: 'grpc-compression', default: 'none', help: 'Compression algorithm to use for gRPC requests to other clients. Must be one of: snappy, none' },
+  { name: 'web.route-prefix', default: '', help: 'Prefix for API and UI endpoints. This allows thanos UI to be served on a sub-path.' },
+  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the UI query web interface.' },
+  { name: 'web.prefix-header', default: '', help: 'Name of HTTP request header used for dynamic prefixing of UI links and redirects.' },
+  { name: 'web.disable-cors', kind: 'bool', help: 'Whether to disable CORS headers to be set by Thanos. By default Thanos sets CORS headers to be allowed by all.' },
+  { name: 'query.timeout', default: '2m', placeholder: 'duration', help: 'Maximum time to process query by query node.' },
+  { name: 'query.max-concurrent', default: '20', help: 'Maximum number of queries processed concurrently by query node.' },
+  { name: 'query.max-concurrent-select', default: '4', help: 'Maximum number of select requests made concurrently per a query.' },
+  { name: 'query.lookback-delta', default: '', placeholder: 'duration', help: 'The maximum lookback duration for retrieving metrics during expression evaluations. PromQL always evaluates the query for the certain timestamp (query range timestamps are deduced by step). Since scrape intervals might be different, PromQL looks back for given amount of time to get latest sample. If it exceeds the maximum lookback delta it assumes series is stale and returns none (a gap). This is why lookback delta should be set to at least 2 times of the slowest scrape interval. If unset it will use the promql default of 5m.' },
+  { name: 'query.replica-label', kind: 'repeat', placeholder: 'label', help: 'Labels to treat as a replica indicator along which data is deduplicated. Still you will be able to query without deduplication using \'dedup=false\' parameter. Data includes time series, recording rules, and alerting rules. Flag may be specified multiple times as well as a comma separated list of labels.' },
+  { name: 'deduplication.func', default: 'penalty', help: 'Experimental. Deduplication algorithm for merging overlapping series. Possible values are: "penalty", "chain".' },
+  { name: 'query.partial-response', kind: 'bool', default: 'true', help: 'Enable partial response for queries if no partial_response param is specified. --no-query.partial-response for disabling.' },
+  { name: 'query.default-evaluation-interval', default: '1m', placeholder: 'duration', help: 'Set default evaluation interval for sub queries.' },
+  { name: 'query.default-step', default: '1s', placeholder: 'duration', help: 'Set default step for range queries. Default step is only used when step is not set in UI.' },
+  { name: 'query.auto-downsampling', kind: 'bool', help: 'Enable automatic adjustment (step / 5) to what source of data should be used in store gateways if no max_source_resolution param is specified.' },
+  { name: 'query.promql-engine', default: 'prometheus', help: 'Default PromQL engine to use.' },
+  { name: 'query.metadata.default-time-range', default: '0s', placeholder: 'duration', help: 'The default metadata time range duration for retrieving labels through Labels and Series API when the range parameters are not specified. The zero value means range covers the time since the beginning.' },
+  { name: 'selector-label', kind: 'repeat', placeholder: 'key="value"', help: 'Query selector labels that will be exposed in info endpoint (repeated).' },
+  { name: 'endpoint', kind: 'repeat', placeholder: 'address', help: '(Deprecated): Addresses of statically configured Thanos API servers (repeatable). The scheme may be prefixed with \'dns+\' or \'dnssrv+\' to detect Thanos API servers through respective DNS lookups.' },
+  { name: 'store', kind: 'repeat', placeholder: 'address', help: 'Alias of --endpoint (removed upstream in v0.38; accepted here so existing manifests keep working).' },
+  { name: 'endpoint-strict', kind: 'repeat', placeholder: 'address', help: '(Deprecated): Addresses of only statically configured Thanos API servers that are always used, even if the health check fails.' },
+  { name: 'store.sd-files', kind: 'repeat', placeholder: 'path', help: '(Deprecated) Path to files that contain addresses of store API servers. The path can be a glob pattern (repeatable).' },
+  { name: 'store.sd-interval', default: '5m', placeholder: 'duration', help: '(Deprecated) Refresh interval to re-read file SD files. It is used as a resync fallback.' },
+  { name: 'store.sd-dns-interval', default: '30s', placeholder: 'duration', help: 'Interval between DNS resolutions.' },
+  { name: 'store.unhealthy-timeout', default: '5m', placeholder: 'duration', help: 'Timeout before an unhealthy store is cleaned from the store UI page.' },
+  { name: 'store.response-timeout', default: '0ms', placeholder: 'duration', help: 'If a Store doesn\'t send any data in this specified duration then a Store will be ignored and partial data will be returned if it\'s enabled. 0 disables timeout.' },
+  { name: 'alert.query-url', default: '', help: 'The external Thanos Query URL that would be set in all alerts \'Source\' field.' },
+  ...STORE_LIMIT_FLAGS,
+];
+
+export function registerQuery(program: Command): void {
+  defineMode(program, {
+    name: 'query',
+    description: 'Query node exposing PromQL enabled Query API with data retrieved from multiple store nodes.',
+    flags: QUERY_FLAGS,
+    action: async (f) => {
+      readLogOptions(f);
+      readHttpOptions(f);
+      readGrpcServerOptions(f);
+      f.durationMs('query.timeout');
+      f.int('query.max-concurrent');
+      if (f.string('query.lookback-delta') !== '') f.durationMs('query.lookback-delta');
+      f.durationMs('query.default-evaluation-interval');
+      f.durationMs('store.sd-interval');
+      throw new NotBuiltError('query');
+    },
+  });
+}

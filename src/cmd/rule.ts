@@ -1,0 +1,69 @@
+// `thanos-ts rule` (ruler): flags as upstream's cmd/thanos/rule.go.
+import type { Command } from 'commander';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import type { FlagSpec } from './flags.js';
+import { NotBuiltError, defineMode } from './mode.js';
+
+export const RULE_FLAGS: readonly FlagSpec[] = [
+  ...SERVER_FLAGS,
+  { name: 'data-dir', default: 'data/', placeholder: 'dir', help: 'data directory' },
+  { name: 'rule-file', kind: 'repeat', placeholder: 'path', help: 'Rule files that should be used by rule manager. Can be in glob format (repeated). Note that rules are not automatically detected, use SIGHUP or do HTTP POST /-/reload to re-read them. (default: rules/)' },
+  { name: 'eval-interval', default: '1m', placeholder: 'duration', help: 'The default evaluation interval to use.' },
+  { name: 'rule-query-offset', default: '0s', placeholder: 'duration', help: 'The default rule group query_offset duration to use.' },
+  { name: 'tsdb.block-duration', default: '2h', placeholder: 'duration', help: 'Block duration for TSDB block.' },
+  { name: 'tsdb.retention', default: '48h', placeholder: 'duration', help: 'Block retention time on local disk.' },
+  { name: 'tsdb.no-lockfile', kind: 'bool', help: 'Do not create lockfile in TSDB data directory.' },
+  { name: 'tsdb.wal-compression', kind: 'bool', help: 'Compress the tsdb WAL.' },
+  { name: 'label', kind: 'repeat', placeholder: 'key="value"', help: 'Labels to be applied to all generated metrics (repeated). Similar to external labels for Prometheus, used to identify ruler and its blocks as unique source.' },
+  { name: 'query', kind: 'repeat', placeholder: 'address', help: 'Addresses of statically configured query API servers (repeatable). The scheme may be prefixed with \'dns+\' or \'dnssrv+\' to detect query API servers through respective DNS lookups.' },
+  { name: 'query.config-file', placeholder: 'file-path', help: 'Path to YAML file that contains query API servers configuration.' },
+  { name: 'query.config', placeholder: 'content', help: 'Alternative to \'query.config-file\' flag (mutually exclusive).' },
+  { name: 'query.sd-files', kind: 'repeat', placeholder: 'path', help: 'Path to file that contains addresses of query API servers. The path can be a glob pattern (repeatable).' },
+  { name: 'query.sd-interval', default: '5m', placeholder: 'duration', help: 'Refresh interval to re-read file SD files. (used as a fallback)' },
+  { name: 'query.sd-dns-interval', default: '30s', placeholder: 'duration', help: 'Interval between DNS resolutions.' },
+  { name: 'query.http-method', default: 'POST', help: 'HTTP method to use when sending queries. Possible options: [GET, POST]' },
+  { name: 'query.default-step', default: '1s', placeholder: 'duration', help: 'Default range query step to use. This is only used in stateless Ruler and alert state restoration.' },
+  { name: 'alertmanagers.url', kind: 'repeat', placeholder: 'url', help: 'Alertmanager replica URLs to push firing alerts. Ruler claims success if push to at least one alertmanager from discovered succeeds. The scheme should not be empty e.g `http` might be used. The scheme may be prefixed with \'dns+\' or \'dnssrv+\' to detect Alertmanager IPs through respective DNS lookups. The port defaults to 9093 or the SRV record\'s value. The URL path is used as a prefix for the regular Alertmanager API path.' },
+  { name: 'alertmanagers.config-file', placeholder: 'file-path', help: 'Path to YAML file that contains alerting configuration.' },
+  { name: 'alertmanagers.config', placeholder: 'content', help: 'Alternative to \'alertmanagers.config-file\' flag (mutually exclusive).' },
+  { name: 'alertmanagers.send-timeout', default: '10s', placeholder: 'duration', help: 'Timeout for sending alerts to Alertmanager' },
+  { name: 'alertmanagers.sd-dns-interval', default: '30s', placeholder: 'duration', help: 'Interval between DNS resolutions of Alertmanager hosts.' },
+  { name: 'alert.label-drop', kind: 'repeat', placeholder: 'label', help: 'Labels by name to drop before sending to alertmanager. This allows alert to be deduplicated on replica label (repeated). Similar Prometheus alert relabelling' },
+  { name: 'alert.relabel-config-file', placeholder: 'file-path', help: 'Path to YAML file that contains alert relabelling configuration.' },
+  { name: 'alert.relabel-config', placeholder: 'content', help: 'Alternative to \'alert.relabel-config-file\' flag (mutually exclusive).' },
+  { name: 'alert.query-url', default: '', help: 'The external Thanos Query URL that would be set in all alerts \'Source\' field' },
+  { name: 'alert.query-template', default: '/graph?g0.expr={{.Expr}}&g0.tab=1', help: 'Template to use in alerts source field. Need only include {{.Expr}} parameter' },
+  { name: 'resend-delay', default: '1m', placeholder: 'duration', help: 'Minimum amount of time to wait before resending an alert to Alertmanager.' },
+  { name: 'for-outage-tolerance', default: '1h', placeholder: 'duration', help: 'Max time to tolerate prometheus outage for restoring "for" state of alert.' },
+  { name: 'for-grace-period', default: '10m', placeholder: 'duration', help: 'Minimum duration between alert and restored "for" state. This is maintained only for alerts with configured "for" time greater than grace period.' },
+  { name: 'restore-ignored-label', kind: 'repeat', placeholder: 'label', help: 'Label names to be ignored when restoring alerts from the remote storage. This is only used in stateless mode.' },
+  { name: 'rule-concurrent-evaluation', default: '1', help: 'How many rules can be evaluated concurrently. Default is 1.' },
+  { name: 'remote-write.config-file', placeholder: 'file-path', help: 'Path to YAML config for the remote-write configurations, that specify servers where samples should be sent to. If this flag is set, the ruler runs in stateless mode.' },
+  { name: 'remote-write.config', placeholder: 'content', help: 'Alternative to \'remote-write.config-file\' flag (mutually exclusive).' },
+  ...OBJSTORE_FLAGS,
+  { name: 'shipper.upload-compacted', kind: 'bool', help: 'If true shipper will try to upload compacted blocks as well.' },
+  { name: 'web.route-prefix', default: '', help: 'Prefix for API and UI endpoints.' },
+  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the UI query web interface.' },
+  { name: 'web.prefix-header', default: '', help: 'Name of HTTP request header used for dynamic prefixing of UI links and redirects.' },
+  { name: 'web.disable-cors', kind: 'bool', help: 'Whether to disable CORS headers to be set by Thanos.' },
+  ...STORE_LIMIT_FLAGS,
+];
+
+export function registerRule(program: Command): void {
+  defineMode(program, {
+    name: 'rule',
+    description: 'Ruler evaluating Prometheus rules against given Query nodes, exposing Store API and storing old blocks in bucket.',
+    flags: RULE_FLAGS,
+    action: async (f) => {
+      readLogOptions(f);
+      readHttpOptions(f);
+      readGrpcServerOptions(f);
+      readObjstoreFlag(f);
+      f.labels('label');
+      f.durationMs('eval-interval');
+      f.durationMs('tsdb.block-duration');
+      f.durationMs('tsdb.retention');
+      throw new NotBuiltError('rule');
+    },
+  });
+}

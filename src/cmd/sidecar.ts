@@ -1,0 +1,50 @@
+// `thanos-ts sidecar`: flags as upstream's cmd/thanos/sidecar.go.
+import type { Command } from 'commander';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import type { FlagSpec } from './flags.js';
+import { NotBuiltError, defineMode } from './mode.js';
+
+export const SIDECAR_FLAGS: readonly FlagSpec[] = [
+  ...SERVER_FLAGS,
+  { name: 'prometheus.url', default: 'http://localhost:9090', placeholder: 'url', help: 'URL at which to reach Prometheus\'s API. For better performance use local network.' },
+  { name: 'prometheus.ready_timeout', default: '10m', placeholder: 'duration', help: 'Maximum time to wait for the Prometheus instance to start up' },
+  { name: 'prometheus.get_config_interval', default: '30s', placeholder: 'duration', help: 'How often to get Prometheus config' },
+  { name: 'prometheus.get_config_timeout', default: '30s', placeholder: 'duration', help: 'Timeout for getting Prometheus config' },
+  { name: 'prometheus.http-client-file', default: '', placeholder: 'file', help: 'Path to YAML file or string with http client configs. See Format details: https://thanos.io/tip/components/sidecar.md/#configuration.' },
+  { name: 'prometheus.http-client', default: '', placeholder: 'content', help: 'Alternative to \'prometheus.http-client-file\' flag (mutually exclusive).' },
+  { name: 'tsdb.path', default: './data', placeholder: 'path', help: 'Data directory of TSDB.' },
+  { name: 'reloader.config-file', default: '', placeholder: 'file', help: 'Config file watched by the reloader.' },
+  { name: 'reloader.config-envsubst-file', default: '', placeholder: 'file', help: 'Output file for environment variable substituted config file.' },
+  { name: 'reloader.rule-dir', kind: 'repeat', placeholder: 'dir', help: 'Rule directories for the reloader to refresh.' },
+  { name: 'reloader.watch-interval', default: '3m', placeholder: 'duration', help: 'Controls how often reloader re-reads config and rules.' },
+  { name: 'reloader.retry-interval', default: '5s', placeholder: 'duration', help: 'Controls how often reloader retries config reload in case of error.' },
+  { name: 'reloader.method', default: 'http', help: 'Method used to reload the configuration (http, signal).' },
+  { name: 'reloader.process-name', default: 'prometheus', help: 'Executable name used to match the process being reloaded when using the signal method.' },
+  ...OBJSTORE_FLAGS,
+  { name: 'shipper.upload-compacted', kind: 'bool', help: 'If true shipper will try to upload compacted blocks as well. Useful for migration purposes. Works only if compaction is disabled on Prometheus. Do it once and then disable the flag when done.' },
+  { name: 'shipper.meta-file-name', default: 'thanos.shipper.json', help: 'the file to store shipper metadata in' },
+  { name: 'shipper.upload-concurrency', default: '0', help: 'Number of goroutines to use when uploading block files. 0 means sequential uploads.' },
+  { name: 'min-time', default: '0000-01-01T00:00:00Z', placeholder: 'time', help: 'Start of time range limit to serve. Thanos sidecar will serve only metrics, which happened later than this value. Option can be a constant time in RFC3339 format or time duration relative to current time, such as -1d or 2h45m. Valid duration units are ms, s, m, h, d, w, y.' },
+  ...STORE_LIMIT_FLAGS,
+];
+
+export function registerSidecar(program: Command): void {
+  defineMode(program, {
+    name: 'sidecar',
+    description: 'Sidecar for Prometheus server.',
+    flags: SIDECAR_FLAGS,
+    action: async (f) => {
+      readLogOptions(f);
+      readHttpOptions(f);
+      readGrpcServerOptions(f);
+      readObjstoreFlag(f);
+      f.durationMs('prometheus.ready_timeout');
+      f.durationMs('prometheus.get_config_interval');
+      f.durationMs('prometheus.get_config_timeout');
+      f.durationMs('reloader.watch-interval');
+      f.durationMs('reloader.retry-interval');
+      f.timeMs('min-time');
+      throw new NotBuiltError('sidecar');
+    },
+  });
+}

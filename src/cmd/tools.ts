@@ -1,0 +1,10 @@
+// `thanos-ts tools`: offline utilities (TSDB blocks, buckets).
+import type { Command } from 'commander';
+import { registerToolsBucket } from './tools-bucket.js';
+import { registerToolsTsdb } from './tools-tsdb.js';
+
+export function registerTools(program: Command): void {
+  const tools = program.command('tools').description('Tools utility commands');
+  registerToolsTsdb(tools);
+  registerToolsBucket(tools);
+}

@@ -1,0 +1,128 @@
+// Parsers for flag values written as upstream writes them: Prometheus durations, Thanos byte sizes,
+// and Thanos's time-or-duration values (--min-time / --max-time). Each throws a plain Error with the reason;
+// the CLI layer wraps it into `invalid value "..." for flag --name: reason`.
+
+const MS = 1;
+const SECOND = 1000 * MS;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+const YEAR = 365 * DAY;
+
+const DURATION_UNITS: readonly (readonly [string, number])[] = [
+  ['y', YEAR], ['w', WEEK], ['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', SECOND], ['ms', MS],
+];
+// Prometheus's model.ParseDuration: units in this order, each at most once, integer amounts only.
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+
+/** Parses a Prometheus duration (`1h30m`, `5m`, `2w`, `0`) into milliseconds, exactly as model.ParseDuration. */
+export function parseDuration(s: string): number {
+  if (s === '') throw new Error('empty duration string');
+  if (s === '0') return 0;
+  const m = DURATION_RE.exec(s);
+  if (!m) throw new Error(`not a valid duration string: "${s}"`);
+  let total = 0;
+  for (let i = 0; i < DURATION_UNITS.length; i++) {
+    const amount = m[i + 1];
+    if (amount === undefined) continue;
+    total += Number(amount) * DURATION_UNITS[i]![1];
+    if (!Number.isSafeInteger(total) || total > 2 ** 63 / 1e6) throw new Error(`duration out of range: "${s}"`);
+  }
+  return total;
+}
+
+/** Formats milliseconds as Prometheus prints a duration (`1h30m`, `2w`, `0s`). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let out = ms < 0 ? '-' : '';
+  rest = Math.abs(rest);
+  for (const [unit, size] of DURATION_UNITS) {
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  return out;
+}
+
+// alecthomas/units Base2Bytes as Thanos uses it: KB and KiB both mean 1024 (base 2), B optional on the unit.
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  '': 1, B: 1,
+  K: 2 ** 10, KB: 2 ** 10, KIB: 2 ** 10,
+  M: 2 ** 20, MB: 2 ** 20, MIB: 2 ** 20,
+  G: 2 ** 30, GB: 2 ** 30, GIB: 2 ** 30,
+  T: 2 ** 40, TB: 2 ** 40, TIB: 2 ** 40,
+  P: 2 ** 50, PB: 2 ** 50, PIB: 2 ** 50,
+  E: 2 ** 60, EB: 2 ** 60, EIB: 2 ** 60,
+};
+
+/** Parses a byte size as Thanos flags accept it (`250MB`, `2GB`, `1GiB`, `512KB`, `0`), base 2. */
+export function parseBytes(s: string): number {
+  const trimmed = s.trim();
+  if (trimmed === '') throw new Error('empty byte size');
+  // Compound values such as `1GB512MB` are accepted by units.ParseBase2Bytes; so are they here.
+  const re = /(\d+(?:\.\d+)?)([a-zA-Z]*)/gy;
+  let total = 0;
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(trimmed)) !== null) {
+    const unit = BYTE_UNITS[m[2]!.toUpperCase()];
+    if (unit === undefined) throw new Error(`unknown unit "${m[2]}" in byte size "${s}" (use B, KB, MB, GB, TB, PB, EB or KiB…)`);
+    total += Number(m[1]) * unit;
+    pos = re.lastIndex;
+    if (pos === trimmed.length) break;
+  }
+  if (pos !== trimmed.length) throw new Error(`not a valid byte size: "${s}"`);
+  return Math.floor(total);
+}
+
+/** Formats bytes as Thanos prints Base2Bytes defaults (`250MiB` for 250MB); used in help text. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let i = 0;
+  let v = n;
+  while (i < units.length - 1 && v >= 1024 && v % 1024 === 0) {
+    v /= 1024;
+    i++;
+  }
+  return `${v}${units[i]}`;
+}
+
+/**
+ * Thanos's model.TimeOrDurationValue: an RFC3339 time (`2026-01-02T15:04:05Z`) or a duration relative to now,
+ * written with a sign (`-2w`, `-6h30m`, also `2h`). Returns absolute unix milliseconds.
+ */
+export function parseTimeOrDuration(s: string, now: () => number = Date.now): number {
+  if (/^\d{4}-\d{2}-\d{2}T/.test(s)) {
+    const t = Date.parse(s);
+    if (Number.isNaN(t)) throw new Error(`not a valid RFC3339 time: "${s}"`);
+    // Years such as 0000 and 9999 (the flags' defaults) are outside Date.parse's quirks only with a 4-digit year.
+    return t;
+  }
+  const negative = s.startsWith('-');
+  const body = negative || s.startsWith('+') ? s.slice(1) : s;
+  const ms = parseDuration(body);
+  return now() + (negative ? -ms : ms);
+}
+
+/** Parses a Go ParseBool value, as upstream uses for boolean query parameters. */
+export function parseGoBool(s: string): boolean {
+  switch (s) {
+    case '1': case 't': case 'T': case 'TRUE': case 'true': case 'True': return true;
+    case '0': case 'f': case 'F': case 'FALSE': case 'false': case 'False': return false;
+    default: throw new Error(`strconv.ParseBool: parsing "${s}": invalid syntax`);
+  }
+}
+
+/** Splits `host:port` (host may be empty, meaning every interface, or a bracketed IPv6 address). */
+export function parseHostPort(s: string): { host: string; port: number } {
+  const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(s);
+  if (!m) throw new Error(`address "${s}" is not host:port`);
+  const port = Number(m[2]);
+  if (port > 65535) throw new Error(`port ${port} out of range in "${s}"`);
+  const host = m[1]!.replace(/^\[|\]$/g, '');
+  return { host: host === '' ? '0.0.0.0' : host, port };
+}

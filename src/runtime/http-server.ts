@@ -1,0 +1,69 @@
+// The HTTP server every mode runs (fastify): /metrics, /-/healthy, /-/ready, plus whatever routes the mode adds.
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger.js';
+import type { Prober } from './prober.js';
+import { parseHostPort } from './flag-values.js';
+
+export interface HttpServerOptions {
+  /** `host:port`, as --http-address. Port 0 picks a free port. */
+  readonly address: string;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly prober: Prober;
+  /** How long in-flight requests may take to finish on stop (--http-grace-period). */
+  readonly gracePeriodMs: number;
+}
+
+export class HttpServer {
+  readonly app: FastifyInstance;
+  private listening = false;
+
+  constructor(private readonly options: HttpServerOptions) {
+    this.app = Fastify({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true });
+    const { prober, registry } = options;
+    this.app.get('/-/healthy', async (_req, reply) => {
+      const h = prober.health;
+      return reply.code(h.ok ? 200 : 503).type('text/plain; charset=utf-8')
+        .send(h.ok ? 'OK' : `NOT HEALTHY. Reason: ${h.reason}`);
+    });
+    this.app.get('/-/ready', async (_req, reply) => {
+      const r = prober.readiness;
+      return reply.code(r.ok ? 200 : 503).type('text/plain; charset=utf-8')
+        .send(r.ok ? 'OK' : `NOT READY. Reason: ${r.reason}`);
+    });
+    this.app.get('/metrics', async (_req, reply) => {
+      const body = await registry.metrics();
+      return reply.type(registry.contentType).send(body);
+    });
+  }
+
+  /** Starts listening; resolves with the bound address (useful with port 0). */
+  async listen(): Promise<{ host: string; port: number }> {
+    const { host, port } = parseHostPort(this.options.address);
+    await this.app.listen({ host, port });
+    this.listening = true;
+    const addr = this.app.server.address();
+    const bound = typeof addr === 'object' && addr !== null ? { host: addr.address, port: addr.port } : { host, port };
+    this.options.logger.info('listening for requests and metrics', { component: 'http', address: `${bound.host}:${bound.port}` });
+    this.options.prober.healthy();
+    return bound;
+  }
+
+  /** Stops accepting connections and waits for in-flight requests, at most the grace period. */
+  async close(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
+    this.options.prober.notReady('shutting down');
+    const grace = new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        this.app.server.closeAllConnections();
+        resolve();
+      }, this.options.gracePeriodMs);
+      t.unref();
+    });
+    await Promise.race([this.app.close(), grace]);
+    this.options.logger.info('internal server is shutdown gracefully', { component: 'http' });
+  }
+}
