@@ -1,0 +1,136 @@
+// A StoreAPI that talks to a remote thanos.Store over gRPC (ours or upstream's). Per-call deadlines, TLS/mTLS from
+// the --grpc-client-tls-* flags, optional keepalive, large messages; Series frames are read with backpressure.
+
+import { Client, Metadata, status as Status, type CallOptions, type ChannelOptions } from '@grpc/grpc-js';
+import { AbortError } from '../runtime/errors.js';
+import { clientCredentials, type ClientTlsOptions } from '../runtime/grpc-tls.js';
+import {
+  decodeLabelNamesResponse, decodeLabelValuesResponse, decodeSeriesResponse, encodeLabelNamesRequest,
+  encodeLabelValuesRequest, encodeSeriesRequest,
+} from './codec.js';
+import { isServiceError, statusToError } from './grpc-status.js';
+import { asBuffer, INFO_SERVICE, STORE_SERVICE } from './grpc-services.js';
+import { decodeInfoResponse, decodeLegacyInfoResponse, storeInfoOf, type InfoResponse } from './info.js';
+import type {
+  LabelNamesRequest, LabelNamesResponse, LabelValuesRequest, LabelValuesResponse, SeriesRequest, SeriesResponse,
+  StoreAPI, StoreInfo,
+} from './store-api.js';
+
+export interface GrpcStoreClientOptions {
+  readonly tls?: ClientTlsOptions;
+  /** Deadline for every call, in ms; 0/absent = none (the caller's signal still applies). */
+  readonly timeoutMs?: number;
+  /** Ping interval on idle connections in ms; absent = no keepalive pings (Go servers reject pings < 5m by default). */
+  readonly keepaliveTimeMs?: number;
+  readonly keepaliveTimeoutMs?: number;
+  /** Largest message accepted; upstream clients accept MaxInt32. */
+  readonly maxMessageBytes?: number;
+  /** Extra grpc-js channel options (tests, tuning). */
+  readonly channelOptions?: ChannelOptions;
+}
+
+const MAX_INT32 = 2 ** 31 - 1;
+const passthrough = (b: Buffer): Buffer => b;
+
+export class GrpcStoreClient implements StoreAPI {
+  private readonly client: Client;
+
+  constructor(readonly address: string, private readonly options: GrpcStoreClientOptions = {}) {
+    const { credentials, options: tlsOptions } = clientCredentials(options.tls);
+    const max = options.maxMessageBytes ?? MAX_INT32;
+    this.client = new Client(address, credentials, {
+      'grpc.max_receive_message_length': max,
+      'grpc.max_send_message_length': max,
+      ...(options.keepaliveTimeMs ? {
+        'grpc.keepalive_time_ms': options.keepaliveTimeMs,
+        'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 20_000,
+        'grpc.keepalive_permit_without_calls': 1,
+      } : {}),
+      ...tlsOptions,
+      ...options.channelOptions,
+    });
+  }
+
+  /** Full discovery answer (which APIs the component exposes); falls back to the legacy Store.Info. */
+  async infoResponse(signal?: AbortSignal): Promise<InfoResponse> {
+    try {
+      return decodeInfoResponse(await this.unary(INFO_SERVICE.Info.path, Buffer.alloc(0), signal));
+    } catch (err) {
+      const cause = err instanceof Error ? err.cause : undefined;
+      if (!(isServiceError(cause) && cause.code === Status.UNIMPLEMENTED)) throw err;
+    }
+    // Before v0.37 there was no Info service; Store.Info says the same about the StoreAPI.
+    const legacy = decodeLegacyInfoResponse(await this.unary(STORE_SERVICE.Info.path, Buffer.alloc(0), signal));
+    const { componentType, labelSets, ...store } = legacy;
+    return { componentType, labelSets, store, rules: false, metricMetadata: false, targets: false, query: false, status: false };
+  }
+
+  async info(signal?: AbortSignal): Promise<StoreInfo> {
+    const r = await this.infoResponse(signal);
+    const info = storeInfoOf(r);
+    if (!info) throw statusToError(new Error('component exposes no StoreAPI'), this.address, 'info');
+    return info;
+  }
+
+  async *series(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
+    signal?.throwIfAborted();
+    const call = this.client.makeServerStreamRequest(
+      STORE_SERVICE.Series.path, passthrough, passthrough, asBuffer(encodeSeriesRequest(req)), new Metadata(), this.callOptions(),
+    );
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      // The grpc-js stream asks the server for more only as we consume (Readable backpressure).
+      for await (const buf of call as AsyncIterable<Buffer>) {
+        const frame = decodeSeriesResponse(buf);
+        if (frame.type === 'batch') {
+          for (const series of frame.series) yield { type: 'series', series };
+        } else {
+          yield frame;
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted) throw new AbortError(`series on ${this.address} aborted`, { cause: err });
+      throw statusToError(err, this.address, 'series');
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      call.cancel(); // no-op after a clean end; frees the server when the consumer stopped early
+    }
+  }
+
+  async labelNames(req: LabelNamesRequest, signal?: AbortSignal): Promise<LabelNamesResponse> {
+    return decodeLabelNamesResponse(await this.unary(STORE_SERVICE.LabelNames.path, asBuffer(encodeLabelNamesRequest(req)), signal));
+  }
+
+  async labelValues(req: LabelValuesRequest, signal?: AbortSignal): Promise<LabelValuesResponse> {
+    return decodeLabelValuesResponse(await this.unary(STORE_SERVICE.LabelValues.path, asBuffer(encodeLabelValuesRequest(req)), signal));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private callOptions(): CallOptions {
+    return this.options.timeoutMs ? { deadline: Date.now() + this.options.timeoutMs } : {};
+  }
+
+  private unary(path: string, body: Buffer, signal: AbortSignal | undefined): Promise<Buffer> {
+    const op = path.slice(path.lastIndexOf('/') + 1);
+    return new Promise<Buffer>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new AbortError(`${op} on ${this.address} aborted`));
+        return;
+      }
+      const onAbort = (): void => call.cancel();
+      const call = this.client.makeUnaryRequest(path, passthrough, passthrough, body, new Metadata(), this.callOptions(), (err, value) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) {
+          reject(signal?.aborted ? new AbortError(`${op} on ${this.address} aborted`, { cause: err }) : statusToError(err, this.address, op));
+        } else {
+          resolve(value ?? Buffer.alloc(0));
+        }
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

@@ -1,0 +1,151 @@
+// K-way merge of sorted Series streams with a loser tree (as upstream's pkg/losertree): one comparison per level
+// per emitted series. Frames with identical labels, from one stream or several, become one series whose chunks
+// are sorted by time with exact duplicates (replicated chunks) dropped. Non-series frames pass straight through.
+
+import { compareLabels, labelsEqual } from '../tsdb/labels/labels.js';
+import type { AggrChunk, Series, SeriesResponse } from './store-api.js';
+
+/** One input's cursor: the current head series, or undefined once exhausted. */
+class Cursor {
+  head: Series | undefined;
+  private readonly it: AsyncIterator<SeriesResponse>;
+
+  constructor(source: AsyncIterable<SeriesResponse>, private readonly passThrough: (f: SeriesResponse) => void) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  /** Moves to the next series frame, handing warnings and hints to passThrough on the way. */
+  async advance(): Promise<void> {
+    for (;;) {
+      const r = await this.it.next();
+      if (r.done) {
+        this.head = undefined;
+        return;
+      }
+      if (r.value.type === 'series') {
+        this.head = r.value.series;
+        return;
+      }
+      this.passThrough(r.value);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+/**
+ * A loser tree over k cursors: `tree[0]` is the index of the cursor with the smallest head; internal node n
+ * (1..k-1) holds the loser of the match played there. Leaves sit at positions k..2k-1, so any k works.
+ */
+class LoserTree {
+  private readonly tree: number[];
+
+  constructor(private readonly cursors: readonly Cursor[]) {
+    const k = cursors.length;
+    this.tree = new Array<number>(Math.max(1, k)).fill(0);
+    if (k > 1) this.tree[0] = this.build(1);
+  }
+
+  get winner(): number {
+    return this.tree[0]!;
+  }
+
+  /** After the winner's cursor advanced, replays its path to the root. */
+  replay(): void {
+    const k = this.cursors.length;
+    let w = this.tree[0]!;
+    for (let n = (w + k) >> 1; n >= 1; n >>= 1) {
+      const l = this.tree[n]!;
+      if (this.less(l, w)) {
+        this.tree[n] = w;
+        w = l;
+      }
+    }
+    this.tree[0] = w;
+  }
+
+  private build(n: number): number {
+    const k = this.cursors.length;
+    if (n >= k) return n - k;
+    const a = this.build(2 * n);
+    const b = this.build(2 * n + 1);
+    if (this.less(a, b)) {
+      this.tree[n] = b;
+      return a;
+    }
+    this.tree[n] = a;
+    return b;
+  }
+
+  /** Exhausted cursors lose to everything; ties go to the lower index so the merge is stable. */
+  private less(a: number, b: number): boolean {
+    const x = this.cursors[a]!.head;
+    const y = this.cursors[b]!.head;
+    if (x === undefined) return false;
+    if (y === undefined) return true;
+    const c = compareLabels(x.labels, y.labels);
+    return c < 0 || (c === 0 && a < b);
+  }
+}
+
+function sameChunk(a: AggrChunk, b: AggrChunk): boolean {
+  if (a.minTime !== b.minTime || a.maxTime !== b.maxTime) return false;
+  const x = a.raw?.data;
+  const y = b.raw?.data;
+  if (x === undefined || y === undefined) return false;
+  return Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(y);
+}
+
+/** Chunks of several frames of one series, ordered by (minTime, maxTime), exact duplicates removed. */
+export function mergeChunks(parts: readonly (readonly AggrChunk[])[]): AggrChunk[] {
+  const all = parts.flat();
+  all.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
+  const out: AggrChunk[] = [];
+  for (const c of all) {
+    const prev = out[out.length - 1];
+    if (prev && sameChunk(prev, c)) continue;
+    out.push(c);
+  }
+  return out;
+}
+
+/**
+ * Merges streams that are each sorted by labels into one sorted stream. All inputs are started at once (so remote
+ * stores work in parallel); after that an input is pulled only when its head was emitted, so memory stays at one
+ * series per input plus whatever each transport buffers. Errors from an input propagate (callers wrap inputs to
+ * turn failures into warnings); returning early closes every input.
+ */
+export async function* mergeSeries(sources: readonly AsyncIterable<SeriesResponse>[]): AsyncGenerator<SeriesResponse> {
+  const pending: SeriesResponse[] = [];
+  const passThrough = (f: SeriesResponse): void => {
+    pending.push(f);
+  };
+  const cursors = sources.map((s) => new Cursor(s, passThrough));
+  try {
+    // allSettled first so that a failing input does not leave the others' first reads unobserved.
+    const started = await Promise.allSettled(cursors.map((c) => c.advance()));
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
+    const tree = new LoserTree(cursors);
+    for (;;) {
+      while (pending.length > 0) yield pending.shift()!;
+      const first = cursors[tree.winner];
+      if (first?.head === undefined) return;
+      const labels = first.head.labels;
+      const parts: (readonly AggrChunk[])[] = [];
+      // Pop every head equal to `labels` (same store split over frames, or the same series from several stores).
+      for (;;) {
+        const c = cursors[tree.winner]!;
+        if (c.head === undefined || !labelsEqual(c.head.labels, labels)) break;
+        parts.push(c.head.chunks);
+        await c.advance();
+        tree.replay();
+      }
+      while (pending.length > 0) yield pending.shift()!;
+      yield { type: 'series', series: { labels, chunks: parts.length === 1 ? parts[0]! : mergeChunks(parts) } };
+    }
+  } finally {
+    await Promise.allSettled(cursors.map((c) => c.close()));
+  }
+}
