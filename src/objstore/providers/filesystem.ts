@@ -1,0 +1,157 @@
+// FILESYSTEM provider: objects are files under `directory` (upstream providers/filesystem; "testing/demo only" there,
+// the embedded bucket of `standalone` here). Uploads go to a temp file renamed into place, so they are atomic.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { randomBytes } from 'node:crypto';
+import { NotFoundError } from '../../runtime/errors.js';
+import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
+import { dirPrefix } from '../bucket.js';
+import type { Provider } from '../registry.js';
+import { checkObjectName, checkRange, emptyStream, throwIfAborted } from '../streams.js';
+
+export interface FilesystemConfig {
+  readonly directory: string;
+}
+
+/** Temp files of uploads in progress; never listed. */
+const TMP_MARK = '.thanos-upload-';
+
+export const filesystemProvider: Provider<FilesystemConfig> = {
+  type: 'FILESYSTEM',
+  parse(f) {
+    const directory = f.requiredString('directory');
+    f.done();
+    return { directory: path.resolve(directory) };
+  },
+  async create(config) {
+    await mkdir(config.directory, { recursive: true });
+    return new FilesystemBucket(config.directory);
+  },
+};
+
+function isErrno(err: unknown, ...codes: string[]): boolean {
+  return typeof err === 'object' && err !== null && codes.includes(String((err as { code?: unknown }).code));
+}
+
+export class FilesystemBucket implements Bucket {
+  readonly provider = 'FILESYSTEM';
+  readonly name: string;
+
+  constructor(private readonly root: string) {
+    this.name = root;
+  }
+
+  async *iter(dir: string, options?: IterOptions): AsyncGenerator<string> {
+    throwIfAborted(options?.signal);
+    const prefix = dirPrefix(dir);
+    yield* this.walk(prefix, options?.recursive ?? false, options?.signal);
+  }
+
+  private async *walk(prefix: string, recursive: boolean, signal: AbortSignal | undefined): AsyncGenerator<string> {
+    let entries;
+    try {
+      entries = await readdir(path.join(this.root, prefix), { withFileTypes: true });
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) return;
+      throw err;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      throwIfAborted(signal);
+      if (e.name.startsWith(TMP_MARK)) continue;
+      const name = prefix + e.name;
+      if (e.isDirectory()) {
+        if (recursive) yield* this.walk(name + '/', true, signal);
+        // An empty directory (left by deletes elsewhere) is not a "directory" of any object.
+        else if (await this.hasObjects(name)) yield name + '/';
+      } else if (e.isFile()) {
+        yield name;
+      }
+    }
+  }
+
+  private async hasObjects(dir: string): Promise<boolean> {
+    for await (const _ of this.walk(dir + '/', true, undefined)) return true;
+    return false;
+  }
+
+  get(name: string, options?: OpOptions): Promise<Readable> {
+    return this.getRange(name, 0, -1, options);
+  }
+
+  async getRange(name: string, offset: number, length: number, options?: OpOptions): Promise<Readable> {
+    checkRange(name, offset, length);
+    const size = (await this.attributes(name, options)).size;
+    if (length === 0 || offset >= size) return emptyStream();
+    const end = length < 0 ? size - 1 : Math.min(size, offset + length) - 1;
+    return createReadStream(this.file(name), { start: offset, end, ...(options?.signal ? { signal: options.signal } : {}) });
+  }
+
+  async exists(name: string, options?: OpOptions): Promise<boolean> {
+    try {
+      await this.attributes(name, options);
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  async attributes(name: string, options?: OpOptions): Promise<ObjectAttributes> {
+    checkObjectName(name);
+    throwIfAborted(options?.signal);
+    try {
+      const st = await stat(this.file(name));
+      if (!st.isFile()) throw new NotFoundError(`object ${name} in ${this.root}`);
+      return { size: st.size, lastModified: st.mtime };
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR')) throw new NotFoundError(`object ${name} in ${this.root}`, { cause: err });
+      throw err;
+    }
+  }
+
+  isNotFoundError(err: unknown): boolean {
+    return err instanceof NotFoundError;
+  }
+
+  async upload(name: string, body: UploadBody, options?: OpOptions): Promise<void> {
+    checkObjectName(name);
+    throwIfAborted(options?.signal);
+    const target = this.file(name);
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = path.join(path.dirname(target), `${TMP_MARK}${randomBytes(6).toString('hex')}`);
+    try {
+      const src = body instanceof Uint8Array ? Readable.from([body]) : body;
+      await pipeline(src, createWriteStream(tmp), ...(options?.signal ? [{ signal: options.signal }] as const : []));
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async delete(name: string, options?: OpOptions): Promise<void> {
+    checkObjectName(name);
+    throwIfAborted(options?.signal);
+    await rm(this.file(name), { force: true });
+    // Remove directories left empty, up to (not including) the root, as upstream does.
+    let dir = path.dirname(this.file(name));
+    while (dir.startsWith(this.root + path.sep)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break;
+      }
+      dir = path.dirname(dir);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private file(name: string): string {
+    return path.join(this.root, ...name.split('/'));
+  }
+}
