@@ -1,0 +1,74 @@
+// Runs a server mode: builds the Runtime, lets the mode add its routes, gRPC services and actors, then serves
+// HTTP (/metrics, /-/healthy, /-/ready) and gRPC until an actor stops or SIGINT/SIGTERM arrives.
+import type { FastifyInstance } from 'fastify';
+import type { GrpcService } from '../runtime/grpc-server.js';
+import { startGrpcServer } from '../runtime/grpc-server.js';
+import type { RunningGrpcServer } from '../runtime/grpc-server.js';
+import { HttpServer } from '../runtime/http-server.js';
+import type { Actor } from '../runtime/run-group.js';
+import { RunGroup, untilAborted } from '../runtime/run-group.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { createRuntime } from '../runtime/runtime.js';
+import type { GrpcServerOptions, HttpOptions, LogOptions } from './flag-groups.js';
+import { runUntilSignal } from './signals.js';
+
+/** What a mode builds from the Runtime: HTTP routes (registered on `http`), gRPC services, long-running actors. */
+export interface ModeParts {
+  readonly grpcServices?: readonly GrpcService[];
+  readonly actors?: readonly Actor[];
+}
+
+export interface ServeOptions {
+  /** The component name logged on every line (`component=sidecar`). */
+  readonly component: string;
+  readonly log: LogOptions;
+  readonly http: HttpOptions;
+  /** Absent for modes without a gRPC server (compact). */
+  readonly grpc?: GrpcServerOptions;
+  readonly setup: (rt: Runtime, http: FastifyInstance) => Promise<ModeParts>;
+}
+
+export async function serveMode(options: ServeOptions): Promise<void> {
+  const base = createRuntime({ level: options.log.level, format: options.log.format });
+  const rt: Runtime = { ...base, logger: base.logger.with({ component: options.component }) };
+  rt.logger.info(`starting ${options.component}`);
+  const http = new HttpServer({
+    address: options.http.address, logger: rt.logger, registry: rt.registry, prober: rt.prober,
+    gracePeriodMs: options.http.gracePeriodMs,
+  });
+  const parts = await options.setup(rt, http.app);
+  const group = new RunGroup(rt.logger);
+
+  group.add({
+    name: 'http',
+    run: async (signal) => {
+      await http.listen();
+      await untilAborted(signal);
+    },
+    stop: () => http.close(),
+  });
+
+  const grpc = options.grpc;
+  if (grpc && parts.grpcServices && parts.grpcServices.length > 0) {
+    const services = parts.grpcServices;
+    let server: RunningGrpcServer | undefined;
+    group.add({
+      name: 'grpc',
+      run: async (signal) => {
+        server = await startGrpcServer(services, {
+          address: grpc.address,
+          logger: rt.logger,
+          maxConnectionAgeMs: grpc.maxConnectionAgeMs,
+          ...(grpc.tlsCert && grpc.tlsKey
+            ? { tls: { certFile: grpc.tlsCert, keyFile: grpc.tlsKey, ...(grpc.tlsClientCA ? { clientCaFile: grpc.tlsClientCA } : {}) } }
+            : {}),
+        });
+        await untilAborted(signal);
+      },
+      stop: async () => { await server?.stop(grpc.gracePeriodMs); },
+    });
+  }
+  for (const actor of parts.actors ?? []) group.add(actor);
+  await runUntilSignal(group, rt.logger);
+  rt.logger.info('exiting');
+}
