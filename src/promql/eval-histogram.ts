@@ -1,0 +1,72 @@
+// histogram_quantile over classic buckets: groups series by their labels without `le`, parses `le`, and calls the
+// bucket math in functions/histogram-quantile.ts; adds Prometheus's annotations.
+
+import type { Labels } from '../tsdb/labels/labels.js';
+import { METRIC_NAME } from '../tsdb/labels/labels.js';
+import { histogramQuantile } from './functions/histogram-quantile.js';
+import { formatFloatGoG } from './functions/aggregation-math.js';
+import type { Call } from './parser/ast.js';
+import type { EvalValue, Grid, VSeries } from './eval-types.js';
+import { labelsKey, newVSeries } from './eval-types.js';
+import type { Evaluator } from './evaluator.js';
+
+function parseLe(s: string): number | undefined {
+  const t = s.trim();
+  if (/^[+-]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+  if (/^nan$/i.test(t)) return NaN;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && !/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return undefined;
+  return Number(t);
+}
+
+export async function histogramQuantileCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalValue> {
+  const q = await ev.scalar(e.args[0]!, grid);
+  const vec = await ev.vector(e.args[1]!, grid);
+  interface Group { labels: Labels; members: { s: VSeries; le: number }[]; name: string }
+  const groups = new Map<string, Group>();
+  for (const s of vec) {
+    const leLabel = s.labels.find((l) => l.name === 'le');
+    const name = s.labels.find((l) => l.name === METRIC_NAME)?.value ?? '';
+    const le = leLabel ? parseLe(leLabel.value) : undefined;
+    if (le === undefined || Number.isNaN(le)) {
+      let present = false;
+      for (let i = 0; i < grid.n; i++) if (s.has[i]) present = true;
+      if (present) ev.ctx.warn(`bucket label "le" is missing or has a malformed value of "${leLabel?.value ?? ''}" for metric name "${name}"`);
+      continue;
+    }
+    const labels = s.labels.filter((l) => l.name !== 'le');
+    const key = labelsKey(labels.filter((l) => l.name !== METRIC_NAME));
+    let g = groups.get(key);
+    if (!g) {
+      g = { labels, members: [], name };
+      groups.set(key, g);
+    }
+    g.members.push({ s, le });
+  }
+  const out: VSeries[] = [];
+  let warned = false;
+  for (const g of groups.values()) {
+    const r = newVSeries(g.labels, grid.n, false);
+    let any = false;
+    for (let i = 0; i < grid.n; i++) {
+      const buckets: { upperBound: number; count: number }[] = [];
+      for (const m of g.members) if (m.s.has[i]) buckets.push({ upperBound: m.le, count: m.s.vals[i]! });
+      if (buckets.length === 0) continue;
+      const qi = q[i]!;
+      if (!warned && (Number.isNaN(qi) || qi < 0 || qi > 1)) {
+        warned = true;
+        ev.ctx.warn(`quantile value should be between 0 and 1, got ${formatFloatGoG(qi)}`);
+      }
+      const res = histogramQuantile(qi, buckets);
+      if (res.forcedMonotonic) {
+        ev.ctx.info(`input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name "${g.name}"`);
+      }
+      r.vals[i] = res.value;
+      r.has[i] = 1;
+      any = true;
+    }
+    if (!any) continue;
+    ev.dropName(r);
+    out.push(r);
+  }
+  return { kind: 'vector', series: out };
+}

@@ -1,0 +1,137 @@
+// Reading selectors through the Queryable: loads raw samples for a selector over the time range a grid needs, and
+// turns them into step values (instant selectors with lookback) or windows (range selectors, left-open).
+
+import type { Labels } from '../tsdb/labels/labels.js';
+import type { AtModifier, VectorSelector } from './parser/ast.js';
+import type { SelectHints, StorageSeries } from './queryable.js';
+import { isStaleNaN } from './queryable.js';
+import type { EvalContext, Grid, RawSeries, VSeries } from './eval-types.js';
+import { newVSeries } from './eval-types.js';
+
+export interface HintExtras {
+  readonly func: string;
+  readonly by: boolean;
+  readonly grouping: readonly string[];
+}
+
+export const NO_HINTS: HintExtras = { func: '', by: false, grouping: [] };
+
+/** The ms time `@` pins an expression to, or undefined. */
+export function atTime(ctx: EvalContext, at: AtModifier | undefined): number | undefined {
+  if (!at) return undefined;
+  switch (at.kind) {
+    case 'time': return at.ms;
+    case 'start': return ctx.queryStart;
+    case 'end': return ctx.queryEnd;
+  }
+}
+
+/** The reference (window end) time for step i: `@` time or the step time, minus the offset. */
+export function refTime(grid: Grid, i: number, at: number | undefined, offsetMs: number): number {
+  return (at ?? grid.start + i * grid.interval) - offsetMs;
+}
+
+let growTs = new Float64Array(1024);
+let growVs = new Float64Array(1024);
+
+/**
+ * Loads the samples of every series matching `vs` that windows over `grid` can see: (minRef − range, maxRef].
+ * `rangeMs` 0 means an instant selector (the lookback delta is used). Stale markers are kept unless `dropStale`.
+ */
+export async function loadSelector(
+  ctx: EvalContext, vs: VectorSelector, grid: Grid, rangeMs: number, dropStale: boolean, extras: HintExtras,
+): Promise<RawSeries[]> {
+  const at = atTime(ctx, vs.at);
+  const maxRef = refTime(grid, grid.n - 1, at, vs.offsetMs);
+  const minRef = refTime(grid, 0, at, vs.offsetMs);
+  const back = rangeMs > 0 ? rangeMs : ctx.settings.lookbackDeltaMs;
+  const mint = minRef - back + 1;
+  const hints: SelectHints = {
+    start: mint, end: maxRef, step: ctx.queryStep, func: extras.func, range: rangeMs, by: extras.by, grouping: extras.grouping,
+  };
+  const found = ctx.queryable.select(vs.matchers, hints, ctx.signal);
+  const out: RawSeries[] = [];
+  const add = (s: StorageSeries): void => {
+    const r = readSeries(s, mint, maxRef, dropStale);
+    if (r) out.push(r);
+  };
+  if (Symbol.asyncIterator in found) {
+    for await (const s of found) {
+      add(s);
+      ctx.checkAbort();
+    }
+  } else {
+    for (const s of found) add(s);
+  }
+  ctx.checkAbort();
+  return out;
+}
+
+function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boolean): RawSeries | undefined {
+  const it = s.iterator();
+  let n = 0;
+  if (it.seek(mint)) {
+    do {
+      const t = it.atT();
+      if (t > maxt) break;
+      if (t < mint) continue;
+      const v = it.atV();
+      if (dropStale && isStaleNaN(v)) continue;
+      if (n === growTs.length) {
+        const ts = new Float64Array(n * 2);
+        ts.set(growTs);
+        growTs = ts;
+        const vv = new Float64Array(n * 2);
+        vv.set(growVs);
+        growVs = vv;
+      }
+      growTs[n] = t;
+      growVs[n] = v;
+      n++;
+    } while (it.next());
+  }
+  if (n === 0 && !dropStale) return { labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0), dropName: false };
+  if (n === 0) return undefined;
+  return { labels: s.labels, ts: growTs.slice(0, n), vs: growVs.slice(0, n), dropName: false };
+}
+
+/**
+ * Instant-selector values per step: the newest sample in (ref − lookback, ref], unless it is a stale marker.
+ * With `timestamps`, the value is the sample's timestamp in seconds (for timestamp()).
+ */
+export function instantValues(
+  ctx: EvalContext, series: RawSeries[], grid: Grid, at: number | undefined, offsetMs: number, timestamps = false,
+): VSeries[] {
+  const lookback = ctx.settings.lookbackDeltaMs;
+  const out: VSeries[] = [];
+  for (const s of series) {
+    if (s.ts.length === 0) continue;
+    const r = newVSeries(s.labels, grid.n, false);
+    let j = 0;
+    let any = false;
+    for (let i = 0; i < grid.n; i++) {
+      const ref = refTime(grid, i, at, offsetMs);
+      if (at !== undefined) j = 0;
+      while (j < s.ts.length && s.ts[j]! <= ref) j++;
+      const k = j - 1;
+      if (k < 0 || s.ts[k]! <= ref - lookback) continue;
+      const v = s.vs[k]!;
+      if (isStaleNaN(v)) continue;
+      r.vals[i] = timestamps ? s.ts[k]! / 1000 : v;
+      r.has[i] = 1;
+      any = true;
+    }
+    if (any) out.push(r);
+  }
+  return out;
+}
+
+/** Labels-only view used by absent(): the equality matchers of a selector. */
+export function absentLabels(vs: VectorSelector): Labels {
+  const seen = new Map<string, number>();
+  for (const m of vs.matchers) seen.set(m.name, (seen.get(m.name) ?? 0) + 1);
+  const out = vs.matchers
+    .filter((m) => m.type === '=' && m.name !== '__name__' && seen.get(m.name) === 1)
+    .map((m) => ({ name: m.name, value: m.value }));
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
