@@ -74,3 +74,33 @@ export function formatGoFixed(v: number, decimals = 6): string {
   const body = abs < 1e21 ? abs.toFixed(decimals) : BigInt(abs).toString() + (decimals > 0 ? '.' + '0'.repeat(decimals) : '');
   return isNegative(v) ? '-' + body : body;
 }
+
+const GO_DECIMAL = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+const GO_HEX = /^([+-]?)0[xX](_?[0-9a-fA-F](?:_?[0-9a-fA-F])*)?(?:\.([0-9a-fA-F](?:_?[0-9a-fA-F])*)?)?[pP]([+-]?\d(?:_?\d)*)$/;
+
+/**
+ * strconv.ParseFloat(s, 64) as Prometheus uses it for `le`/`quantile` label values: decimal or hexadecimal
+ * (with `p` exponent) literals, optional underscores between digits, "Inf"/"Infinity" with optional sign and
+ * "NaN", case-insensitive. Returns undefined where Go returns an error, including overflow to ±Inf.
+ */
+export function parseGoFloat(s: string): number | undefined {
+  const lower = s.toLowerCase();
+  if (lower === 'nan') return NaN;
+  const unsigned = lower.startsWith('+') || lower.startsWith('-') ? lower.slice(1) : lower;
+  if (unsigned === 'inf' || unsigned === 'infinity') return lower.startsWith('-') ? -Infinity : Infinity;
+  let v: number;
+  if (GO_DECIMAL.test(s)) {
+    v = Number(s.replaceAll('_', ''));
+  } else {
+    const hex = GO_HEX.exec(s);
+    if (hex === null) return undefined;
+    const intPart = (hex[2] ?? '').replaceAll('_', '');
+    const fracPart = (hex[3] ?? '').replaceAll('_', '');
+    if (intPart === '' && fracPart === '') return undefined;
+    const mantissa = Number.parseInt((intPart + fracPart) || '0', 16);
+    v = mantissa * Math.pow(2, Number(hex[4]?.replaceAll('_', '')) - 4 * fracPart.length);
+    if (hex[1] === '-') v = -v;
+  }
+  if (!Number.isFinite(v)) return undefined;
+  return v;
+}
