@@ -6,7 +6,7 @@ import { METRIC_NAME } from '../tsdb/labels/labels.js';
 import { KahanSum, MeanAccumulator, WelfordVariance, quantile, formatFloatGo, formatFloatGoG } from './functions/aggregation-math.js';
 import type { AggregateExpr } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
-import { QueryError, SeriesCollector, labelsKey, newVSeries } from './eval-types.js';
+import { QueryError, labelsKey, newVSeries } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 
 function groupLabels(labels: Labels, e: AggregateExpr): Labels {
@@ -200,25 +200,31 @@ function ratioOffset(labels: Labels): number {
 
 function countValues(e: AggregateExpr, input: VSeries[], groups: Group[], label: string, grid: Grid): VSeries[] {
   if (!/^[\s\S]+$/.test(label) || !isValidLabelName(label)) throw new QueryError(`invalid label name ${goQuote(label)}`);
-  const col = new SeriesCollector(grid.n);
+  // Counted per output label set: overwriting a grouping label can merge groups (Prometheus does the same).
+  const outs = new Map<string, VSeries>();
+  const order: VSeries[] = [];
   for (let i = 0; i < grid.n; i++) {
     for (const g of groups) {
-      const counts = new Map<string, number>();
       for (const idx of g.members) {
         if (!input[idx]!.has[i]) continue;
-        const s = formatFloatGo(input[idx]!.vals[i]!);
-        counts.set(s, (counts.get(s) ?? 0) + 1);
-      }
-      for (const [value, c] of counts) {
+        const value = formatFloatGo(input[idx]!.vals[i]!);
         const ls: Label[] = g.labels.filter((l) => l.name !== label);
         ls.push({ name: label, value });
         ls.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        col.add(ls, i, c, false);
+        const key = labelsKey(ls);
+        let r = outs.get(key);
+        if (!r) {
+          r = newVSeries(ls, grid.n, false);
+          outs.set(key, r);
+          order.push(r);
+        }
+        if (!r.has[i]) { r.has[i] = 1; r.vals[i] = 0; }
+        r.vals[i]!++;
       }
     }
   }
   void e;
-  return col.out;
+  return order;
 }
 
 function isValidLabelName(s: string): boolean {

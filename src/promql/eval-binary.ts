@@ -207,6 +207,13 @@ function vectorVector(
       const ri = right.get(sig);
       if (ri === undefined) continue;
       const rs = rhs[ri]!;
+      // One-to-one matches are recorded before comparisons filter, so filtered duplicates still fail.
+      if (m.card === 'one-to-one') {
+        if (matched.has(sig)) {
+          throw new QueryError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
+        }
+        matched.set(sig, null);
+      }
       let fl = ls.vals[i]!;
       let fr = rs.vals[i]!;
       if (swapped) [fl, fr] = [fr, fl];
@@ -224,12 +231,7 @@ function vectorVector(
         pl = { labels, key: labelsKey(labels) };
         pairLabels.set(pk, pl);
       }
-      if (m.card === 'one-to-one') {
-        if (matched.has(sig)) {
-          throw new QueryError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)');
-        }
-        matched.set(sig, null);
-      } else {
+      if (m.card !== 'one-to-one') {
         let set = matched.get(sig);
         if (!set) {
           set = new Set();

@@ -1,11 +1,16 @@
 // Functions that rewrite or order by labels: label_replace, label_join, sort_by_label(_desc).
 
 import type { Label, Labels } from '../tsdb/labels/labels.js';
-import { METRIC_NAME, sortLabels } from '../tsdb/labels/labels.js';
+import { METRIC_NAME, compareLabels, sortLabels } from '../tsdb/labels/labels.js';
 import { compileAnchored } from '../tsdb/labels/re2.js';
 import type { Grid, VSeries } from './eval-types.js';
 import { QueryError, SeriesCollector } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
+
+/** Prometheus 3 accepts any non-empty UTF-8 name; invalid UTF-8 shows up here as lone surrogates (see unquoteString). */
+function validLabelName(s: string): boolean {
+  return s.length > 0 && !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
 
 function setLabel(labels: Labels, name: string, value: string): Labels {
   const rest: Label[] = labels.filter((l) => l.name !== name);
@@ -64,7 +69,7 @@ export function labelReplace(
   } catch (e) {
     throw new QueryError(`invalid regular expression in label_replace(): ${reStr}${e instanceof Error ? '' : ''}`);
   }
-  if (dst === '') throw new QueryError(`invalid destination label name in label_replace(): ${dst}`);
+  if (!validLabelName(dst)) throw new QueryError(`invalid destination label name in label_replace(): ${dst}`);
   return collect(vec, grid, (s) => {
     const srcVal = s.labels.find((l) => l.name === src)?.value ?? '';
     const m = re.exec(srcVal);
@@ -75,7 +80,8 @@ export function labelReplace(
 }
 
 export function labelJoin(_ev: Evaluator, vec: VSeries[], dst: string, sep: string, srcs: string[], grid: Grid): VSeries[] {
-  if (dst === '') throw new QueryError(`invalid destination label name in label_join(): ${dst}`);
+  if (!validLabelName(dst)) throw new QueryError(`invalid destination label name in label_join(): ${dst}`);
+  for (const src of srcs) if (!validLabelName(src)) throw new QueryError(`invalid source label name in label_join(): ${src}`);
   return collect(vec, grid, (s) => {
     const val = srcs.map((n) => s.labels.find((l) => l.name === n)?.value ?? '').join(sep);
     return { labels: setLabel(s.labels, dst, val), dropName: dst === METRIC_NAME ? false : s.dropName };
@@ -110,6 +116,8 @@ export function sortByLabel(vec: VSeries[], names: string[], desc: boolean): VSe
       const c = natCompare(get(a, n), get(b, n));
       if (c !== 0) return desc ? -c : c;
     }
-    return 0;
+    // Ties fall back to the full label sets, in the same direction.
+    const c = compareLabels(a.labels, b.labels);
+    return desc ? -c : c;
   });
 }

@@ -58,7 +58,7 @@ export function exprType(e: Expr): ValueType {
 
 /** Parses and type-checks a query; throws PromQLParseError. */
 export function parseExpr(query: string): Expr {
-  const tree = lezer.parse(query);
+  const tree = lezer.parse(normalizeForLezer(query));
   const err = firstError(tree.topNode);
   if (err !== undefined) {
     const d = describeSyntaxError(query, err);
@@ -73,6 +73,47 @@ export function parseExpr(query: string): Expr {
     throw new PromQLParseError(query, 0, `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
   }
   return e;
+}
+
+/**
+ * Rewrites spellings Prometheus accepts but the lezer grammar does not, keeping every offset unchanged so error
+ * positions still point into the original text: a trailing-dot number `2.` becomes `2 `.
+ */
+function normalizeForLezer(q: string): string {
+  let out = '';
+  let i = 0;
+  while (i < q.length) {
+    const c = q[i]!;
+    if (c === '"' || c === '\'' || c === '`') {
+      let j = i + 1;
+      while (j < q.length && q[j] !== c && q[j] !== '\n') j += q[j] === '\\' && c !== '`' ? 2 : 1;
+      out += q.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === '#') {
+      const nl = q.indexOf('\n', i);
+      const j = nl < 0 ? q.length : nl;
+      out += q.slice(i, j);
+      i = j;
+      continue;
+    }
+    if (/[0-9]/.test(c) && (i === 0 || !/[A-Za-z0-9_:.]/.test(q[i - 1]!))) {
+      let j = i;
+      while (j < q.length && /[0-9_]/.test(q[j]!)) j++;
+      if (q[j] === '.' && !/[0-9]/.test(q[j + 1] ?? '')) {
+        out += q.slice(i, j) + ' ';
+        i = j + 1;
+        continue;
+      }
+      out += q.slice(i, j);
+      i = j;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
 }
 
 function firstError(n: SyntaxNode): number | undefined {
@@ -139,12 +180,12 @@ class Converter {
       case 'AggregateExpr': return this.aggregate(n, k);
       case 'FunctionCall': return this.call(n, k);
       case 'OffsetExpr': {
-        const inner = this.expr(k[0]!);
-        return this.withOffset(inner, this.offsetDuration(k[2]!));
+        const off = this.offsetDuration(k[2]!);
+        return this.pushDown(this.expr(k[0]!), (x) => this.withOffset(x, off));
       }
       case 'StepInvariantExpr': {
-        const inner = this.expr(k[0]!);
-        return this.withAt(inner, this.atModifier(k[2]!));
+        const at = this.atModifier(k[2]!);
+        return this.pushDown(this.expr(k[0]!), (x) => this.withAt(x, at));
       }
       case 'AnchoredExpr': case 'SmoothedExpr':
         this.fail(n.from, 'anchored and smoothed range selectors are experimental and not supported');
@@ -208,6 +249,16 @@ class Converter {
       this.fail(n.from, `timestamp out of bounds for @ modifier: ${goFloatF(v)}`);
     }
     return { kind: 'time', ms: Math.round(v * 1000) };
+  }
+
+  /**
+   * lezer's grammar gives `offset`/`@` no precedence, so `a + b offset 5m` can come out as `(a + b) offset 5m`.
+   * In Prometheus the modifier binds to the closest operand: move it down to the rightmost one.
+   */
+  private pushDown(e: Expr, apply: (x: Expr) => Expr): Expr {
+    if (e.type === 'BinaryExpr') return { ...e, rhs: this.pushDown(e.rhs, apply) };
+    if (e.type === 'UnaryExpr') return { ...e, expr: this.pushDown(e.expr, apply) };
+    return apply(e);
   }
 
   private withOffset(e: Expr, offsetMs: number): Expr {
@@ -386,7 +437,7 @@ class Converter {
   }
 
   private aggregate(n: SyntaxNode, k: SyntaxNode[]): Expr {
-    const op = this.text(k[0]!).trim();
+    const op = this.text(k[0]!).trim().toLowerCase();
     if (!AGG_OPS.has(op)) this.fail(n.from, `unknown aggregation operator "${op}"`);
     let grouping: string[] = [];
     let without = false;

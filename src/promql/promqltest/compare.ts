@@ -2,7 +2,7 @@
 // and annotation expectations (promql/promqltest compareResult and checkAnnotations).
 
 import { compareLabels, formatLabels } from '../../tsdb/labels/labels.js';
-import { isStaleNaN } from '../queryable.js';
+import { isStaleNaN, STALE_NAN } from '../queryable.js';
 import type { QueryValue } from '../value.js';
 import { labelsKey } from '../eval-types.js';
 import type { EvalCommand, Expectation } from './script.js';
@@ -82,6 +82,7 @@ export function checkValue(cmd: EvalCommand, v: QueryValue, rangeStart: number, 
       const want: [number, number][] = [];
       e.values.forEach((x, i) => {
         if (x.kind === 'float') want.push([rangeStart + i * step, x.v]);
+        else if (x.kind === 'stale') want.push([rangeStart + i * step, STALE_NAN]);
         else if (x.kind === 'histogram') want.push([rangeStart + i * step, NaN]);
       });
       if (e.values.some((x) => x.kind === 'histogram')) return `histogram values expected for ${formatLabels(s.labels)}`;
@@ -110,8 +111,9 @@ export function checkValue(cmd: EvalCommand, v: QueryValue, rangeStart: number, 
     if (cmd.ordered && e.i !== pos) return `sample ${formatLabels(s.labels)} at position ${pos}, expected ${e.i}`;
     pos++;
     const want = e.s.values[0];
-    if (!want || want.kind !== 'float') return `expected non-float value for ${formatLabels(s.labels)}`;
-    if (!almostEqual(s.v, want.v)) return `${formatLabels(s.labels)}: expected ${want.v}, got ${s.v}`;
+    if (!want || (want.kind !== 'float' && want.kind !== 'stale')) return `expected non-float value for ${formatLabels(s.labels)}`;
+    const wv = want.kind === 'stale' ? STALE_NAN : want.v;
+    if (!almostEqual(s.v, wv)) return `${formatLabels(s.labels)}: expected ${wv}, got ${s.v}`;
   }
   return undefined;
 }

@@ -6,9 +6,9 @@ import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { matchesAll } from '../../tsdb/labels/matcher.js';
 import type { Queryable, SampleIterator, SelectHints, StorageSeries } from '../queryable.js';
 
-class ArrayIterator implements SampleIterator {
+class TypedArrayIterator implements SampleIterator {
   private i = -1;
-  constructor(private readonly ts: readonly number[], private readonly vs: readonly number[]) {}
+  constructor(private readonly ts: Float64Array, private readonly vs: Float64Array) {}
   next(): boolean {
     this.i++;
     return this.i < this.ts.length;
@@ -26,10 +26,12 @@ class ArrayIterator implements SampleIterator {
   }
 }
 
+/** Samples live in typed arrays: V8 canonicalises NaN payloads in plain arrays, which would erase stale markers. */
 interface MemSeries {
   readonly labels: Labels;
-  readonly ts: number[];
-  readonly vs: number[];
+  ts: Float64Array;
+  vs: Float64Array;
+  n: number;
 }
 
 export class MemoryStorage implements Queryable {
@@ -40,19 +42,27 @@ export class MemoryStorage implements Queryable {
     const key = labels.map((l) => `${l.name}\xff${l.value}`).join('\xfe');
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, ts: [], vs: [] };
+      s = { labels, ts: new Float64Array(16), vs: new Float64Array(16), n: 0 };
       this.series.set(key, s);
     }
-    const last = s.ts[s.ts.length - 1];
-    if (last !== undefined && t <= last) {
-      if (t === last) {
-        s.vs[s.vs.length - 1] = v;
+    if (s.n > 0 && t <= s.ts[s.n - 1]!) {
+      if (t === s.ts[s.n - 1]) {
+        s.vs[s.n - 1] = v;
         return;
       }
       throw new Error(`out of order sample for ${key} at ${t}`);
     }
-    s.ts.push(t);
-    s.vs.push(v);
+    if (s.n === s.ts.length) {
+      const ts = new Float64Array(s.n * 2);
+      ts.set(s.ts);
+      s.ts = ts;
+      const vs = new Float64Array(s.n * 2);
+      vs.set(s.vs);
+      s.vs = vs;
+    }
+    s.ts[s.n] = t;
+    s.vs[s.n] = v;
+    s.n++;
   }
 
   clear(): void {
@@ -63,10 +73,10 @@ export class MemoryStorage implements Queryable {
     const out: StorageSeries[] = [];
     for (const s of this.series.values()) {
       if (!matchesAll(matchers, s.labels)) continue;
-      const first = s.ts[0];
-      const last = s.ts[s.ts.length - 1];
-      if (first === undefined || last === undefined || last < hints.start || first > hints.end) continue;
-      out.push({ labels: s.labels, iterator: () => new ArrayIterator(s.ts, s.vs) });
+      if (s.n === 0 || s.ts[s.n - 1]! < hints.start || s.ts[0]! > hints.end) continue;
+      const ts = s.ts.subarray(0, s.n);
+      const vs = s.vs.subarray(0, s.n);
+      out.push({ labels: s.labels, iterator: () => new TypedArrayIterator(ts, vs) });
     }
     return out;
   }

@@ -12,6 +12,7 @@ import { parseScript } from './script.js';
 import { checkAnnotations, checkError, checkValue } from './compare.js';
 import { isAtModifierUnsafe, pinAt, replayTimes } from './at-rewrite.js';
 import { labelsKey } from '../eval-types.js';
+import { STALE_NAN } from '../queryable.js';
 
 export interface EvalOutcome {
   readonly line: number;
@@ -66,6 +67,7 @@ function load(storage: MemoryStorage, cmd: LoadCommand): string | undefined {
   for (const { labels, values } of bySeries.values()) {
     values.forEach((v, i) => {
       if (v.kind === 'float') storage.append(labels, i * cmd.intervalMs, v.v);
+      else if (v.kind === 'stale') storage.append(labels, i * cmd.intervalMs, STALE_NAN);
       else if (v.kind === 'histogram') problem ??= undefined;
     });
   }

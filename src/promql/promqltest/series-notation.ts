@@ -4,10 +4,12 @@
 import type { Label, Labels } from '../../tsdb/labels/labels.js';
 import { METRIC_NAME, sortLabels } from '../../tsdb/labels/labels.js';
 import { unquoteString } from '../parser/lexer-utils.js';
-import { STALE_NAN } from '../queryable.js';
 
-/** One expanded value: a float, a missing point (`_`), or a native-histogram literal (unsupported, kept as a marker). */
-export type SeriesValue = { kind: 'float'; v: number } | { kind: 'omit' } | { kind: 'histogram' };
+/**
+ * One expanded value: a float, a stale marker (kept symbolic: V8 may canonicalise NaN payloads in plain arrays), a
+ * missing point (`_`), or a native-histogram literal (unsupported, kept as a marker).
+ */
+export type SeriesValue = { kind: 'float'; v: number } | { kind: 'stale' } | { kind: 'omit' } | { kind: 'histogram' };
 
 export interface SeriesLine {
   readonly labels: Labels;
@@ -96,7 +98,7 @@ export function parseValues(rest: string): SeriesValue[] {
   const items = tokenizeValues(rest);
   for (const item of items) {
     if (item === '_') { out.push({ kind: 'omit' }); continue; }
-    if (item === 'stale') { out.push({ kind: 'float', v: STALE_NAN }); continue; }
+    if (item === 'stale') { out.push({ kind: 'stale' }); continue; }
     if (item.startsWith('{{')) {
       const m = /x([0-9]+)$/.exec(item.slice(item.lastIndexOf('}}')));
       const n = m ? Number(m[1]) + 1 : 1;
