@@ -80,3 +80,29 @@ export function checkObjectName(name: string): void {
     throw new InvalidArgumentError(`invalid object name ${JSON.stringify(name)}`);
   }
 }
+
+/**
+ * Bytes [skip, skip+take) of a stream (take -1: to the end), for servers that ignore a Range header and answer
+ * 200 with the whole object. Stops reading (and destroys the source) once `take` bytes were passed on.
+ */
+export function sliceStream(src: AsyncIterable<unknown> & { destroy?: () => void }, skip: number, take: number): Readable {
+  return Readable.from((async function* () {
+    let toSkip = skip;
+    let left = take < 0 ? Infinity : take;
+    for await (const c of src) {
+      let b = toBuffer(c);
+      if (toSkip > 0) {
+        const n = Math.min(toSkip, b.length);
+        b = b.subarray(n);
+        toSkip -= n;
+      }
+      if (b.length === 0) continue;
+      if (b.length >= left) {
+        yield b.subarray(0, left);
+        return;
+      }
+      left -= b.length;
+      yield b;
+    }
+  })());
+}
