@@ -1,0 +1,80 @@
+// MSB-first bit writer for chunk encodings (Prometheus bstream). Also tracks whether the last field was a whole
+// number of bytes written at a byte boundary: Prometheus 2.x then left one extra 0x00 byte (shared reference §3.7).
+
+export class BitWriter {
+  private buf: Uint8Array;
+  /** Bits written so far, counting any reserved header bytes. */
+  private bit: number;
+  /** True when the last field would have made Prometheus < 3.0 append an empty trailing byte. */
+  trailingByteQuirk = false;
+
+  constructor(headerBytes = 0, capacity = 128) {
+    this.buf = new Uint8Array(Math.max(capacity, headerBytes + 16));
+    this.bit = headerBytes * 8;
+  }
+
+  get bitLength(): number {
+    return this.bit;
+  }
+
+  /** The raw buffer (header bytes included); only the first `ceil(bitLength/8)` bytes are meaningful. */
+  raw(): Uint8Array {
+    return this.buf;
+  }
+
+  private ensure(bits: number): void {
+    const needBytes = ((this.bit + bits + 7) >>> 3) + 1;
+    if (needBytes <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < needBytes) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf);
+    this.buf = nb;
+  }
+
+  /** Writes the low `n` (1..32) bits of `v`, most significant first. */
+  private put(v: number, n: number): void {
+    const b = this.buf;
+    let bit = this.bit;
+    while (n > 0) {
+      const free = 8 - (bit & 7);
+      const take = free < n ? free : n;
+      const part = (v >>> (n - take)) & ((1 << take) - 1);
+      b[bit >>> 3]! |= part << (free - take);
+      bit += take;
+      n -= take;
+    }
+    this.bit = bit;
+  }
+
+  writeBit(one: boolean): void {
+    this.ensure(1);
+    this.put(one ? 1 : 0, 1);
+    this.trailingByteQuirk = false;
+  }
+
+  /** One field of `n` bits (0..32) in the low bits of `v`. */
+  writeBits(v: number, n: number): void {
+    if (n === 0) return;
+    this.ensure(n);
+    this.trailingByteQuirk = n % 8 === 0 && (this.bit & 7) === 0;
+    this.put(v, n);
+  }
+
+  /** One field of `n` bits (0..64) given as high and low 32-bit words of the right-aligned value. */
+  writeBits64(hi: number, lo: number, n: number): void {
+    if (n === 0) return;
+    this.ensure(n);
+    this.trailingByteQuirk = n % 8 === 0 && (this.bit & 7) === 0;
+    if (n > 32) { this.put(hi, n - 32); this.put(lo, 32); } else this.put(lo, n);
+  }
+
+  /** A copy of the written bytes (padding bits are zero); `prometheus2` adds the 2.x trailing byte when due. */
+  bytes(prometheus2 = false): Uint8Array {
+    const n = (this.bit + 7) >>> 3;
+    const extra = prometheus2 && this.trailingByteQuirk ? 1 : 0;
+    const out = new Uint8Array(n + extra);
+    out.set(this.buf.subarray(0, n));
+    return out;
+  }
+}

@@ -1,0 +1,112 @@
+// Writes chunk segment files (chunks/000001 …): header, then len uvarint + encoding + data + CRC32C per chunk.
+// Buffers in memory and flushes in large writes; a new segment starts before one would pass the size limit.
+
+import { mkdir, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BugError } from '../../runtime/errors.js';
+import { crc32c } from '../encoding/crc32c.js';
+import { Encoder } from '../encoding/encoder.js';
+import type { ChunkRef } from './refs.js';
+import {
+  DEFAULT_SEGMENT_SIZE, RECORD_OVERHEAD, SEGMENT_FORMAT_V1, SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, packChunkRef, segmentFileName,
+} from './refs.js';
+
+const FLUSH_AT = 4 * 1024 * 1024;
+
+export interface SegmentWriterOptions {
+  /** Maximum segment size in bytes (default 512 MiB). */
+  readonly segmentSize?: number;
+}
+
+export class SegmentWriter {
+  private readonly buf = new Encoder(FLUSH_AT + 64 * 1024);
+  private fh: FileHandle | undefined;
+  private segment = -1;
+  /** Bytes of the current segment, written or buffered. */
+  private size = 0;
+  private pending: Promise<void> = Promise.resolve();
+  private readonly segmentSize: number;
+  private closed = false;
+
+  private constructor(private readonly dir: string, opts: SegmentWriterOptions) {
+    this.segmentSize = opts.segmentSize ?? DEFAULT_SEGMENT_SIZE;
+  }
+
+  /** Creates `dir` (the block's chunks/ directory) if needed. */
+  static async create(dir: string, opts: SegmentWriterOptions = {}): Promise<SegmentWriter> {
+    await mkdir(dir, { recursive: true });
+    return new SegmentWriter(dir, opts);
+  }
+
+  /**
+   * Buffers one chunk and returns its ref. Refs increase in call order. Call `flush()` now and then (the block
+   * writer does after each series) so buffered bytes reach the file.
+   */
+  add(encoding: number, data: Uint8Array): ChunkRef {
+    if (this.closed) throw new BugError('segment writer used after close');
+    const need = RECORD_OVERHEAD + data.length;
+    if (this.segment < 0 || (this.size > SEGMENT_HEADER_SIZE && this.size + need > this.segmentSize)) this.cut();
+    const b = this.buf;
+    const ref = packChunkRef(this.segment, this.size);
+    const start = b.length;
+    b.putUvarint(data.length);
+    const encAt = b.length;
+    b.putByte(encoding);
+    b.putBytes(data);
+    const all = b.bytes();
+    b.putBE32(crc32c(all, 0, encAt, all.length));
+    this.size += b.length - start;
+    return ref;
+  }
+
+  private cut(): void {
+    const data = this.takeBuffer();
+    this.segment++;
+    this.size = SEGMENT_HEADER_SIZE;
+    const name = join(this.dir, segmentFileName(this.segment));
+    const before = this.pending;
+    this.pending = (async () => {
+      await before;
+      const prev = this.fh;
+      if (prev) { await prev.write(data); await prev.sync(); await prev.close(); }
+      this.fh = await open(name, 'w');
+    })();
+    this.buf.putBE32(SEGMENT_MAGIC);
+    this.buf.putByte(SEGMENT_FORMAT_V1);
+    this.buf.putZeros(3);
+  }
+
+  private takeBuffer(): Uint8Array {
+    const out = this.buf.bytes().slice();
+    this.buf.reset();
+    return out;
+  }
+
+  /** Writes buffered bytes when enough have collected (or always with `force`). */
+  async flush(force = false): Promise<void> {
+    if (this.buf.length < FLUSH_AT && !force) { await this.pending; return; }
+    const data = this.takeBuffer();
+    const before = this.pending;
+    this.pending = (async () => {
+      await before;
+      if (data.length > 0) await this.fh!.write(data);
+    })();
+    await this.pending;
+  }
+
+  /** Closes the open file without flushing (after a failure; the caller removes the directory). */
+  async abort(): Promise<void> {
+    this.closed = true;
+    try { await this.pending; } catch { /* the failure is reported by whoever awaited it first */ }
+    if (this.fh) { await this.fh.close(); this.fh = undefined; }
+  }
+
+  /** Flushes, fsyncs and closes the last segment. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush(true);
+    this.closed = true;
+    if (this.fh) { await this.fh.sync(); await this.fh.close(); this.fh = undefined; }
+  }
+}
