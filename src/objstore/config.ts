@@ -81,14 +81,15 @@ export function parseBucketConfig(text: string, where: string, logger: Logger, r
     },
   };
   const top = FieldReader.of(raw, [], ctx, 'object storage config');
-  const typeName = top.requiredString('type');
+  const typeName = top.string('type');
+  const prefix = top.string('prefix').replace(/^\/+|\/+$/g, '');
+  const fields = top.child('config');
+  top.done();
+  if (typeName === '') throw top.error('type', `is required (one of ${registry.types().join(', ')})`);
   const provider = registry.get(typeName);
   if (!provider) {
     throw top.error('type', `${JSON.stringify(typeName)} is not a supported object storage type (supported: ${registry.types().join(', ')})`);
   }
-  const prefix = top.string('prefix').replace(/^\/+|\/+$/g, '');
-  const fields = top.child('config');
-  top.done();
   const config = provider.parse(fields);
   return { type: provider.type, config, prefix, where };
 }

@@ -22,8 +22,9 @@ const TMP_MARK = '.thanos-upload-';
 export const filesystemProvider: Provider<FilesystemConfig> = {
   type: 'FILESYSTEM',
   parse(f) {
-    const directory = f.requiredString('directory');
+    const directory = f.string('directory');
     f.done();
+    if (directory === '') throw f.error('directory', 'is required');
     return { directory: path.resolve(directory) };
   },
   async create(config) {

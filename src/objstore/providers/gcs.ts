@@ -27,7 +27,7 @@ export interface GcsConfig {
 }
 
 export function parseGcsConfig(f: FieldReader): GcsConfig {
-  const bucket = f.requiredString('bucket');
+  const bucket = f.string('bucket');
   const sa = f.string('service_account');
   let serviceAccount: Record<string, unknown> | undefined;
   if (sa !== '') {
@@ -51,6 +51,7 @@ export function parseGcsConfig(f: FieldReader): GcsConfig {
     http: parseHttpConfig(f),
   };
   f.done();
+  if (bucket === '') throw f.error('bucket', 'is required');
   return cfg;
 }
 

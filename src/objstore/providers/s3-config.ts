@@ -40,24 +40,15 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 64 * 1024 * 1024;
 
 export function parseS3Config(f: FieldReader): S3Config {
-  const bucket = f.requiredString('bucket');
+  const bucket = f.string('bucket');
   const endpoint = f.string('endpoint');
-  if (endpoint === '') throw f.error('endpoint', 'is required (host[:port], e.g. s3.us-east-1.amazonaws.com)');
-  f.reject('signature_version2', 'is not supported by thanos-ts: S3 and S3-compatible servers accept Signature V4; remove the field or set it to false');
+  const signatureV2 = f.bool('signature_version2', false);
   const accessKey = f.string('access_key');
   const secretKey = f.string('secret_key');
-  if ((accessKey === '') !== (secretKey === '')) {
-    throw f.error(accessKey === '' ? 'access_key' : 'secret_key', 'must be set together with ' + (accessKey === '' ? 'secret_key' : 'access_key') + ' (or leave both empty to use the AWS credential chain)');
-  }
   const awsSdkAuth = f.bool('aws_sdk_auth', false);
-  if (awsSdkAuth && accessKey !== '') throw f.error('aws_sdk_auth', 'cannot be combined with access_key/secret_key');
   const lookup = f.string('bucket_lookup_type', 'auto');
-  if (lookup !== 'auto' && lookup !== 'virtual-hosted' && lookup !== 'path') throw f.error('bucket_lookup_type', `must be auto, virtual-hosted or path, got ${JSON.stringify(lookup)}`);
   const listVersion = f.string('list_objects_version', 'v2') || 'v2';
-  if (listVersion !== 'v1' && listVersion !== 'v2') throw f.error('list_objects_version', `must be v1 or v2, got ${JSON.stringify(listVersion)}`);
   const partSize = f.int('part_size', DEFAULT_PART_SIZE);
-  if (partSize !== 0 && partSize < MIN_PART_SIZE) throw f.error('part_size', `must be at least ${MIN_PART_SIZE} bytes (5 MiB, the S3 minimum)`);
-
   let sse = parseSse(f.child('sse_config'));
   for (const old of ['encryptsse', 'encrypt_sse']) {
     const v = f.deprecated(old, 'sse_config: {type: SSE-S3}');
@@ -71,26 +62,38 @@ export function parseS3Config(f: FieldReader): S3Config {
   const traceReader = f.child('trace');
   const trace = traceReader.bool('enable', false);
   traceReader.done();
-  const cfg: S3Config = {
-    bucket, endpoint, accessKey, secretKey, awsSdkAuth,
-    region: f.string('region'),
-    sessionToken: f.string('session_token'),
-    insecure: f.bool('insecure', false),
-    putUserMetadata: f.stringMap('put_user_metadata'),
-    listObjectsVersion: listVersion,
-    bucketLookupType: lookup,
-    sendContentMd5: f.bool('send_content_md5', true),
-    disableMultipart: f.bool('disable_multipart', false),
-    partSize: partSize === 0 ? DEFAULT_PART_SIZE : partSize,
-    sse,
-    stsEndpoint: f.string('sts_endpoint'),
-    maxRetries: f.int('max_retries', 0),
-    trace,
-    http: parseHttpConfig(f),
-  };
+  const region = f.string('region');
+  const sessionToken = f.string('session_token');
+  const insecure = f.bool('insecure', false);
+  const putUserMetadata = f.stringMap('put_user_metadata');
+  const sendContentMd5 = f.bool('send_content_md5', true);
+  const disableMultipart = f.bool('disable_multipart', false);
+  const stsEndpoint = f.string('sts_endpoint');
+  const maxRetries = f.int('max_retries', 0);
+  const http = parseHttpConfig(f);
   f.bool('disable_dualstack', false); // accepted for compatibility; the SDK uses dual-stack only when asked
+  // Unknown fields first: a misspelled key explains the "missing" errors below.
   f.done();
-  return cfg;
+
+  if (bucket === '') throw f.error('bucket', 'is required');
+  if (endpoint === '') throw f.error('endpoint', 'is required (host[:port], e.g. s3.us-east-1.amazonaws.com)');
+  if (signatureV2) {
+    throw f.error('signature_version2', 'is not supported by thanos-ts: AWS and S3-compatible servers accept Signature V4; remove the field or set it to false');
+  }
+  if ((accessKey === '') !== (secretKey === '')) {
+    const [missing, present] = accessKey === '' ? ['access_key', 'secret_key'] : ['secret_key', 'access_key'];
+    throw f.error(missing, `must be set together with ${present} (or leave both empty to use the AWS credential chain)`);
+  }
+  if (awsSdkAuth && accessKey !== '') throw f.error('aws_sdk_auth', 'cannot be combined with access_key/secret_key');
+  if (lookup !== 'auto' && lookup !== 'virtual-hosted' && lookup !== 'path') throw f.error('bucket_lookup_type', `must be auto, virtual-hosted or path, got ${JSON.stringify(lookup)}`);
+  if (listVersion !== 'v1' && listVersion !== 'v2') throw f.error('list_objects_version', `must be v1 or v2, got ${JSON.stringify(listVersion)}`);
+  if (partSize !== 0 && partSize < MIN_PART_SIZE) throw f.error('part_size', `must be at least ${MIN_PART_SIZE} bytes (5 MiB, the S3 minimum)`);
+  return {
+    bucket, endpoint, accessKey, secretKey, awsSdkAuth, region, sessionToken, insecure, putUserMetadata,
+    listObjectsVersion: listVersion, bucketLookupType: lookup, sendContentMd5, disableMultipart,
+    partSize: partSize === 0 ? DEFAULT_PART_SIZE : partSize,
+    sse, stsEndpoint, maxRetries, trace, http,
+  };
 }
 
 function parseSse(s: FieldReader): SseConfig {

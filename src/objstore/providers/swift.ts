@@ -46,7 +46,7 @@ export function parseSwiftConfig(f: FieldReader): SwiftConfig {
   const userDomainId = f.string('user_domain_id');
   const cfg: SwiftConfig = {
     authVersion: f.int('auth_version', 0),
-    authUrl: f.requiredString('auth_url'),
+    authUrl: str('auth_url'),
     username: str('username'),
     userId: str('user_id'),
     password: str('password'),
@@ -60,7 +60,7 @@ export function parseSwiftConfig(f: FieldReader): SwiftConfig {
     applicationCredentialName: str('application_credential_name'),
     applicationCredentialSecret: str('application_credential_secret'),
     regionName: str('region_name'),
-    containerName: f.requiredString('container_name'),
+    containerName: str('container_name'),
     largeObjectChunkSize: f.int('large_object_chunk_size', 1 << 30, 1),
     segmentsContainerName: f.string('large_object_segments_container_name'),
     retries: f.int('retries', 3),
@@ -70,6 +70,8 @@ export function parseSwiftConfig(f: FieldReader): SwiftConfig {
     http: parseHttpConfig(f),
   };
   f.done();
+  if (cfg.authUrl === '') throw f.error('auth_url', 'is required');
+  if (cfg.containerName === '') throw f.error('container_name', 'is required');
   if (cfg.authVersion < 0 || cfg.authVersion > 3) throw f.error('auth_version', 'must be 0 (detect), 1, 2 or 3');
   return cfg;
 }
