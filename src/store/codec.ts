@@ -12,6 +12,7 @@ import {
   bool, bytes, enumName, enumNumber, int64, list, obj, optObj, str, strings, uint64Big, type Obj,
 } from './codec-values.js';
 import { protoType } from './proto.js';
+import { encodeBatchFrame, encodeSeriesFrame } from './series-encoder.js';
 
 export const CHUNK_ENCODINGS: readonly ChunkEncoding[] = ['XOR', 'HISTOGRAM', 'FLOAT_HISTOGRAM'];
 export const AGGRS: readonly Aggr[] = ['RAW', 'COUNT', 'SUM', 'MIN', 'MAX', 'COUNTER'];
@@ -72,13 +73,16 @@ export function encodeMatchers(ms: readonly Matcher[]): { type: number; name: st
   return ms.map((m) => ({ type: enumNumber(m.type, MATCH_TYPES), name: m.name, value: m.value }));
 }
 
+// protobufjs's bundled google/protobuf/any.proto keeps `type_url` in snake case whatever keepCase says; ask it.
+const ANY_URL = protoType('google.protobuf.Any').fieldsArray.find((f) => f.id === 1)?.name ?? 'type_url';
+
 function decodeAny(v: unknown, where: string): AnyMessage | undefined {
   const o = optObj(v, where);
-  return o ? { typeUrl: str(o['typeUrl'], `${where}.type_url`), value: bytes(o['value'], `${where}.value`) } : undefined;
+  return o ? { typeUrl: str(o[ANY_URL], `${where}.type_url`), value: bytes(o['value'], `${where}.value`) } : undefined;
 }
 
-function encodeAny(a: AnyMessage | undefined): { typeUrl: string; value: Uint8Array } | undefined {
-  return a ? { typeUrl: a.typeUrl, value: a.value } : undefined;
+function encodeAny(a: AnyMessage | undefined): Record<string, unknown> | undefined {
+  return a ? { [ANY_URL]: a.typeUrl, value: a.value } : undefined;
 }
 
 function decodeChunk(v: unknown, where: string): Chunk | undefined {
@@ -88,13 +92,6 @@ function decodeChunk(v: unknown, where: string): Chunk | undefined {
   const data = bytes(o['data'], `${where}.data`);
   const hash = uint64Big(o['hash'], `${where}.hash`);
   return hash === 0n ? { encoding, data } : { encoding, data, hash };
-}
-
-function encodeChunk(c: Chunk | undefined): object | undefined {
-  if (!c) return undefined;
-  const out: { type: number; data: Uint8Array; hash?: string } = { type: enumNumber(c.encoding, CHUNK_ENCODINGS), data: c.data };
-  if (c.hash !== undefined && c.hash !== 0n) out.hash = c.hash.toString();
-  return out;
 }
 
 function decodeSeries(v: unknown, where: string): Series {
@@ -114,16 +111,6 @@ function decodeSeries(v: unknown, where: string): Series {
     return out;
   });
   return { labels, chunks };
-}
-
-function encodeSeries(s: Series): object {
-  return {
-    labels: encodeLabels(s.labels),
-    chunks: s.chunks.map((c) => ({
-      minTime: c.minTime, maxTime: c.maxTime, raw: encodeChunk(c.raw), count: encodeChunk(c.count),
-      sum: encodeChunk(c.sum), min: encodeChunk(c.min), max: encodeChunk(c.max), counter: encodeChunk(c.counter),
-    })),
-  };
 }
 
 // ---- Series ----
@@ -208,10 +195,10 @@ export function decodeSeriesRequest(buf: Uint8Array): SeriesRequest {
 
 export function encodeSeriesResponse(r: WireSeriesResponse): Uint8Array {
   switch (r.type) {
-    case 'series': return T.seriesResponse.encode({ series: encodeSeries(r.series) }).finish();
+    case 'series': return encodeSeriesFrame(r.series);
     case 'warning': return T.seriesResponse.encode({ warning: r.warning }).finish();
     case 'hints': return T.seriesResponse.encode({ hints: encodeAny(r.hints) }).finish();
-    case 'batch': return T.seriesResponse.encode({ batch: { series: r.series.map(encodeSeries) } }).finish();
+    case 'batch': return encodeBatchFrame(r.series);
   }
 }
 

@@ -25,6 +25,11 @@ export interface GrpcStoreClientOptions {
   readonly keepaliveTimeoutMs?: number;
   /** Largest message accepted; upstream clients accept MaxInt32. */
   readonly maxMessageBytes?: number;
+  /**
+   * response_batch_size sent when a request leaves it at 0 (default 64): servers that support it (ours, upstream
+   * v0.42+) pack that many series per message; older servers ignore it. 1 turns batching off.
+   */
+  readonly responseBatchSize?: number;
   /** Extra grpc-js channel options (tests, tuning). */
   readonly channelOptions?: ChannelOptions;
 }
@@ -75,7 +80,7 @@ export class GrpcStoreClient implements StoreAPI {
   async *series(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
     signal?.throwIfAborted();
     const call = this.client.makeServerStreamRequest(
-      STORE_SERVICE.Series.path, passthrough, passthrough, asBuffer(encodeSeriesRequest(req)), new Metadata(), this.callOptions(),
+      STORE_SERVICE.Series.path, passthrough, passthrough, asBuffer(encodeSeriesRequest(this.withBatching(req))), new Metadata(), this.callOptions(),
     );
     const onAbort = (): void => call.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -108,6 +113,11 @@ export class GrpcStoreClient implements StoreAPI {
 
   close(): void {
     this.client.close();
+  }
+
+  private withBatching(req: SeriesRequest): SeriesRequest {
+    const size = this.options.responseBatchSize ?? 64;
+    return req.responseBatchSize === 0 && size > 1 ? { ...req, responseBatchSize: size } : req;
   }
 
   private callOptions(): CallOptions {

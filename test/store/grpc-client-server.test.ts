@@ -80,10 +80,10 @@ describe('GrpcStoreClient with the StoreAPI gRPC server', () => {
     const c = new GrpcStoreClient(`127.0.0.1:${s.port}`);
     try {
       await expect(collect(c.series(seriesRequest({ matchers: [] })))).rejects.toSatisfy((e: unknown) =>
-        e instanceof LimitError && (e.cause as { code: number }).code === Status.RESOURCE_EXHAUSTED && e.message.includes('exceeded series limit'));
+        e instanceof LimitError && (e.cause as { code: Status }).code === Status.RESOURCE_EXHAUSTED && e.message.includes('exceeded series limit'));
       await expect(c.labelNames(labelNamesRequest())).rejects.toBeInstanceOf(InvalidArgumentError);
       await expect(c.labelValues(labelValuesRequest('x'))).rejects.toSatisfy((e: unknown) =>
-        e instanceof UnavailableError && (e.cause as { code: number }).code === Status.INTERNAL && e.message.includes('boom'));
+        e instanceof UnavailableError && (e.cause as { code: Status }).code === Status.INTERNAL && e.message.includes('boom'));
     } finally {
       c.close();
       await s.stop(1000);
@@ -99,7 +99,10 @@ describe('GrpcStoreClient with the StoreAPI gRPC server', () => {
     }
   });
 
-  it('does not run ahead of a slow reader (backpressure) and stops the store when the reader leaves', async () => {
+  it.each([
+    { name: 'one series per message', batch: 1, bound: 300 },
+    { name: 'batched messages', batch: 64, bound: 2000 },
+  ])('does not run ahead of a slow reader (backpressure, $name) and stops the store when the reader leaves', async ({ batch, bound }) => {
     let produced = 0;
     let finished = false;
     const chunk = Buffer.alloc(64 * 1024, 7);
@@ -120,15 +123,16 @@ describe('GrpcStoreClient with the StoreAPI gRPC server', () => {
       labelValues: (r) => local.labelValues(r),
     };
     const s = await startGrpcServer(storeGrpcServices(endless), { address: '127.0.0.1:0' });
-    const c = new GrpcStoreClient(`127.0.0.1:${s.port}`);
+    const c = new GrpcStoreClient(`127.0.0.1:${s.port}`, { responseBatchSize: batch });
     try {
       let read = 0;
       for await (const _ of c.series(seriesRequest({ matchers: [] }))) {
         if (++read === 5) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      // 64 KiB frames: HTTP/2 windows plus stream buffers hold a few MiB at most, never an unbounded run.
-      expect(produced).toBeLessThan(300);
+      // 64 KiB series: HTTP/2 windows plus stream buffers hold some MiB at most (batches of up to 1 MiB), never an
+      // unbounded run.
+      expect(produced).toBeLessThan(bound);
       await expect.poll(() => finished, { timeout: 5000 }).toBe(true);
     } finally {
       c.close();

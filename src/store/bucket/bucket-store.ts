@@ -1,0 +1,246 @@
+// The bucket store (upstream pkg/store/bucket.go): the StoreAPI over every block the meta fetcher keeps. sync()
+// adds new blocks (building their index-headers) and drops vanished ones; Series merges the blocks' sorted streams
+// (overlapping blocks of one series are merged by the proxy's merge); label calls read the index-headers.
+
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { mapConcurrent, type MetaFetcher } from '../../block/fetcher.js';
+import type { BucketReader } from '../../objstore/bucket.js';
+import { errorMessage } from '../../runtime/errors.js';
+import { nopLogger, type Logger } from '../../runtime/logger.js';
+import { compareLabels, labelsEqual, type Labels } from '../../tsdb/labels/labels.js';
+import type { Matcher } from '../../tsdb/labels/matcher.js';
+import { noopIndexCache, type IndexCache } from '../cache/index-cache.js';
+import { Gate } from '../gate.js';
+import { mergeSeries } from '../merge.js';
+import {
+  MAX_TIME, MIN_TIME, type LabelNamesRequest, type LabelNamesResponse, type LabelValuesRequest, type LabelValuesResponse,
+  type SeriesRequest, type SeriesResponse, type StoreAPI, type StoreInfo,
+} from '../store-api.js';
+import { BucketBlock, type RequestStats } from './bucket-block.js';
+import { blockError, blockSeries, indexMatchers, outputLabels } from './block-series.js';
+import { ChunkPool, NO_LIMITS, RequestLimiter, type RequestLimits } from './limits.js';
+
+export interface BucketStoreOptions {
+  /** --data-dir: index-headers live under `<dataDir>/<ULID>/`. */
+  readonly dataDir: string;
+  readonly logger?: Logger;
+  readonly registry?: Registry;
+  readonly cache?: IndexCache;
+  /** --store.enable-index-header-lazy-reader: load index-headers on first use, unload when idle. */
+  readonly lazyIndexHeader?: boolean;
+  /** Idle time after which a lazily loaded index-header is unloaded (upstream's hidden default 5m). */
+  readonly lazyIdleMs?: number;
+  /** --chunk-pool-size in bytes (0 = unbounded). */
+  readonly chunkPoolSize?: number;
+  readonly limits?: RequestLimits;
+  /** --store.grpc.series-max-concurrency. */
+  readonly maxConcurrency?: number;
+  /** --block-sync-concurrency. */
+  readonly blockSyncConcurrency?: number;
+  /** --min-time/--max-time: requests are clamped to this range. */
+  readonly minTime?: number;
+  readonly maxTime?: number;
+  readonly now?: () => number;
+}
+
+interface Metrics {
+  readonly blocksLoaded: Gauge;
+  readonly blockLoads: Counter;
+  readonly blockLoadFailures: Counter;
+  readonly blockDrops: Counter;
+  readonly indexHeaderBuildBytes: Counter;
+}
+
+function metrics(registry: Registry): Metrics {
+  const registers = [registry];
+  return {
+    blocksLoaded: new Gauge({ name: 'thanos_bucket_store_blocks_loaded', help: 'Number of currently loaded blocks.', registers }),
+    blockLoads: new Counter({ name: 'thanos_bucket_store_block_loads_total', help: 'Total number of remote block loading attempts.', registers }),
+    blockLoadFailures: new Counter({ name: 'thanos_bucket_store_block_load_failures_total', help: 'Total number of failed remote block loading attempts.', registers }),
+    blockDrops: new Counter({ name: 'thanos_bucket_store_block_drops_total', help: 'Total number of local blocks that were dropped.', registers }),
+    indexHeaderBuildBytes: new Counter({ name: 'thanos_bucket_store_indexheader_build_bytes_total', help: 'Bytes of bucket index read to build index-headers.', registers }),
+  };
+}
+
+function newStats(): RequestStats {
+  return { postingsFetched: 0, seriesFetched: 0, chunksFetched: 0, bytesFetched: 0 };
+}
+
+export class BucketStore implements StoreAPI {
+  private readonly blocks = new Map<string, BucketBlock>();
+  private readonly logger: Logger;
+  private readonly gate: Gate;
+  private readonly pool: ChunkPool;
+  private readonly m: Metrics | undefined;
+  private readonly cache: IndexCache;
+
+  constructor(private readonly bucket: BucketReader, private readonly fetcher: MetaFetcher, private readonly options: BucketStoreOptions) {
+    this.logger = options.logger ?? nopLogger;
+    this.gate = new Gate(options.maxConcurrency ?? 20);
+    this.pool = new ChunkPool(options.chunkPoolSize ?? 0);
+    this.m = options.registry ? metrics(options.registry) : undefined;
+    this.cache = options.cache ?? noopIndexCache;
+  }
+
+  /** Blocks currently served, by ID. */
+  blockIds(): string[] {
+    return [...this.blocks.keys()].sort();
+  }
+
+  block(id: string): BucketBlock | undefined {
+    return this.blocks.get(id);
+  }
+
+  /** One sync: fetch metas, load new blocks, drop vanished or filtered ones. A block that fails to load is skipped. */
+  async sync(signal?: AbortSignal): Promise<void> {
+    const { metas } = await this.fetcher.fetch(signal);
+    const fresh = [...metas.values()].filter((m) => !this.blocks.has(m.meta.ulid));
+    await mapConcurrent(fresh, this.options.blockSyncConcurrency ?? 20, async (m) => {
+      const id = m.meta.ulid;
+      this.m?.blockLoads.inc();
+      try {
+        const b = await BucketBlock.create(this.bucket, m, {
+          logger: this.logger, cache: this.cache, dataDir: this.options.dataDir, lazy: this.options.lazyIndexHeader ?? false,
+          ...(this.options.now ? { now: this.options.now } : {}),
+          onIndexHeaderBuild: (_id, bytes) => this.m?.indexHeaderBuildBytes.inc(bytes),
+        });
+        this.blocks.set(id, b);
+      } catch (err) {
+        this.m?.blockLoadFailures.inc();
+        this.logger.warn('loading block failed', { block: id, err: errorMessage(err) });
+      }
+    });
+    for (const [id, b] of [...this.blocks]) {
+      if (metas.has(id)) continue;
+      this.blocks.delete(id);
+      await b.close();
+      await rm(path.join(this.options.dataDir, id), { recursive: true, force: true });
+      this.m?.blockDrops.inc();
+    }
+    this.m?.blocksLoaded.set(this.blocks.size);
+  }
+
+  /** Unloads lazily loaded index-headers idle for longer than the idle timeout; returns how many. */
+  async unloadIdle(): Promise<number> {
+    let n = 0;
+    for (const b of this.blocks.values()) if (await b.indexHeader.unloadIfIdle(this.options.lazyIdleMs ?? 5 * 60_000)) n++;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    for (const b of this.blocks.values()) await b.close();
+    this.blocks.clear();
+  }
+
+  private clampMin(t: number): number { return Math.max(t, this.options.minTime ?? MIN_TIME); }
+  private clampMax(t: number): number { return Math.min(t, this.options.maxTime ?? MAX_TIME); }
+
+  info(): Promise<StoreInfo> {
+    const labelSets: Labels[] = [];
+    let minTime = MAX_TIME;
+    let maxTime = MIN_TIME;
+    const tsdbInfos = [];
+    for (const b of this.blocks.values()) {
+      if (!labelSets.some((l) => labelsEqual(l, b.labels))) labelSets.push(b.labels);
+      minTime = Math.min(minTime, b.minTime);
+      maxTime = Math.max(maxTime, b.maxTime);
+      tsdbInfos.push({ labels: b.labels, minTime: b.minTime, maxTime: b.maxTime });
+    }
+    labelSets.sort(compareLabels);
+    if (this.blocks.size > 0) { minTime = this.clampMin(minTime); maxTime = this.clampMax(maxTime); }
+    return Promise.resolve({
+      componentType: 'store', labelSets, minTime, maxTime, supportsSharding: false, supportsWithoutReplicaLabels: true, tsdbInfos,
+    });
+  }
+
+  /** Blocks overlapping [minTime, maxTime] (inclusive; block maxTime is exclusive) at raw resolution up to `maxResolution`. */
+  private blocksIn(minTime: number, maxTime: number, maxResolution = 0): BucketBlock[] {
+    return [...this.blocks.values()]
+      .filter((b) => b.minTime <= maxTime && b.maxTime > minTime && b.meta.thanos.resolution <= maxResolution)
+      .sort((a, b) => a.minTime - b.minTime || (a.id < b.id ? -1 : 1));
+  }
+
+  async *series(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
+    const release = await this.gate.acquire(signal);
+    try {
+      const minTime = this.clampMin(req.minTime);
+      const maxTime = this.clampMax(req.maxTime);
+      if (minTime > maxTime) return;
+      const ctx = {
+        minTime, maxTime, skipChunks: req.skipChunks, withoutReplicaLabels: new Set(req.withoutReplicaLabels),
+        limiter: new RequestLimiter(this.options.limits ?? NO_LIMITS), stats: newStats(), pool: this.pool, signal,
+      };
+      const streams: AsyncIterable<SeriesResponse>[] = [];
+      // The store serves raw data; downsampled blocks are only picked when the request allows their resolution.
+      for (const b of this.blocksIn(minTime, maxTime, Math.max(0, req.maxResolutionWindow))) {
+        const ms = indexMatchers(b, req.matchers);
+        if (ms) streams.push(blockSeries(b, ms, ctx));
+      }
+      let n = 0;
+      for await (const f of mergeSeries(streams)) {
+        if (f.type === 'series' && req.limit > 0 && ++n > req.limit) return;
+        yield f;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** Runs `fn` on each block in range that the external-label matchers allow, with the remaining matchers. */
+  private async eachBlock(start: number, end: number, matchers: readonly Matcher[], fn: (b: BucketBlock, ms: Matcher[]) => Promise<void>): Promise<void> {
+    for (const b of this.blocksIn(this.clampMin(start), this.clampMax(end))) {
+      const ms = indexMatchers(b, matchers);
+      if (!ms) continue;
+      try {
+        await fn(b, ms);
+      } catch (err) {
+        throw blockError(b, err);
+      }
+    }
+  }
+
+  async labelNames(req: LabelNamesRequest, signal?: AbortSignal): Promise<LabelNamesResponse> {
+    const names = new Set<string>();
+    const drop = new Set(req.withoutReplicaLabels);
+    await this.eachBlock(req.start, req.end, req.matchers, async (b, ms) => {
+      await b.withIndex(async (r) => {
+        if (ms.length === 0) {
+          for (const n of r.labelNames()) names.add(n);
+        } else {
+          const entries = await b.series(r, await b.postings(r, ms, newStats()), newStats());
+          for (const e of entries) for (const l of e.labels) names.add(l.name);
+          if (entries.length === 0) return;
+        }
+        for (const l of b.labels) names.add(l.name);
+      }, signal);
+    });
+    let out = [...names].filter((n) => !drop.has(n)).sort();
+    if (req.limit > 0) out = out.slice(0, req.limit);
+    return { names: out, warnings: [] };
+  }
+
+  async labelValues(req: LabelValuesRequest, signal?: AbortSignal): Promise<LabelValuesResponse> {
+    const values = new Set<string>();
+    if (req.withoutReplicaLabels.includes(req.label)) return { values: [], warnings: [] };
+    await this.eachBlock(req.start, req.end, req.matchers, async (b, ms) => {
+      const ext = b.labels.find((l) => l.name === req.label);
+      await b.withIndex(async (r) => {
+        if (ms.length === 0) {
+          if (ext) { if (r.labelNames().length > 0) values.add(ext.value); return; }
+          for (const v of r.labelValues(req.label)) values.add(v);
+          return;
+        }
+        const entries = await b.series(r, await b.postings(r, ms, newStats()), newStats());
+        for (const e of entries) {
+          const v = outputLabels(e.labels, b.labels, new Set()).find((l) => l.name === req.label)?.value;
+          if (v !== undefined && v !== '') values.add(v);
+        }
+      }, signal);
+    });
+    let out = [...values].sort();
+    if (req.limit > 0) out = out.slice(0, req.limit);
+    return { values: out, warnings: [] };
+  }
+}

@@ -1,0 +1,213 @@
+// An HTTP client for the Prometheus the sidecar runs beside: readiness, external labels from the loaded config,
+// label names/values and series through the HTTP API, and the raw remote-read call. Errors carry Prometheus's own
+// message: 4xx answers become InvalidArgumentError, everything else UnavailableError.
+import { parse as parseYaml } from 'yaml';
+import type { Labels } from '../../tsdb/labels/labels.js';
+import { labelsFromRecord, sortLabels } from '../../tsdb/labels/labels.js';
+import type { Label } from '../../tsdb/labels/labels.js';
+import type { Matcher } from '../../tsdb/labels/matcher.js';
+import { AbortError, InvalidArgumentError, UnavailableError, errorMessage } from '../../runtime/errors.js';
+
+/** Bounds at or beyond these are "unbounded" and left out of API calls (Prometheus then uses its own extremes). */
+const UNBOUNDED_MS = 2 ** 52;
+
+export interface TimeBounds {
+  /** Inclusive, ms. */
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface RemoteReadResponse {
+  readonly contentType: string;
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+/** PromQL selector text for matchers: `{a="b",c=~"d"}`. */
+export function selectorString(matchers: readonly Matcher[]): string {
+  return `{${matchers.map((m) => `${m.name}${m.type}${JSON.stringify(m.value)}`).join(',')}}`;
+}
+
+export class PrometheusClient {
+  readonly baseUrl: string;
+
+  constructor(url: string) {
+    this.baseUrl = url.endsWith('/') ? url : url + '/';
+  }
+
+  private url(path: string, params?: URLSearchParams): string {
+    const u = new URL(path, this.baseUrl);
+    if (params) u.search = params.toString();
+    return u.toString();
+  }
+
+  private async request(method: string, path: string, what: string, signal: AbortSignal | undefined, init: RequestInit = {}, params?: URLSearchParams): Promise<Response> {
+    const url = this.url(path, params);
+    try {
+      return await fetch(url, { ...init, method, ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) throw new AbortError(`${what} aborted`, { cause: err });
+      const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : '';
+      throw new UnavailableError(`${what}: ${method} ${url}: ${errorMessage(err)}${cause}`, { cause: err });
+    }
+  }
+
+  /** Reads an API JSON envelope and returns `data`, or throws with Prometheus's `error` text. */
+  private async apiData(res: Response, what: string): Promise<unknown> {
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const env = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
+    if (res.status >= 200 && res.status < 300 && env?.['status'] === 'success') return env['data'];
+    const msg = typeof env?.['error'] === 'string' ? env['error'] : text.trim() || res.statusText;
+    throw statusError(res.status, `${what}: prometheus answered ${res.status}: ${msg}`);
+  }
+
+  /** Whether GET /-/ready answers 200. Never throws for a down Prometheus. */
+  async isReady(signal?: AbortSignal): Promise<boolean> {
+    try {
+      const res = await this.request('GET', '-/ready', 'check readiness', signal);
+      await res.arrayBuffer();
+      return res.status === 200;
+    } catch (err) {
+      if (err instanceof AbortError) throw err;
+      return false;
+    }
+  }
+
+  /** Polls /-/ready until 200; UnavailableError after `timeoutMs`, AbortError when `signal` aborts. */
+  async waitReady(timeoutMs: number, signal?: AbortSignal, intervalMs = 1000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (await this.isReady(signal)) return;
+      if (Date.now() + intervalMs > deadline) throw new UnavailableError(`prometheus at ${this.baseUrl} not ready after ${timeoutMs}ms`);
+      await delay(intervalMs, signal);
+    }
+  }
+
+  /** The external labels of the currently loaded config (GET /api/v1/status/config), sorted. */
+  async externalLabels(signal?: AbortSignal): Promise<Labels> {
+    const res = await this.request('GET', 'api/v1/status/config', 'get prometheus config', signal);
+    const data = await this.apiData(res, 'get prometheus config');
+    const yamlText = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['yaml'] : undefined;
+    if (typeof yamlText !== 'string') throw new UnavailableError('get prometheus config: answer has no data.yaml');
+    let cfg: unknown;
+    try {
+      cfg = parseYaml(yamlText);
+    } catch (err) {
+      throw new UnavailableError(`get prometheus config: parse yaml: ${errorMessage(err)}`, { cause: err });
+    }
+    const global = isRecord(cfg) ? cfg['global'] : undefined;
+    const ext = isRecord(global) ? global['external_labels'] : undefined;
+    if (ext === undefined || ext === null) return [];
+    if (!isRecord(ext)) throw new UnavailableError('get prometheus config: global.external_labels is not a map');
+    const rec: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ext)) rec[k] = typeof v === 'string' ? v : String(v);
+    return labelsFromRecord(rec);
+  }
+
+  /** GET /api/v1/labels. */
+  async labelNames(matchers: readonly Matcher[], t: TimeBounds, signal?: AbortSignal): Promise<string[]> {
+    const res = await this.request('GET', 'api/v1/labels', 'label names', signal, {}, timeParams(matchers, t));
+    return stringList(await this.apiData(res, 'label names'), 'label names');
+  }
+
+  /** GET /api/v1/label/<name>/values. */
+  async labelValues(name: string, matchers: readonly Matcher[], t: TimeBounds, signal?: AbortSignal): Promise<string[]> {
+    const res = await this.request('GET', `api/v1/label/${encodeURIComponent(name)}/values`, 'label values', signal, {}, timeParams(matchers, t));
+    return stringList(await this.apiData(res, 'label values'), 'label values');
+  }
+
+  /** GET /api/v1/series: label sets only (the answer to skip_chunks requests). Sorted labels, unsorted series. */
+  async series(matchers: readonly Matcher[], t: TimeBounds, signal?: AbortSignal): Promise<Labels[]> {
+    const res = await this.request('GET', 'api/v1/series', 'series', signal, {}, timeParams(matchers, t));
+    const data = await this.apiData(res, 'series');
+    if (!Array.isArray(data)) throw new UnavailableError('series: answer data is not a list');
+    return data.map((s: unknown, i) => {
+      if (!isRecord(s)) throw new UnavailableError(`series: data[${i}] is not an object`);
+      const labels: Label[] = [];
+      for (const [name, value] of Object.entries(s)) labels.push({ name, value: String(value) });
+      return sortLabels(labels);
+    });
+  }
+
+  /** The lowest timestamp in the head (GET /api/v1/status/tsdb), or undefined when the head is empty. */
+  async headMinTime(signal?: AbortSignal): Promise<number | undefined> {
+    const res = await this.request('GET', 'api/v1/status/tsdb', 'tsdb status', signal);
+    const data = await this.apiData(res, 'tsdb status');
+    const head = isRecord(data) ? data['headStats'] : undefined;
+    const min = isRecord(head) ? head['minTime'] : undefined;
+    const numSeries = isRecord(head) ? head['numSeries'] : undefined;
+    if (typeof min !== 'number' || numSeries === 0) return undefined;
+    return min;
+  }
+
+  /** POST /api/v1/read with a snappy-compressed ReadRequest; the body streams (caller must consume it). */
+  async remoteRead(compressedRequest: Uint8Array, signal?: AbortSignal): Promise<RemoteReadResponse> {
+    const res = await this.request('POST', 'api/v1/read', 'remote read', signal, {
+      body: compressedRequest,
+      headers: {
+        'Content-Encoding': 'snappy',
+        'Content-Type': 'application/x-protobuf',
+        'X-Prometheus-Remote-Read-Version': '0.1.0',
+        'User-Agent': 'thanos-ts-sidecar',
+      },
+    });
+    if (res.status !== 200) {
+      const msg = (await res.text()).trim();
+      throw statusError(res.status, `remote read: prometheus answered ${res.status}: ${msg || res.statusText}`);
+    }
+    const body = res.body;
+    return {
+      contentType: res.headers.get('content-type') ?? '',
+      body: body ? (body as AsyncIterable<Uint8Array>) : emptyBody(),
+    };
+  }
+}
+
+async function* emptyBody(): AsyncIterable<Uint8Array> {
+  // A response without a body yields nothing.
+}
+
+function statusError(status: number, message: string): Error {
+  return status >= 400 && status < 500 && status !== 429 ? new InvalidArgumentError(message) : new UnavailableError(message);
+}
+
+function timeParams(matchers: readonly Matcher[], t: TimeBounds): URLSearchParams {
+  const p = new URLSearchParams();
+  if (matchers.length > 0) p.append('match[]', selectorString(matchers));
+  if (Math.abs(t.start) < UNBOUNDED_MS) p.set('start', (t.start / 1000).toString());
+  if (Math.abs(t.end) < UNBOUNDED_MS) p.set('end', (t.end / 1000).toString());
+  return p;
+}
+
+function stringList(data: unknown, what: string): string[] {
+  if (data === null) return [];
+  if (!Array.isArray(data) || !data.every((x) => typeof x === 'string')) throw new UnavailableError(`${what}: answer data is not a list of strings`);
+  return data as string[];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new AbortError());
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(new AbortError());
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,253 @@
+// The sidecar's StoreAPI (upstream pkg/store/prometheus.go): Series through Prometheus's remote read, asking for
+// streamed XOR chunks (passed through still encoded) and falling back to SAMPLES, which are re-encoded as XOR chunks.
+// Matchers on external labels are answered here; external labels are set on every series.
+import type { Label, Labels } from '../../tsdb/labels/labels.js';
+import { compareLabels, sortLabels } from '../../tsdb/labels/labels.js';
+import type { Matcher } from '../../tsdb/labels/matcher.js';
+import { encodeXor } from '../../tsdb/chunkenc/xor.js';
+import type { Logger } from '../../runtime/logger.js';
+import { nopLogger } from '../../runtime/logger.js';
+import { AbortError, CorruptionError, InvalidArgumentError, UnavailableError } from '../../runtime/errors.js';
+import type {
+  AggrChunk, ChunkEncoding, LabelNamesRequest, LabelNamesResponse, LabelValuesRequest, LabelValuesResponse,
+  SeriesRequest, SeriesResponse, StoreAPI, StoreInfo,
+} from '../store-api.js';
+import { MAX_TIME } from '../store-api.js';
+import type { PrometheusClient } from './client.js';
+import type { ChunkedSeries, ReadHints, SampledSeries } from './remote-read-codec.js';
+import {
+  ChunkedFrameDecoder, PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR, RESPONSE_SAMPLES,
+  RESPONSE_STREAMED_XOR_CHUNKS, decodeReadResponse, encodeReadRequest,
+} from './remote-read-codec.js';
+import { snappyDecode, snappyEncode } from './snappy.js';
+
+/** Samples per XOR chunk when re-encoding a SAMPLES answer, as Prometheus cuts chunks. */
+const SAMPLES_PER_CHUNK = 120;
+const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf';
+
+export interface PrometheusStoreOptions {
+  /** Current external labels; undefined while unknown (the store then refuses to serve). */
+  readonly externalLabels: () => Labels | undefined;
+  /** Lowest timestamp served (ms); the highest is open-ended. */
+  readonly minTime: () => number;
+  readonly logger?: Logger;
+  /** Response types asked for, in order of preference (default: streamed chunks, then samples). */
+  readonly acceptedResponseTypes?: readonly number[];
+  /** Upper bound on one streamed frame (upstream's chunked_read_limit, 50 MB). */
+  readonly maxFrameBytes?: number;
+}
+
+interface Selection {
+  readonly ext: Labels;
+  /** Matchers for Prometheus (those on external labels removed), or undefined when nothing can match. */
+  readonly matchers: readonly Matcher[] | undefined;
+}
+
+export class PrometheusStore implements StoreAPI {
+  private readonly logger: Logger;
+
+  constructor(private readonly client: PrometheusClient, private readonly o: PrometheusStoreOptions) {
+    this.logger = o.logger ?? nopLogger;
+  }
+
+  info(): Promise<StoreInfo> {
+    const ext = this.o.externalLabels() ?? [];
+    const minTime = this.o.minTime();
+    return Promise.resolve({
+      componentType: 'sidecar',
+      labelSets: ext.length > 0 ? [ext] : [],
+      minTime,
+      maxTime: MAX_TIME,
+      supportsSharding: false,
+      supportsWithoutReplicaLabels: true,
+      tsdbInfos: [{ labels: ext, minTime, maxTime: MAX_TIME }],
+    });
+  }
+
+  private select(matchers: readonly Matcher[]): Selection {
+    const ext = this.o.externalLabels();
+    if (ext === undefined) throw new UnavailableError('prometheus external labels are not known yet; the sidecar is not ready');
+    const rest: Matcher[] = [];
+    for (const m of matchers) {
+      const e = ext.find((l) => l.name === m.name);
+      if (e === undefined) rest.push(m);
+      else if (!m.matches(e.value)) return { ext, matchers: undefined };
+    }
+    return { ext, matchers: rest };
+  }
+
+  async *series(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesResponse> {
+    const { ext, matchers } = this.select(req.matchers);
+    if (matchers === undefined) return;
+    if (matchers.length === 0) throw new InvalidArgumentError('no matchers specified (excluding external labels)');
+    const minTime = Math.max(req.minTime, this.o.minTime());
+    const maxTime = req.maxTime;
+    if (minTime > maxTime) return;
+    const finish = labelFinisher(ext, req.withoutReplicaLabels);
+
+    if (req.skipChunks) {
+      const sets = await this.client.series(matchers, { start: minTime, end: maxTime }, signal);
+      const done = sets.map(finish).sort(compareLabels);
+      let n = 0;
+      for (const labels of done) {
+        if (req.limit > 0 && n++ >= req.limit) return;
+        yield { type: 'series', series: { labels, chunks: [] } };
+      }
+      return;
+    }
+
+    const body = encodeReadRequest([{ startMs: minTime, endMs: maxTime, matchers, hints: readHints(req, minTime, maxTime) }],
+      this.o.acceptedResponseTypes ?? [RESPONSE_STREAMED_XOR_CHUNKS, RESPONSE_SAMPLES]);
+    const res = await this.client.remoteRead(snappyEncode(body), signal);
+    try {
+      if (res.contentType.startsWith(STREAMED_CONTENT_TYPE)) {
+        yield* this.streamed(res.body, finish, req.limit, signal);
+      } else {
+        this.logger.debug('remote read answered with samples', { content_type: res.contentType });
+        yield* this.sampled(res.body, finish, req.limit, minTime, maxTime);
+      }
+    } catch (err) {
+      if (signal?.aborted) throw new AbortError('series aborted', { cause: err });
+      throw err;
+    }
+  }
+
+  private async *streamed(body: AsyncIterable<Uint8Array>, finish: (l: readonly Label[]) => Labels, limit: number, signal?: AbortSignal): AsyncIterable<SeriesResponse> {
+    const dec = new ChunkedFrameDecoder(this.o.maxFrameBytes);
+    let count = 0;
+    let last: Labels | undefined;
+    let lastRaw: Label[] | undefined;
+    for await (const part of body) {
+      if (signal?.aborted) throw new AbortError('series aborted');
+      for (const frame of dec.push(part)) {
+        for (const s of frame.series) {
+          // A series split over frames repeats its labels: reuse the finished set so equality is cheap downstream.
+          let labels: Labels;
+          if (last !== undefined && lastRaw !== undefined && sameLabels(lastRaw, s.labels)) labels = last;
+          else {
+            if (limit > 0 && count >= limit) return;
+            count++;
+            labels = finish(s.labels);
+          }
+          last = labels;
+          lastRaw = s.labels;
+          yield { type: 'series', series: { labels, chunks: convertChunks(s) } };
+        }
+      }
+    }
+    dec.end();
+  }
+
+  private async *sampled(body: AsyncIterable<Uint8Array>, finish: (l: readonly Label[]) => Labels, limit: number, minTime: number, maxTime: number): AsyncIterable<SeriesResponse> {
+    const parts: Uint8Array[] = [];
+    for await (const p of body) parts.push(p);
+    const raw = snappyDecode(Buffer.concat(parts), 'remote read SAMPLES response');
+    const results = decodeReadResponse(raw);
+    const series = (results[0] ?? []).map((s) => ({ labels: finish(s.labels), s })).sort((a, b) => compareLabels(a.labels, b.labels));
+    let n = 0;
+    for (const { labels, s } of series) {
+      if (limit > 0 && n++ >= limit) return;
+      yield { type: 'series', series: { labels, chunks: samplesToChunks(s, minTime, maxTime) } };
+    }
+  }
+
+  async labelNames(req: LabelNamesRequest, signal?: AbortSignal): Promise<LabelNamesResponse> {
+    const { ext, matchers } = this.select(req.matchers);
+    if (matchers === undefined) return { names: [], warnings: [] };
+    const names = new Set(await this.client.labelNames(matchers, { start: req.start, end: req.end }, signal));
+    if (names.size > 0) for (const l of ext) names.add(l.name);
+    for (const r of req.withoutReplicaLabels) if (ext.some((l) => l.name === r)) names.delete(r);
+    let out = [...names].sort();
+    if (req.limit > 0) out = out.slice(0, req.limit);
+    return { names: out, warnings: [] };
+  }
+
+  async labelValues(req: LabelValuesRequest, signal?: AbortSignal): Promise<LabelValuesResponse> {
+    const { ext, matchers } = this.select(req.matchers);
+    if (matchers === undefined) return { values: [], warnings: [] };
+    const e = ext.find((l) => l.name === req.label);
+    if (e !== undefined) {
+      if (req.withoutReplicaLabels.includes(e.name)) return { values: [], warnings: [] };
+      // Only claim the value when Prometheus holds matching series at all.
+      const any = matchers.length === 0 ? ['x'] : await this.client.labelNames(matchers, { start: req.start, end: req.end }, signal);
+      return { values: any.length > 0 ? [e.value] : [], warnings: [] };
+    }
+    let values = await this.client.labelValues(req.label, matchers, { start: req.start, end: req.end }, signal);
+    values = [...new Set(values)].sort();
+    if (req.limit > 0) values = values.slice(0, req.limit);
+    return { values, warnings: [] };
+  }
+}
+
+function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
+  return true;
+}
+
+/**
+ * Returns the function that turns Prometheus's labels into the served set: external labels win over stored ones
+ * (Prometheus already merged them in; usually nothing changes), and replica labels the caller asked to drop go.
+ * Only external labels are dropped: they are constant over the stream, so the order stays sorted.
+ */
+function labelFinisher(ext: Labels, withoutReplicaLabels: readonly string[]): (l: readonly Label[]) => Labels {
+  const drop = new Set(withoutReplicaLabels.filter((n) => ext.some((l) => l.name === n)));
+  return (labels) => {
+    let out: readonly Label[] = labels;
+    for (const e of ext) {
+      const i = out.findIndex((l) => l.name === e.name);
+      if (i >= 0 && out[i]!.value === e.value) continue;
+      const next = out.filter((l) => l.name !== e.name);
+      next.push(e);
+      out = sortLabels(next);
+    }
+    if (drop.size > 0) out = out.filter((l) => !drop.has(l.name));
+    return out;
+  };
+}
+
+function chunkEncoding(type: number): ChunkEncoding {
+  switch (type) {
+    case PROM_CHUNK_XOR: return 'XOR';
+    case PROM_CHUNK_HISTOGRAM: return 'HISTOGRAM';
+    case PROM_CHUNK_FLOAT_HISTOGRAM: return 'FLOAT_HISTOGRAM';
+    default: throw new CorruptionError('remote read stream', 'chunk', 0, `unsupported chunk encoding ${type}`);
+  }
+}
+
+function convertChunks(s: ChunkedSeries): AggrChunk[] {
+  const out: AggrChunk[] = new Array<AggrChunk>(s.chunks.length);
+  for (let i = 0; i < s.chunks.length; i++) {
+    const c = s.chunks[i]!;
+    out[i] = { minTime: c.minTime, maxTime: c.maxTime, raw: { encoding: chunkEncoding(c.type), data: c.data } };
+  }
+  return out;
+}
+
+/** Cuts a SAMPLES series into XOR chunks of up to 120 samples within [minTime, maxTime]. */
+function samplesToChunks(s: SampledSeries, minTime: number, maxTime: number): AggrChunk[] {
+  const { timestamps: ts, values: vs } = s;
+  let from = 0;
+  while (from < ts.length && ts[from]! < minTime) from++;
+  let to = ts.length;
+  while (to > from && ts[to - 1]! > maxTime) to--;
+  const out: AggrChunk[] = [];
+  for (let i = from; i < to; i += SAMPLES_PER_CHUNK) {
+    const end = Math.min(to, i + SAMPLES_PER_CHUNK);
+    out.push({ minTime: ts[i]!, maxTime: ts[end - 1]!, raw: { encoding: 'XOR', data: encodeXor(ts, vs, i, end) } });
+  }
+  return out;
+}
+
+function readHints(req: SeriesRequest, minTime: number, maxTime: number): ReadHints {
+  const h = req.queryHints;
+  return {
+    stepMs: h?.stepMillis ?? 0,
+    func: h?.func?.name ?? '',
+    startMs: minTime,
+    endMs: maxTime,
+    grouping: h?.grouping?.labels ?? [],
+    by: h?.grouping?.by ?? false,
+    rangeMs: h?.range?.millis ?? 0,
+  };
+}

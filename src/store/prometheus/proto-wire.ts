@@ -1,0 +1,169 @@
+// Minimal protobuf wire reader/writer for the remote-read messages, which sit on the sidecar's hot path: decoding by
+// hand keeps chunk bytes as views into the frame and allocates nothing per sample. Field layout: proto/prompb/*.proto.
+import { CorruptionError } from '../../runtime/errors.js';
+
+const TWO32 = 0x1_0000_0000;
+const utf8 = new TextDecoder('utf-8');
+
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_FIXED32 = 5;
+
+/** A cursor over one message; errors name `what` and the byte offset. */
+export class ProtoReader {
+  pos: number;
+  private readonly view: DataView;
+
+  constructor(readonly buf: Uint8Array, start: number, readonly end: number, private readonly what: string) {
+    this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  fail(reason: string): never {
+    throw new CorruptionError(this.what, 'protobuf', this.pos, reason);
+  }
+
+  /** An unsigned varint up to 2^53 (larger values lose precision, which no field here carries). */
+  uvarint(): number {
+    const b = this.buf;
+    let pos = this.pos;
+    let x = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= this.end) this.fail('truncated varint');
+      const c = b[pos++]!;
+      x += (c & 0x7f) * mul;
+      if (c < 0x80) {
+        this.pos = pos;
+        return x;
+      }
+      mul *= 128;
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  /** An int64 varint (two's complement in 10 bytes when negative). */
+  int64(): number {
+    const b = this.buf;
+    let pos = this.pos;
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= this.end) this.fail('truncated varint');
+      const c = b[pos++]!;
+      const bits = c & 0x7f;
+      if (shift < 28) lo |= bits << shift;
+      else if (shift === 28) {
+        lo |= (bits & 0x0f) << 28;
+        hi |= bits >>> 4;
+      } else hi |= bits << (shift - 32);
+      shift += 7;
+      if (c < 0x80) {
+        this.pos = pos;
+        return (hi | 0) * TWO32 + (lo >>> 0);
+      }
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  /** Start and end of a length-delimited field's payload; advances past it. */
+  lenDelim(): number {
+    const n = this.uvarint();
+    if (this.pos + n > this.end) this.fail(`length ${n} runs past the end of the message`);
+    const start = this.pos;
+    this.pos += n;
+    return start;
+  }
+
+  string(): string {
+    const start = this.lenDelim();
+    return utf8.decode(this.buf.subarray(start, this.pos));
+  }
+
+  bytes(): Uint8Array {
+    const start = this.lenDelim();
+    return this.buf.subarray(start, this.pos);
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.end) this.fail('truncated double');
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case WIRE_VARINT: this.uvarint(); return;
+      case WIRE_FIXED64: this.pos += 8; break;
+      case WIRE_LEN: this.lenDelim(); return;
+      case WIRE_FIXED32: this.pos += 4; break;
+      default: this.fail(`unsupported wire type ${wireType}`);
+    }
+    if (this.pos > this.end) this.fail('truncated field');
+  }
+}
+
+/** Append-only protobuf writer into a growing buffer. */
+export class ProtoWriter {
+  private buf = new Uint8Array(256);
+  private len = 0;
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  uvarint(v: number): this {
+    this.ensure(10);
+    while (v >= 0x80) {
+      this.buf[this.len++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.len++] = v;
+    return this;
+  }
+
+  /** An int64 varint; negative values as 10-byte two's complement. */
+  int64(v: number): this {
+    if (v >= 0) return this.uvarint(v);
+    let lo = ((v % TWO32) + TWO32) % TWO32;
+    let hi = Math.floor(v / TWO32) + TWO32;
+    this.ensure(10);
+    for (let i = 0; i < 9; i++) {
+      this.buf[this.len++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | ((hi & 0x7f) << 25)) >>> 0;
+      hi = hi >>> 7;
+    }
+    this.buf[this.len++] = lo & 0x7f;
+    return this;
+  }
+
+  tag(field: number, wireType: number): this {
+    return this.uvarint(field * 8 + wireType);
+  }
+
+  bytesField(field: number, data: Uint8Array): this {
+    this.tag(field, WIRE_LEN).uvarint(data.length);
+    this.ensure(data.length);
+    this.buf.set(data, this.len);
+    this.len += data.length;
+    return this;
+  }
+
+  stringField(field: number, s: string): this {
+    return this.bytesField(field, Buffer.from(s, 'utf8'));
+  }
+
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}

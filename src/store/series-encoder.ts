@@ -1,0 +1,204 @@
+// A hand-written encoder for SeriesResponse series/batch frames, the StoreAPI's hot path: sizes are computed
+// first, then every field is written into one exactly-sized Buffer, chunk bytes copied once. Field numbers are
+// those of proto/store/types.proto (checked against upstream by test/store/wire-golden.test.ts). Zero values are
+// omitted, as Go's encoder does.
+
+import type { AggrChunk, Chunk, ChunkEncoding, Series } from './store-api.js';
+
+const TWO_32 = 4294967296;
+const ENCODING: Readonly<Record<ChunkEncoding, number>> = { XOR: 0, HISTOGRAM: 1, FLOAT_HISTOGRAM: 2 };
+/** AggrChunk fields 3..8 in order. */
+const AGGR_FIELDS = ['raw', 'count', 'sum', 'min', 'max', 'counter'] as const;
+
+function varintSize(n: number): number {
+  // n is a non-negative integer below 2^32 here (lengths, enum values).
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** Two's-complement 64-bit split of a safe integer, as (hi, lo) unsigned 32-bit halves. */
+function split64(n: number): [number, number] {
+  if (n >= 0) return [Math.floor(n / TWO_32) >>> 0, n >>> 0];
+  const a = -n;
+  const alo = a >>> 0;
+  const ahi = Math.floor(a / TWO_32) >>> 0;
+  const lo = (~alo + 1) >>> 0;
+  const hi = (~ahi + (lo === 0 ? 1 : 0)) >>> 0;
+  return [hi, lo];
+}
+
+function varint64Size(n: number): number {
+  if (n >= 0 && n < TWO_32) return varintSize(n);
+  let [hi, lo] = split64(n);
+  let size = 1;
+  while (hi !== 0 || lo > 127) {
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+    size++;
+  }
+  return size;
+}
+
+class Out {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  varint(n: number): void {
+    const b = this.buf;
+    while (n > 127) {
+      b[this.pos++] = (n & 127) | 128;
+      n >>>= 7;
+    }
+    b[this.pos++] = n;
+  }
+
+  varint64(n: number): void {
+    if (n >= 0 && n < TWO_32) {
+      this.varint(n);
+      return;
+    }
+    let [hi, lo] = split64(n);
+    const b = this.buf;
+    while (hi !== 0 || lo > 127) {
+      b[this.pos++] = (lo & 127) | 128;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    b[this.pos++] = lo;
+  }
+
+  uint64Big(v: bigint): void {
+    while (v > 127n) {
+      this.buf[this.pos++] = Number(v & 127n) | 128;
+      v >>= 7n;
+    }
+    this.buf[this.pos++] = Number(v);
+  }
+
+  string(tag: number, s: string, byteLength: number): void {
+    this.buf[this.pos++] = tag;
+    this.varint(byteLength);
+    this.pos += this.buf.write(s, this.pos, byteLength, 'utf8');
+  }
+
+  bytes(tag: number, data: Uint8Array): void {
+    this.buf[this.pos++] = tag;
+    this.varint(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
+  }
+}
+
+function uint64BigSize(v: bigint): number {
+  let size = 1;
+  while (v > 127n) {
+    v >>= 7n;
+    size++;
+  }
+  return size;
+}
+
+function chunkSize(c: Chunk): number {
+  const t = ENCODING[c.encoding];
+  let size = t === 0 ? 0 : 1 + varintSize(t);
+  if (c.data.length > 0) size += 1 + varintSize(c.data.length) + c.data.length;
+  if (c.hash !== undefined && c.hash !== 0n) size += 1 + uint64BigSize(c.hash);
+  return size;
+}
+
+function aggrSize(a: AggrChunk): number {
+  let size = 0;
+  if (a.minTime !== 0) size += 1 + varint64Size(a.minTime);
+  if (a.maxTime !== 0) size += 1 + varint64Size(a.maxTime);
+  for (const f of AGGR_FIELDS) {
+    const c = a[f];
+    if (c) {
+      const cs = chunkSize(c);
+      size += 1 + varintSize(cs) + cs;
+    }
+  }
+  return size;
+}
+
+function labelSize(name: string, value: string): number {
+  const nb = Buffer.byteLength(name);
+  const vb = Buffer.byteLength(value);
+  return (nb ? 1 + varintSize(nb) + nb : 0) + (vb ? 1 + varintSize(vb) + vb : 0);
+}
+
+function seriesSize(s: Series): number {
+  let size = 0;
+  for (const l of s.labels) {
+    const ls = labelSize(l.name, l.value);
+    size += 1 + varintSize(ls) + ls;
+  }
+  for (const c of s.chunks) {
+    const as = aggrSize(c);
+    size += 1 + varintSize(as) + as;
+  }
+  return size;
+}
+
+function writeSeries(o: Out, s: Series): void {
+  for (const l of s.labels) {
+    const nb = Buffer.byteLength(l.name);
+    const vb = Buffer.byteLength(l.value);
+    o.buf[o.pos++] = 0x0a; // Series.labels = 1
+    o.varint((nb ? 1 + varintSize(nb) + nb : 0) + (vb ? 1 + varintSize(vb) + vb : 0));
+    if (nb) o.string(0x0a, l.name, nb); // Label.name = 1
+    if (vb) o.string(0x12, l.value, vb); // Label.value = 2
+  }
+  for (const a of s.chunks) {
+    o.buf[o.pos++] = 0x12; // Series.chunks = 2
+    o.varint(aggrSize(a));
+    if (a.minTime !== 0) {
+      o.buf[o.pos++] = 0x08; // AggrChunk.min_time = 1
+      o.varint64(a.minTime);
+    }
+    if (a.maxTime !== 0) {
+      o.buf[o.pos++] = 0x10; // AggrChunk.max_time = 2
+      o.varint64(a.maxTime);
+    }
+    for (let i = 0; i < AGGR_FIELDS.length; i++) {
+      const c = a[AGGR_FIELDS[i]!];
+      if (!c) continue;
+      o.buf[o.pos++] = ((3 + i) << 3) | 2; // AggrChunk.raw = 3 .. counter = 8
+      o.varint(chunkSize(c));
+      const t = ENCODING[c.encoding];
+      if (t !== 0) {
+        o.buf[o.pos++] = 0x08; // Chunk.type = 1
+        o.varint(t);
+      }
+      if (c.data.length > 0) o.bytes(0x12, c.data); // Chunk.data = 2
+      if (c.hash !== undefined && c.hash !== 0n) {
+        o.buf[o.pos++] = 0x18; // Chunk.hash = 3
+        o.uint64Big(c.hash);
+      }
+    }
+  }
+}
+
+/** SeriesResponse{series = 1}. */
+export function encodeSeriesFrame(s: Series): Buffer {
+  const ss = seriesSize(s);
+  const o = new Out(Buffer.allocUnsafe(1 + varintSize(ss) + ss));
+  o.buf[o.pos++] = 0x0a;
+  o.varint(ss);
+  writeSeries(o, s);
+  return o.buf;
+}
+
+/** SeriesResponse{batch = 4: SeriesBatch{series = 1 (repeated)}}. */
+export function encodeBatchFrame(series: readonly Series[]): Buffer {
+  const sizes = series.map(seriesSize);
+  let bs = 0;
+  for (const ss of sizes) bs += 1 + varintSize(ss) + ss;
+  const o = new Out(Buffer.allocUnsafe(1 + varintSize(bs) + bs));
+  o.buf[o.pos++] = 0x22;
+  o.varint(bs);
+  for (let i = 0; i < series.length; i++) {
+    o.buf[o.pos++] = 0x0a;
+    o.varint(sizes[i]!);
+    writeSeries(o, series[i]!);
+  }
+  return o.buf;
+}

@@ -1,0 +1,203 @@
+// PrometheusStore against a real Prometheus 2.42 serving promtool-backfilled blocks: Series over remote read
+// (streamed chunks and the SAMPLES fallback) equals what PromQL returns, with external labels; label APIs; errors.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrometheusClient } from '../../../src/store/prometheus/client.js';
+import { PrometheusStore } from '../../../src/store/prometheus/prometheus-store.js';
+import { RESPONSE_SAMPLES } from '../../../src/store/prometheus/remote-read-codec.js';
+import type { SeriesResponse, StoreAPI } from '../../../src/store/store-api.js';
+import { labelNamesRequest, labelValuesRequest, seriesRequest } from '../../../src/store/store-api.js';
+import { Matcher } from '../../../src/tsdb/labels/matcher.js';
+import { XorIterator } from '../../../src/tsdb/chunkenc/xor.js';
+import { ValNone } from '../../../src/tsdb/chunkenc/chunk.js';
+import { formatLabels, labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
+import type { Labels } from '../../../src/tsdb/labels/labels.js';
+import { InvalidArgumentError, UnavailableError } from '../../../src/runtime/errors.js';
+import type { PrometheusPeer } from './prometheus-peer.js';
+import { backfill, regularSeries, startPrometheus } from './prometheus-peer.js';
+
+const EXT = labelsFromRecord({ cluster: 'test', replica: '0' });
+const HOUR = 3600_000;
+const now = Date.now();
+const from = Math.floor((now - 5 * HOUR) / HOUR) * HOUR;
+const to = from + 3 * HOUR;
+
+let dir: string;
+let prom: PrometheusPeer;
+let client: PrometheusClient;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'prom-store-'));
+  const series = [];
+  for (const job of ['a', 'b']) {
+    for (const instance of ['i1', 'i2']) {
+      series.push(regularSeries({ __name__: 'test_gauge', job, instance }, from, to, 15_000, (i) => Math.sin(i / 10) * 100 + (job === 'a' ? 1 : 2)));
+    }
+  }
+  series.push(regularSeries({ __name__: 'test_counter', job: 'a', instance: 'i1' }, from, to, 30_000, (i) => i * 3));
+  await backfill(dir, path.join(dir, 'tsdb'), series);
+  prom = await startPrometheus(dir);
+  client = new PrometheusClient(prom.url);
+});
+
+afterAll(async () => {
+  await prom?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function makeStore(accepted?: readonly number[]): PrometheusStore {
+  return new PrometheusStore(client, { externalLabels: () => EXT, minTime: () => from, ...(accepted ? { acceptedResponseTypes: accepted } : {}) });
+}
+
+interface Sampled { labels: string; ts: number[]; vs: number[] }
+
+async function collect(store: StoreAPI, matchers: Matcher[], minTime = from, maxTime = to): Promise<Sampled[]> {
+  const out: Sampled[] = [];
+  const it = new XorIterator();
+  for await (const r of store.series(seriesRequest({ matchers, minTime, maxTime }))) {
+    if (r.type !== 'series') continue;
+    const key = formatLabels(r.series.labels);
+    let cur = out[out.length - 1];
+    if (cur?.labels !== key) {
+      cur = { labels: key, ts: [], vs: [] };
+      out.push(cur);
+    }
+    for (const c of r.series.chunks) {
+      expect(c.raw?.encoding).toBe('XOR');
+      it.reset(c.raw!.data);
+      while (it.next() !== ValNone) {
+        const t = it.atT();
+        if (t < minTime || t > maxTime) continue;
+        cur.ts.push(t);
+        cur.vs.push(it.atF());
+      }
+      expect(it.err()).toBeUndefined();
+    }
+  }
+  return out;
+}
+
+/** What PromQL returns for `selector[...]` over [minTime, maxTime], with the external labels added. */
+async function viaPromQL(selector: string, minTime = from, maxTime = to): Promise<Sampled[]> {
+  const rangeMs = maxTime - minTime + 1;
+  const q = `${selector}[${rangeMs}ms]`;
+  const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}&time=${maxTime / 1000}`);
+  const body = await res.json() as { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+  return body.data.result.map((r) => ({
+    labels: formatLabels(labelsFromRecord({ ...r.metric, ...Object.fromEntries(EXT.map((l) => [l.name, l.value])) })),
+    ts: r.values.map(([t]) => Math.round(t * 1000)),
+    vs: r.values.map(([, v]) => Number(v)),
+  })).sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
+}
+
+function sortedByLabels(s: Sampled[]): Sampled[] {
+  return [...s].sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
+}
+
+describe('PrometheusStore', () => {
+  it('returns the same series and samples as PromQL, with external labels, over streamed XOR chunks', async () => {
+    const got = await collect(makeStore(), [new Matcher('=', '__name__', 'test_gauge')]);
+    const want = await viaPromQL('test_gauge');
+    expect(got.length).toBe(4);
+    expect(sortedByLabels(got)).toEqual(want);
+    expect(got.map((s) => s.labels)).toEqual(want.map((s) => s.labels));
+    expect(got[0]!.labels).toContain('cluster="test"');
+    expect(got[0]!.ts.length).toBe(720);
+  });
+
+  it('returns the same samples through the SAMPLES fallback', async () => {
+    const ms = [new Matcher('=~', '__name__', 'test_.*'), new Matcher('=', 'job', 'a')];
+    const streamed = await collect(makeStore(), ms);
+    const sampled = await collect(makeStore([RESPONSE_SAMPLES]), ms);
+    expect(sampled).toEqual(streamed);
+    expect(sampled.length).toBe(3);
+  });
+
+  it('honours a sub-range', async () => {
+    const min = from + HOUR + 7_000;
+    const max = from + HOUR + 20 * 60_000;
+    const got = await collect(makeStore(), [new Matcher('=', '__name__', 'test_counter')], min, max);
+    expect(got).toEqual(await viaPromQL('test_counter', min, max));
+    expect(got[0]!.ts[0]).toBe(from + HOUR + 30_000);
+  });
+
+  it('answers matchers on external labels without asking Prometheus', async () => {
+    const name = new Matcher('=', '__name__', 'test_counter');
+    expect(await collect(makeStore(), [name, new Matcher('=', 'cluster', 'other')])).toEqual([]);
+    const matching = await collect(makeStore(), [name, new Matcher('=~', 'replica', '0|1')]);
+    expect(matching).toEqual(await collect(makeStore(), [name]));
+    await expect(collect(makeStore(), [new Matcher('=', 'cluster', 'test')])).rejects.toThrow(/no matchers specified \(excluding external labels\)/);
+  });
+
+  it('drops external labels named in withoutReplicaLabels, keeping the order sorted', async () => {
+    const store = makeStore();
+    const labels: Labels[] = [];
+    for await (const r of store.series(seriesRequest({ matchers: [new Matcher('=', '__name__', 'test_gauge')], minTime: from, maxTime: to, withoutReplicaLabels: ['replica', 'job'] }))) {
+      if (r.type === 'series') labels.push(r.series.labels);
+    }
+    expect(labels.map(formatLabels)).toEqual([
+      '{__name__="test_gauge", cluster="test", instance="i1", job="a"}',
+      '{__name__="test_gauge", cluster="test", instance="i1", job="b"}',
+      '{__name__="test_gauge", cluster="test", instance="i2", job="a"}',
+      '{__name__="test_gauge", cluster="test", instance="i2", job="b"}',
+    ]);
+  });
+
+  it('answers skipChunks requests with label sets only, sorted, and applies the series limit', async () => {
+    const got: SeriesResponse[] = [];
+    for await (const r of makeStore().series(seriesRequest({ matchers: [new Matcher('=', '__name__', 'test_gauge')], minTime: from, maxTime: to, skipChunks: true, limit: 3 }))) got.push(r);
+    expect(got.length).toBe(3);
+    for (const r of got) {
+      expect(r.type).toBe('series');
+      if (r.type === 'series') {
+        expect(r.series.chunks).toEqual([]);
+        expect(formatLabels(r.series.labels)).toContain('replica="0"');
+      }
+    }
+  });
+
+  it('lists label names and values, external labels included', async () => {
+    const store = makeStore();
+    const names = await store.labelNames(labelNamesRequest({ start: from, end: to }));
+    expect(names.names).toEqual(['__name__', 'cluster', 'instance', 'job', 'replica']);
+    const jobs = await store.labelValues(labelValuesRequest('job', { start: from, end: to, matchers: [new Matcher('=', '__name__', 'test_counter')] }));
+    expect(jobs.values).toEqual(['a']);
+    const cluster = await store.labelValues(labelValuesRequest('cluster', { start: from, end: to }));
+    expect(cluster.values).toEqual(['test']);
+    const none = await store.labelValues(labelValuesRequest('job', { matchers: [new Matcher('=', 'cluster', 'nope')] }));
+    expect(none.values).toEqual([]);
+  });
+
+  it('advertises the external labels and time range in info', async () => {
+    const info = await makeStore().info();
+    expect(info.componentType).toBe('sidecar');
+    expect(info.labelSets).toEqual([EXT]);
+    expect(info.minTime).toBe(from);
+  });
+
+  it('surfaces Prometheus\'s error message', async () => {
+    const err = await makeStore().labelNames(labelNamesRequest({ matchers: [new Matcher('=~', 'job', '.*')] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(String(err)).toMatch(/prometheus answered 400: .*match\[\] must contain at least one non-empty matcher/);
+  });
+
+  it('refuses to serve while external labels are unknown', async () => {
+    const store = new PrometheusStore(client, { externalLabels: () => undefined, minTime: () => from });
+    await expect(collect(store, [new Matcher('=', '__name__', 'test_gauge')])).rejects.toBeInstanceOf(UnavailableError);
+  });
+});
+
+describe('PrometheusClient', () => {
+  it('reads external labels from the loaded config', async () => {
+    expect(await client.externalLabels()).toEqual(EXT);
+  });
+
+  it('reports a down Prometheus as not ready and unavailable', async () => {
+    const down = new PrometheusClient('http://127.0.0.1:1');
+    expect(await down.isReady()).toBe(false);
+    await expect(down.waitReady(200, undefined, 50)).rejects.toThrow(/not ready after 200ms/);
+    await expect(down.externalLabels()).rejects.toBeInstanceOf(UnavailableError);
+  });
+});
