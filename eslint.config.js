@@ -61,6 +61,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
+      // gRPC status codes arrive as plain numbers on errors; comparing them with the Status enum is intended.
+      '@typescript-eslint/no-unsafe-enum-comparison': 'off',
     },
   },
 );
