@@ -3,7 +3,7 @@
 
 import { formatFloatGoG } from './go-float-format.js';
 
-export { formatFloatGo, formatFloatGoG, formatGoFixed } from './go-float-format.js';
+export { formatFloatGo, formatFloatGoG, formatGoFixed, formatOpenMetricsFloat } from './go-float-format.js';
 
 /**
  * Neumaier-compensated running sum, as Prometheus's kahansum.Inc: the compensation is dropped once the running

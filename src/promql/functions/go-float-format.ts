@@ -65,6 +65,17 @@ export function formatFloatGoG(v: number): string {
   return isNegative(v) ? '-' + body : body;
 }
 
+/**
+ * labels.FormatOpenMetricsFloat, used for the quantile label of histogram_quantiles(): 'g' shortest, but an
+ * integral value gets ".0" ("0.0", "1.0", "-1.0", "1e+06" stays as is).
+ */
+export function formatOpenMetricsFloat(v: number): string {
+  if (v === 0) return '0.0'; // -0 too, as Go's f == 0 case
+  const g = formatFloatGoG(v);
+  if (!Number.isFinite(v) || g.includes('e') || g.includes('.')) return g;
+  return g + '.0';
+}
+
 /** fmt's %.<decimals>f (Go's %f is %.6f): fixed notation without an exponent; "NaN", "+Inf", "-Inf". */
 export function formatGoFixed(v: number, decimals = 6): string {
   const special = nonFinite(v);

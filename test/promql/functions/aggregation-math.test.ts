@@ -9,6 +9,7 @@ import {
   formatFloatGo,
   formatFloatGoG,
   formatGoFixed,
+  formatOpenMetricsFloat,
   invalidQuantileWarning,
   quantile,
   sortNaNFirst,
@@ -199,5 +200,20 @@ describe('Go float formatting', () => {
     [Infinity, '+Inf'],
   ] as const)('formatGoFixed(%d) = %s (%%f)', (v, want) => {
     expect(formatGoFixed(v)).toBe(want);
+  });
+
+  it.each([
+    [0, '0.0'],
+    [-0, '0.0'],
+    [1, '1.0'],
+    [-1, '-1.0'],
+    [0.25, '0.25'],
+    [1.01, '1.01'],
+    [-0.1, '-0.1'],
+    [1e6, '1e+06'],
+    [NaN, 'NaN'],
+    [Infinity, '+Inf'],
+  ] as const)('formatOpenMetricsFloat(%d) = %s (histograms.test L601 q labels)', (v, want) => {
+    expect(formatOpenMetricsFloat(v)).toBe(want);
   });
 });
