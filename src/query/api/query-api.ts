@@ -1,0 +1,351 @@
+// The Prometheus-compatible HTTP API of the querier (upstream pkg/api/query/v1.go over Prometheus's web/api/v1):
+// query, query_range, series, labels, label values, status, metadata/exemplars placeholders and Thanos's /stores,
+// with GET and POST form bodies and the Thanos parameters dedup, partial_response, replicaLabels[], storeMatch[],
+// max_source_resolution. Responses and errors have Prometheus's JSON shapes, status codes and texts.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AbortError } from '../../runtime/errors.js';
+import { nopLogger, type Logger } from '../../runtime/logger.js';
+import { buildInfo } from '../../runtime/version.js';
+import { Engine, type EngineOptions } from '../../promql/engine.js';
+import type { Expr } from '../../promql/parser/ast.js';
+import { documentedType } from '../../promql/parser/ast.js';
+import { exprType, parseExpr } from '../../promql/parser/parse.js';
+import { Gate } from '../../store/gate.js';
+import { ProxyStore, type StoreTarget } from '../../store/proxy.js';
+import { labelNamesRequest, labelValuesRequest, seriesRequest } from '../../store/store-api.js';
+import { compareLabels, withoutLabels, type Labels } from '../../tsdb/labels/labels.js';
+import { matchesAll, type Matcher } from '../../tsdb/labels/matcher.js';
+import type { DedupAlgorithm } from '../dedup.js';
+import type { EndpointStatus } from '../endpoint-set.js';
+import { StoreQueryable } from '../queryable.js';
+import { classifyError } from './errors.js';
+import { errorJson, ERROR_STATUS, labelsJson, queryDataJson, successJson } from './json.js';
+import {
+  BadDataError, MAX_TIME_MS, MIN_TIME_MS, Params, boolParam, invalidParam, parseDuration, parseTime, timeParam,
+} from './params.js';
+
+export interface QueryApiOptions {
+  /** The stores a request may use (the endpoint set's healthy targets). */
+  readonly targets: () => readonly StoreTarget[];
+  readonly engineOptions: EngineOptions;
+  /** --query.replica-label. */
+  readonly replicaLabels: readonly string[];
+  readonly algorithm: DedupAlgorithm;
+  /** --query.partial-response: the default of partial_response=. */
+  readonly partialResponse: boolean;
+  /** --query.max-concurrent. */
+  readonly maxConcurrent: number;
+  /** --query.max-concurrent-select: store calls one request runs at once. */
+  readonly maxConcurrentSelect?: number;
+  /** --query.default-step, used when a range query has no step. */
+  readonly defaultStepMs: number;
+  /** /api/v1/status/flags. */
+  readonly flags: Readonly<Record<string, string>>;
+  readonly endpointStatuses: () => Record<string, EndpointStatus[]>;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+/** Prometheus's cap on points per series of a range query. */
+const MAX_POINTS = 11_000;
+const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+type Handler = (p: Params, signal: AbortSignal, req: FastifyRequest) => Promise<{ data: string; warnings?: readonly string[]; infos?: readonly string[] }>;
+
+export class QueryApi {
+  private readonly gate: Gate;
+  private readonly engine: Engine;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: QueryApiOptions) {
+    this.gate = new Gate(opts.maxConcurrent);
+    this.engine = new Engine(opts.engineOptions);
+    this.logger = opts.logger ?? nopLogger;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Registers every route under `prefix` (--web.route-prefix, '' or '/path'). */
+  register(app: FastifyInstance, prefix = ''): void {
+    const base = normalizePrefix(prefix) + '/api/v1';
+    if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
+      app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    }
+    const both = (path: string, h: Handler): void => {
+      app.get(base + path, (req, reply) => this.serve(req, reply, h));
+      app.post(base + path, (req, reply) => this.serve(req, reply, h));
+    };
+    both('/query', (p, s) => this.query(p, s));
+    both('/query_range', (p, s) => this.queryRange(p, s));
+    both('/series', (p, s) => this.series(p, s));
+    both('/labels', (p, s) => this.labelNames(p, s));
+    app.get(base + '/label/:name/values', (req, reply) => this.serve(req, reply, (p, s, r) => this.labelValues(p, s, (r.params as { name: string }).name)));
+    app.get(base + '/status/buildinfo', (req, reply) => this.serve(req, reply, async () => {
+      const b = buildInfo();
+      return { data: JSON.stringify({ version: b.version, revision: b.revision, branch: b.branch, buildUser: b.buildUser, buildDate: b.buildDate, goVersion: b.goVersion }) };
+    }));
+    app.get(base + '/status/flags', (req, reply) => this.serve(req, reply, async () => ({ data: JSON.stringify(this.opts.flags) })));
+    app.get(base + '/metadata', (req, reply) => this.serve(req, reply, async () => ({ data: '{}' })));
+    both('/query_exemplars', async () => ({ data: '[]' }));
+    app.get(base + '/stores', (req, reply) => this.serve(req, reply, async () => ({ data: JSON.stringify(this.opts.endpointStatuses()) })));
+  }
+
+  private async serve(req: FastifyRequest, reply: FastifyReply, h: Handler): Promise<FastifyReply> {
+    const url = new URL(req.url, 'http://x');
+    const body = typeof req.body === 'string' ? new URLSearchParams(req.body) : undefined;
+    const ac = new AbortController();
+    // The client went away before we answered: stop the work it asked for.
+    const onClose = (): void => {
+      if (!reply.raw.writableEnded) ac.abort(new Error('client closed the connection'));
+    };
+    reply.raw.on('close', onClose);
+    reply.type('application/json');
+    try {
+      const r = await h(new Params(url.searchParams, body), ac.signal, req);
+      return reply.code(200).send(successJson(r.data, r.warnings, r.infos));
+    } catch (err) {
+      const { type, message } = classifyError(err);
+      if (type === 'internal') this.logger.error('query api request failed', { path: url.pathname, err: message });
+      return reply.code(ERROR_STATUS[type]).send(errorJson(type, message));
+    } finally {
+      reply.raw.off('close', onClose);
+    }
+  }
+
+  /** Everything a request says about stores and dedup, validated. */
+  private requestScope(p: Params, warnings: Set<string>): { proxy: ProxyStore; queryable: StoreQueryable; replicaLabels: string[]; dedup: boolean; partial: boolean } {
+    const dedup = boolParam(p, 'dedup', true);
+    const partial = boolParam(p, 'partial_response', this.opts.partialResponse);
+    const replicaLabels = p.has('replicaLabels[]') ? p.all('replicaLabels[]').filter((l) => l !== '') : [...this.opts.replicaLabels];
+    let maxSourceResolutionMs = 0;
+    const msr = p.get('max_source_resolution');
+    if (msr !== '' && msr !== 'auto') {
+      try {
+        maxSourceResolutionMs = parseDuration(msr);
+      } catch (err) {
+        throw invalidParam('max_source_resolution', err);
+      }
+      if (maxSourceResolutionMs < 0) throw new BadDataError('negative max_source_resolution is not accepted. Try a positive integer');
+    }
+    const storeMatch = p.all('storeMatch[]').map((s) => selectorMatchers(s, 'storeMatch[]'));
+    const targets = storeMatch.length === 0
+      ? this.opts.targets
+      : (): readonly StoreTarget[] => this.opts.targets().filter((t) => storeMatch.some((ms) => matchesAll(ms, [{ name: '__address__', value: t.name }])));
+    const proxy = new ProxyStore(targets, { logger: this.logger, maxConcurrency: this.opts.maxConcurrentSelect ?? 0 });
+    const queryable = new StoreQueryable(proxy, {
+      replicaLabels, dedup, algorithm: this.opts.algorithm, partialResponse: partial, maxSourceResolutionMs, warnings,
+    });
+    return { proxy, queryable, replicaLabels, dedup, partial };
+  }
+
+  private engineFor(p: Params): Engine {
+    if (!p.has('lookback_delta') || p.get('lookback_delta') === '') return this.engine;
+    let ms: number;
+    try {
+      ms = parseDuration(p.get('lookback_delta'));
+    } catch (err) {
+      throw invalidParam('lookback_delta', err);
+    }
+    return new Engine({ ...this.opts.engineOptions, lookbackDeltaMs: ms });
+  }
+
+  /** The caller's signal joined with --query.timeout and the request's `timeout=` (whichever is shorter). */
+  private withTimeout(p: Params, signal: AbortSignal): AbortSignal {
+    let ms = this.opts.engineOptions.timeoutMs ?? 120_000;
+    if (p.get('timeout') !== '') {
+      try {
+        ms = Math.min(ms, Math.max(parseDuration(p.get('timeout')), 0));
+      } catch (err) {
+        throw invalidParam('timeout', err);
+      }
+    }
+    return AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+  }
+
+  /**
+   * Runs an evaluation; when it fails because the signal fired, the failure is reported as Prometheus does (a
+   * timeout or a cancellation), whatever layer (engine, proxy, gRPC) noticed it first.
+   */
+  private async evaluate<T>(sig: AbortSignal, run: () => Promise<T>): Promise<T> {
+    const release = await this.gate.acquire(sig).catch((err: unknown) => {
+      throw abortReason(sig) ?? err;
+    });
+    try {
+      return await run();
+    } catch (err) {
+      throw abortReason(sig) ?? err;
+    } finally {
+      release();
+    }
+  }
+
+  private parseQuery(p: Params): Expr {
+    try {
+      return parseExpr(p.get('query'));
+    } catch (err) {
+      throw invalidParam('query', err);
+    }
+  }
+
+  private async query(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
+    const t = timeParam(p, 'time', this.now());
+    const sig = this.withTimeout(p, signal);
+    const expr = this.parseQuery(p);
+    const warnings = new Set<string>();
+    const { queryable } = this.requestScope(p, warnings);
+    const engine = this.engineFor(p);
+    const r = await this.evaluate(sig, () => engine.instantQuery(queryable, expr, t, sig));
+    return { data: queryDataJson(r.value), warnings: [...warnings, ...r.warnings], infos: r.infos };
+  }
+
+  private async queryRange(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
+    const start = parseOr(p, 'start', parseTime);
+    const end = parseOr(p, 'end', parseTime);
+    if (end < start) throw new BadDataError('end timestamp must not be before start time');
+    // Thanos: without step, a step giving at most 250 points, but not below --query.default-step.
+    const step = p.get('step') === '' ? Math.max(Math.floor((end - start) / 250), this.opts.defaultStepMs) : parseOr(p, 'step', parseDuration);
+    if (step <= 0) throw new BadDataError('zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if ((end - start) / step > MAX_POINTS) {
+      throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+    }
+    const sig = this.withTimeout(p, signal);
+    const expr = this.parseQuery(p);
+    const t = exprType(expr);
+    if (t !== 'vector' && t !== 'scalar') {
+      throw invalidParam('query', new Error(`invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`));
+    }
+    const warnings = new Set<string>();
+    const { queryable } = this.requestScope(p, warnings);
+    const engine = this.engineFor(p);
+    const r = await this.evaluate(sig, () => engine.rangeQuery(queryable, expr, start, end, step, sig));
+    return { data: queryDataJson(r.value), warnings: [...warnings, ...r.warnings], infos: r.infos };
+  }
+
+  private async series(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[] }> {
+    const matches = p.all('match[]');
+    if (matches.length === 0) throw new BadDataError('no match[] parameter provided');
+    const start = timeParam(p, 'start', MIN_TIME_MS);
+    const end = timeParam(p, 'end', MAX_TIME_MS);
+    const sets = matches.map((m) => selectorMatchers(m, 'match[]'));
+    const limit = intParam(p, 'limit');
+    const warnings = new Set<string>();
+    const { proxy, replicaLabels, dedup, partial } = this.requestScope(p, warnings);
+    const strip = new Set(dedup ? replicaLabels : []);
+    const found = new Map<string, Labels>();
+    for (const matchers of sets) {
+      const req = seriesRequest({
+        minTime: start, maxTime: end, matchers, skipChunks: true, withoutReplicaLabels: [...strip],
+        partialResponseDisabled: !partial, partialResponseStrategy: partial ? 'WARN' : 'ABORT',
+      });
+      for await (const f of proxy.series(req, signal)) {
+        if (f.type === 'warning') warnings.add(f.warning);
+        else if (f.type === 'series') {
+          const ls = strip.size ? withoutLabels(f.series.labels, strip) : f.series.labels;
+          found.set(labelsJson(ls), ls);
+        }
+      }
+    }
+    let all = [...found.values()].sort(compareLabels);
+    if (limit > 0 && all.length > limit) {
+      all = all.slice(0, limit);
+      warnings.add('results truncated due to limit');
+    }
+    return { data: `[${all.map(labelsJson).join(',')}]`, warnings: [...warnings] };
+  }
+
+  private async labelNames(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[] }> {
+    const { start, end, sets, limit } = metadataParams(p);
+    const warnings = new Set<string>();
+    const { proxy, replicaLabels, dedup, partial } = this.requestScope(p, warnings);
+    const strip = new Set(dedup ? replicaLabels : []);
+    const names = new Set<string>();
+    for (const matchers of sets.length ? sets : [[]]) {
+      const r = await proxy.labelNames(labelNamesRequest({
+        start, end, matchers, withoutReplicaLabels: [...strip], partialResponseDisabled: !partial,
+        partialResponseStrategy: partial ? 'WARN' : 'ABORT',
+      }), signal);
+      for (const n of r.names) if (!strip.has(n)) names.add(n);
+      for (const w of r.warnings) warnings.add(w);
+    }
+    return { data: JSON.stringify(limited([...names].sort(), limit, warnings)), warnings: [...warnings] };
+  }
+
+  private async labelValues(p: Params, signal: AbortSignal, name: string): Promise<{ data: string; warnings: string[] }> {
+    if (!LABEL_NAME_RE.test(name)) throw new BadDataError(`invalid label name: ${JSON.stringify(name)}`);
+    const { start, end, sets, limit } = metadataParams(p);
+    const warnings = new Set<string>();
+    const { proxy, replicaLabels, dedup, partial } = this.requestScope(p, warnings);
+    const values = new Set<string>();
+    for (const matchers of sets.length ? sets : [[]]) {
+      const r = await proxy.labelValues(labelValuesRequest(name, {
+        start, end, matchers, withoutReplicaLabels: dedup ? [...replicaLabels] : [], partialResponseDisabled: !partial,
+        partialResponseStrategy: partial ? 'WARN' : 'ABORT',
+      }), signal);
+      for (const v of r.values) values.add(v);
+      for (const w of r.warnings) warnings.add(w);
+    }
+    return { data: JSON.stringify(limited([...values].sort(), limit, warnings)), warnings: [...warnings] };
+  }
+}
+
+/** The error Prometheus reports when `sig` fired: its deadline passed, or the request was cancelled. */
+function abortReason(sig: AbortSignal): AbortError | undefined {
+  if (!sig.aborted) return undefined;
+  const r: unknown = sig.reason;
+  if (r instanceof Error && r.name === 'TimeoutError') return new AbortError('query timed out in expression evaluation', { cause: r });
+  return new AbortError('query was canceled in expression evaluation', { cause: r });
+}
+
+function normalizePrefix(prefix: string): string {
+  let p = prefix.trim();
+  if (p === '' || p === '/') return '';
+  if (!p.startsWith('/')) p = '/' + p;
+  return p.replace(/\/+$/, '');
+}
+
+function parseOr(p: Params, name: string, parse: (s: string) => number): number {
+  try {
+    return parse(p.get(name));
+  } catch (err) {
+    throw invalidParam(name, err);
+  }
+}
+
+function intParam(p: Params, name: string): number {
+  const v = p.get(name);
+  if (v === '') return 0;
+  if (!/^-?\d+$/.test(v)) throw invalidParam(name, new Error(`cannot parse ${JSON.stringify(v)} to a valid integer`));
+  return Math.max(Number(v), 0);
+}
+
+function limited(values: string[], limit: number, warnings: Set<string>): string[] {
+  if (limit > 0 && values.length > limit) {
+    warnings.add('results truncated due to limit');
+    return values.slice(0, limit);
+  }
+  return values;
+}
+
+function metadataParams(p: Params): { start: number; end: number; sets: Matcher[][]; limit: number } {
+  return {
+    start: timeParam(p, 'start', MIN_TIME_MS),
+    end: timeParam(p, 'end', MAX_TIME_MS),
+    sets: p.all('match[]').map((m) => selectorMatchers(m, 'match[]')),
+    limit: intParam(p, 'limit'),
+  };
+}
+
+/** A series selector's matchers (Prometheus parseMatchersParam), rejecting selectors that match everything. */
+export function selectorMatchers(s: string, param: string): Matcher[] {
+  let e: Expr;
+  try {
+    e = parseExpr(s);
+  } catch (err) {
+    throw invalidParam(param, err);
+  }
+  if (e.type !== 'VectorSelector') throw invalidParam(param, new Error(`1:1: parse error: unexpected expression, expected a series selector`));
+  const matchers = [...e.matchers];
+  if (!matchers.some((m) => !m.matches(''))) throw invalidParam(param, new Error('match[] must contain at least one non-empty matcher'));
+  return matchers;
+}

@@ -1,0 +1,174 @@
+// The querier's set of StoreAPI endpoints (upstream pkg/query/endpointset.go): one gRPC client per discovered
+// address, Info polled on every update, unhealthy endpoints left out of queries but kept on /api/v1/stores until
+// --store.unhealthy-timeout, strict endpoints always queried, and the upstream connection-count metric.
+
+import { Gauge, type Registry } from 'prom-client';
+import { errorMessage } from '../runtime/errors.js';
+import { nopLogger, type Logger } from '../runtime/logger.js';
+import { formatLabels, labelsToRecord, type Labels } from '../tsdb/labels/labels.js';
+import { GrpcStoreClient, type GrpcStoreClientOptions } from '../store/grpc-client.js';
+import type { StoreTarget } from '../store/proxy.js';
+import { MAX_TIME, MIN_TIME, type StoreAPI, type StoreInfo } from '../store/store-api.js';
+
+export interface EndpointClient extends StoreAPI {
+  close(): void;
+}
+
+/** One endpoint as /api/v1/stores shows it (upstream query.EndpointStatus). */
+export interface EndpointStatus {
+  readonly name: string;
+  /** RFC 3339 time of the last Info call. */
+  readonly lastCheck: string;
+  readonly lastError: string | null;
+  readonly labelSets: Record<string, string>[];
+  readonly minTime: number;
+  readonly maxTime: number;
+}
+
+export interface EndpointSetOptions {
+  /** Addresses currently discovered (static, DNS and file SD together). */
+  readonly addresses: () => readonly string[];
+  /** --endpoint-strict: always queried, even while their Info fails. */
+  readonly strict?: readonly string[];
+  readonly newClient?: (address: string) => EndpointClient;
+  readonly clientOptions?: GrpcStoreClientOptions;
+  /** Info deadline per endpoint (upstream hidden --endpoint.info-timeout, 5s). */
+  readonly infoTimeoutMs?: number;
+  /** --store.unhealthy-timeout: how long a failing endpoint stays listed. */
+  readonly unhealthyTimeoutMs?: number;
+  readonly logger?: Logger;
+  readonly registry?: Registry;
+  readonly now?: () => number;
+}
+
+interface Endpoint {
+  readonly address: string;
+  readonly client: EndpointClient;
+  readonly strict: boolean;
+  info: StoreInfo | undefined;
+  lastCheck: number;
+  lastError: string | null;
+  /** When Info started failing (0 = it is healthy or was never checked). */
+  unhealthySince: number;
+  healthy: boolean;
+}
+
+/** What a strict endpoint that never answered Info is assumed to hold: anything. */
+const UNKNOWN_INFO: StoreInfo = {
+  componentType: 'unknown', labelSets: [], minTime: MIN_TIME, maxTime: MAX_TIME,
+  supportsSharding: false, supportsWithoutReplicaLabels: false, tsdbInfos: [],
+};
+
+export class EndpointSet {
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly gauge: Gauge<'external_labels' | 'store_type'> | undefined;
+  private updating: Promise<void> | undefined;
+
+  constructor(private readonly options: EndpointSetOptions) {
+    this.logger = options.logger ?? nopLogger;
+    this.now = options.now ?? Date.now;
+    if (options.registry) {
+      this.gauge = new Gauge({
+        name: 'thanos_store_nodes_grpc_connections',
+        help: 'Number of gRPC connection to Store APIs. Opened connection means healthy store APIs available for Querier.',
+        labelNames: ['external_labels', 'store_type'] as const,
+        registers: [options.registry],
+      });
+    }
+  }
+
+  /** Polls Info on every discovered endpoint; concurrent callers share one update. */
+  update(): Promise<void> {
+    this.updating ??= this.doUpdate().finally(() => {
+      this.updating = undefined;
+    });
+    return this.updating;
+  }
+
+  private async doUpdate(): Promise<void> {
+    const strict = new Set(this.options.strict ?? []);
+    const wanted = new Set([...this.options.addresses(), ...strict]);
+    for (const [addr, e] of this.endpoints) {
+      if (wanted.has(addr)) continue;
+      this.logger.info('removing endpoint no longer discovered', { address: addr });
+      e.client.close();
+      this.endpoints.delete(addr);
+    }
+    for (const addr of wanted) {
+      if (this.endpoints.has(addr)) continue;
+      const client = this.options.newClient?.(addr) ?? new GrpcStoreClient(addr, this.options.clientOptions);
+      this.endpoints.set(addr, {
+        address: addr, client, strict: strict.has(addr), info: undefined, lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
+      });
+    }
+    await Promise.all([...this.endpoints.values()].map((e) => this.check(e)));
+    this.updateMetrics();
+  }
+
+  private async check(e: Endpoint): Promise<void> {
+    const signal = AbortSignal.timeout(this.options.infoTimeoutMs ?? 5000);
+    try {
+      const info = await e.client.info(signal);
+      if (!e.healthy) this.logger.info('adding new endpoint to query endpoint set', { address: e.address, component: info.componentType });
+      e.info = info;
+      e.lastError = null;
+      e.healthy = true;
+      e.unhealthySince = 0;
+    } catch (err) {
+      if (e.healthy || e.lastCheck === 0) this.logger.warn('update of endpoint failed', { address: e.address, err: errorMessage(err) });
+      e.lastError = `getting metadata: ${errorMessage(err)}`;
+      if (e.healthy || e.unhealthySince === 0) e.unhealthySince = this.now();
+      e.healthy = false;
+    } finally {
+      e.lastCheck = this.now();
+    }
+  }
+
+  private updateMetrics(): void {
+    if (!this.gauge) return;
+    this.gauge.reset();
+    for (const e of this.endpoints.values()) {
+      if (!e.healthy || !e.info) continue;
+      const ext = e.info.labelSets.map((ls: Labels) => formatLabels(ls)).join(',');
+      this.gauge.inc({ external_labels: ext, store_type: e.info.componentType });
+    }
+  }
+
+  /** The stores a query may use now: healthy endpoints plus strict ones. */
+  targets(): StoreTarget[] {
+    const out: StoreTarget[] = [];
+    for (const e of this.endpoints.values()) {
+      if (e.healthy && e.info) out.push({ name: e.address, store: e.client, info: e.info });
+      else if (e.strict) out.push({ name: e.address, store: e.client, info: e.info ?? UNKNOWN_INFO });
+    }
+    return out;
+  }
+
+  /** /api/v1/stores data: component type → endpoints, failing ones until the unhealthy timeout passes. */
+  statuses(): Record<string, EndpointStatus[]> {
+    const out: Record<string, EndpointStatus[]> = {};
+    const timeout = this.options.unhealthyTimeoutMs ?? 5 * 60_000;
+    for (const e of this.endpoints.values()) {
+      if (e.lastCheck === 0) continue;
+      if (!e.healthy && !e.strict && this.now() - e.unhealthySince > timeout) continue;
+      const info = e.info ?? UNKNOWN_INFO;
+      (out[info.componentType] ??= []).push({
+        name: e.address,
+        lastCheck: new Date(e.lastCheck).toISOString(),
+        lastError: e.lastError,
+        labelSets: info.labelSets.map(labelsToRecord),
+        minTime: info.minTime,
+        maxTime: info.maxTime,
+      });
+    }
+    for (const list of Object.values(out)) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return out;
+  }
+
+  close(): void {
+    for (const e of this.endpoints.values()) e.client.close();
+    this.endpoints.clear();
+  }
+}

@@ -1,0 +1,105 @@
+// The PromQL Queryable over a StoreAPI (upstream pkg/query/querier.go): one Series call per selector carrying the
+// time range, matchers and hints, replica labels stripped and replicas deduplicated (penalty or chain), store
+// warnings collected for the HTTP response, and the partial-response strategy passed down to the proxy.
+
+import type { Queryable, SampleIterator, SelectHints, StorageSeries } from '../promql/queryable.js';
+import { compareLabels, withoutLabels, type Labels } from '../tsdb/labels/labels.js';
+import type { Matcher } from '../tsdb/labels/matcher.js';
+import { seriesRequest, type AggrChunk, type StoreAPI } from '../store/store-api.js';
+import { ChunksIterator, hasNonXorChunks } from './chunk-iterator.js';
+import { dedupIterator, splitOverlapping, type DedupAlgorithm } from './dedup.js';
+
+export interface QueryOptions {
+  /** Labels that tell replicas apart (--query.replica-label, or replicaLabels[] of the request). */
+  readonly replicaLabels: readonly string[];
+  /** dedup= of the request (default true); without replica labels there is nothing to merge. */
+  readonly dedup: boolean;
+  /** --deduplication.func. */
+  readonly algorithm: DedupAlgorithm;
+  /** partial_response=: true lets failing stores become warnings, false fails the query. */
+  readonly partialResponse: boolean;
+  /** max_source_resolution in ms (0 = raw only); passed to stores that hold downsampled data. */
+  readonly maxSourceResolutionMs: number;
+  /** Collects warnings from stores (failed stores under partial response, store-side warnings). */
+  readonly warnings: Set<string>;
+}
+
+/** A series as the engine reads it; the iterator decodes chunks and dedups replicas on demand. */
+class DedupedSeries implements StorageSeries {
+  constructor(
+    readonly labels: Labels,
+    private readonly replicas: readonly (readonly AggrChunk[])[],
+    private readonly algorithm: DedupAlgorithm,
+    private readonly func: string,
+  ) {}
+
+  iterator(): SampleIterator {
+    const its = this.replicas.map((chunks) => new ChunksIterator(chunks));
+    return dedupIterator(its, this.algorithm, this.func);
+  }
+}
+
+/** Groups series with equal labels (after replica labels were stripped) and turns each group into one series. */
+export function buildSeries(
+  input: readonly { labels: Labels; chunks: readonly AggrChunk[] }[],
+  opts: { dedup: boolean; algorithm: DedupAlgorithm; func: string },
+): StorageSeries[] {
+  const sorted = [...input].sort((a, b) => compareLabels(a.labels, b.labels));
+  const out: StorageSeries[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i + 1;
+    while (j < sorted.length && compareLabels(sorted[i]!.labels, sorted[j]!.labels) === 0) j++;
+    const chunks = sorted.slice(i, j).flatMap((s) => s.chunks).sort((a, b) => a.minTime - b.minTime);
+    // Overlapping chunks are replicas of the same data (or the same series from two stores): split them into
+    // non-overlapping pseudo-replicas, then merge. Without dedup the copies are identical, so a chain merge is right.
+    const replicas = splitOverlapping(chunks);
+    out.push(new DedupedSeries(sorted[i]!.labels, replicas, opts.dedup ? opts.algorithm : 'chain', opts.func));
+    i = j;
+  }
+  return out;
+}
+
+export class StoreQueryable implements Queryable {
+  constructor(private readonly store: StoreAPI, private readonly opts: QueryOptions) {}
+
+  private get stripped(): ReadonlySet<string> {
+    return new Set(this.opts.dedup ? this.opts.replicaLabels : []);
+  }
+
+  async *select(matchers: readonly Matcher[], hints: SelectHints, signal: AbortSignal): AsyncGenerator<StorageSeries> {
+    const strip = this.stripped;
+    const req = seriesRequest({
+      minTime: hints.start,
+      maxTime: hints.end,
+      matchers,
+      maxResolutionWindow: this.opts.maxSourceResolutionMs,
+      aggregates: ['RAW'],
+      partialResponseDisabled: !this.opts.partialResponse,
+      partialResponseStrategy: this.opts.partialResponse ? 'WARN' : 'ABORT',
+      withoutReplicaLabels: [...strip],
+      step: hints.step,
+      range: hints.range,
+      queryHints: {
+        stepMillis: hints.step,
+        ...(hints.func ? { func: { name: hints.func } } : {}),
+        ...(hints.grouping.length > 0 || hints.by ? { grouping: { by: hints.by, labels: hints.grouping } } : {}),
+        ...(hints.range ? { range: { millis: hints.range } } : {}),
+        projectionLabels: [],
+        projectionInclude: false,
+      },
+    });
+    const got: { labels: Labels; chunks: readonly AggrChunk[] }[] = [];
+    let skippedNonXor = false;
+    for await (const f of this.store.series(req, signal)) {
+      if (f.type === 'warning') this.opts.warnings.add(f.warning);
+      else if (f.type === 'series') {
+        // Stores that do not support without_replica_labels send them anyway; strip here (then re-sort below).
+        const labels = strip.size > 0 ? withoutLabels(f.series.labels, strip) : f.series.labels;
+        if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true;
+        got.push({ labels, chunks: f.series.chunks });
+      }
+    }
+    if (skippedNonXor) this.opts.warnings.add('native histogram and downsampled chunks are not supported yet and were skipped');
+    yield* buildSeries(got, { dedup: strip.size > 0, algorithm: this.opts.algorithm, func: hints.func });
+  }
+}
