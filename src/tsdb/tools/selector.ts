@@ -41,7 +41,6 @@ export function parseSelector(input: string): Matcher[] {
   }
   if (i !== input.length) fail(`unexpected ${JSON.stringify(input.slice(i))}`);
   if (matchers.length === 0) fail('vector selector must contain at least one matcher');
-  if (matchers.every((m) => m.matchesEmpty())) fail('vector selector must contain at least one non-empty matcher');
   return matchers;
 
   function readString(): string {
