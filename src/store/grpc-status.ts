@@ -3,7 +3,7 @@
 
 import { status as Status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import {
-  AbortError, InvalidArgumentError, LimitError, NotFoundError, UnavailableError, errorMessage, isThanosError,
+  InvalidArgumentError, LimitError, NotFoundError, UnavailableError, errorMessage, isThanosError,
   type ErrorCode,
 } from '../runtime/errors.js';
 
@@ -39,7 +39,8 @@ export function isServiceError(err: unknown): err is ServiceError {
 /**
  * The typed error for a failed call to `target`. The grpc-js error (with the caller's stack) is kept as `cause`.
  * Server-side failures other than the mapped ones count as the store being unavailable for this request, which
- * is what partial-response handling needs to know.
+ * is what partial-response handling needs to know. That includes CANCELLED: when our own signal cancelled the
+ * call the client reports AbortError itself, so a CANCELLED status here means the server gave up (e.g. shutdown).
  */
 export function statusToError(err: unknown, target: string, op: string): Error {
   if (!isServiceError(err)) return new UnavailableError(`${op} on ${target}: ${errorMessage(err)}`, { cause: err });
@@ -52,5 +53,4 @@ const FROM_STATUS: ReadonlyMap<Status, (msg: string, cause: unknown) => Error> =
   [Status.INVALID_ARGUMENT, (m, cause) => new InvalidArgumentError(m, { cause })],
   [Status.RESOURCE_EXHAUSTED, (m, cause) => new LimitError(m, 'remote', 0, { cause })],
   [Status.NOT_FOUND, (m, cause) => new NotFoundError(m, { cause })],
-  [Status.CANCELLED, (m, cause) => new AbortError(m, { cause })],
 ]);

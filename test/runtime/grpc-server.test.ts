@@ -1,0 +1,157 @@
+// startGrpcServer and the TLS helpers: plain, TLS and mTLS servers (certificates made by openssl in the test),
+// client options from the --grpc-client-tls-* flags, flag errors, and graceful stop that forces after the grace.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, UnavailableError } from '../../src/runtime/errors.js';
+import { normalizeGrpcAddress, startGrpcServer } from '../../src/runtime/grpc-server.js';
+import { clientCredentials, serverCredentials, type ClientTlsOptions } from '../../src/runtime/grpc-tls.js';
+import { GrpcStoreClient } from '../../src/store/grpc-client.js';
+import { storeGrpcServices } from '../../src/store/grpc-server.js';
+import { seriesRequest, type SeriesResponse, type StoreAPI } from '../../src/store/store-api.js';
+import { MemoryStore, series } from '../store/support/memory-store.js';
+
+let dir = '';
+const f = (name: string): string => path.join(dir, name);
+
+function openssl(...args: string[]): void {
+  execFileSync('openssl', args, { stdio: 'pipe' });
+}
+
+/** A CA, a server certificate for localhost/127.0.0.1/thanos.test and a client certificate, all signed by the CA. */
+function makeCerts(): void {
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=test-ca');
+  writeFileSync(f('server.ext'), 'subjectAltName=DNS:localhost,DNS:thanos.test,IP:127.0.0.1\n');
+  for (const who of ['server', 'client']) {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`), '-subj', `/CN=${who}`);
+    openssl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f(`${who}.crt`), '-days', '2',
+      ...(who === 'server' ? ['-extfile', f('server.ext')] : []));
+  }
+}
+
+const store = new MemoryStore([series({ __name__: 'up' }, [0, 1])]);
+
+async function canQuery(port: number, tls?: ClientTlsOptions): Promise<boolean> {
+  const c = new GrpcStoreClient(`127.0.0.1:${port}`, { ...(tls ? { tls } : {}), timeoutMs: 3000 });
+  try {
+    await c.info();
+    return true;
+  } catch (err) {
+    if (!(err instanceof UnavailableError)) throw err;
+    return false;
+  } finally {
+    c.close();
+  }
+}
+
+describe('startGrpcServer', () => {
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'grpc-tls-'));
+    makeCerts();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('serves plaintext and resolves port 0 and Go-style addresses', async () => {
+    expect(normalizeGrpcAddress(':10901')).toBe('0.0.0.0:10901');
+    expect(normalizeGrpcAddress('[::]:10901')).toBe('[::]:10901');
+    expect(() => normalizeGrpcAddress('nope')).toThrow(ConfigError);
+    const s = await startGrpcServer(storeGrpcServices(store), { address: '127.0.0.1:0' });
+    try {
+      expect(s.port).toBeGreaterThan(0);
+      expect(s.address).toBe(`127.0.0.1:${s.port}`);
+      expect(await canQuery(s.port)).toBe(true);
+    } finally {
+      await s.stop(1000);
+    }
+  });
+
+  it('serves TLS: verified by CA, by server name, or with skip-verify; plaintext clients are refused', async () => {
+    const s = await startGrpcServer(storeGrpcServices(store), { address: '127.0.0.1:0', tls: { certFile: f('server.crt'), keyFile: f('server.key') } });
+    try {
+      expect(await canQuery(s.port, { secure: true, caFile: f('ca.crt') })).toBe(true);
+      expect(await canQuery(s.port, { secure: true, caFile: f('ca.crt'), serverName: 'thanos.test' })).toBe(true);
+      expect(await canQuery(s.port, { secure: true, caFile: f('ca.crt'), serverName: 'other.test' })).toBe(false);
+      expect(await canQuery(s.port, { secure: true })).toBe(false); // system roots do not know our CA
+      expect(await canQuery(s.port, { secure: true, skipVerify: true })).toBe(true);
+      expect(await canQuery(s.port)).toBe(false);
+    } finally {
+      await s.stop(1000);
+    }
+  });
+
+  it('requires a client certificate signed by --grpc-server-tls-client-ca (mTLS)', async () => {
+    const s = await startGrpcServer(storeGrpcServices(store), {
+      address: '127.0.0.1:0', tls: { certFile: f('server.crt'), keyFile: f('server.key'), clientCaFile: f('ca.crt') },
+    });
+    try {
+      expect(await canQuery(s.port, { secure: true, caFile: f('ca.crt') })).toBe(false);
+      expect(await canQuery(s.port, { secure: true, caFile: f('ca.crt'), certFile: f('client.crt'), keyFile: f('client.key') })).toBe(true);
+    } finally {
+      await s.stop(1000);
+    }
+  });
+
+  it('rejects incomplete or unreadable TLS flags, naming the flag', () => {
+    expect(() => serverCredentials({ certFile: f('server.crt') })).toThrow(/--grpc-server-tls-key/);
+    expect(() => serverCredentials({ keyFile: f('server.key') })).toThrow(/--grpc-server-tls-cert/);
+    expect(() => serverCredentials({ clientCaFile: f('ca.crt') })).toThrow(/--grpc-server-tls-client-ca/);
+    expect(() => serverCredentials({ certFile: f('missing.crt'), keyFile: f('server.key') })).toThrow(/--grpc-server-tls-cert.*missing\.crt/);
+    expect(() => clientCredentials({ secure: true, certFile: f('client.crt') })).toThrow(/--grpc-client-tls-key/);
+    expect(() => clientCredentials({ secure: true, caFile: f('nope.crt') })).toThrow(/--grpc-client-tls-ca/);
+    expect(clientCredentials({ secure: true, serverName: 'x' }).options['grpc.ssl_target_name_override']).toBe('x');
+  });
+
+  it('lets short calls finish within the grace period and forces long ones after it', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    const slow: StoreAPI = {
+      info: () => store.info(),
+      labelNames: (r) => store.labelNames(r),
+      labelValues: (r) => store.labelValues(r),
+      series: async function* (_req, signal): AsyncGenerator<SeriesResponse> {
+        yield { type: 'series', series: series({ __name__: 'a' }, [0, 1]) };
+        await Promise.race([gate, new Promise((r) => signal?.addEventListener('abort', r))]);
+        yield { type: 'series', series: series({ __name__: 'b' }, [0, 1]) };
+      },
+    };
+    const consume = async (c: GrpcStoreClient): Promise<number> => {
+      let n = 0;
+      for await (const _ of c.series(seriesRequest({ matchers: [] }), undefined)) n++;
+      return n;
+    };
+
+    // Graceful: the call in flight completes once released, inside the grace period.
+    let s = await startGrpcServer(storeGrpcServices(slow), { address: '127.0.0.1:0' });
+    let c = new GrpcStoreClient(`127.0.0.1:${s.port}`, { responseBatchSize: 1 });
+    let call = consume(c);
+    await new Promise((r) => setTimeout(r, 100));
+    let t0 = Date.now();
+    const stopped = s.stop(5000);
+    setTimeout(release, 100);
+    expect(await call).toBe(2);
+    await stopped;
+    expect(Date.now() - t0).toBeLessThan(4000);
+    expect(await canQuery(s.port)).toBe(false); // no new calls after stop
+    c.close();
+
+    // Forced: a call that never ends is cut when the grace period runs out.
+    const never = { ...slow, series: async function* (_req: unknown, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
+      yield { type: 'series', series: series({ __name__: 'a' }, [0, 1]) };
+      await new Promise((r) => signal?.addEventListener('abort', r));
+    } } satisfies StoreAPI;
+    s = await startGrpcServer(storeGrpcServices(never), { address: '127.0.0.1:0' });
+    c = new GrpcStoreClient(`127.0.0.1:${s.port}`, { responseBatchSize: 1 });
+    call = consume(c);
+    await new Promise((r) => setTimeout(r, 100));
+    t0 = Date.now();
+    await s.stop(300);
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(elapsed).toBeLessThan(3000);
+    await expect(call).rejects.toBeInstanceOf(UnavailableError);
+    c.close();
+  });
+});
