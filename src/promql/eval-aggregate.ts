@@ -46,12 +46,10 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr, grid: Grid)
     g.members.push(i);
     groupOf[i] = groups.indexOf(g);
   });
-  switch (e.op) {
-    case 'topk': case 'bottomk': case 'limitk': case 'limit_ratio':
-      return { kind: 'vector', series: aggregateK(ev, e, input, groups, param!, grid) };
-    case 'count_values': return { kind: 'vector', series: countValues(e, input, groups, label, grid) };
-    default: break;
+  if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk' || e.op === 'limit_ratio') {
+    return { kind: 'vector', series: aggregateK(ev, e, input, groups, param!, grid) };
   }
+  if (e.op === 'count_values') return { kind: 'vector', series: countValues(e, input, groups, label, grid) };
   if (e.op === 'quantile') {
     for (let i = 0; i < grid.n; i++) {
       const q = param![i]!;
@@ -89,12 +87,12 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr, grid: Grid)
           case 'max': if (n === 0 || acc < v || Number.isNaN(acc)) acc = v; break;
           case 'stddev': case 'stdvar': welford.add(v); break;
           case 'quantile': buf.push(v); break;
-          default: break;
+          case 'count': case 'group': break;
         }
         n++;
       }
       if (n === 0) continue;
-      let v: number;
+      let v = NaN;
       switch (e.op) {
         case 'sum': v = kahan.value(); break;
         case 'avg': v = mean.value(); break;
@@ -104,7 +102,6 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr, grid: Grid)
         case 'stddev': v = welford.stddev(); break;
         case 'stdvar': v = welford.variance(); break;
         case 'quantile': v = quantile(param![i]!, buf); break;
-        default: v = NaN;
       }
       r.vals[i] = v;
       r.has[i] = 1;

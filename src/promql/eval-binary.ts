@@ -25,7 +25,7 @@ function arith(op: BinaryOp, l: number, r: number): number {
     case '<': return l < r ? 1 : 0;
     case '>=': return l >= r ? 1 : 0;
     case '<=': return l <= r ? 1 : 0;
-    default: return NaN;
+    case 'and': case 'or': case 'unless': return NaN;
   }
 }
 
@@ -61,12 +61,10 @@ export async function evalBinary(ev: Evaluator, e: BinaryExpr, grid: Grid): Prom
   if (lhs.kind === 'scalar' && rhs.kind === 'vector') return vectorScalar(ev, e, rhs.series, lhs.vals, true, cmp, grid);
   if (lhs.kind !== 'vector' || rhs.kind !== 'vector') throw new QueryError('binary expression must contain only scalar and instant vector types');
   const m = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [] };
-  switch (e.op) {
-    case 'and': return { kind: 'vector', series: setAnd(lhs.series, rhs.series, m, grid, false) };
-    case 'unless': return { kind: 'vector', series: setAnd(lhs.series, rhs.series, m, grid, true) };
-    case 'or': return { kind: 'vector', series: setOr(lhs.series, rhs.series, m, grid) };
-    default: return vectorVector(ev, e, lhs.series, rhs.series, m, grid);
-  }
+  if (e.op === 'and') return { kind: 'vector', series: setAnd(lhs.series, rhs.series, m, grid, false) };
+  if (e.op === 'unless') return { kind: 'vector', series: setAnd(lhs.series, rhs.series, m, grid, true) };
+  if (e.op === 'or') return { kind: 'vector', series: setOr(lhs.series, rhs.series, m, grid) };
+  return vectorVector(ev, e, lhs.series, rhs.series, m, grid);
 }
 
 function vectorScalar(

@@ -126,14 +126,18 @@ export async function evalCall(ev: Evaluator, e: Call, grid: Grid): Promise<Eval
       return { kind: 'vector', series: labelJoin(ev, vec, dst!, sep!, srcs, grid) };
     }
     case 'histogram_quantile': return histogramQuantileCall(ev, e, grid);
+    case 'histogram_fraction':
+      if (exprType(e.args[2]!) === 'vector') return histogramQuantileCall(ev, e, grid);
+      break;
     default:
-      if (f.startsWith('histogram_')) {
-        // Native-histogram functions: float series carry no histograms, so there is nothing to return.
-        await ev.vector(e.args[e.args.length - 1]!, grid);
-        return { kind: 'vector', series: [] };
-      }
-      throw new QueryError(`function "${f}" is not supported`);
+      break;
   }
+  if (f.startsWith('histogram_')) {
+    // Native-histogram functions: float series carry no histograms, so there is nothing to return.
+    await ev.vector(e.args[e.args.length - 1]!, grid);
+    return { kind: 'vector', series: [] };
+  }
+  throw new QueryError(`function "${f}" is not supported`);
 }
 
 async function stringArgs(ev: Evaluator, args: readonly Expr[], grid: Grid): Promise<string[]> {

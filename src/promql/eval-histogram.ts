@@ -1,9 +1,9 @@
-// histogram_quantile over classic buckets: groups series by their labels without `le`, parses `le`, and calls the
+// histogram_quantile and histogram_fraction over classic buckets: groups series by their labels without `le`, parses `le`, and calls the
 // bucket math in functions/histogram-quantile.ts; adds Prometheus's annotations.
 
 import type { Labels } from '../tsdb/labels/labels.js';
 import { METRIC_NAME } from '../tsdb/labels/labels.js';
-import { histogramQuantile } from './functions/histogram-quantile.js';
+import { bucketFraction, histogramQuantile, parseGoFloat } from './functions/histogram-quantile.js';
 import { formatFloatGoG } from './functions/aggregation-math.js';
 import type { Call } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
@@ -11,16 +11,15 @@ import { labelsKey, newVSeries } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 
 function parseLe(s: string): number | undefined {
-  const t = s.trim();
-  if (/^[+-]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  if (/^nan$/i.test(t)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) && !/^[+-]?0[xX][0-9a-fA-F]+$/.test(t)) return undefined;
-  return Number(t);
+  const v = parseGoFloat(s);
+  return v === undefined || v === null ? undefined : v;
 }
 
 export async function histogramQuantileCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalValue> {
+  const fraction = e.func === 'histogram_fraction';
   const q = await ev.scalar(e.args[0]!, grid);
-  const vec = await ev.vector(e.args[1]!, grid);
+  const upper = fraction ? await ev.scalar(e.args[1]!, grid) : undefined;
+  const vec = await ev.vector(e.args[fraction ? 2 : 1]!, grid);
   interface Group { labels: Labels; members: { s: VSeries; le: number }[]; name: string }
   const groups = new Map<string, Group>();
   for (const s of vec) {
@@ -52,6 +51,12 @@ export async function histogramQuantileCall(ev: Evaluator, e: Call, grid: Grid):
       for (const m of g.members) if (m.s.has[i]) buckets.push({ upperBound: m.le, count: m.s.vals[i]! });
       if (buckets.length === 0) continue;
       const qi = q[i]!;
+      if (upper) {
+        r.vals[i] = bucketFraction(qi, upper[i]!, buckets);
+        r.has[i] = 1;
+        any = true;
+        continue;
+      }
       if (!warned && (Number.isNaN(qi) || qi < 0 || qi > 1)) {
         warned = true;
         ev.ctx.warn(`quantile value should be between 0 and 1, got ${formatFloatGoG(qi)}`);

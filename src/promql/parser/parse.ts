@@ -272,7 +272,8 @@ class Converter {
       case 'SubqueryExpr':
         if (e.offsetMs !== 0) this.fail(e.pos.start, 'offset may not be set multiple times');
         return { ...e, offsetMs };
-      default:
+      case 'NumberLiteral': case 'StringLiteral': case 'ParenExpr': case 'UnaryExpr': case 'BinaryExpr':
+      case 'AggregateExpr': case 'Call': case 'StepInvariantExpr':
         return this.fail(e.pos.start, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
     }
   }
@@ -288,7 +289,8 @@ class Converter {
       case 'SubqueryExpr':
         if (e.at) this.fail(e.pos.start, '@ <timestamp> may not be set multiple times');
         return { ...e, at };
-      default:
+      case 'NumberLiteral': case 'StringLiteral': case 'ParenExpr': case 'UnaryExpr': case 'BinaryExpr':
+      case 'AggregateExpr': case 'Call': case 'StepInvariantExpr':
         return this.fail(e.pos.start, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
     }
   }
