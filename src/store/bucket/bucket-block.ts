@@ -3,7 +3,7 @@
 // neighbouring chunks merged into one request by the TSDB chunk reader.
 
 import path from 'node:path';
-import type { ThanosMeta } from '../../block/fetcher.js';
+import { externalLabels, type ThanosMeta } from '../../block/fetcher.js';
 import { IndexHeaderReader } from '../../block/index-header/lazy-reader.js';
 import type { BucketReader } from '../../objstore/bucket.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -46,8 +46,8 @@ export class BucketBlock {
     readonly index: BucketByteSource,
     private readonly options: BucketBlockOptions,
   ) {
-    this.id = meta.meta.ulid;
-    this.labels = meta.thanos.labels;
+    this.id = meta.ulid;
+    this.labels = externalLabels(meta);
     this.indexHeader = new IndexHeaderReader(bucket, this.id, path.join(options.dataDir, this.id), index, {
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
@@ -57,8 +57,8 @@ export class BucketBlock {
 
   /** Prepares a block: sizes its index, and builds its index-header when missing (loading it unless `lazy`). */
   static async create(bucket: BucketReader, meta: ThanosMeta, options: BucketBlockOptions & { readonly lazy: boolean }): Promise<BucketBlock> {
-    const id = meta.meta.ulid;
-    const size = meta.thanos.files.find((f) => f.relPath === 'index')?.sizeBytes;
+    const id = meta.ulid;
+    const size = meta.thanos.files?.find((f) => f.rel_path === 'index')?.size_bytes;
     const index = await BucketByteSource.open(bucket, `${id}/index`, size);
     const b = new BucketBlock(bucket, meta, index, options);
     await b.indexHeader.ensureFile();
@@ -69,9 +69,9 @@ export class BucketBlock {
     return b;
   }
 
-  get minTime(): number { return this.meta.meta.minTime; }
+  get minTime(): number { return this.meta.minTime; }
   /** Exclusive in meta.json; the last millisecond that can hold data is maxTime - 1. */
-  get maxTime(): number { return this.meta.meta.maxTime; }
+  get maxTime(): number { return this.meta.maxTime; }
 
   /** Runs `fn` with the index reader, keeping it loaded meanwhile. */
   async withIndex<T>(fn: (r: IndexReader) => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -169,7 +169,7 @@ export class BucketBlock {
 
   private segments(): Promise<ChunkReader> {
     this.chunkReader ??= (async () => {
-      let names = this.meta.thanos.files.filter((f) => f.relPath.startsWith('chunks/')).map((f) => ({ name: f.relPath, size: f.sizeBytes }));
+      let names: { name: string; size: number | undefined }[] = (this.meta.thanos.files ?? []).filter((f) => f.rel_path.startsWith('chunks/')).map((f) => ({ name: f.rel_path, size: f.size_bytes }));
       if (names.length === 0) {
         names = [];
         for await (const n of this.bucket.iter(`${this.id}/chunks/`)) names.push({ name: n.slice(this.id.length + 1), size: undefined });

@@ -96,9 +96,9 @@ export class BucketStore implements StoreAPI {
   /** One sync: fetch metas, load new blocks, drop vanished or filtered ones. A block that fails to load is skipped. */
   async sync(signal?: AbortSignal): Promise<void> {
     const { metas } = await this.fetcher.fetch(signal);
-    const fresh = [...metas.values()].filter((m) => !this.blocks.has(m.meta.ulid));
+    const fresh = [...metas.values()].filter((m) => !this.blocks.has(m.ulid));
     await mapConcurrent(fresh, this.options.blockSyncConcurrency ?? 20, async (m) => {
-      const id = m.meta.ulid;
+      const id = m.ulid;
       this.m?.blockLoads.inc();
       try {
         const b = await BucketBlock.create(this.bucket, m, {
@@ -158,7 +158,7 @@ export class BucketStore implements StoreAPI {
   /** Blocks overlapping [minTime, maxTime] (inclusive; block maxTime is exclusive) at raw resolution up to `maxResolution`. */
   private blocksIn(minTime: number, maxTime: number, maxResolution = 0): BucketBlock[] {
     return [...this.blocks.values()]
-      .filter((b) => b.minTime <= maxTime && b.maxTime > minTime && b.meta.thanos.resolution <= maxResolution)
+      .filter((b) => b.minTime <= maxTime && b.maxTime > minTime && b.meta.thanos.downsample.resolution <= maxResolution)
       .sort((a, b) => a.minTime - b.minTime || (a.id < b.id ? -1 : 1));
   }
 

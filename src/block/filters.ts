@@ -1,0 +1,140 @@
+// Meta fetcher filters (upstream pkg/block/fetcher.go + pkg/block/metadata): time partitioning, relabel-based
+// sharding over external labels and __block_id, hiding blocks whose deletion mark is older than a delay, and the
+// consistency delay. Each removes blocks from a FetchResult and counts them under its sync state.
+
+import type { BucketReader } from '../objstore/bucket.js';
+import { readAll } from '../objstore/streams.js';
+import { errorMessage } from '../runtime/errors.js';
+import { nopLogger, type Logger } from '../runtime/logger.js';
+import { externalLabels, mapConcurrent, type FetchResult, type MetaFilter, type SyncState, type ThanosMeta } from './fetcher.js';
+import { relabel, type RelabelConfig } from './relabel.js';
+
+/** The label carrying the block ID during selector relabelling. */
+export const BLOCK_ID_LABEL = '__block_id';
+
+function drop(r: FetchResult, id: string, state: SyncState): void {
+  r.metas.delete(id);
+  r.synced.set(state, (r.synced.get(state) ?? 0) + 1);
+}
+
+/** Keeps blocks overlapping [minTime, maxTime] (ms, inclusive), as --min-time/--max-time. */
+export class TimePartitionFilter implements MetaFilter {
+  constructor(private readonly minTime: number, private readonly maxTime: number) {}
+
+  async filter(r: FetchResult): Promise<void> {
+    for (const [id, m] of [...r.metas]) {
+      if (m.maxTime >= this.minTime && m.minTime <= this.maxTime) continue;
+      drop(r, id, 'time-excluded');
+    }
+  }
+}
+
+/** Relabels each block's external labels plus __block_id; a block whose result is empty is dropped. */
+export class LabelShardedFilter implements MetaFilter {
+  constructor(private readonly configs: readonly RelabelConfig[]) {}
+
+  /** Whether the selector keeps this block. */
+  keeps(id: string, m: ThanosMeta): boolean {
+    return relabel([...externalLabels(m), { name: BLOCK_ID_LABEL, value: id }], this.configs) !== undefined;
+  }
+
+  async filter(r: FetchResult): Promise<void> {
+    if (this.configs.length === 0) return;
+    for (const [id, m] of [...r.metas]) if (!this.keeps(id, m)) drop(r, id, 'label-excluded');
+  }
+}
+
+/** A deletion-mark.json (timestamps in unix seconds). */
+export interface DeletionMark {
+  readonly id: string;
+  readonly deletionTime: number;
+  readonly details: string;
+}
+
+/** Validates a deletion-mark.json body. */
+export function parseDeletionMark(text: string, where: string): DeletionMark {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${where}: invalid JSON: ${errorMessage(err)}`, { cause: err });
+  }
+  if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: not a JSON object`);
+  const o = raw as Record<string, unknown>;
+  if (typeof o['deletion_time'] !== 'number') throw new Error(`${where}: deletion_time must be a number`);
+  if (o['version'] !== 1) throw new Error(`${where}: unsupported version ${JSON.stringify(o['version'])}`);
+  return { id: typeof o['id'] === 'string' ? o['id'] : '', deletionTime: o['deletion_time'], details: typeof o['details'] === 'string' ? o['details'] : '' };
+}
+
+export interface DeletionMarkFilterOptions {
+  readonly logger?: Logger;
+  readonly concurrency?: number;
+  /** Unix ms; injected for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * Reads every block's deletion-mark.json and hides blocks marked longer ago than `delayMs`
+ * (--ignore-deletion-marks-delay). Marks found are kept in `marks` for callers that care.
+ */
+export class IgnoreDeletionMarkFilter implements MetaFilter {
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  marks = new Map<string, DeletionMark>();
+
+  constructor(private readonly bucket: BucketReader, private readonly delayMs: number, private readonly options: DeletionMarkFilterOptions = {}) {
+    this.logger = options.logger ?? nopLogger;
+    this.now = options.now ?? Date.now;
+  }
+
+  async filter(r: FetchResult, signal?: AbortSignal): Promise<void> {
+    const marks = new Map<string, DeletionMark>();
+    await mapConcurrent([...r.metas.keys()], this.options.concurrency ?? 32, async (id) => {
+      const name = `${id}/deletion-mark.json`;
+      let text: string;
+      try {
+        text = (await readAll(await this.bucket.get(name, signal ? { signal } : {}), signal)).toString('utf8');
+      } catch (err) {
+        if (this.bucket.isNotFoundError(err)) return;
+        throw err;
+      }
+      try {
+        marks.set(id, parseDeletionMark(text, name));
+      } catch (err) {
+        // Upstream ignores unreadable marks rather than hiding a block on a damaged marker.
+        this.logger.warn('ignoring unreadable deletion mark', { block: id, err: errorMessage(err) });
+      }
+    });
+    this.marks = marks;
+    const nowS = this.now() / 1000;
+    for (const [id, mark] of marks) {
+      if (nowS - mark.deletionTime > this.delayMs / 1000) drop(r, id, 'marked-for-deletion');
+    }
+  }
+}
+
+/** Sources whose blocks are complete when written, hence exempt from the consistency delay (as upstream). */
+const EXEMPT_SOURCES = new Set(['compactor', 'compactor.repair', 'bucket.repair']);
+
+/** ULID timestamp (ms): the first 10 Crockford base32 characters. */
+export function ulidTime(id: string): number {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  let t = 0;
+  for (const c of id.slice(0, 10).toUpperCase()) t = t * 32 + Math.max(0, alphabet.indexOf(c));
+  return t;
+}
+
+/** Hides blocks younger than `delayMs` (--consistency-delay), by upload time when recorded, else ULID time. */
+export class ConsistencyDelayFilter implements MetaFilter {
+  constructor(private readonly delayMs: number, private readonly now: () => number = Date.now) {}
+
+  async filter(r: FetchResult): Promise<void> {
+    if (this.delayMs <= 0) return;
+    for (const [id, m] of [...r.metas]) {
+      if (EXEMPT_SOURCES.has(m.thanos.source)) continue;
+      const up = m.thanos.upload_time !== undefined ? Date.parse(m.thanos.upload_time) : NaN;
+      const born = Number.isFinite(up) && up > 0 ? up : ulidTime(id);
+      if (this.now() - born < this.delayMs) drop(r, id, 'too-fresh');
+    }
+  }
+}
