@@ -1,8 +1,12 @@
 // `thanos-ts query` (querier): flags as upstream's cmd/thanos/query.go, plus --store as an alias of --endpoint.
 import type { Command } from 'commander';
 import { SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions } from './flag-groups.js';
-import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode } from './mode.js';
+import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
+import { parseEndpointSpec } from '../query/dns-discovery.js';
+import { buildQuerier, type QuerierOptions } from '../query/querier.js';
+import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
+import { defineMode } from './mode.js';
+import { serveMode } from './serve.js';
 
 export const QUERY_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -48,15 +52,60 @@ export function registerQuery(program: Command): void {
     description: 'Query node exposing PromQL enabled Query API with data retrieved from multiple store nodes.',
     flags: QUERY_FLAGS,
     action: async (f) => {
-      readLogOptions(f);
-      readHttpOptions(f);
-      readGrpcServerOptions(f);
-      f.durationMs('query.timeout');
-      f.int('query.max-concurrent');
-      if (f.string('query.lookback-delta') !== '') f.durationMs('query.lookback-delta');
-      f.durationMs('query.default-evaluation-interval');
-      f.durationMs('store.sd-interval');
-      throw new NotBuiltError('query');
+      const log = readLogOptions(f);
+      const http = readHttpOptions(f);
+      const grpc = readGrpcServerOptions(f);
+      const querier = readQuerierOptions(f);
+      await serveMode({ component: 'query', log, http, grpc, setup: async (rt, app) => buildQuerier(rt, app, querier) });
     },
   });
+}
+
+/** Turns the query flags into typed options, rejecting bad values with the flag named. */
+export function readQuerierOptions(f: FlagReader): QuerierOptions {
+  const endpoints = [
+    ...f.list('endpoint').map((v) => parseEndpointSpec(v, '--endpoint')),
+    ...f.list('store').map((v) => parseEndpointSpec(v, '--store')),
+  ];
+  const algorithm = f.string('deduplication.func');
+  if (algorithm !== 'penalty' && algorithm !== 'chain') throw new FlagError('deduplication.func', algorithm, 'must be one of penalty, chain');
+  const maxConcurrent = f.int('query.max-concurrent');
+  if (maxConcurrent < 1) throw new FlagError('query.max-concurrent', String(maxConcurrent), 'must be at least 1');
+  const secure = f.bool('grpc-client-tls-secure');
+  const opt = (name: string): string | undefined => f.optionalString(name);
+  const clientTls: ClientTlsOptions | undefined = secure ? {
+    secure,
+    skipVerify: f.bool('grpc-client-tls-skip-verify'),
+    ...(opt('grpc-client-tls-cert') ? { certFile: opt('grpc-client-tls-cert')! } : {}),
+    ...(opt('grpc-client-tls-key') ? { keyFile: opt('grpc-client-tls-key')! } : {}),
+    ...(opt('grpc-client-tls-ca') ? { caFile: opt('grpc-client-tls-ca')! } : {}),
+    ...(opt('grpc-client-server-name') ? { serverName: opt('grpc-client-server-name')! } : {}),
+  } : undefined;
+  return {
+    endpoints,
+    strictEndpoints: f.list('endpoint-strict'),
+    sdFiles: f.list('store.sd-files'),
+    sdIntervalMs: f.durationMs('store.sd-interval'),
+    dnsIntervalMs: f.durationMs('store.sd-dns-interval'),
+    unhealthyTimeoutMs: f.durationMs('store.unhealthy-timeout'),
+    ...(clientTls ? { clientTls } : {}),
+    replicaLabels: f.commaList('query.replica-label'),
+    algorithm,
+    partialResponse: f.bool('query.partial-response'),
+    timeoutMs: f.durationMs('query.timeout'),
+    maxConcurrent,
+    maxConcurrentSelect: f.int('query.max-concurrent-select'),
+    lookbackDeltaMs: f.string('query.lookback-delta') !== '' ? f.durationMs('query.lookback-delta') : undefined,
+    defaultEvaluationIntervalMs: f.durationMs('query.default-evaluation-interval'),
+    defaultStepMs: f.durationMs('query.default-step'),
+    routePrefix: f.string('web.route-prefix'),
+    flags: Object.fromEntries(QUERY_FLAGS.map((spec) => [spec.name, flagText(f, spec)])),
+  };
+}
+
+/** A flag's value as /api/v1/status/flags shows it. */
+function flagText(f: FlagReader, spec: FlagSpec): string {
+  if (spec.kind === 'bool') return String(f.bool(spec.name));
+  if (spec.kind === 'repeat') return f.list(spec.name).join(',');
+  return f.string(spec.name);
 }

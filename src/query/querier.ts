@@ -1,0 +1,130 @@
+// Assembles the query mode from typed options: endpoint discovery (static, DNS, file SD) feeding the endpoint set,
+// the HTTP API over the proxy, the StoreAPI served on gRPC (so queriers stack), and the actors that keep it fresh.
+
+import type { FastifyInstance } from 'fastify';
+import type { GrpcService } from '../runtime/grpc-server.js';
+import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
+import { errorMessage } from '../runtime/errors.js';
+import type { Actor } from '../runtime/run-group.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { storeGrpcServices } from '../store/grpc-server.js';
+import { ProxyStore } from '../store/proxy.js';
+import { QueryApi } from './api/query-api.js';
+import type { DedupAlgorithm } from './dedup.js';
+import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
+import { EndpointSet } from './endpoint-set.js';
+import { FileSd } from './file-sd.js';
+
+export interface QuerierOptions {
+  /** --endpoint and --store values, parsed. */
+  readonly endpoints: readonly EndpointSpec[];
+  /** --endpoint-strict. */
+  readonly strictEndpoints: readonly string[];
+  /** --store.sd-files. */
+  readonly sdFiles: readonly string[];
+  readonly sdIntervalMs: number;
+  readonly dnsIntervalMs: number;
+  /** How often Info is polled on every endpoint (upstream refreshes every 5s). */
+  readonly endpointUpdateIntervalMs?: number;
+  readonly unhealthyTimeoutMs: number;
+  readonly clientTls?: ClientTlsOptions;
+  readonly replicaLabels: readonly string[];
+  readonly algorithm: DedupAlgorithm;
+  readonly partialResponse: boolean;
+  readonly timeoutMs: number;
+  readonly maxConcurrent: number;
+  readonly maxConcurrentSelect: number;
+  readonly lookbackDeltaMs: number | undefined;
+  readonly defaultEvaluationIntervalMs: number;
+  readonly defaultStepMs: number;
+  readonly routePrefix: string;
+  /** /api/v1/status/flags. */
+  readonly flags: Readonly<Record<string, string>>;
+  readonly resolver?: DnsResolver;
+}
+
+export interface QuerierParts {
+  readonly grpcServices: readonly GrpcService[];
+  readonly actors: readonly Actor[];
+}
+
+/** Registers the API routes on `http` and returns the gRPC services and actors of the query mode. */
+export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOptions): QuerierParts {
+  const logger = rt.logger;
+  const dns = new DnsProvider(opts.resolver, logger);
+  let dnsAddresses: readonly string[] = opts.endpoints.flatMap((e) => (e.kind === 'static' ? [e.address] : []));
+  let fileAddresses: readonly string[] = [];
+  const endpoints = new EndpointSet({
+    addresses: () => [...new Set([...dnsAddresses, ...fileAddresses])],
+    strict: opts.strictEndpoints,
+    ...(opts.clientTls ? { clientOptions: { tls: opts.clientTls } } : {}),
+    unhealthyTimeoutMs: opts.unhealthyTimeoutMs,
+    logger,
+    registry: rt.registry,
+    now: rt.now,
+  });
+  const fileSd = opts.sdFiles.length > 0
+    ? new FileSd({
+      files: opts.sdFiles, refreshIntervalMs: opts.sdIntervalMs, logger,
+      onChange: (a) => {
+        fileAddresses = a;
+        endpoints.update().catch((err: unknown) => logger.error('endpoint update failed', { err: errorMessage(err) }));
+      },
+    })
+    : undefined;
+
+  new QueryApi({
+    targets: () => endpoints.targets(),
+    engineOptions: {
+      timeoutMs: opts.timeoutMs,
+      defaultSubqueryStepMs: opts.defaultEvaluationIntervalMs,
+      ...(opts.lookbackDeltaMs !== undefined ? { lookbackDeltaMs: opts.lookbackDeltaMs } : {}),
+    },
+    replicaLabels: opts.replicaLabels,
+    algorithm: opts.algorithm,
+    partialResponse: opts.partialResponse,
+    maxConcurrent: opts.maxConcurrent,
+    maxConcurrentSelect: opts.maxConcurrentSelect,
+    defaultStepMs: opts.defaultStepMs,
+    flags: opts.flags,
+    endpointStatuses: () => endpoints.statuses(),
+    logger,
+    now: rt.now,
+  }).register(http, opts.routePrefix);
+
+  const proxy = new ProxyStore(() => endpoints.targets(), { logger, componentType: 'query', maxConcurrency: 0 });
+  const discovery: Actor = {
+    name: 'endpoint-discovery',
+    run: async (signal) => {
+      await fileSd?.start();
+      let nextDns = 0;
+      const interval = opts.endpointUpdateIntervalMs ?? 5000;
+      while (!signal.aborted) {
+        if (rt.now() >= nextDns) {
+          dnsAddresses = await dns.resolve(opts.endpoints);
+          nextDns = rt.now() + opts.dnsIntervalMs;
+        }
+        await endpoints.update();
+        rt.prober.ready();
+        await sleep(interval, signal);
+      }
+    },
+    stop: async () => {
+      fileSd?.stop();
+      endpoints.close();
+    },
+  };
+  return { grpcServices: storeGrpcServices(proxy, { logger, extraApis: { query: false } }), actors: [discovery] };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
