@@ -6,6 +6,15 @@ import { formatFloatGoG } from './go-float-format.js';
 export { formatFloatGo, formatFloatGoG, formatGoFixed, formatOpenMetricsFloat } from './go-float-format.js';
 
 /**
+ * The compensation after one Neumaier step `t = sum + inc` (Prometheus's kahansum.Inc returns t and this): the
+ * compensation resets to 0 when t is infinite. Returning one number lets hot loops keep sum and c in locals.
+ */
+export function kahanCompensation(sum: number, inc: number, t: number, c: number): number {
+  if (t === Infinity || t === -Infinity) return 0;
+  return Math.abs(sum) >= Math.abs(inc) ? c + (sum - t + inc) : c + (inc - t + sum);
+}
+
+/**
  * Neumaier-compensated running sum, as Prometheus's kahansum.Inc: the compensation is dropped once the running
  * sum is infinite, so an Inf sum is returned as is rather than Inf + NaN compensation.
  */
@@ -48,7 +57,6 @@ export class MeanAccumulator {
   private mean = 0;
   private n = 0;
   private incremental = false;
-  private readonly k = new KahanSum();
 
   reset(): void {
     this.sum = 0;
@@ -63,7 +71,6 @@ export class MeanAccumulator {
   }
 
   add(f: number): void {
-    const k = this.k;
     if (this.n === 0) {
       this.n = 1;
       this.sum = f;
@@ -73,12 +80,10 @@ export class MeanAccumulator {
     }
     const count = ++this.n;
     if (!this.incremental) {
-      k.sum = this.sum;
-      k.c = this.c;
-      k.add(f);
-      if (k.sum !== Infinity && k.sum !== -Infinity) {
-        this.sum = k.sum;
-        this.c = k.c;
+      const t = this.sum + f;
+      if (t !== Infinity && t !== -Infinity) {
+        this.c = kahanCompensation(this.sum, f, t, this.c);
+        this.sum = t;
         return;
       }
       this.incremental = true;
@@ -86,11 +91,11 @@ export class MeanAccumulator {
       this.c /= count - 1;
     }
     const q = (count - 1) / count;
-    k.sum = q * this.mean;
-    k.c = q * this.c;
-    k.add(f / count);
-    this.mean = k.sum;
-    this.c = k.c;
+    const base = q * this.mean;
+    const inc = f / count;
+    const t = base + inc;
+    this.c = kahanCompensation(base, inc, t, q * this.c);
+    this.mean = t;
   }
 
   value(): number {

@@ -2,7 +2,7 @@
 // Prometheus 3's exact semantics (promql/functions.go). The engine selects the window and calls these per series.
 
 import { InvalidArgumentError } from '../../runtime/errors.js';
-import { KahanSum, MeanAccumulator, quantile } from './aggregation-math.js';
+import { kahanCompensation, quantile } from './aggregation-math.js';
 import { formatGoFixed } from './go-float-format.js';
 
 /**
@@ -31,9 +31,6 @@ export type RangeFunction = (
 ) => number | undefined;
 
 // Reused across calls (single-threaded): no allocation per sample or per window.
-const kahan = new KahanSum();
-const kahan2 = new KahanSum();
-const meanAcc = new MeanAccumulator();
 let scratch = new Float64Array(256);
 
 function scratchOf(n: number): Float64Array {
@@ -120,8 +117,10 @@ function linearRegression(s: RangeSamples, interceptTime: number): void {
   const vs = s.vs;
   const initY = vs[0] as number;
   let constY = true;
-  kahan.reset(); // sumX
-  kahan2.reset(); // sumY
+  let sumX = 0;
+  let cX = 0;
+  let sumY = 0;
+  let cY = 0;
   let sumXY = 0;
   let cXY = 0;
   let sumX2 = 0;
@@ -130,20 +129,19 @@ function linearRegression(s: RangeSamples, interceptTime: number): void {
     const y = vs[i] as number;
     if (constY && i > 0 && y !== initY) constY = false;
     const x = ((ts[i] as number) - interceptTime) / 1e3;
-    kahan.add(x);
-    kahan2.add(y);
-    // The other two sums are inlined Neumaier steps (two KahanSum instances are enough for the rest).
+    let t = sumX + x;
+    cX = kahanCompensation(sumX, x, t, cX);
+    sumX = t;
+    t = sumY + y;
+    cY = kahanCompensation(sumY, y, t, cY);
+    sumY = t;
     const xy = x * y;
-    let t = sumXY + xy;
-    if (t === Infinity || t === -Infinity) cXY = 0;
-    else if (Math.abs(sumXY) >= Math.abs(xy)) cXY += sumXY - t + xy;
-    else cXY += xy - t + sumXY;
+    t = sumXY + xy;
+    cXY = kahanCompensation(sumXY, xy, t, cXY);
     sumXY = t;
     const xx = x * x;
     t = sumX2 + xx;
-    if (t === Infinity || t === -Infinity) cX2 = 0;
-    else if (Math.abs(sumX2) >= Math.abs(xx)) cX2 += sumX2 - t + xx;
-    else cX2 += xx - t + sumX2;
+    cX2 = kahanCompensation(sumX2, xx, t, cX2);
     sumX2 = t;
   }
   if (constY) {
@@ -156,9 +154,9 @@ function linearRegression(s: RangeSamples, interceptTime: number): void {
     }
     return;
   }
-  // Prometheus adds the compensation unconditionally here (unlike KahanSum.value()).
-  const sumX = kahan.sum + kahan.c;
-  const sumY = kahan2.sum + kahan2.c;
+  // Prometheus adds the compensations unconditionally here (unlike sum_over_time).
+  sumX += cX;
+  sumY += cY;
   sumXY += cXY;
   sumX2 += cX2;
   const covXY = sumXY - (sumX * sumY) / n;
@@ -214,20 +212,55 @@ function changes(s: RangeSamples): number | undefined {
   return count;
 }
 
+/**
+ * The mean as avg_over_time computes it: a compensated direct sum while it stays finite, then, from the sample
+ * that would overflow it, a compensated incremental mean (prometheus issue 16714).
+ */
 function avgOverTime(s: RangeSamples): number | undefined {
   const n = s.length;
   if (n === 0) return undefined;
-  meanAcc.reset();
-  for (let i = 0; i < n; i++) meanAcc.add(s.vs[i] as number);
-  return meanAcc.value();
+  const vs = s.vs;
+  let sum = vs[0] as number;
+  let c = 0;
+  let mean = 0;
+  let incremental = false;
+  for (let i = 1; i < n; i++) {
+    const f = vs[i] as number;
+    const count = i + 1;
+    if (!incremental) {
+      const t = sum + f;
+      if (t !== Infinity && t !== -Infinity) {
+        c = kahanCompensation(sum, f, t, c);
+        sum = t;
+        continue;
+      }
+      incremental = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
+    }
+    const q = (count - 1) / count;
+    const base = q * mean;
+    const inc = f / count;
+    const t = base + inc;
+    c = kahanCompensation(base, inc, t, q * c);
+    mean = t;
+  }
+  return incremental ? mean + c : sum / n + c / n;
 }
 
 function sumOverTime(s: RangeSamples): number | undefined {
   const n = s.length;
   if (n === 0) return undefined;
-  kahan.reset();
-  for (let i = 0; i < n; i++) kahan.add(s.vs[i] as number);
-  return kahan.value();
+  const vs = s.vs;
+  let sum = 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const f = vs[i] as number;
+    const t = sum + f;
+    c = kahanCompensation(sum, f, t, c);
+    sum = t;
+  }
+  return sum === Infinity || sum === -Infinity ? sum : sum + c;
 }
 
 function maxOverTime(s: RangeSamples): number | undefined {
@@ -272,18 +305,24 @@ function tsOfExtremeOverTime(s: RangeSamples, isMax: boolean): number | undefine
 function varianceOverTime(s: RangeSamples): number | undefined {
   const n = s.length;
   if (n === 0) return undefined;
-  const mean = kahan;
-  const aux = kahan2;
-  mean.reset();
-  aux.reset();
+  const vs = s.vs;
+  let mean = 0;
+  let cMean = 0;
+  let aux = 0;
+  let cAux = 0;
   for (let i = 0; i < n; i++) {
-    const f = s.vs[i] as number;
-    const count = i + 1;
-    const delta = f - (mean.sum + mean.c);
-    mean.add(delta / count);
-    aux.add(delta * (f - (mean.sum + mean.c)));
+    const f = vs[i] as number;
+    const delta = f - (mean + cMean);
+    const step = delta / (i + 1);
+    let t = mean + step;
+    cMean = kahanCompensation(mean, step, t, cMean);
+    mean = t;
+    const sq = delta * (f - (mean + cMean));
+    t = aux + sq;
+    cAux = kahanCompensation(aux, sq, t, cAux);
+    aux = t;
   }
-  return (aux.sum + aux.c) / n;
+  return (aux + cAux) / n;
 }
 
 function quantileOverTime(s: RangeSamples, _a: number, _b: number, args: readonly number[]): number | undefined {
