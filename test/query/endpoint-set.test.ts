@@ -1,0 +1,71 @@
+// The endpoint set against real StoreAPI gRPC servers on loopback: Info polling, /stores shape, an endpoint that
+// goes down is dropped from queries (kept on /stores until the unhealthy timeout), comes back, strict endpoints.
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startGrpcServer, type RunningGrpcServer } from '../../src/runtime/grpc-server.js';
+import { storeGrpcServices } from '../../src/store/grpc-server.js';
+import { EndpointSet } from '../../src/query/endpoint-set.js';
+import { MemoryStore, series } from '../store/support/memory-store.js';
+
+const store = (replica: string): MemoryStore => new MemoryStore([series({ __name__: 'up' }, [0, 999])], [{ name: 'replica', value: replica }]);
+
+describe('EndpointSet', () => {
+  const servers: RunningGrpcServer[] = [];
+  let set: EndpointSet | undefined;
+  afterEach(async () => {
+    set?.close();
+    await Promise.all(servers.splice(0).map((s) => s.stop(100)));
+  });
+
+  it('polls Info, reports /stores, drops a dead endpoint and takes it back when it returns', async () => {
+    const a = await startGrpcServer(storeGrpcServices(store('0')), { address: '127.0.0.1:0' });
+    const b = await startGrpcServer(storeGrpcServices(store('1')), { address: '127.0.0.1:0' });
+    servers.push(a, b);
+    let now = 1_700_000_000_000;
+    const registry = new Registry();
+    set = new EndpointSet({ addresses: () => [a.address, b.address], registry, now: () => now, unhealthyTimeoutMs: 60_000, infoTimeoutMs: 2000 });
+    await set.update();
+    expect(set.targets().map((t) => t.name).sort()).toEqual([a.address, b.address].sort());
+    const st = set.statuses();
+    expect(Object.keys(st)).toEqual(['store']);
+    expect(st['store']).toContainEqual({
+      name: a.address, lastCheck: new Date(now).toISOString(), lastError: null, labelSets: [{ replica: '0' }], minTime: 0, maxTime: 999,
+    });
+    const metric = await registry.getSingleMetricAsString('thanos_store_nodes_grpc_connections');
+    expect(metric).toContain(String.raw`thanos_store_nodes_grpc_connections{external_labels="{replica=\"1\"}",store_type="store"} 1`);
+
+    await b.stop(0);
+    now += 10_000;
+    await set.update();
+    expect(set.targets().map((t) => t.name)).toEqual([a.address]);
+    const down = set.statuses()['store']!.find((s) => s.name === b.address)!;
+    expect(down.lastError).toMatch(/^getting metadata: /);
+    expect(down.labelSets).toEqual([{ replica: '1' }]); // last known info stays visible
+
+    now += 61_000;
+    await set.update();
+    expect(set.statuses()['store']!.map((s) => s.name)).toEqual([a.address]); // past the unhealthy timeout
+
+    const port = Number(b.address.split(':')[1]);
+    const b2 = await startGrpcServer(storeGrpcServices(store('1')), { address: `127.0.0.1:${port}` });
+    servers.push(b2);
+    for (let i = 0; i < 50 && set.targets().length < 2; i++) {
+      await set.update();
+      if (set.targets().length < 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(set.targets()).toHaveLength(2);
+  });
+
+  it('keeps a strict endpoint in the query set while it fails, and forgets undiscovered addresses', async () => {
+    const a = await startGrpcServer(storeGrpcServices(store('0')), { address: '127.0.0.1:0' });
+    servers.push(a);
+    let addrs = [a.address];
+    set = new EndpointSet({ addresses: () => addrs, strict: ['127.0.0.1:1'], infoTimeoutMs: 2000 });
+    await set.update();
+    expect(set.targets().map((t) => t.name).sort()).toEqual(['127.0.0.1:1', a.address].sort());
+    expect(set.statuses()['unknown']![0]!.lastError).toMatch(/getting metadata/);
+    addrs = [];
+    await set.update();
+    expect(set.targets().map((t) => t.name)).toEqual(['127.0.0.1:1']);
+  });
+});
