@@ -7,6 +7,7 @@ import { readAll } from '../objstore/streams.js';
 import { errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { externalLabels, mapConcurrent, type FetchResult, type MetaFilter, type SyncState, type ThanosMeta } from './fetcher.js';
+import { DELETION_MARK_FILENAME, parseDeletionMark, type DeletionMark } from './markers.js';
 import { relabel, type RelabelConfig } from './relabel.js';
 
 /** The label carrying the block ID during selector relabelling. */
@@ -44,28 +45,6 @@ export class LabelShardedFilter implements MetaFilter {
   }
 }
 
-/** A deletion-mark.json (timestamps in unix seconds). */
-export interface DeletionMark {
-  readonly id: string;
-  readonly deletionTime: number;
-  readonly details: string;
-}
-
-/** Validates a deletion-mark.json body. */
-export function parseDeletionMark(text: string, where: string): DeletionMark {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${where}: invalid JSON: ${errorMessage(err)}`, { cause: err });
-  }
-  if (typeof raw !== 'object' || raw === null) throw new Error(`${where}: not a JSON object`);
-  const o = raw as Record<string, unknown>;
-  if (typeof o['deletion_time'] !== 'number') throw new Error(`${where}: deletion_time must be a number`);
-  if (o['version'] !== 1) throw new Error(`${where}: unsupported version ${JSON.stringify(o['version'])}`);
-  return { id: typeof o['id'] === 'string' ? o['id'] : '', deletionTime: o['deletion_time'], details: typeof o['details'] === 'string' ? o['details'] : '' };
-}
-
 export interface DeletionMarkFilterOptions {
   readonly logger?: Logger;
   readonly concurrency?: number;
@@ -90,7 +69,7 @@ export class IgnoreDeletionMarkFilter implements MetaFilter {
   async filter(r: FetchResult, signal?: AbortSignal): Promise<void> {
     const marks = new Map<string, DeletionMark>();
     await mapConcurrent([...r.metas.keys()], this.options.concurrency ?? 32, async (id) => {
-      const name = `${id}/deletion-mark.json`;
+      const name = `${id}/${DELETION_MARK_FILENAME}`;
       let text: string;
       try {
         text = (await readAll(await this.bucket.get(name, signal ? { signal } : {}), signal)).toString('utf8');
@@ -108,7 +87,7 @@ export class IgnoreDeletionMarkFilter implements MetaFilter {
     this.marks = marks;
     const nowS = this.now() / 1000;
     for (const [id, mark] of marks) {
-      if (nowS - mark.deletionTime > this.delayMs / 1000) drop(r, id, 'marked-for-deletion');
+      if (nowS - mark.deletion_time > this.delayMs / 1000) drop(r, id, 'marked-for-deletion');
     }
   }
 }
