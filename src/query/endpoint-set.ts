@@ -3,12 +3,14 @@
 // --store.unhealthy-timeout, strict endpoints always queried, and the upstream connection-count metric.
 
 import { Gauge, type Registry } from 'prom-client';
-import { errorMessage } from '../runtime/errors.js';
+import { errorMessage, UnavailableError } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { formatLabels, labelsToRecord, type Labels } from '../tsdb/labels/labels.js';
 import { GrpcStoreClient, type GrpcStoreClientOptions } from '../store/grpc-client.js';
 import type { StoreTarget } from '../store/proxy.js';
-import { MAX_TIME, MIN_TIME, type StoreAPI, type StoreInfo } from '../store/store-api.js';
+import {
+  MAX_TIME, MIN_TIME, type LabelNamesResponse, type LabelValuesResponse, type SeriesResponse, type StoreAPI, type StoreInfo,
+} from '../store/store-api.js';
 
 export interface EndpointClient extends StoreAPI {
   close(): void;
@@ -136,12 +138,21 @@ export class EndpointSet {
     }
   }
 
-  /** The stores a query may use now: healthy endpoints plus strict ones. */
+  /**
+   * The stores a query may use now: healthy endpoints and strict ones. An endpoint that answered before but now
+   * fails Info stays in, as a store that fails at once, until --store.unhealthy-timeout: its missing data then
+   * shows as a partial-response warning (or fails the query under partial_response=false) instead of vanishing
+   * silently, and no query waits on a dead connection.
+   */
   targets(): StoreTarget[] {
     const out: StoreTarget[] = [];
+    const timeout = this.options.unhealthyTimeoutMs ?? 5 * 60_000;
     for (const e of this.endpoints.values()) {
       if (e.healthy && e.info) out.push({ name: e.address, store: e.client, info: e.info });
       else if (e.strict) out.push({ name: e.address, store: e.client, info: e.info ?? UNKNOWN_INFO });
+      else if (e.info && this.now() - e.unhealthySince <= timeout) {
+        out.push({ name: e.address, store: new UnavailableStore(e.info, `endpoint is unhealthy: ${e.lastError ?? 'unknown error'}`), info: e.info });
+      }
     }
     return out;
   }
@@ -171,4 +182,14 @@ export class EndpointSet {
     for (const e of this.endpoints.values()) e.client.close();
     this.endpoints.clear();
   }
+}
+
+/** Stands for an endpoint whose Info fails: it advertises what it last held and fails every data call at once. */
+class UnavailableStore implements StoreAPI {
+  constructor(private readonly last: StoreInfo, private readonly reason: string) {}
+  async info(): Promise<StoreInfo> { return this.last; }
+  // eslint-disable-next-line require-yield
+  async *series(): AsyncGenerator<SeriesResponse> { throw new UnavailableError(this.reason); }
+  async labelNames(): Promise<LabelNamesResponse> { throw new UnavailableError(this.reason); }
+  async labelValues(): Promise<LabelValuesResponse> { throw new UnavailableError(this.reason); }
 }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGrpcServer, type RunningGrpcServer } from '../../src/runtime/grpc-server.js';
 import { storeGrpcServices } from '../../src/store/grpc-server.js';
 import { EndpointSet } from '../../src/query/endpoint-set.js';
+import { labelNamesRequest } from '../../src/store/store-api.js';
 import { MemoryStore, series } from '../store/support/memory-store.js';
 
 const store = (replica: string): MemoryStore => new MemoryStore([series({ __name__: 'up' }, [0, 999])], [{ name: 'replica', value: replica }]);
@@ -37,7 +38,10 @@ describe('EndpointSet', () => {
     await b.stop(0);
     now += 10_000;
     await set.update();
-    expect(set.targets().map((t) => t.name)).toEqual([a.address]);
+    // Still queried until the unhealthy timeout, as a store that fails at once (so partial response can tell).
+    expect(set.targets().map((t) => t.name).sort()).toEqual([a.address, b.address].sort());
+    const gone = set.targets().find((t) => t.name === b.address)!;
+    await expect(gone.store.labelNames(labelNamesRequest())).rejects.toThrow(/endpoint is unhealthy: getting metadata/);
     const down = set.statuses()['store']!.find((s) => s.name === b.address)!;
     expect(down.lastError).toMatch(/^getting metadata: /);
     expect(down.labelSets).toEqual([{ replica: '1' }]); // last known info stays visible
@@ -45,6 +49,7 @@ describe('EndpointSet', () => {
     now += 61_000;
     await set.update();
     expect(set.statuses()['store']!.map((s) => s.name)).toEqual([a.address]); // past the unhealthy timeout
+    expect(set.targets().map((t) => t.name)).toEqual([a.address]);
 
     const port = Number(b.address.split(':')[1]);
     const b2 = await startGrpcServer(storeGrpcServices(store('1')), { address: `127.0.0.1:${port}` });
