@@ -6,11 +6,11 @@ import { METRIC_NAME } from '../tsdb/labels/labels.js';
 import { KahanSum, MeanAccumulator, WelfordVariance, quantile, formatFloatGo, formatFloatGoG } from './functions/aggregation-math.js';
 import type { AggregateExpr } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
-import { QueryError, labelsKey, newVSeries } from './eval-types.js';
+import { QueryError, isNameLabel, labelsKey, newVSeries } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 
 function groupLabels(labels: Labels, e: AggregateExpr): Labels {
-  if (e.without) return labels.filter((l) => l.name !== METRIC_NAME && !e.grouping.includes(l.name));
+  if (e.without) return labels.filter((l) => !isNameLabel(l.name) && !e.grouping.includes(l.name));
   return labels.filter((l) => e.grouping.includes(l.name));
 }
 

@@ -6,7 +6,7 @@ import { METRIC_NAME, formatLabels } from '../tsdb/labels/labels.js';
 import type { BinaryExpr, BinaryOp, VectorMatching } from './parser/ast.js';
 import { isComparisonOp } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
-import { QueryError, SeriesCollector, labelsKey, newVSeries } from './eval-types.js';
+import { QueryError, SeriesCollector, isNameLabel, labelsKey, newVSeries } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 
 /** Arithmetic result, or for comparisons 1/0 meaning keep/drop. */
@@ -157,7 +157,7 @@ function setOr(lhs: VSeries[], rhs: VSeries[], m: VectorMatching, grid: Grid): V
 
 function resultLabels(ev: Evaluator, l: Labels, r: Labels, e: BinaryExpr, m: VectorMatching): Labels {
   let out: Labels = l;
-  if (dropsName(e.op) && !ev.ctx.settings.delayedNameRemoval) out = out.filter((x) => x.name !== METRIC_NAME);
+  if (dropsName(e.op) && !ev.ctx.settings.delayedNameRemoval) out = out.filter((x) => !isNameLabel(x.name));
   if (m.card === 'one-to-one') {
     if (m.on) out = out.filter((x) => m.labels.includes(x.name));
     else out = out.filter((x) => !m.labels.includes(x.name));

@@ -7,7 +7,7 @@ import { bucketFraction, histogramQuantile, parseGoFloat } from './functions/his
 import { formatFloatGoG } from './functions/aggregation-math.js';
 import type { Call } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
-import { labelsKey, newVSeries } from './eval-types.js';
+import { isNameLabel, labelsKey, newVSeries } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 
 function parseLe(s: string): number | undefined {
@@ -33,7 +33,7 @@ export async function histogramQuantileCall(ev: Evaluator, e: Call, grid: Grid):
       continue;
     }
     const labels = s.labels.filter((l) => l.name !== 'le');
-    const key = labelsKey(labels.filter((l) => l.name !== METRIC_NAME));
+    const key = labelsKey(labels.filter((l) => !isNameLabel(l.name)));
     let g = groups.get(key);
     if (!g) {
       g = { labels, members: [], name };

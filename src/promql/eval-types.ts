@@ -118,8 +118,13 @@ export function labelsKey(labels: Labels): string {
   return k;
 }
 
+/** Labels that go with the metric name: since Prometheus 3.5 `__type__`/`__unit__` are dropped together with it. */
+export function isNameLabel(name: string): boolean {
+  return name === METRIC_NAME || name === '__type__' || name === '__unit__';
+}
+
 export function dropMetricName(labels: Labels): Labels {
-  return labels.some((l) => l.name === METRIC_NAME) ? labels.filter((l) => l.name !== METRIC_NAME) : labels;
+  return labels.some((l) => isNameLabel(l.name)) ? labels.filter((l) => !isNameLabel(l.name)) : labels;
 }
 
 /** Error raised during evaluation with the text Prometheus returns to users. */

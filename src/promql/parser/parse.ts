@@ -12,7 +12,7 @@ import type {
 import { documentedType } from './ast.js';
 import { FUNCTIONS } from './functions.js';
 import { parseNumberToken, unquoteString } from './lexer-utils.js';
-import { describeSyntaxError } from './syntax-errors.js';
+import { describeSyntaxError, lexerError } from './syntax-errors.js';
 
 /** A PromQL parse or type error, printed as Prometheus prints it: `1:14: parse error: …`. */
 export class PromQLParseError extends ParseError {
@@ -155,6 +155,7 @@ class Converter {
       case 'VectorSelector': return this.vectorSelector(n, k);
       case 'MatrixSelector': return this.matrixSelector(n, k);
       case 'SubqueryExpr': {
+        if (k[0]!.name === 'UnaryExpr' || k[0]!.name === 'BinaryExpr') return this.misplacedRange(k[0]!);
         const inner = this.expr(k[0]!);
         const t = exprType(inner);
         if (t !== 'vector') this.fail(n.from, `subquery is only allowed on instant vector, got ${t} instead`);
@@ -211,6 +212,9 @@ class Converter {
     try {
       return unquoteString(this.text(n));
     } catch (e) {
+      // Prometheus's lexer rejects bad escapes with its own texts.
+      const lexErr = lexerError(this.q);
+      if (lexErr) return this.fail(lexErr.position, lexErr.message);
       return this.fail(n.from, e instanceof Error ? e.message : 'invalid string');
     }
   }
@@ -336,11 +340,28 @@ class Converter {
     return { type: 'VectorSelector', name, matchers, offsetMs: 0, at: undefined, pos: this.pos(n) };
   }
 
+  /**
+   * lezer reads `-x[5m]` as `(-x)[5m]` and `a + b[5m]` as `(a + b)[5m]`; in Prometheus the brackets bind to the
+   * closest operand, which makes these unary/binary expressions over a range vector: report that error.
+   */
+  private misplacedRange(n: SyntaxNode): never {
+    if (n.name === 'UnaryExpr') {
+      this.fail(n.from, 'unary expression only allowed on expressions of type scalar or instant vector, got "range vector"');
+    }
+    const k = children(n);
+    const rhs = k[k.length - 1]!;
+    if (rhs.name === 'UnaryExpr' || rhs.name === 'BinaryExpr') this.misplacedRange(rhs);
+    return this.fail(rhs.from, 'binary expression must contain only scalar and instant vector types');
+  }
+
   private matrixSelector(n: SyntaxNode, k: SyntaxNode[]): Expr {
+    if (k[0]!.name === 'UnaryExpr' || k[0]!.name === 'BinaryExpr') this.misplacedRange(k[0]!);
     const inner = this.expr(k[0]!);
-    if (inner.type !== 'VectorSelector') this.fail(n.from, 'ranges only allowed for vector selectors');
-    if (inner.offsetMs !== 0) this.fail(n.from, 'no offset modifiers allowed before range');
-    if (inner.at) this.fail(n.from, 'no @ modifiers allowed before range');
+    // Prometheus reports these at the `[…]` part.
+    const bracket = this.q.indexOf('[', k[0]!.to);
+    if (inner.type !== 'VectorSelector') this.fail(bracket, 'ranges only allowed for vector selectors');
+    if (inner.offsetMs !== 0) this.fail(bracket, 'no offset modifiers allowed before range');
+    if (inner.at) this.fail(bracket, 'no @ modifiers allowed before range');
     const rangeMs = this.duration(k[1]!);
     if (rangeMs <= 0) this.fail(k[1]!.from, `duration must be greater than 0`);
     return { type: 'MatrixSelector', vs: inner, rangeMs, pos: this.pos(n) };
