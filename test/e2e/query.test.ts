@@ -1,0 +1,148 @@
+// End to end: two real Prometheus 2.42 replicas (external labels cluster="c", replica="0"|"1") scraping one exporter,
+// a thanos-ts sidecar each, and thanos-ts query deduplicating them: dedup on/off, no gap across a replica restart,
+// partial response with a sidecar down, Prometheus's error types, and promtool printing the same as against Prometheus.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promtool } from '../support/promtool.js';
+import {
+  startExporter, startProm, startQuery, startSidecar, tempWorkDir, type Exporter, type Prom, type ThanosProc,
+} from '../query/support/ha-cluster.js';
+
+interface ApiResp {
+  status: string;
+  data: { resultType: string; result: { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }[] };
+  errorType?: string;
+  error?: string;
+  warnings?: string[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function api(base: string, path: string, params: Record<string, string>): Promise<{ code: number; body: ApiResp }> {
+  const res = await fetch(`${base}/api/v1/${path}?${new URLSearchParams(params).toString()}`, { signal: AbortSignal.timeout(30_000) });
+  return { code: res.status, body: await res.json() as ApiResp };
+}
+
+describe('thanos-ts query over two Prometheus replicas with sidecars', () => {
+  let work: string;
+  let exporter: Exporter;
+  const proms: Prom[] = [];
+  const sidecars: ThanosProc[] = [];
+  let query: ThanosProc;
+  let flat: ThanosProc;
+
+  beforeAll(async () => {
+    work = await tempWorkDir('query-e2e-');
+    exporter = await startExporter();
+    proms.push(...await Promise.all(['0', '1'].map((r) => startProm(work, `prometheus-${r}`, r, exporter.url))));
+    sidecars.push(...await Promise.all(proms.map((p, i) => startSidecar(work, `sidecar-${i}`, p))));
+    query = await startQuery(work, 'query', sidecars.map((s) => s.grpcAddress), ['--query.replica-label=replica']);
+    // Over replica 0 alone with every external label treated as a replica label: the same view as Prometheus 0.
+    flat = await startQuery(work, 'query-flat', [sidecars[0]!.grpcAddress], ['--query.replica-label=replica', '--query.replica-label=cluster']);
+    await sleep(8000); // enough scrapes (1s interval) for rates and ranges
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const p of [flat, query, ...sidecars].reverse()) await p?.proc.stop();
+    for (const p of proms) await p.proc.stop();
+    await exporter?.close();
+  }, 60_000);
+
+  it('returns every series once, without the replica label; dedup=false returns both replicas', async () => {
+    const t = String((Date.now() - 2000) / 1000);
+    const d = await api(query.httpUrl, 'query', { query: 'demo_gauge', time: t });
+    expect(d.code).toBe(200);
+    expect(d.body.data.result.map((r) => r.metric)).toEqual(['a', 'b', 'c'].map((kind) => (
+      { __name__: 'demo_gauge', cluster: 'c', instance: exporter.url, job: 'demo', kind })));
+    const all = await api(query.httpUrl, 'query', { query: 'demo_gauge', time: t, dedup: 'false' });
+    expect(all.body.data.result).toHaveLength(6);
+    expect(new Set(all.body.data.result.map((r) => r.metric['replica']))).toEqual(new Set(['0', '1']));
+
+    const end = (Date.now() - 2000) / 1000;
+    const range = await api(query.httpUrl, 'query_range', { query: 'demo_counter_total', start: String(end - 5), end: String(end), step: '1' });
+    expect(range.body.data.resultType).toBe('matrix');
+    expect(range.body.data.result.map((r) => r.metric['kind'])).toEqual(['a', 'b', 'c']);
+    for (const r of range.body.data.result) {
+      expect(r.metric).not.toHaveProperty('replica');
+      expect(r.values).toHaveLength(6);
+    }
+    const rangeAll = await api(query.httpUrl, 'query_range', { query: 'demo_counter_total', start: String(end - 5), end: String(end), step: '1', dedup: 'false' });
+    expect(rangeAll.body.data.result).toHaveLength(6);
+  });
+
+  it('lists both sidecars on /api/v1/stores', async () => {
+    const res = await (await fetch(`${query.httpUrl}/api/v1/stores`)).json() as { data: Record<string, { name: string; lastError: null; labelSets: unknown[] }[]> };
+    expect(Object.keys(res.data)).toEqual(['sidecar']);
+    expect(res.data['sidecar']!.map((s) => s.name).sort()).toEqual(sidecars.map((s) => s.grpcAddress).sort());
+    expect(res.data['sidecar']!.map((s) => s.labelSets)).toContainEqual([{ cluster: 'c', replica: '0' }]);
+  });
+
+  it('answers bad queries with 400 bad_data and Prometheus\'s message, and a timeout with 503 timeout', async () => {
+    for (const q of ['sum(', 'demo_gauge{', 'rate(demo_gauge)', '1 +']) {
+      const ours = await api(query.httpUrl, 'query', { query: q });
+      const theirs = await api(proms[1]!.url, 'query', { query: q });
+      expect(ours.code).toBe(400);
+      expect(ours.body).toEqual({ status: 'error', errorType: 'bad_data', error: theirs.body.error });
+    }
+    const slow = await api(query.httpUrl, 'query_range', { query: 'demo_counter_total', start: String(Date.now() / 1000 - 60), end: String(Date.now() / 1000), step: '1', timeout: '1ms' });
+    expect(slow.code).toBe(503);
+    expect(slow.body).toMatchObject({ status: 'error', errorType: 'timeout' });
+  });
+
+  it('promtool query instant/range/series/labels print the same against thanos-ts query as against Prometheus', async () => {
+    const t = Math.floor(Date.now() / 1000) - 2;
+    const servers = [proms[0]!.url, flat.httpUrl];
+    const both = async (args: (server: string) => string[]): Promise<[string, string]> => {
+      const [a, b] = await Promise.all(servers.map((s) => promtool(args(s))));
+      return [a!, b!];
+    };
+    for (const expr of ['demo_gauge', 'demo_counter_total', 'sum by (kind) (rate(demo_counter_total[5s]))', 'demo_gauge * 2', 'count(up)',
+      'histogram_quantile(0.9, rate(demo_latency_seconds_bucket[5s]))']) {
+      const [prom, ours] = await both((s) => ['query', 'instant', `--time=${t}`, s, expr]);
+      expect(prom.trim()).not.toBe('');
+      expect(ours, expr).toBe(prom);
+      const [pr, or] = await both((s) => ['query', 'range', `--start=${t - 5}`, `--end=${t}`, '--step=1s', s, expr]);
+      expect(or, `range ${expr}`).toBe(pr);
+    }
+    const [ps, os] = await both((s) => ['query', 'series', '--match=demo_counter_total', '--match=up', `--start=${t - 5}`, `--end=${t}`, s]);
+    expect(ps).toContain('demo_counter_total');
+    expect(os).toBe(ps);
+    for (const name of ['kind', '__name__', 'job']) {
+      const [pl, ol] = await both((s) => ['query', 'labels', s, name]);
+      expect(ol).toBe(pl);
+    }
+  }, 60_000);
+
+  it('has no gap in the deduplicated range after one Prometheus is killed and restarted', async () => {
+    const killedAt = Date.now();
+    process.kill(proms[0]!.proc.pid, 'SIGKILL');
+    await proms[0]!.proc.stop();
+    await sleep(10_000);
+    proms[0] = await startProm(work, 'prometheus-0', '0', exporter.url, proms[0]!.port);
+    await sleep(4000);
+    const start = Math.floor(killedAt / 1000) - 4;
+    const end = Math.floor(Date.now() / 1000) - 1;
+    const params = { query: 'demo_counter_total{kind="a"}', start: String(start), end: String(end), step: '1', lookback_delta: '5s' };
+    const dedup = await api(query.httpUrl, 'query_range', params);
+    expect(dedup.body.data.result).toHaveLength(1);
+    const points = dedup.body.data.result[0]!.values!;
+    expect(points.map((p) => p[0])).toEqual(Array.from({ length: end - start + 1 }, (_, i) => start + i));
+    // Counter values never drop in the merged series.
+    for (let i = 1; i < points.length; i++) expect(Number(points[i]![1])).toBeGreaterThanOrEqual(Number(points[i - 1]![1]));
+    // Replica 0 on its own has the hole the dedup filled.
+    const alone = await api(query.httpUrl, 'query_range', { ...params, query: 'demo_counter_total{kind="a",replica="0"}', dedup: 'false' });
+    expect(alone.body.data.result[0]!.values!.length).toBeLessThan(points.length);
+  }, 60_000);
+
+  it('with one sidecar stopped, partial_response=true warns and partial_response=false fails', async () => {
+    await sidecars[1]!.proc.stop();
+    const t = String((Date.now() - 1000) / 1000);
+    const warn = await api(query.httpUrl, 'query', { query: 'demo_gauge', time: t, partial_response: 'true' });
+    expect(warn.code).toBe(200);
+    expect(warn.body.data.result).toHaveLength(3);
+    expect(warn.body.warnings?.join('\n')).toContain(sidecars[1]!.grpcAddress);
+    const abort = await api(query.httpUrl, 'query', { query: 'demo_gauge', time: t, partial_response: 'false' });
+    expect(abort.body.status).toBe('error');
+    expect(abort.code).toBeGreaterThanOrEqual(400);
+    expect(abort.body.error).toContain(sidecars[1]!.grpcAddress);
+  }, 30_000);
+});
