@@ -1,8 +1,28 @@
-// `thanos-ts sidecar`: flags as upstream's cmd/thanos/sidecar.go.
+// `thanos-ts sidecar`: flags as upstream's cmd/thanos/sidecar.go; wires the Prometheus StoreAPI, the metadata
+// refresher (readiness), the reloader and, with a bucket configured, the shipper.
 import type { Command } from 'commander';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
-import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode } from './mode.js';
+import type { ObjstoreFlagValue } from './flag-groups.js';
+import type { FlagReader, FlagSpec } from './flags.js';
+import { FlagError } from './flags.js';
+import { defineMode } from './mode.js';
+import type { ModeParts } from './serve.js';
+import { serveMode } from './serve.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Actor } from '../runtime/run-group.js';
+import { AbortError, ConfigError, errorMessage } from '../runtime/errors.js';
+import { createBucket, parseBucketConfig } from '../objstore/config.js';
+import { Shipper, createShipperMetrics, oldestLocalBlockTime } from '../shipper/shipper.js';
+import { PrometheusClient } from '../store/prometheus/client.js';
+import { PrometheusMetadata } from '../store/prometheus/metadata.js';
+import { PrometheusStore } from '../store/prometheus/prometheus-store.js';
+import { storeGrpcServices } from '../store/grpc-server.js';
+import { Reloader } from '../reloader/reloader.js';
+import { createReloaderMetrics } from '../reloader/metrics.js';
+import { httpReloadTrigger, signalReloadTrigger } from '../reloader/trigger.js';
+
+/** How often the shipper looks for new blocks, as upstream. */
+const SHIPPER_INTERVAL_MS = 30_000;
 
 export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -28,23 +48,156 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   ...STORE_LIMIT_FLAGS,
 ];
 
+export interface SidecarOptions {
+  readonly prometheusUrl: string;
+  readonly readyTimeoutMs: number;
+  readonly configIntervalMs: number;
+  readonly configTimeoutMs: number;
+  readonly tsdbPath: string;
+  readonly reloader: {
+    readonly configFile: string | undefined;
+    readonly configEnvsubstFile: string | undefined;
+    readonly ruleDirs: readonly string[];
+    readonly watchIntervalMs: number;
+    readonly retryIntervalMs: number;
+    readonly method: 'http' | 'signal';
+    readonly processName: string;
+  };
+  readonly objstore: ObjstoreFlagValue | undefined;
+  readonly uploadCompacted: boolean;
+  readonly shipperMetaFileName: string;
+  /** --min-time in ms. */
+  readonly minTime: number;
+}
+
 export function registerSidecar(program: Command): void {
   defineMode(program, {
     name: 'sidecar',
     description: 'Sidecar for Prometheus server.',
     flags: SIDECAR_FLAGS,
     action: async (f) => {
-      readLogOptions(f);
-      readHttpOptions(f);
-      readGrpcServerOptions(f);
-      readObjstoreFlag(f);
-      f.durationMs('prometheus.ready_timeout');
-      f.durationMs('prometheus.get_config_interval');
-      f.durationMs('prometheus.get_config_timeout');
-      f.durationMs('reloader.watch-interval');
-      f.durationMs('reloader.retry-interval');
-      f.timeMs('min-time');
-      throw new NotBuiltError('sidecar');
+      const log = readLogOptions(f);
+      const http = readHttpOptions(f);
+      const grpc = readGrpcServerOptions(f);
+      const opts = readSidecarOptions(f);
+      await serveMode({ component: 'sidecar', log, http, grpc, setup: (rt) => buildSidecar(rt, opts) });
     },
   });
+}
+
+export function readSidecarOptions(f: FlagReader): SidecarOptions {
+  const url = f.string('prometheus.url');
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme must be http or https');
+  } catch (err) {
+    throw new FlagError('prometheus.url', url, errorMessage(err));
+  }
+  if (f.string('prometheus.http-client') !== '' || f.string('prometheus.http-client-file') !== '') {
+    throw new ConfigError('--prometheus.http-client(-file) is not supported yet by thanos-ts; reach Prometheus over plain HTTP(S)');
+  }
+  const method = f.string('reloader.method');
+  if (method !== 'http' && method !== 'signal') throw new FlagError('reloader.method', method, 'must be one of http, signal');
+  return {
+    prometheusUrl: url,
+    readyTimeoutMs: f.durationMs('prometheus.ready_timeout'),
+    configIntervalMs: f.durationMs('prometheus.get_config_interval'),
+    configTimeoutMs: f.durationMs('prometheus.get_config_timeout'),
+    tsdbPath: f.string('tsdb.path'),
+    reloader: {
+      configFile: f.optionalString('reloader.config-file'),
+      configEnvsubstFile: f.optionalString('reloader.config-envsubst-file'),
+      ruleDirs: f.list('reloader.rule-dir'),
+      watchIntervalMs: f.durationMs('reloader.watch-interval'),
+      retryIntervalMs: f.durationMs('reloader.retry-interval'),
+      method,
+      processName: f.string('reloader.process-name'),
+    },
+    objstore: readObjstoreFlag(f),
+    uploadCompacted: f.bool('shipper.upload-compacted'),
+    shipperMetaFileName: f.string('shipper.meta-file-name'),
+    minTime: f.timeMs('min-time'),
+  };
+}
+
+/** Builds the sidecar's parts; the HTTP server and gRPC server around them come from serveMode. */
+export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<ModeParts> {
+  const client = new PrometheusClient(o.prometheusUrl);
+  const metadata = new PrometheusMetadata(client, {
+    logger: rt.logger,
+    readyTimeoutMs: o.readyTimeoutMs,
+    configIntervalMs: o.configIntervalMs,
+    configTimeoutMs: o.configTimeoutMs,
+    limitMinTime: o.minTime,
+    oldestBlockTime: () => oldestLocalBlockTime(o.tsdbPath),
+    onReady: () => rt.prober.ready(),
+    onNotReady: (reason) => rt.prober.notReady(reason),
+  });
+  const store = new PrometheusStore(client, {
+    externalLabels: () => metadata.externalLabels,
+    minTime: () => metadata.minTime,
+    logger: rt.logger,
+  });
+  const actors: Actor[] = [{ name: 'prometheus-metadata', run: (signal) => metadata.run(signal) }];
+
+  const r = o.reloader;
+  if (r.configFile !== undefined || r.ruleDirs.length > 0) {
+    const reloader = new Reloader({
+      configFile: r.configFile,
+      configEnvsubstFile: r.configEnvsubstFile,
+      ruleDirs: r.ruleDirs,
+      watchIntervalMs: r.watchIntervalMs,
+      retryIntervalMs: r.retryIntervalMs,
+      trigger: r.method === 'http' ? httpReloadTrigger(o.prometheusUrl) : signalReloadTrigger(r.processName),
+      logger: rt.logger.with({ component: 'reloader' }),
+      metrics: createReloaderMetrics(rt.registry, 'thanos_sidecar_'),
+      now: rt.now,
+    });
+    actors.push({ name: 'reloader', run: (signal) => reloader.run(signal) });
+  }
+
+  if (o.objstore !== undefined) {
+    const config = parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger);
+    const bucket = await createBucket(config, { logger: rt.logger, metrics: rt.registry });
+    const logger = rt.logger.with({ component: 'shipper' });
+    const shipper = new Shipper(bucket, o.tsdbPath, {
+      logger,
+      labels: () => metadata.externalLabels ?? [],
+      source: 'sidecar',
+      uploadCompacted: o.uploadCompacted,
+      metaFileName: o.shipperMetaFileName,
+      metrics: createShipperMetrics(rt.registry),
+    });
+    actors.push({
+      name: 'shipper',
+      run: async (signal) => {
+        // Blocks are labelled with the external labels, so nothing ships before they are known.
+        while (!signal.aborted) {
+          if (metadata.externalLabels !== undefined) {
+            try {
+              await shipper.sync(signal);
+            } catch (err) {
+              if (err instanceof AbortError || signal.aborted) break;
+              // Logged by the shipper; the next pass retries.
+            }
+          }
+          const wait = metadata.externalLabels === undefined ? 1000 : SHIPPER_INTERVAL_MS;
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(done, wait);
+            function done(): void {
+              clearTimeout(t);
+              signal.removeEventListener('abort', done);
+              resolve();
+            }
+            signal.addEventListener('abort', done, { once: true });
+          });
+        }
+      },
+      stop: () => bucket.close(),
+    });
+  } else {
+    rt.logger.info('no supported bucket was configured, uploads will be disabled');
+  }
+
+  return { grpcServices: storeGrpcServices(store, { logger: rt.logger }), actors };
 }

@@ -10,13 +10,13 @@ import { RESPONSE_SAMPLES } from '../../../src/store/prometheus/remote-read-code
 import type { SeriesResponse, StoreAPI } from '../../../src/store/store-api.js';
 import { labelNamesRequest, labelValuesRequest, seriesRequest } from '../../../src/store/store-api.js';
 import { Matcher } from '../../../src/tsdb/labels/matcher.js';
-import { XorIterator } from '../../../src/tsdb/chunkenc/xor.js';
-import { ValNone } from '../../../src/tsdb/chunkenc/chunk.js';
 import { formatLabels, labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
 import type { Labels } from '../../../src/tsdb/labels/labels.js';
 import { InvalidArgumentError, UnavailableError } from '../../../src/runtime/errors.js';
 import type { PrometheusPeer } from './prometheus-peer.js';
 import { backfill, regularSeries, startPrometheus } from './prometheus-peer.js';
+import type { Sampled } from './samples.js';
+import { collectSamples, promqlSamples } from './samples.js';
 
 const EXT = labelsFromRecord({ cluster: 'test', replica: '0' });
 const HOUR = 3600_000;
@@ -51,45 +51,12 @@ function makeStore(accepted?: readonly number[]): PrometheusStore {
   return new PrometheusStore(client, { externalLabels: () => EXT, minTime: () => from, ...(accepted ? { acceptedResponseTypes: accepted } : {}) });
 }
 
-interface Sampled { labels: string; ts: number[]; vs: number[] }
-
-async function collect(store: StoreAPI, matchers: Matcher[], minTime = from, maxTime = to): Promise<Sampled[]> {
-  const out: Sampled[] = [];
-  const it = new XorIterator();
-  for await (const r of store.series(seriesRequest({ matchers, minTime, maxTime }))) {
-    if (r.type !== 'series') continue;
-    const key = formatLabels(r.series.labels);
-    let cur = out[out.length - 1];
-    if (cur?.labels !== key) {
-      cur = { labels: key, ts: [], vs: [] };
-      out.push(cur);
-    }
-    for (const c of r.series.chunks) {
-      expect(c.raw?.encoding).toBe('XOR');
-      it.reset(c.raw!.data);
-      while (it.next() !== ValNone) {
-        const t = it.atT();
-        if (t < minTime || t > maxTime) continue;
-        cur.ts.push(t);
-        cur.vs.push(it.atF());
-      }
-      expect(it.err()).toBeUndefined();
-    }
-  }
-  return out;
+function collect(store: StoreAPI, matchers: Matcher[], minTime = from, maxTime = to): Promise<Sampled[]> {
+  return collectSamples(store, matchers, minTime, maxTime);
 }
 
-/** What PromQL returns for `selector[...]` over [minTime, maxTime], with the external labels added. */
-async function viaPromQL(selector: string, minTime = from, maxTime = to): Promise<Sampled[]> {
-  const rangeMs = maxTime - minTime + 1;
-  const q = `${selector}[${rangeMs}ms]`;
-  const res = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(q)}&time=${maxTime / 1000}`);
-  const body = await res.json() as { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
-  return body.data.result.map((r) => ({
-    labels: formatLabels(labelsFromRecord({ ...r.metric, ...Object.fromEntries(EXT.map((l) => [l.name, l.value])) })),
-    ts: r.values.map(([t]) => Math.round(t * 1000)),
-    vs: r.values.map(([, v]) => Number(v)),
-  })).sort((a, b) => (a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0));
+function viaPromQL(selector: string, minTime = from, maxTime = to): Promise<Sampled[]> {
+  return promqlSamples(prom.url, selector, minTime, maxTime, EXT);
 }
 
 function sortedByLabels(s: Sampled[]): Sampled[] {
