@@ -5,6 +5,7 @@ import type { Labels } from '../tsdb/labels/labels.js';
 import type { AtModifier, VectorSelector } from './parser/ast.js';
 import type { SelectHints, StorageSeries } from './queryable.js';
 import { isStaleNaN } from './queryable.js';
+import { ValNone } from '../tsdb/chunkenc/chunk.js';
 import type { EvalContext, Grid, RawSeries, VSeries } from './eval-types.js';
 import { newVSeries } from './eval-types.js';
 
@@ -70,12 +71,12 @@ export async function loadSelector(
 function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boolean): RawSeries | undefined {
   const it = s.iterator();
   let n = 0;
-  if (it.seek(mint)) {
+  if (it.seek(mint) !== ValNone) {
     do {
       const t = it.atT();
       if (t > maxt) break;
       if (t < mint) continue;
-      const v = it.atV();
+      const v = it.atF();
       if (dropStale && isStaleNaN(v)) continue;
       if (n === growTs.length) {
         const ts = new Float64Array(n * 2);
@@ -88,8 +89,10 @@ function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boo
       growTs[n] = t;
       growVs[n] = v;
       n++;
-    } while (it.next());
+    } while (it.next() !== ValNone);
   }
+  const err = it.err();
+  if (err) throw err;
   if (n === 0 && !dropStale) return { labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0), dropName: false };
   if (n === 0) return undefined;
   return { labels: s.labels, ts: growTs.slice(0, n), vs: growVs.slice(0, n), dropName: false };

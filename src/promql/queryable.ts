@@ -3,6 +3,7 @@
 
 import type { Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
+import type { SampleIterator } from '../tsdb/chunkenc/chunk.js';
 
 /** What the engine will do with the selected data, so a store can downsample or push down work (Prometheus SelectHints). */
 export interface SelectHints {
@@ -21,18 +22,12 @@ export interface SelectHints {
 }
 
 /**
- * A pull iterator over one series' float samples in ascending time order, allocating nothing per sample (shaped like
- * Prometheus's chunkenc.Iterator). `atT`/`atV` are undefined before the first successful `next`/`seek`.
- * Stale markers are returned as the NaN with bit pattern 0x7ff0000000000002 (see isStaleNaN).
+ * Sample iterators are the TSDB's own (tsdb/chunkenc SampleIterator): `next()`/`seek(t)` return ValFloat (1) or
+ * ValNone (0), `atT()`/`atF()` read the current sample, `err()` after ValNone; nothing is allocated per sample.
+ * Stale markers are the NaN with bit pattern 0x7ff0000000000002 (see isStaleNaN).
  */
-export interface SampleIterator {
-  /** Advances; false when exhausted. */
-  next(): boolean;
-  /** Advances to the first sample with t >= `t` (never moves backwards); false when there is none. */
-  seek(t: number): boolean;
-  atT(): number;
-  atV(): number;
-}
+export type { SampleIterator } from '../tsdb/chunkenc/chunk.js';
+export { STALE_NAN, isStaleNaN } from '../tsdb/chunkenc/chunk.js';
 
 export interface StorageSeries {
   /** Sorted label set, including `__name__`. */
@@ -47,20 +42,4 @@ export interface Queryable {
    * in any order; samples outside the range may be returned and are ignored. Aborting `signal` must stop the work.
    */
   select(matchers: readonly Matcher[], hints: SelectHints, signal: AbortSignal): AsyncIterable<StorageSeries> | Iterable<StorageSeries>;
-}
-
-const staleBuf = new DataView(new ArrayBuffer(8));
-
-/** Prometheus's staleness marker: the NaN with bit pattern 0x7ff0000000000002. */
-export const STALE_NAN: number = (() => {
-  staleBuf.setUint32(0, 0x7ff00000);
-  staleBuf.setUint32(4, 0x00000002);
-  return staleBuf.getFloat64(0);
-})();
-
-/** Whether `v` is a staleness marker (not just any NaN). */
-export function isStaleNaN(v: number): boolean {
-  if (v === v) return false;
-  staleBuf.setFloat64(0, v);
-  return staleBuf.getUint32(0) === 0x7ff00000 && staleBuf.getUint32(4) === 0x00000002;
 }

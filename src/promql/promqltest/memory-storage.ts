@@ -5,24 +5,29 @@ import type { Labels } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { matchesAll } from '../../tsdb/labels/matcher.js';
 import type { Queryable, SampleIterator, SelectHints, StorageSeries } from '../queryable.js';
+import type { ValueType } from '../../tsdb/chunkenc/chunk.js';
+import { ValFloat, ValNone } from '../../tsdb/chunkenc/chunk.js';
 
 class TypedArrayIterator implements SampleIterator {
   private i = -1;
   constructor(private readonly ts: Float64Array, private readonly vs: Float64Array) {}
-  next(): boolean {
+  next(): ValueType {
     this.i++;
-    return this.i < this.ts.length;
+    return this.i < this.ts.length ? ValFloat : ValNone;
   }
-  seek(t: number): boolean {
+  seek(t: number): ValueType {
     if (this.i < 0) this.i = 0;
     while (this.i < this.ts.length && this.ts[this.i]! < t) this.i++;
-    return this.i < this.ts.length;
+    return this.i < this.ts.length ? ValFloat : ValNone;
   }
   atT(): number {
     return this.ts[this.i]!;
   }
-  atV(): number {
+  atF(): number {
     return this.vs[this.i]!;
+  }
+  err(): Error | undefined {
+    return undefined;
   }
 }
 
