@@ -45,11 +45,19 @@ export interface Prom {
   proc: PeerProcess;
 }
 
-/** Starts (or restarts, same port and data) a Prometheus replica scraping `target` every `scrapeInterval`. */
-export async function startProm(workDir: string, name: string, replica: string, target: string, port?: number, scrapeInterval = '1s'): Promise<Prom> {
+/** The data directory startProm uses for `name` (so callers can backfill blocks into it first). */
+export function promDataDir(workDir: string, name: string): string {
+  return path.join(workDir, name, 'data');
+}
+
+/**
+ * Starts (or restarts, same port and data) a Prometheus replica scraping `target` every `scrapeInterval`; with no
+ * target it scrapes nothing and serves only what its data directory holds.
+ */
+export async function startProm(workDir: string, name: string, replica: string, target: string | undefined, port?: number, scrapeInterval = '1s'): Promise<Prom> {
   const bin = requireCommand('prometheus', 'Prometheus 2.42 (Debian package prometheus)');
   const dir = path.join(workDir, name);
-  const dataDir = path.join(dir, 'data');
+  const dataDir = promDataDir(workDir, name);
   await mkdir(dataDir, { recursive: true });
   const config = path.join(dir, 'prometheus.yml');
   await writeFile(config, [
@@ -58,10 +66,12 @@ export async function startProm(workDir: string, name: string, replica: string, 
     '  external_labels:',
     '    cluster: c',
     `    replica: "${replica}"`,
-    'scrape_configs:',
-    '  - job_name: demo',
-    '    static_configs:',
-    `      - targets: ["${target}"]`,
+    ...(target === undefined ? [] : [
+      'scrape_configs:',
+      '  - job_name: demo',
+      '    static_configs:',
+      `      - targets: ["${target}"]`,
+    ]),
     '',
   ].join('\n'));
   const p = port ?? await freePort();
