@@ -1,0 +1,129 @@
+// Sidecar benchmark: Series for 10k series over 2 h (15 s scrape interval: 480 samples, 4 XOR chunks per series)
+// through a real `thanos-ts sidecar` process over gRPC, against a direct STREAMED_XOR_CHUNKS remote read of the same
+// data from the same Prometheus 2.42, in the same run. Target: sidecar overhead under 20 % of the direct call.
+// Run: npm run bench:sidecar   (BENCH_SERIES, BENCH_RUNS to change the size)
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BlockWriter } from '../src/tsdb/block/writer.js';
+import type { Labels } from '../src/tsdb/labels/labels.js';
+import { Matcher } from '../src/tsdb/labels/matcher.js';
+import { GrpcStoreClient } from '../src/store/grpc-client.js';
+import { seriesRequest } from '../src/store/store-api.js';
+import { PrometheusClient } from '../src/store/prometheus/client.js';
+import { ChunkedFrameDecoder, RESPONSE_STREAMED_XOR_CHUNKS, encodeReadRequest } from '../src/store/prometheus/remote-read-codec.js';
+import { snappyEncode } from '../src/store/prometheus/snappy.js';
+import { startPrometheus } from '../test/store/prometheus/prometheus-peer.js';
+import { eventually, startSidecar } from '../test/store/prometheus/sidecar-process.js';
+
+const SERIES = Number(process.env['BENCH_SERIES'] ?? 10_000);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
+const STEP = 15_000;
+const HOUR = 3600_000;
+
+interface Totals { series: number; chunks: number; bytes: number }
+
+async function writeBlock(tsdbDir: string, from: number, to: number): Promise<void> {
+  const w = await BlockWriter.create(tsdbDir);
+  const n = Math.floor((to - from) / STEP);
+  const ts = new Float64Array(n);
+  const vs = new Float64Array(n);
+  let seed = 7;
+  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const names: string[] = [];
+  for (let i = 0; i < SERIES; i++) names.push(`i${String(i).padStart(6, '0')}`);
+  try {
+    for (const instance of names) {
+      let v = rnd() * 1000;
+      for (let k = 0; k < n; k++) {
+        ts[k] = from + k * STEP;
+        v += Math.floor(rnd() * 10);
+        vs[k] = v;
+      }
+      const labels: Labels = [{ name: '__name__', value: 'bench_requests_total' }, { name: 'instance', value: instance }, { name: 'job', value: 'bench' }];
+      await w.addSeries(labels, ts, vs, n);
+    }
+    await w.finish();
+  } catch (err) {
+    await w.abort();
+    throw err;
+  }
+}
+
+async function direct(client: PrometheusClient, from: number, to: number): Promise<Totals> {
+  const body = snappyEncode(encodeReadRequest([{ startMs: from, endMs: to, matchers: [new Matcher('=', '__name__', 'bench_requests_total')] }], [RESPONSE_STREAMED_XOR_CHUNKS]));
+  const res = await client.remoteRead(body);
+  const dec = new ChunkedFrameDecoder();
+  const t: Totals = { series: 0, chunks: 0, bytes: 0 };
+  for await (const part of res.body) {
+    for (const f of dec.push(part)) {
+      for (const s of f.series) {
+        t.series++;
+        t.chunks += s.chunks.length;
+        for (const c of s.chunks) t.bytes += c.data.length;
+      }
+    }
+  }
+  dec.end();
+  return t;
+}
+
+async function viaSidecar(client: GrpcStoreClient, from: number, to: number): Promise<Totals> {
+  const t: Totals = { series: 0, chunks: 0, bytes: 0 };
+  for await (const r of client.series(seriesRequest({ matchers: [new Matcher('=', '__name__', 'bench_requests_total')], minTime: from, maxTime: to }))) {
+    if (r.type !== 'series') continue;
+    t.series++;
+    t.chunks += r.series.chunks.length;
+    for (const c of r.series.chunks) t.bytes += c.raw?.data.length ?? 0;
+  }
+  return t;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(tmpdir(), 'bench-sidecar-'));
+  const to = Math.floor((Date.now() - HOUR) / (2 * HOUR)) * 2 * HOUR;
+  const from = to - 2 * HOUR;
+  console.log(`writing a 2h block of ${SERIES} series × ${(to - from) / STEP} samples...`);
+  await writeBlock(path.join(work, 'tsdb'), from, to);
+  const prom = await startPrometheus(work, { blockDuration: '2h', config: 'global:\n  external_labels:\n    cluster: bench\n    replica: "0"\n' });
+  const sidecar = await startSidecar(work, [`--prometheus.url=${prom.url}`, `--tsdb.path=${prom.tsdbDir}`, '--log.level=info']);
+  const grpc = new GrpcStoreClient(sidecar.grpcAddress);
+  const http = new PrometheusClient(prom.url);
+  try {
+    await eventually(async () => (await fetch(`${sidecar.httpUrl}/-/ready`)).status === 200, 'sidecar ready');
+    const maxT = to - 1;
+    const a = await direct(http, from, maxT);
+    const b = await viaSidecar(grpc, from, maxT);
+    if (a.series !== SERIES || b.series !== SERIES || a.chunks !== b.chunks || a.bytes !== b.bytes) {
+      throw new Error(`direct and sidecar disagree: ${JSON.stringify({ direct: a, sidecar: b })}`);
+    }
+    const dt: number[] = [];
+    const st: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      let t0 = performance.now();
+      await direct(http, from, maxT);
+      dt.push(performance.now() - t0);
+      t0 = performance.now();
+      await viaSidecar(grpc, from, maxT);
+      st.push(performance.now() - t0);
+    }
+    const d = median(dt);
+    const s = median(st);
+    console.log(`data: ${a.series} series, ${a.chunks} XOR chunks, ${(a.bytes / 1e6).toFixed(1)} MB of chunk data, 2h range`);
+    console.log(`direct remote read (STREAMED_XOR_CHUNKS, frames decoded): median ${d.toFixed(1)} ms over ${RUNS} runs  [${dt.map((x) => x.toFixed(0)).join(', ')}]`);
+    console.log(`sidecar Series over gRPC (same data, decoded):            median ${s.toFixed(1)} ms over ${RUNS} runs  [${st.map((x) => x.toFixed(0)).join(', ')}]`);
+    console.log(`ratio sidecar/direct: ${(s / d).toFixed(2)}x  → sidecar overhead ${(((s - d) / d) * 100).toFixed(1)} % (target < 20 %)`);
+  } finally {
+    grpc.close();
+    await sidecar.stop();
+    await prom.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
