@@ -12,6 +12,7 @@ import {
   bool, bytes, enumName, enumNumber, int64, list, obj, optObj, str, strings, uint64Big, type Obj,
 } from './codec-values.js';
 import { protoType } from './proto.js';
+import { decodeSeriesFrame } from './series-decoder.js';
 import { encodeBatchFrame, encodeSeriesFrame } from './series-encoder.js';
 
 export const CHUNK_ENCODINGS: readonly ChunkEncoding[] = ['XOR', 'HISTOGRAM', 'FLOAT_HISTOGRAM'];
@@ -203,6 +204,8 @@ export function encodeSeriesResponse(r: WireSeriesResponse): Uint8Array {
 }
 
 export function decodeSeriesResponse(buf: Uint8Array): WireSeriesResponse {
+  const fast = decodeSeriesFrame(buf);
+  if (fast) return fast.batch ? { type: 'batch', series: fast.series } : { type: 'series', series: fast.series[0]! };
   const w = 'SeriesResponse';
   const o = decodeWith(T.seriesResponse, buf, w);
   // protobufjs exposes the set member of a oneof under the oneof's name.

@@ -75,9 +75,17 @@ class Out {
   }
 
   string(tag: number, s: string, byteLength: number): void {
-    this.buf[this.pos++] = tag;
+    const b = this.buf;
+    b[this.pos++] = tag;
     this.varint(byteLength);
-    this.pos += this.buf.write(s, this.pos, byteLength, 'utf8');
+    if (byteLength === s.length) {
+      // ASCII (utf8Length said so): one byte per char.
+      let p = this.pos;
+      for (let i = 0; i < byteLength; i++) b[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += b.write(s, this.pos, byteLength, 'utf8');
+    }
   }
 
   bytes(tag: number, data: Uint8Array): void {
@@ -86,6 +94,13 @@ class Out {
     this.buf.set(data, this.pos);
     this.pos += data.length;
   }
+}
+
+/** UTF-8 length; label strings are short and usually ASCII, where a JS loop beats crossing into C++. */
+function utf8Length(s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, 'utf8');
+  return n;
 }
 
 function uint64BigSize(v: bigint): number {
@@ -120,8 +135,8 @@ function aggrSize(a: AggrChunk): number {
 }
 
 function labelSize(name: string, value: string): number {
-  const nb = Buffer.byteLength(name);
-  const vb = Buffer.byteLength(value);
+  const nb = utf8Length(name);
+  const vb = utf8Length(value);
   return (nb ? 1 + varintSize(nb) + nb : 0) + (vb ? 1 + varintSize(vb) + vb : 0);
 }
 
@@ -140,8 +155,8 @@ function seriesSize(s: Series): number {
 
 function writeSeries(o: Out, s: Series): void {
   for (const l of s.labels) {
-    const nb = Buffer.byteLength(l.name);
-    const vb = Buffer.byteLength(l.value);
+    const nb = utf8Length(l.name);
+    const vb = utf8Length(l.value);
     o.buf[o.pos++] = 0x0a; // Series.labels = 1
     o.varint((nb ? 1 + varintSize(nb) + nb : 0) + (vb ? 1 + varintSize(vb) + vb : 0));
     if (nb) o.string(0x0a, l.name, nb); // Label.name = 1

@@ -1,0 +1,227 @@
+// A hand-written decoder for SeriesResponse series/batch frames, the client's hot path: one pass over the frame,
+// no intermediate message objects, chunk bytes returned as views into the frame. Field numbers as in
+// proto/store/types.proto (checked against upstream by test/store/wire-golden.test.ts). Warning and hints frames
+// return undefined so the caller can use the generic decoder. Unknown fields are skipped, as protobuf requires.
+
+import { InvalidArgumentError } from '../runtime/errors.js';
+import type { Label } from '../tsdb/labels/labels.js';
+import type { AggrChunk, Chunk, ChunkEncoding, Series } from './store-api.js';
+
+const TWO_32 = 4294967296;
+const ENCODINGS: readonly ChunkEncoding[] = ['XOR', 'HISTOGRAM', 'FLOAT_HISTOGRAM'];
+const AGGR_FIELDS = ['raw', 'count', 'sum', 'min', 'max', 'counter'] as const;
+const VARINT = 0;
+const I64 = 1;
+const LEN = 2;
+const I32 = 5;
+
+class In {
+  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {}
+
+  fail(reason: string): never {
+    throw new InvalidArgumentError(`decode SeriesResponse: malformed protobuf at byte ${this.pos}: ${reason}`);
+  }
+
+  byte(): number {
+    if (this.pos >= this.end) this.fail('unexpected end of message');
+    return this.buf[this.pos++]!;
+  }
+
+  /** A varint of up to 32 significant bits (tags, lengths, enums); higher bits are dropped as protobuf does. */
+  uint32(): number {
+    let v = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = this.byte();
+      v |= (b & 127) << shift;
+      if (b < 128) return v >>> 0;
+    }
+    // Longer encodings (negative int32 enums) carry 10 bytes; consume the rest.
+    for (let i = 0; i < 5; i++) if (this.byte() < 128) return v >>> 0;
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  /** A two's-complement int64 varint as a number, clamped to the safe-integer range like the generic decoder. */
+  int64(): number {
+    let lo = 0;
+    for (let i = 0; i < 4; i++) {
+      const b = this.byte();
+      lo |= (b & 127) << (i * 7);
+      if (b < 128) return lo >>> 0;
+    }
+    let b = this.byte();
+    lo |= (b & 127) << 28;
+    let hi = (b & 127) >> 4;
+    if (b >= 128) {
+      let i = 0;
+      for (; i < 5; i++) {
+        b = this.byte();
+        hi |= (b & 127) << (i * 7 + 3);
+        if (b < 128) break;
+      }
+      if (i === 5) this.fail('varint longer than 10 bytes');
+    }
+    const n = (hi | 0) * TWO_32 + (lo >>> 0);
+    return n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : n < Number.MIN_SAFE_INTEGER ? Number.MIN_SAFE_INTEGER : n;
+  }
+
+  uint64Big(): bigint {
+    let v = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      const b = this.byte();
+      v |= BigInt(b & 127) << shift;
+      if (b < 128) return v & 0xffffffffffffffffn;
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  /** The [start, end) of a length-delimited field's payload, advancing past it. */
+  len(): number {
+    const n = this.uint32();
+    if (n > this.end - this.pos) this.fail(`length ${n} runs past the end`);
+    const start = this.pos;
+    this.pos += n;
+    return start;
+  }
+
+  string(): string {
+    const start = this.len();
+    const b = this.buf;
+    const end = this.pos;
+    let ascii = true;
+    for (let i = start; i < end; i++) if (b[i]! >= 0x80) { ascii = false; break; }
+    if (ascii && end - start < 64) {
+      let s = '';
+      for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
+      return s;
+    }
+    return Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('utf8');
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case VARINT: this.uint32(); return;
+      case I64: this.advance(8); return;
+      case LEN: this.len(); return;
+      case I32: this.advance(4); return;
+      default: this.fail(`invalid wire type ${wireType}`);
+    }
+  }
+
+  private advance(n: number): void {
+    if (n > this.end - this.pos) this.fail('unexpected end of message');
+    this.pos += n;
+  }
+
+  expect(wireType: number, want: number, field: string): void {
+    if (wireType !== want) this.fail(`${field} has wire type ${wireType}, want ${want}`);
+  }
+}
+
+function decodeLabel(r: In, end: number): Label {
+  let name = '';
+  let value = '';
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1) { r.expect(tag & 7, LEN, 'Label.name'); name = r.string(); }
+    else if (field === 2) { r.expect(tag & 7, LEN, 'Label.value'); value = r.string(); }
+    else r.skip(tag & 7);
+  }
+  return { name, value };
+}
+
+function decodeChunk(r: In, end: number): Chunk {
+  let encoding: ChunkEncoding = 'XOR';
+  let data: Uint8Array = new Uint8Array(0);
+  let hash = 0n;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1) {
+      r.expect(tag & 7, VARINT, 'Chunk.type');
+      const t = r.uint32();
+      encoding = ENCODINGS[t] ?? r.fail(`Chunk.type: unknown enum value ${t}`);
+    } else if (field === 2) {
+      r.expect(tag & 7, LEN, 'Chunk.data');
+      const start = r.len();
+      data = r.buf.subarray(start, r.pos);
+    } else if (field === 3) {
+      r.expect(tag & 7, VARINT, 'Chunk.hash');
+      hash = r.uint64Big();
+    } else r.skip(tag & 7);
+  }
+  return hash === 0n ? { encoding, data } : { encoding, data, hash };
+}
+
+function decodeAggrChunk(r: In, end: number): AggrChunk {
+  const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime: 0, maxTime: 0 };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1) { r.expect(tag & 7, VARINT, 'AggrChunk.min_time'); out.minTime = r.int64(); }
+    else if (field === 2) { r.expect(tag & 7, VARINT, 'AggrChunk.max_time'); out.maxTime = r.int64(); }
+    else if (field >= 3 && field <= 8) {
+      r.expect(tag & 7, LEN, 'AggrChunk chunk');
+      const start = r.len();
+      const stop = r.pos;
+      r.pos = start;
+      out[AGGR_FIELDS[field - 3]!] = decodeChunk(r, stop);
+    } else r.skip(tag & 7);
+  }
+  return out;
+}
+
+function decodeSeries(r: In, end: number): Series {
+  const labels: Label[] = [];
+  const chunks: AggrChunk[] = [];
+  while (r.pos < end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1 || field === 2) {
+      r.expect(tag & 7, LEN, field === 1 ? 'Series.labels' : 'Series.chunks');
+      const start = r.len();
+      const stop = r.pos;
+      r.pos = start;
+      if (field === 1) labels.push(decodeLabel(r, stop));
+      else chunks.push(decodeAggrChunk(r, stop));
+    } else r.skip(tag & 7);
+  }
+  return { labels, chunks };
+}
+
+/** Series in a frame's `series` (1) or `batch` (4) field; undefined for warning/hints/empty frames. */
+export function decodeSeriesFrame(buf: Uint8Array): { batch: boolean; series: Series[] } | undefined {
+  const r = new In(buf, 0, buf.length);
+  let result: { batch: boolean; series: Series[] } | undefined;
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    const field = tag >>> 3;
+    if (field === 1 || field === 4) {
+      r.expect(tag & 7, LEN, field === 1 ? 'SeriesResponse.series' : 'SeriesResponse.batch');
+      const start = r.len();
+      const stop = r.pos;
+      r.pos = start;
+      if (field === 1) {
+        result = { batch: false, series: [decodeSeries(r, stop)] };
+      } else {
+        const series: Series[] = [];
+        while (r.pos < stop) {
+          const t = r.uint32();
+          if (t >>> 3 === 1) {
+            r.expect(t & 7, LEN, 'SeriesBatch.series');
+            const s = r.len();
+            const e = r.pos;
+            r.pos = s;
+            series.push(decodeSeries(r, e));
+          } else r.skip(t & 7);
+        }
+        result = { batch: true, series };
+      }
+    } else if (field === 2 || field === 3) {
+      return undefined; // a warning or hints frame: the generic decoder handles it
+    } else {
+      r.skip(tag & 7);
+    }
+  }
+  return result;
+}
