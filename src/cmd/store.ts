@@ -1,9 +1,25 @@
 // `thanos-ts store` (store gateway): flags as upstream's cmd/thanos/store.go.
+import path from 'node:path';
 import type { Command } from 'commander';
+import { MetaFetcher } from '../block/fetcher.js';
+import { ConsistencyDelayFilter, IgnoreDeletionMarkFilter, LabelShardedFilter, TimePartitionFilter } from '../block/filters.js';
+import { parseRelabelConfigs, type RelabelConfig } from '../block/relabel.js';
+import { createBucket, parseBucketConfig } from '../objstore/config.js';
+import type { Actor } from '../runtime/run-group.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { BucketStore } from '../store/bucket/bucket-store.js';
+import type { RequestLimits } from '../store/bucket/limits.js';
+import { runSyncLoop } from '../store/bucket/sync-loop.js';
+import { createIndexCache, parseIndexCacheConfig } from '../store/cache/config.js';
+import { InMemoryIndexCache } from '../store/cache/inmemory-cache.js';
+import { storeGrpcServices } from '../store/grpc-server.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
-import type { FlagSpec } from './flags.js';
+import type { ObjstoreFlagValue } from './flag-groups.js';
+import type { FlagReader, FlagSpec } from './flags.js';
 import { FlagError } from './flags.js';
-import { NotBuiltError, defineMode } from './mode.js';
+import { defineMode } from './mode.js';
+import type { ModeParts } from './serve.js';
+import { serveMode } from './serve.js';
 
 export const STORE_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -38,26 +54,115 @@ export const STORE_FLAGS: readonly FlagSpec[] = [
   ...STORE_LIMIT_FLAGS,
 ];
 
+export interface StoreOptions {
+  readonly dataDir: string;
+  readonly objstore: ObjstoreFlagValue;
+  readonly indexCacheSize: number;
+  readonly indexCache: ObjstoreFlagValue | undefined;
+  readonly chunkPoolSize: number;
+  readonly limits: RequestLimits;
+  readonly maxConcurrency: number;
+  readonly syncIntervalMs: number;
+  readonly blockSyncConcurrency: number;
+  readonly metaFetchConcurrency: number;
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly relabel: readonly RelabelConfig[];
+  readonly consistencyDelayMs: number;
+  readonly ignoreDeletionMarksDelayMs: number;
+  readonly lazyIndexHeader: boolean;
+}
+
+/** A deprecated flag wins only when the new one was left at 0, as upstream's alias handling. */
+function limitFlag(f: FlagReader, name: string, deprecated: string): number {
+  const v = f.int(name);
+  return v !== 0 ? v : f.int(deprecated);
+}
+
+export function readStoreOptions(f: FlagReader): StoreOptions {
+  const objstore = readObjstoreFlag(f);
+  if (!objstore) throw new FlagError('objstore.config-file', '', 'an object store configuration is required (--objstore.config-file or --objstore.config)');
+  const minTime = f.timeMs('min-time');
+  const maxTime = f.timeMs('max-time');
+  if (minTime > maxTime) throw new FlagError('min-time', f.string('min-time'), `--min-time must be before --max-time (${f.string('max-time')})`);
+  const relabel = f.pathOrContent('selector.relabel-config');
+  const blockSyncConcurrency = f.int('block-sync-concurrency');
+  if (blockSyncConcurrency < 1) throw new FlagError('block-sync-concurrency', String(blockSyncConcurrency), 'must be equal or greater than 1');
+  return {
+    dataDir: f.string('data-dir'),
+    objstore,
+    indexCacheSize: f.bytes('index-cache-size'),
+    indexCache: f.pathOrContent('index-cache.config'),
+    chunkPoolSize: f.bytes('chunk-pool-size'),
+    limits: {
+      series: limitFlag(f, 'store.limits.request-series', 'store.grpc.touched-series-limit'),
+      samples: limitFlag(f, 'store.limits.request-samples', 'store.grpc.series-sample-limit'),
+      downloadedBytes: f.bytes('store.grpc.downloaded-bytes-limit'),
+    },
+    maxConcurrency: f.int('store.grpc.series-max-concurrency'),
+    syncIntervalMs: f.durationMs('sync-block-duration'),
+    blockSyncConcurrency,
+    metaFetchConcurrency: Math.max(1, f.int('block-meta-fetch-concurrency')),
+    minTime,
+    maxTime,
+    relabel: relabel ? parseRelabelConfigs(relabel.content, relabel.source) : [],
+    consistencyDelayMs: f.durationMs('consistency-delay'),
+    ignoreDeletionMarksDelayMs: f.durationMs('ignore-deletion-marks-delay'),
+    lazyIndexHeader: f.bool('store.enable-index-header-lazy-reader'),
+  };
+}
+
+/** Builds the store gateway: bucket, meta fetcher with filters, index cache, bucket store, and its sync loop. */
+export async function buildStore(rt: Runtime, o: StoreOptions): Promise<ModeParts> {
+  const bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger), { logger: rt.logger, metrics: rt.registry });
+  const deletionMarks = new IgnoreDeletionMarkFilter(bucket, o.ignoreDeletionMarksDelayMs, { logger: rt.logger, concurrency: o.metaFetchConcurrency, now: rt.now });
+  const fetcher = new MetaFetcher(bucket, {
+    logger: rt.logger,
+    cacheDir: path.join(o.dataDir, 'meta-syncer'),
+    concurrency: o.metaFetchConcurrency,
+    registry: rt.registry,
+    filters: [
+      new TimePartitionFilter(o.minTime, o.maxTime),
+      new LabelShardedFilter(o.relabel),
+      new ConsistencyDelayFilter(o.consistencyDelayMs, rt.now),
+      deletionMarks,
+    ],
+  });
+  const cache = o.indexCache
+    ? createIndexCache(parseIndexCacheConfig(o.indexCache.content, o.indexCache.source), { logger: rt.logger, registry: rt.registry })
+    : new InMemoryIndexCache({ maxSize: o.indexCacheSize, registry: rt.registry });
+  const store = new BucketStore(bucket, fetcher, {
+    dataDir: o.dataDir, logger: rt.logger, registry: rt.registry, cache, lazyIndexHeader: o.lazyIndexHeader,
+    chunkPoolSize: o.chunkPoolSize, limits: o.limits, maxConcurrency: o.maxConcurrency,
+    blockSyncConcurrency: o.blockSyncConcurrency, minTime: o.minTime, maxTime: o.maxTime, now: rt.now,
+  });
+  const actors: Actor[] = [{
+    name: 'bucket-sync',
+    run: (signal) => runSyncLoop(store, {
+      intervalMs: o.syncIntervalMs, logger: rt.logger, onFirstSync: () => rt.prober.ready(),
+      idleCheckMs: o.lazyIndexHeader ? 60_000 : 0,
+    }, signal),
+    stop: async () => {
+      rt.prober.notReady('shutting down');
+      await store.close();
+      await cache.close();
+      await bucket.close();
+    },
+  }];
+  return { grpcServices: storeGrpcServices(store, { logger: rt.logger }), actors };
+}
+
 export function registerStore(program: Command): void {
   defineMode(program, {
     name: 'store',
     description: 'Store node giving access to blocks in a bucket provider. Now supported GCS, S3, Azure, Swift, Tencent COS and Aliyun OSS.',
     flags: STORE_FLAGS,
     action: async (f) => {
-      readLogOptions(f);
-      readHttpOptions(f);
-      readGrpcServerOptions(f);
-      const objstore = readObjstoreFlag(f);
-      f.bytes('index-cache-size');
-      f.bytes('chunk-pool-size');
-      f.durationMs('sync-block-duration');
-      f.durationMs('consistency-delay');
-      f.durationMs('ignore-deletion-marks-delay');
-      const minTime = f.timeMs('min-time');
-      const maxTime = f.timeMs('max-time');
-      if (minTime > maxTime) throw new FlagError('min-time', f.string('min-time'), `--min-time must be before --max-time (${f.string('max-time')})`);
-      if (!objstore) throw new FlagError('objstore.config-file', '', 'an object store configuration is required (--objstore.config-file or --objstore.config)');
-      throw new NotBuiltError('store');
+      const log = readLogOptions(f);
+      const http = readHttpOptions(f);
+      const grpc = readGrpcServerOptions(f);
+      const opts = readStoreOptions(f);
+      await serveMode({ component: 'store', log, http, grpc, setup: (rt) => buildStore(rt, opts) });
     },
   });
 }
