@@ -127,167 +127,174 @@ export function xorNumSamples(data: Uint8Array): number {
   return data.length < 2 ? 0 : (data[0]! << 8) | data[1]!;
 }
 
+/** Chunk bytes copied here with zero padding so bit reads never need bounds checks. */
+let scratch = new Uint8Array(1024);
+let scratchView = new DataView(scratch.buffer);
+
+/** The 32 bits of `b` starting at bit `p`, as a signed int32 (b must extend 5 bytes past p/8). */
+function pk(v: DataView, b: Uint8Array, p: number): number {
+  const i = p >>> 3;
+  return v.getInt32(i) << (p & 7) | (b[i + 4]! >>> (8 - (p & 7)));
+}
+
+/** Result of decoding one chunk: how many samples were decoded and the failure, if any. */
+export interface XorDecodeResult {
+  readonly n: number;
+  readonly error: CorruptionError | undefined;
+}
+
+const OK_EMPTY: XorDecodeResult = { n: 0, error: undefined };
+
 /**
- * Decodes an XOR chunk without allocating per sample. Reuse one iterator across chunks with `reset(data)`.
- * Corrupt data (a stream shorter than its sample count says, a bad window) ends iteration with `err()` set to a
- * CorruptionError whose offset is the byte inside the chunk data.
+ * Decodes a whole XOR chunk into `ts` and the bit patterns of `vs` (written through `words`, an Int32Array view of
+ * the same memory: low word first on a little-endian host), which must hold `xorNumSamples(data)` entries. Values
+ * are copied as raw bits, so NaN payloads (stale markers) survive. All state lives in int32 locals: this loop is the
+ * decode hot path.
+ */
+export function decodeXorInto(data: Uint8Array, ts: Float64Array, words: Int32Array): XorDecodeResult {
+  const len = data.length;
+  if (len < 2) return { n: 0, error: new CorruptionError('chunk', 'xor chunk', 0, `chunk of ${len} bytes has no sample count`) };
+  const total = (data[0]! << 8) | data[1]!;
+  if (total === 0) return OK_EMPTY;
+  if (scratch.length < len + 16) {
+    scratch = new Uint8Array(Math.max(len + 16, scratch.length * 2));
+    scratchView = new DataView(scratch.buffer);
+  }
+  const b = scratch;
+  const dv = scratchView;
+  b.set(data);
+  b.fill(0, len, len + 16);
+  const bits = len * 8;
+  // Sample 0: t0 varint, v0 64 bits; sample 1: delta uvarint (both byte aligned).
+  let p = 2;
+  let u = 0, mul = 1, c = 0x80;
+  while (c >= 0x80 && p < len && mul < 2 ** 70) { c = b[p++]!; u += (c & 0x7f) * mul; mul *= 128; }
+  if (c >= 0x80) return { n: 0, error: new CorruptionError('chunk', 'xor chunk', p, 'truncated or overlong first timestamp') };
+  let t = u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  let pos = p * 8;
+  let vh = pk(dv, b, pos);
+  let vl = pk(dv, b, pos + 32);
+  pos += 64;
+  if (pos > bits) return { n: 0, error: new CorruptionError('chunk', 'xor chunk', len, 'chunk data ends inside the first sample') };
+  ts[0] = t;
+  words[0] = vl;
+  words[1] = vh;
+  if (total === 1) return { n: 1, error: undefined };
+  p = pos >>> 3;
+  u = 0; mul = 1; c = 0x80;
+  while (c >= 0x80 && p < len && mul < 2 ** 70) { c = b[p++]!; u += (c & 0x7f) * mul; mul *= 128; }
+  if (c >= 0x80) return { n: 1, error: new CorruptionError('chunk', 'xor chunk', p, 'truncated or overlong second timestamp delta') };
+  let delta = u;
+  pos = p * 8;
+  let hiN = 32, loN = 32, hiShift = 0, loShift = 0;
+  for (let k = 1; k < total; k++) {
+    // `w` holds the next `avail` bits at `pos`, so the common fields need no extra read.
+    let w: number;
+    let avail = 32;
+    if (k > 1) {
+      w = pk(dv, b, pos);
+      if (w >= 0) { pos += 1; w <<= 1; avail = 31; }
+      else {
+        if ((w & 0x40000000) === 0) { let d = (w >>> 16) & 0x3fff; if (d > 8192) d -= 16384; delta += d; pos += 16; }
+        else if ((w & 0x20000000) === 0) { let d = (w >>> 12) & 0x1ffff; if (d > 65536) d -= 131072; delta += d; pos += 20; }
+        else if ((w & 0x10000000) === 0) { let d = (w >>> 8) & 0xfffff; if (d > 524288) d -= 1048576; delta += d; pos += 24; }
+        else { delta += pk(dv, b, pos + 4) * 0x1_0000_0000 + (pk(dv, b, pos + 36) >>> 0); pos += 68; }
+        w = pk(dv, b, pos);
+      }
+    } else w = pk(dv, b, pos);
+    t += delta;
+    if (w >= 0) {
+      pos += 1;
+    } else {
+      let used = 2;
+      if ((w & 0x40000000) !== 0) {
+        const leading = (w >>> 25) & 31;
+        let sig = (w >>> 19) & 63;
+        if (sig === 0) sig = 64;
+        if (leading + sig > 64) return { n: k, error: new CorruptionError('chunk', 'xor chunk', pos >>> 3, `invalid xor window: ${leading} leading + ${sig} significant bits`) };
+        const trailing = 64 - leading - sig;
+        const hiEnd = trailing > 32 ? 64 - trailing : 32;
+        hiN = hiEnd - leading;
+        hiShift = 32 - hiEnd;
+        loN = sig - hiN;
+        loShift = trailing < 32 ? trailing : 0;
+        used = 13;
+      }
+      // hiN >= 1 always; loN may be 0 (then the low word is unchanged).
+      if (loN === 0 && used + hiN <= avail) {
+        vh ^= ((w << used) >>> (32 - hiN)) << hiShift;
+        pos += used + hiN;
+      } else {
+        pos += used;
+        vh ^= (pk(dv, b, pos) >>> (32 - hiN)) << hiShift;
+        pos += hiN;
+        if (loN > 0) { vl ^= (pk(dv, b, pos) >>> (32 - loN)) << loShift; pos += loN; }
+      }
+    }
+    if (pos > bits) return { n: k, error: new CorruptionError('chunk', 'xor chunk', len, `chunk data ends after ${k} of ${total} samples`) };
+    ts[k] = t;
+    words[2 * k] = vl;
+    words[2 * k + 1] = vh;
+  }
+  return { n: total, error: undefined };
+}
+
+/**
+ * Iterates an XOR chunk without allocating per sample: `reset(data)` decodes the chunk at once into typed arrays
+ * the iterator keeps and reuses, so `next()` is an index step. Corrupt data (a stream shorter than its sample count,
+ * a bad window) yields the samples before the damage, then ValNone with `err()` set to a CorruptionError whose
+ * offset is the byte inside the chunk data.
  */
 export class XorIterator implements SampleIterator {
-  private b: Uint8Array = new Uint8Array(0);
-  private len = 0;
-  private total = 0;
-  private i = 0;
-  private pos = 0;
-  private t = 0;
-  private v = 0;
-  private tDelta = 0;
-  private vh = 0;
-  private vl = 0;
-  // Window split into the bits landing in the high and low 32-bit words of the XOR value.
-  private hiN = 32;
-  private loN = 32;
-  private hiShift = 0;
-  private loShift = 0;
+  private ts = new Float64Array(128);
+  private vs = new Float64Array(128);
+  private words = new Int32Array(this.vs.buffer);
+  private n = 0;
+  private i = -1;
   private e: Error | undefined;
+  private pending: Error | undefined;
 
   constructor(data?: Uint8Array) {
     if (data) this.reset(data);
   }
 
   reset(data: Uint8Array): this {
-    this.b = data;
-    this.len = data.length;
+    const total = xorNumSamples(data);
+    if (total > this.ts.length) {
+      const cap = Math.max(total, this.ts.length * 2);
+      this.ts = new Float64Array(cap);
+      this.vs = new Float64Array(cap);
+      this.words = new Int32Array(this.vs.buffer);
+    }
+    const r = decodeXorInto(data, this.ts, this.words);
+    this.n = r.n;
+    this.pending = r.error;
     this.e = undefined;
-    this.i = 0;
-    this.pos = 16;
-    this.t = 0;
-    this.v = 0;
-    this.tDelta = 0;
-    this.vh = 0;
-    this.vl = 0;
-    this.setWindow(0, 0);
-    if (data.length < 2) {
-      this.total = 0;
-      this.e = new CorruptionError('chunk', 'xor chunk', 0, `chunk of ${data.length} bytes has no sample count`);
-    } else this.total = (data[0]! << 8) | data[1]!;
+    this.i = -1;
     return this;
   }
 
-  private setWindow(leading: number, trailing: number): void {
-    const hiEnd = 64 - trailing < 32 ? 64 - trailing : 32;
-    this.hiN = hiEnd - leading;
-    this.hiShift = 32 - hiEnd;
-    this.loN = 64 - leading - trailing - this.hiN;
-    this.loShift = trailing < 32 ? trailing : 0;
-  }
-
-  /** Reads n (1..32) bits MSB-first; past the end reads zeros (caught by the length check in next()). */
-  private rb(n: number): number {
-    const b = this.b;
-    const p = this.pos;
-    const i = p >>> 3;
-    const s = p & 7;
-    let w: number;
-    if (i + 4 < this.len) {
-      w = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) << s | (b[i + 4]! >>> (8 - s));
-    } else {
-      const l = this.len;
-      const b0 = i < l ? b[i]! : 0, b1 = i + 1 < l ? b[i + 1]! : 0, b2 = i + 2 < l ? b[i + 2]! : 0;
-      const b3 = i + 3 < l ? b[i + 3]! : 0, b4 = i + 4 < l ? b[i + 4]! : 0;
-      w = ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) << s | (b4 >>> (8 - s));
-    }
-    this.pos = p + n;
-    return w >>> (32 - n);
-  }
-
-  private bit(): number {
-    const p = this.pos;
-    this.pos = p + 1;
-    const i = p >>> 3;
-    return i < this.len ? (this.b[i]! >>> (7 - (p & 7))) & 1 : 0;
-  }
-
-  private uvarintAligned(): number {
-    let x = 0;
-    let mul = 1;
-    for (let k = 0; k < 10; k++) {
-      const c = this.rb(8);
-      x += (c & 0x7f) * mul;
-      if (c < 0x80) return x;
-      mul *= 128;
-    }
-    this.e ??= new CorruptionError('chunk', 'xor chunk', this.pos >>> 3, 'varint overflows 64 bits');
-    return 0;
-  }
-
   next(): ValueType {
-    if (this.i >= this.total || this.e !== undefined) return ValNone;
-    if (this.i === 0) {
-      const u = this.uvarintAligned();
-      this.t = u % 2 === 0 ? u / 2 : -(u + 1) / 2;
-      this.vh = this.rb(32);
-      this.vl = this.rb(32);
-    } else {
-      if (this.i === 1) {
-        this.tDelta = this.uvarintAligned();
-      } else if (this.bit() !== 0) {
-        // Prefix 10, 110, 1110 or 1111: count further one bits (at most three).
-        let ones = 1;
-        while (ones < 4 && this.bit() !== 0) ones++;
-        const sz = ones === 1 ? 14 : ones === 2 ? 17 : ones === 3 ? 20 : 64;
-        let dod: number;
-        if (sz === 64) {
-          const hi = this.rb(32) | 0;
-          dod = hi * TWO32 + this.rb(32);
-        } else {
-          dod = this.rb(sz);
-          if (dod > 1 << (sz - 1)) dod -= 1 << sz;
-        }
-        this.tDelta += dod;
-      }
-      this.t += this.tDelta;
-      if (this.bit() !== 0) {
-        if (this.bit() !== 0) {
-          const leading = this.rb(5);
-          let sig = this.rb(6);
-          if (sig === 0) sig = 64;
-          if (leading + sig > 64) {
-            this.e = new CorruptionError('chunk', 'xor chunk', this.pos >>> 3, `invalid xor window: ${leading} leading + ${sig} significant bits`);
-            return ValNone;
-          }
-          this.setWindow(leading, 64 - leading - sig);
-        }
-        const hx = this.hiN > 0 ? this.rb(this.hiN) << this.hiShift : 0;
-        const lx = this.loN > 0 ? this.rb(this.loN) << this.loShift : 0;
-        this.vh = (this.vh ^ hx) >>> 0;
-        this.vl = (this.vl ^ lx) >>> 0;
-      }
-    }
-    if (this.pos > this.len * 8) {
-      this.e = new CorruptionError('chunk', 'xor chunk', this.len,
-        `chunk data ends after ${this.i} of ${this.total} samples`);
-      return ValNone;
-    }
-    u32[1] = this.vh;
-    u32[0] = this.vl;
-    this.v = f64[0]!;
-    this.i++;
-    return ValFloat;
+    if (++this.i < this.n) return ValFloat;
+    this.i = this.n;
+    this.e = this.pending;
+    return ValNone;
   }
 
   seek(t: number): ValueType {
-    if (this.e !== undefined) return ValNone;
-    if (this.i > 0 && this.t >= t) return ValFloat;
-    while (this.next() !== ValNone) if (this.t >= t) return ValFloat;
+    if (this.i < 0) this.i = 0;
+    while (this.i < this.n && this.ts[this.i]! < t) this.i++;
+    if (this.i < this.n) return ValFloat;
+    this.e = this.pending;
     return ValNone;
   }
 
   atT(): number {
-    return this.t;
+    return this.ts[this.i]!;
   }
 
   atF(): number {
-    return this.v;
+    return this.vs[this.i]!;
   }
 
   err(): Error | undefined {
