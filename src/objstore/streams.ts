@@ -10,6 +10,8 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 
 /** Reads a whole stream into one Buffer (concatenated once, with the known total). */
 export async function readAll(stream: AsyncIterable<unknown>, signal?: AbortSignal): Promise<Buffer> {
+  // Readables are drained through events: cheaper than the async iterator for the many small reads of index/chunks.
+  if (stream instanceof Readable && !signal) return drain(stream);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const c of stream) {
@@ -20,6 +22,38 @@ export async function readAll(stream: AsyncIterable<unknown>, signal?: AbortSign
   }
   throwIfAborted(signal);
   return Buffer.concat(chunks, total);
+}
+
+function drain(r: Readable): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    r.on('data', (c: unknown) => {
+      try {
+        const b = toBuffer(c);
+        chunks.push(b);
+        total += b.length;
+      } catch (err) {
+        r.destroy(err as Error);
+      }
+    });
+    let ended = r.readableEnded;
+    if (ended) resolve(Buffer.alloc(0));
+    r.once('end', () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    });
+    r.once('error', reject);
+    r.once('close', () => { if (!ended) reject(new Error('stream closed before its end')); });
+  });
+}
+
+/** A finished stream holding one buffer. */
+export function streamOfBuffer(b: Buffer): Readable {
+  const r = new Readable({ read() {} });
+  if (b.length > 0) r.push(b);
+  r.push(null);
+  return r;
 }
 
 export function toBuffer(c: unknown): Buffer {

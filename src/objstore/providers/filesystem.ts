@@ -1,20 +1,25 @@
 // FILESYSTEM provider: objects are files under `directory` (upstream providers/filesystem; "testing/demo only" there,
 // the embedded bucket of `standalone` here). Uploads go to a temp file renamed into place, so they are atomic.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../../runtime/errors.js';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
 import { dirPrefix } from '../bucket.js';
 import type { Provider } from '../registry.js';
-import { checkObjectName, checkRange, emptyStream, throwIfAborted } from '../streams.js';
+import { checkObjectName, checkRange, emptyStream, streamOfBuffer, throwIfAborted } from '../streams.js';
 
 export interface FilesystemConfig {
   readonly directory: string;
 }
+
+/** Ranges up to this size are read with one positioned read; larger ones stream in STREAM_CHUNK pieces. */
+const DIRECT_READ_MAX = 8 * 1024 * 1024;
+const STREAM_CHUNK = 1024 * 1024;
 
 /** Temp files of uploads in progress; never listed. */
 const TMP_MARK = '.thanos-upload-';
@@ -85,10 +90,41 @@ export class FilesystemBucket implements Bucket {
 
   async getRange(name: string, offset: number, length: number, options?: OpOptions): Promise<Readable> {
     checkRange(name, offset, length);
-    const size = (await this.attributes(name, options)).size;
-    if (length === 0 || offset >= size) return emptyStream();
-    const end = length < 0 ? size - 1 : Math.min(size, offset + length) - 1;
-    return createReadStream(this.file(name), { start: offset, end, ...(options?.signal ? { signal: options.signal } : {}) });
+    checkObjectName(name);
+    throwIfAborted(options?.signal);
+    let fh: FileHandle;
+    try {
+      fh = await open(this.file(name), 'r');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT', 'ENOTDIR', 'EISDIR')) throw new NotFoundError(`object ${name} in ${this.root}`, { cause: err });
+      throw err;
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new NotFoundError(`object ${name} in ${this.root}`);
+      const end = length < 0 ? st.size : Math.min(st.size, offset + length);
+      const n = Math.max(0, end - offset);
+      if (n === 0) {
+        await fh.close();
+        return emptyStream();
+      }
+      // Small ranges (the common case: index and chunk reads) are one positioned read, not a stream.
+      if (n <= DIRECT_READ_MAX) {
+        const buf = Buffer.allocUnsafe(n);
+        let got = 0;
+        while (got < n) {
+          const r = await fh.read(buf, got, n - got, offset + got);
+          if (r.bytesRead === 0) break;
+          got += r.bytesRead;
+        }
+        await fh.close();
+        return streamOfBuffer(buf.subarray(0, got));
+      }
+      return fh.createReadStream({ start: offset, end: end - 1, highWaterMark: STREAM_CHUNK, ...(options?.signal ? { signal: options.signal } : {}) });
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
   }
 
   async exists(name: string, options?: OpOptions): Promise<boolean> {
@@ -125,8 +161,8 @@ export class FilesystemBucket implements Bucket {
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = path.join(path.dirname(target), `${TMP_MARK}${randomBytes(6).toString('hex')}`);
     try {
-      const src = body instanceof Uint8Array ? Readable.from([body]) : body;
-      await pipeline(src, createWriteStream(tmp), ...(options?.signal ? [{ signal: options.signal }] as const : []));
+      if (body instanceof Uint8Array) await writeFile(tmp, body, options?.signal ? { signal: options.signal } : {});
+      else await pipeline(body, createWriteStream(tmp), options?.signal ? { signal: options.signal } : {});
       await rename(tmp, target);
     } catch (err) {
       await rm(tmp, { force: true });

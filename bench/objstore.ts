@@ -1,0 +1,137 @@
+// Benchmark: upload and ranged-read throughput of our Bucket over FILESYSTEM and S3 (moto, started here), each next
+// to a reference doing the same I/O without our layer (node:fs; the bare @aws-sdk/client-s3), printed as ratios.
+// Run: npm run bench:objstore   (BENCH_SCALE=2 doubles the work)
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { nopLogger } from '../src/runtime/logger.js';
+import { createBucket, parseBucketConfig } from '../src/objstore/config.js';
+import type { Bucket } from '../src/objstore/bucket.js';
+import { readAll } from '../src/objstore/streams.js';
+import { startMoto } from '../test/support/peers/s3.js';
+import { streamOf } from '../test/support/bucket-acceptance.js';
+
+const MiB = 1024 * 1024;
+const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
+const BIG = 32 * MiB;
+const BIG_COUNT = 4 * SCALE;
+const SMALL = 64 * 1024;
+const SMALL_COUNT = 200 * SCALE;
+const RANGE = 16 * 1024;
+const RANGE_COUNT = 400 * SCALE;
+const CONCURRENCY = 16;
+
+interface Ops {
+  put(name: string, data: Buffer, stream: boolean): Promise<void>;
+  range(name: string, off: number, len: number): Promise<number>;
+}
+
+interface Result { label: string; mbps: number; rps: number }
+
+async function pool(n: number, f: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, async () => {
+    while (next < n) await f(next++);
+  }));
+}
+
+async function measure(label: string, bytes: number, requests: number, f: () => Promise<void>): Promise<Result> {
+  const t = performance.now();
+  await f();
+  const s = (performance.now() - t) / 1000;
+  return { label, mbps: bytes / MiB / s, rps: requests / s };
+}
+
+async function suite(ops: Ops, prefix: string): Promise<Result[]> {
+  const big = randomBytes(BIG);
+  const small = randomBytes(SMALL);
+  const out: Result[] = [];
+  out.push(await measure(`upload ${BIG / MiB} MiB x${BIG_COUNT} (stream, sequential)`, BIG * BIG_COUNT, BIG_COUNT, async () => {
+    for (let i = 0; i < BIG_COUNT; i++) await ops.put(`${prefix}/big-${i}`, big, true);
+  }));
+  out.push(await measure(`upload 64 KiB x${SMALL_COUNT} (bytes, ${CONCURRENCY} parallel)`, SMALL * SMALL_COUNT, SMALL_COUNT, () =>
+    pool(SMALL_COUNT, (i) => ops.put(`${prefix}/small-${i}`, small, false))));
+  out.push(await measure(`get range 16 KiB x${RANGE_COUNT} (${CONCURRENCY} parallel)`, RANGE * RANGE_COUNT, RANGE_COUNT, () =>
+    pool(RANGE_COUNT, async (i) => {
+      const off = (i * 7919 * 4096) % (BIG - RANGE);
+      const n = await ops.range(`${prefix}/big-0`, off, RANGE);
+      if (n !== RANGE) throw new Error(`short range read: ${n}`);
+    })));
+  out.push(await measure(`get range 4 MiB x${8 * SCALE} (sequential)`, 4 * MiB * 8 * SCALE, 8 * SCALE, async () => {
+    for (let i = 0; i < 8 * SCALE; i++) await ops.range(`${prefix}/big-${i % BIG_COUNT}`, (i * 3 * MiB) % (BIG - 4 * MiB), 4 * MiB);
+  }));
+  return out;
+}
+
+function bucketOps(b: Bucket): Ops {
+  return {
+    put: (name, data, stream) => b.upload(name, stream ? streamOf(data, 256 * 1024) : data),
+    range: async (name, off, len) => (await readAll(await b.getRange(name, off, len))).length,
+  };
+}
+
+function print(title: string, ours: Result[], ref: Result[], refName: string): void {
+  console.log(`\n${title}  (reference: ${refName})`);
+  console.log(`${'operation'.padEnd(46)} ${'MB/s'.padStart(9)} ${'req/s'.padStart(9)}   ${'ref MB/s'.padStart(9)} ${'ref req/s'.padStart(9)}   ours/ref`);
+  ours.forEach((o, i) => {
+    const r = ref[i]!;
+    console.log(`${o.label.padEnd(46)} ${o.mbps.toFixed(1).padStart(9)} ${o.rps.toFixed(1).padStart(9)}   ${r.mbps.toFixed(1).padStart(9)} ${r.rps.toFixed(1).padStart(9)}   ${(o.mbps / r.mbps).toFixed(2)}x`);
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-objstore-'));
+  try {
+    // FILESYSTEM vs node:fs.
+    const fsBucket = await createBucket(parseBucketConfig(`type: FILESYSTEM\nconfig:\n  directory: ${dir}/fs\n`, 'bench', nopLogger), { logger: nopLogger });
+    const ours = await suite(bucketOps(fsBucket), 'run');
+    const rawRoot = path.join(dir, 'raw');
+    const raw: Ops = {
+      async put(name, data) {
+        await mkdir(path.dirname(path.join(rawRoot, name)), { recursive: true });
+        await writeFile(path.join(rawRoot, name), data);
+      },
+      async range(name, off, len) {
+        const fh = await open(path.join(rawRoot, name));
+        try {
+          return (await fh.read(Buffer.allocUnsafe(len), 0, len, off)).bytesRead;
+        } finally {
+          await fh.close();
+        }
+      },
+    };
+    print('FILESYSTEM bucket', ours, await suite(raw, 'run'), 'node:fs writeFile / FileHandle.read');
+    await fsBucket.close();
+
+    // S3 on moto vs the bare SDK.
+    const moto = await startMoto(dir);
+    try {
+      await moto.createBucket('bench');
+      const s3 = await createBucket(parseBucketConfig(`type: S3\nconfig:\n  bucket: bench\n  endpoint: ${moto.endpoint}\n  access_key: ${moto.accessKey}\n  secret_key: ${moto.secretKey}\n  insecure: true\n`, 'bench', nopLogger), { logger: nopLogger });
+      const oursS3 = await suite(bucketOps(s3), 'ours');
+      const client = new S3Client({
+        endpoint: `http://${moto.endpoint}`, region: 'us-east-1', forcePathStyle: true,
+        credentials: { accessKeyId: moto.accessKey, secretAccessKey: moto.secretKey },
+        requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+      });
+      const bare: Ops = {
+        async put(name, data) { await client.send(new PutObjectCommand({ Bucket: 'bench', Key: name, Body: data })); },
+        async range(name, off, len) {
+          const r = await client.send(new GetObjectCommand({ Bucket: 'bench', Key: name, Range: `bytes=${off}-${off + len - 1}` }));
+          return (await r.Body!.transformToByteArray()).length;
+        },
+      };
+      print('S3 bucket on moto (default part_size 64 MiB, send_content_md5)', oursS3, await suite(bare, 'bare'), 'bare @aws-sdk/client-s3: single PutObject / GetObject Range');
+      client.destroy();
+      await s3.close();
+    } finally {
+      await moto.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
