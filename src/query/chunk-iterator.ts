@@ -3,7 +3,7 @@
 
 import { CorruptionError } from '../runtime/errors.js';
 import type { SampleIterator } from '../promql/queryable.js';
-import { ValNone } from '../tsdb/chunkenc/chunk.js';
+import { ValFloat, ValNone, type ValueType } from '../tsdb/chunkenc/chunk.js';
 import { XorIterator } from '../tsdb/chunkenc/xor.js';
 import type { AggrChunk } from '../store/store-api.js';
 
@@ -13,33 +13,37 @@ export class ChunksIterator implements SampleIterator {
   private i = -1;
   private t = 0;
   private v = 0;
+  private e: Error | undefined;
 
   constructor(private readonly chunks: readonly AggrChunk[], private readonly where = 'series') {}
 
-  next(): boolean {
+  next(): ValueType {
+    if (this.e) return ValNone;
     for (;;) {
       if (this.i >= 0 && this.dec.next() !== ValNone) {
         this.t = this.dec.atT();
         this.v = this.dec.atF();
-        return true;
+        return ValFloat;
       }
-      this.checkErr();
-      if (!this.open(this.i + 1)) return false;
+      if (this.i >= 0 && this.i < this.chunks.length && this.checkErr()) return ValNone;
+      if (!this.open(this.i + 1)) return ValNone;
     }
   }
 
-  seek(t: number): boolean {
-    if (this.i >= 0 && this.i < this.chunks.length && this.t >= t) return true;
+  seek(t: number): ValueType {
+    if (this.e) return ValNone;
+    if (this.i >= 0 && this.i < this.chunks.length && this.t >= t) return ValFloat;
     // Skip whole chunks that end before t without decoding them.
     let j = Math.max(this.i, 0);
     while (j < this.chunks.length && this.chunks[j]!.maxTime < t) j++;
-    if (j !== this.i && !this.open(j)) return false;
-    while (this.next()) if (this.t >= t) return true;
-    return false;
+    if (j !== this.i && !this.open(j)) return ValNone;
+    while (this.next() !== ValNone) if (this.t >= t) return ValFloat;
+    return ValNone;
   }
 
   atT(): number { return this.t; }
-  atV(): number { return this.v; }
+  atF(): number { return this.v; }
+  err(): Error | undefined { return this.e; }
 
   private open(j: number): boolean {
     this.i = j;
@@ -49,9 +53,11 @@ export class ChunksIterator implements SampleIterator {
     return true;
   }
 
-  private checkErr(): void {
+  /** Records a decoding failure of the current chunk; true if there was one. */
+  private checkErr(): boolean {
     const e = this.dec.err();
-    if (e) throw new CorruptionError(this.where, `chunk ${this.i}`, 0, e.message, { cause: e });
+    if (e) this.e = new CorruptionError(this.where, `chunk ${this.i}`, 0, e.message, { cause: e });
+    return e !== undefined;
   }
 }
 

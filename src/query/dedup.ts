@@ -3,6 +3,7 @@
 // series with overlapping chunks into pseudo-replicas.
 
 import type { SampleIterator } from '../promql/queryable.js';
+import { ValFloat, ValNone, type ValueType } from '../tsdb/chunkenc/chunk.js';
 
 /**
  * Penalty used for the replica not chosen when no previous sample exists yet: timestamps are ms and scrape
@@ -25,10 +26,11 @@ interface AdjustableIterator extends SampleIterator {
 
 class PlainIterator implements AdjustableIterator {
   constructor(private readonly it: SampleIterator) {}
-  next(): boolean { return this.it.next(); }
-  seek(t: number): boolean { return this.it.seek(t); }
+  next(): ValueType { return this.it.next(); }
+  seek(t: number): ValueType { return this.it.seek(t); }
   atT(): number { return this.it.atT(); }
-  atV(): number { return this.it.atV(); }
+  atF(): number { return this.it.atF(); }
+  err(): Error | undefined { return this.it.err(); }
   adjustAtValue(): void {}
 }
 
@@ -39,12 +41,13 @@ class PlainIterator implements AdjustableIterator {
 class CounterAdjustIterator implements AdjustableIterator {
   private errAdjust = 0;
   constructor(private readonly it: SampleIterator) {}
-  next(): boolean { return this.it.next(); }
-  seek(t: number): boolean { return this.it.seek(t); }
+  next(): ValueType { return this.it.next(); }
+  seek(t: number): ValueType { return this.it.seek(t); }
   atT(): number { return this.it.atT(); }
-  atV(): number { return this.it.atV() + this.errAdjust; }
+  atF(): number { return this.it.atF() + this.errAdjust; }
+  err(): Error | undefined { return this.it.err(); }
   adjustAtValue(lastValue: number): void {
-    const v = this.atV();
+    const v = this.atF();
     if (lastValue > v) this.errAdjust += lastValue - v;
   }
 }
@@ -68,14 +71,14 @@ class PenaltyDedupIterator implements AdjustableIterator {
   private has = false;
 
   constructor(private readonly a: AdjustableIterator, private readonly b: AdjustableIterator) {
-    this.aOk = a.next();
-    this.bOk = b.next();
+    this.aOk = a.next() !== ValNone;
+    this.bOk = b.next() !== ValNone;
   }
 
-  next(): boolean {
+  next(): ValueType {
     this.started = true;
     const hadLast = this.has;
-    const lastV = hadLast ? this.atV() : NaN;
+    const lastV = hadLast ? this.atF() : NaN;
     const lastUseA = this.useA;
     this.has = this.step();
     if (hadLast && this.useA !== lastUseA) {
@@ -83,12 +86,12 @@ class PenaltyDedupIterator implements AdjustableIterator {
       if (this.aOk) this.a.adjustAtValue(lastV);
       if (this.bOk) this.b.adjustAtValue(lastV);
     }
-    return this.has;
+    return this.has ? ValFloat : ValNone;
   }
 
   private step(): boolean {
-    if (this.aOk) this.aOk = this.a.seek(this.lastT + 1 + this.penA);
-    if (this.bOk) this.bOk = this.b.seek(this.lastT + 1 + this.penB);
+    if (this.aOk) this.aOk = this.a.seek(this.lastT + 1 + this.penA) !== ValNone;
+    if (this.bOk) this.bOk = this.b.seek(this.lastT + 1 + this.penB) !== ValNone;
     if (!this.aOk) {
       this.useA = false;
       if (this.bOk) {
@@ -120,15 +123,16 @@ class PenaltyDedupIterator implements AdjustableIterator {
   }
 
   /** Walks with next rather than seeking the replicas, so a gap in one replica is still filled from the other. */
-  seek(t: number): boolean {
-    if (!this.started && !this.next()) return false;
-    if (!this.has) return false;
-    while (this.atT() < t) if (!this.next()) return false;
-    return true;
+  seek(t: number): ValueType {
+    if (!this.started && this.next() === ValNone) return ValNone;
+    if (!this.has) return ValNone;
+    while (this.atT() < t) if (this.next() === ValNone) return ValNone;
+    return ValFloat;
   }
 
   atT(): number { return this.useA ? this.a.atT() : this.b.atT(); }
-  atV(): number { return this.useA ? this.a.atV() : this.b.atV(); }
+  atF(): number { return this.useA ? this.a.atF() : this.b.atF(); }
+  err(): Error | undefined { return this.a.err() ?? this.b.err(); }
 
   adjustAtValue(lastValue: number): void {
     if (this.aOk) this.a.adjustAtValue(lastValue);
@@ -149,31 +153,39 @@ export class ChainMergeIterator implements SampleIterator {
     this.ok = its.map(() => false);
   }
 
-  next(): boolean {
+  next(): ValueType {
     if (!this.started) {
       this.started = true;
-      for (let i = 0; i < this.its.length; i++) this.ok[i] = this.its[i]!.next();
+      for (let i = 0; i < this.its.length; i++) this.ok[i] = this.its[i]!.next() !== ValNone;
     } else if (this.cur >= 0) {
       const t = this.its[this.cur]!.atT();
       // Advance every iterator sitting on the emitted timestamp, so duplicates appear once.
       for (let i = 0; i < this.its.length; i++) {
-        if (this.ok[i] && this.its[i]!.atT() === t) this.ok[i] = this.its[i]!.next();
+        if (this.ok[i] && this.its[i]!.atT() === t) this.ok[i] = this.its[i]!.next() !== ValNone;
       }
     }
     this.cur = this.pick();
-    return this.cur >= 0;
+    return this.cur >= 0 ? ValFloat : ValNone;
   }
 
-  seek(t: number): boolean {
+  seek(t: number): ValueType {
     if (!this.started) {
       this.started = true;
-      for (let i = 0; i < this.its.length; i++) this.ok[i] = this.its[i]!.seek(t);
+      for (let i = 0; i < this.its.length; i++) this.ok[i] = this.its[i]!.seek(t) !== ValNone;
     } else {
-      if (this.cur < 0) return false;
-      for (let i = 0; i < this.its.length; i++) if (this.ok[i]) this.ok[i] = this.its[i]!.seek(t);
+      if (this.cur < 0) return ValNone;
+      for (let i = 0; i < this.its.length; i++) if (this.ok[i]) this.ok[i] = this.its[i]!.seek(t) !== ValNone;
     }
     this.cur = this.pick();
-    return this.cur >= 0;
+    return this.cur >= 0 ? ValFloat : ValNone;
+  }
+
+  err(): Error | undefined {
+    for (const it of this.its) {
+      const e = it.err();
+      if (e) return e;
+    }
+    return undefined;
   }
 
   private pick(): number {
@@ -191,7 +203,7 @@ export class ChainMergeIterator implements SampleIterator {
   }
 
   atT(): number { return this.its[this.cur]!.atT(); }
-  atV(): number { return this.its[this.cur]!.atV(); }
+  atF(): number { return this.its[this.cur]!.atF(); }
 }
 
 /**

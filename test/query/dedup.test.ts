@@ -1,26 +1,28 @@
 // Table tests of replica deduplication: penalty switching, restart gaps, counter adjustment, chain merge, overlap split.
 import { describe, expect, it } from 'vitest';
 import type { SampleIterator } from '../../src/promql/queryable.js';
+import { ValFloat, ValNone } from '../../src/tsdb/chunkenc/chunk.js';
 import { ChainMergeIterator, dedupIterator, splitOverlapping } from '../../src/query/dedup.js';
 
 /** A SampleIterator over [tSeconds, value] pairs (timestamps given in seconds for readability). */
 function arr(samples: readonly (readonly [number, number])[]): SampleIterator {
   let i = -1;
   return {
-    next: () => ++i < samples.length,
+    next: () => (++i < samples.length ? ValFloat : ValNone),
     seek(t) {
       if (i < 0) i = 0;
       while (i < samples.length && samples[i]![0] * 1000 < t) i++;
-      return i < samples.length;
+      return i < samples.length ? ValFloat : ValNone;
     },
     atT: () => samples[i]![0] * 1000,
-    atV: () => samples[i]![1],
+    atF: () => samples[i]![1],
+    err: () => undefined,
   };
 }
 
 function drain(it: SampleIterator): [number, number][] {
   const out: [number, number][] = [];
-  while (it.next()) out.push([it.atT() / 1000, it.atV()]);
+  while (it.next() !== ValNone) out.push([it.atT() / 1000, it.atF()]);
   return out;
 }
 
@@ -97,16 +99,16 @@ describe('dedupIterator penalty', () => {
 
   it('seek walks through a gap instead of skipping the other replica', () => {
     const it = dedupIterator([arr([[0, 1], [15, 1], [30, 1], [90, 1]]), arr(every(5, 125, 15, () => 2))], 'penalty', '');
-    expect(it.seek(31_000)).toBe(true);
-    expect([it.atT(), it.atV()]).toEqual([65_000, 2]);
-    expect(it.seek(10_000)).toBe(true); // never moves backwards
+    expect(it.seek(31_000)).toBe(ValFloat);
+    expect([it.atT(), it.atF()]).toEqual([65_000, 2]);
+    expect(it.seek(10_000)).toBe(ValFloat); // never moves backwards
     expect(it.atT()).toBe(65_000);
-    expect(it.seek(200_000)).toBe(false);
+    expect(it.seek(200_000)).toBe(ValNone);
   });
 
   it('seek before next positions on the first sample at or after t', () => {
     const it = dedupIterator([arr(every(0, 60, 15)), arr(every(0, 60, 15))], 'penalty', '');
-    expect(it.seek(20_000)).toBe(true);
+    expect(it.seek(20_000)).toBe(ValFloat);
     expect(it.atT()).toBe(30_000);
     expect(drain(it).map(([t]) => t)).toEqual([45, 60]);
   });
@@ -124,10 +126,10 @@ describe('ChainMergeIterator', () => {
   });
   it('seeks every input', () => {
     const it = new ChainMergeIterator([arr([[0, 1], [10, 1], [20, 1]]), arr([[5, 2], [15, 2], [30, 2]])]);
-    expect(it.seek(12_000)).toBe(true);
+    expect(it.seek(12_000)).toBe(ValFloat);
     expect(it.atT()).toBe(15_000);
     expect(drain(it)).toEqual([[20, 1], [30, 2]]);
-    expect(it.seek(0)).toBe(false);
+    expect(it.seek(0)).toBe(ValNone);
   });
   it('chain is chosen by dedupIterator', () => {
     expect(drain(dedupIterator([arr([[0, 1]]), arr([[5, 2]])], 'chain', ''))).toEqual([[0, 1], [5, 2]]);
