@@ -3,7 +3,7 @@
 // strategy (WARN: a failing store becomes a warning; ABORT: the first failure fails the request) and bounds how
 // many store calls one request runs at once.
 
-import { AbortError, errorMessage } from '../runtime/errors.js';
+import { AbortError, UnavailableError, errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { compareLabels, getLabel, labelsEqual, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
@@ -33,6 +33,11 @@ export interface ProxyStoreOptions {
    * stream open.
    */
   readonly maxConcurrency?: number;
+  /**
+   * --store.response-timeout in ms: a store that sends nothing for this long while the proxy waits on it is cut
+   * off and counts as failed (a warning under WARN). 0 = wait as long as the request allows.
+   */
+  readonly responseTimeoutMs?: number;
 }
 
 /**
@@ -111,24 +116,40 @@ export class ProxyStore implements StoreAPI {
     t: StoreTarget, req: SeriesRequest, signal: AbortSignal, gate: Gate, strategy: PartialResponseStrategy,
     onFatal: (err: unknown) => void,
   ): AsyncGenerator<SeriesResponse> {
+    const timeoutMs = this.options.responseTimeoutMs ?? 0;
+    const own = new AbortController();
+    const storeSignal = AbortSignal.any([signal, own.signal]);
     let release: (() => void) | undefined;
     try {
       release = await gate.acquire(signal);
-      for await (const frame of t.store.series(req, signal)) {
+      const it = t.store.series(req, storeSignal)[Symbol.asyncIterator]();
+      for (;;) {
+        // Only time spent waiting on the store counts: the merge may leave this stream idle for long.
+        const timer = timeoutMs > 0
+          ? setTimeout(() => own.abort(new UnavailableError(`no response from store ${t.name} within ${timeoutMs}ms`)), timeoutMs)
+          : undefined;
+        let r: IteratorResult<SeriesResponse>;
+        try {
+          r = await it.next();
+        } finally {
+          clearTimeout(timer);
+        }
+        if (r.done) break;
         release();
-        yield frame;
+        yield r.value;
       }
-    } catch (err) {
-      if (signal.aborted) throw err; // someone else failed the request, or the caller left
-      const warning = `fetch series from store ${t.name}: ${errorMessage(err)}`;
+    } catch (caught) {
+      if (signal.aborted) throw caught; // someone else failed the request, or the caller left
+      const err: unknown = own.signal.aborted ? own.signal.reason : caught;
       if (strategy === 'ABORT') {
         onFatal(err);
         throw err;
       }
       this.logger.warn('store failed, returning partial response', { store: t.name, err: errorMessage(err) });
-      yield { type: 'warning', warning };
+      yield { type: 'warning', warning: `fetch series from store ${t.name}: ${errorMessage(err)}` };
     } finally {
       release?.();
+      own.abort(new AbortError('store stream finished'));
     }
   }
 

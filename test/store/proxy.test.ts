@@ -85,6 +85,28 @@ describe('ProxyStore', () => {
     expect(await proxy.info()).toMatchObject({ componentType: 'query', labelSets: [region('eu'), region('us')], minTime: 0, maxTime: 5999 });
   });
 
+  it('cuts off a silent store after the response timeout (a warning under WARN)', async () => {
+    const fast = new MemoryStore([series({ __name__: 'up', s: 'fast' }, [0, 9])]);
+    const silent: StoreAPI = {
+      info: () => fast.info(),
+      series: async function* (_r, sig) {
+        yield { type: 'series', series: series({ __name__: 'up', s: 'silent-first' }, [0, 9]) };
+        await new Promise((res) => sig?.addEventListener('abort', res));
+        sig?.throwIfAborted();
+      },
+      labelNames: (r) => fast.labelNames(r),
+      labelValues: (r) => fast.labelValues(r),
+    };
+    const targets = [await target('fast', fast), await target('silent', silent)];
+    const t0 = Date.now();
+    const got = await collect(new ProxyStore(() => targets, { responseTimeoutMs: 200 }).series(seriesRequest({ matchers: [] })));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(got.series).toEqual(['{__name__="up", s="fast"}', '{__name__="up", s="silent-first"}']);
+    expect(got.warnings).toEqual([expect.stringMatching(/no response from store silent within 200ms/)]);
+    await expect(collect(new ProxyStore(() => targets, { responseTimeoutMs: 200 }).series(seriesRequest({ matchers: [], partialResponseStrategy: 'ABORT' }))))
+      .rejects.toThrow(/no response from store silent/);
+  });
+
   it('limits how many stores one request asks at once', async () => {
     let inFlight = 0;
     let peak = 0;
