@@ -3,7 +3,7 @@
 // warnings collected for the HTTP response, and the partial-response strategy passed down to the proxy.
 
 import type { Queryable, SampleIterator, SelectHints, StorageSeries } from '../promql/queryable.js';
-import { compareLabels, withoutLabels, type Labels } from '../tsdb/labels/labels.js';
+import { compareLabels, labelsEqual, withoutLabels, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
 import { seriesRequest, type AggrChunk, type StoreAPI } from '../store/store-api.js';
 import { ChunksIterator, hasNonXorChunks } from './chunk-iterator.js';
@@ -44,19 +44,38 @@ export function buildSeries(
   input: readonly { labels: Labels; chunks: readonly AggrChunk[] }[],
   opts: { dedup: boolean; algorithm: DedupAlgorithm; func: string },
 ): StorageSeries[] {
-  const sorted = [...input].sort((a, b) => compareLabels(a.labels, b.labels));
+  // The proxy's stream is sorted already unless we stripped replica labels ourselves; sort only when needed.
+  let sorted = input;
+  for (let i = 1; i < input.length; i++) {
+    if (compareLabels(input[i - 1]!.labels, input[i]!.labels) > 0) {
+      sorted = [...input].sort((a, b) => compareLabels(a.labels, b.labels));
+      break;
+    }
+  }
+  const algorithm = opts.dedup ? opts.algorithm : 'chain';
   const out: StorageSeries[] = [];
   for (let i = 0; i < sorted.length;) {
     let j = i + 1;
-    while (j < sorted.length && compareLabels(sorted[i]!.labels, sorted[j]!.labels) === 0) j++;
-    const chunks = sorted.slice(i, j).flatMap((s) => s.chunks).sort((a, b) => a.minTime - b.minTime);
+    while (j < sorted.length && labelsEqual(sorted[i]!.labels, sorted[j]!.labels)) j++;
+    const chunks = j === i + 1 ? sorted[i]!.chunks : sorted.slice(i, j).flatMap((s) => s.chunks);
     // Overlapping chunks are replicas of the same data (or the same series from two stores): split them into
     // non-overlapping pseudo-replicas, then merge. Without dedup the copies are identical, so a chain merge is right.
-    const replicas = splitOverlapping(chunks);
-    out.push(new DedupedSeries(sorted[i]!.labels, replicas, opts.dedup ? opts.algorithm : 'chain', opts.func));
+    const replicas = splitOverlapping(isSortedByMinTime(chunks) ? chunks : [...chunks].sort((a, b) => a.minTime - b.minTime));
+    out.push(new DedupedSeries(sorted[i]!.labels, replicas, algorithm, opts.func));
     i = j;
   }
   return out;
+}
+
+function isSortedByMinTime(chunks: readonly AggrChunk[]): boolean {
+  for (let i = 1; i < chunks.length; i++) if (chunks[i - 1]!.minTime > chunks[i]!.minTime) return false;
+  return true;
+}
+
+/** Drops replica labels; returns the same array when there are none to drop (the common case: the store did it). */
+function stripLabels(labels: Labels, strip: ReadonlySet<string>): Labels {
+  for (const l of labels) if (strip.has(l.name)) return withoutLabels(labels, strip);
+  return labels;
 }
 
 export class StoreQueryable implements Queryable {
@@ -94,7 +113,7 @@ export class StoreQueryable implements Queryable {
       if (f.type === 'warning') this.opts.warnings.add(f.warning);
       else if (f.type === 'series') {
         // Stores that do not support without_replica_labels send them anyway; strip here (then re-sort below).
-        const labels = strip.size > 0 ? withoutLabels(f.series.labels, strip) : f.series.labels;
+        const labels = strip.size > 0 ? stripLabels(f.series.labels, strip) : f.series.labels;
         if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true;
         got.push({ labels, chunks: f.series.chunks });
       }
