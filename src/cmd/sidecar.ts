@@ -10,12 +10,13 @@ import type { ModeParts } from './serve.js';
 import { serveMode } from './serve.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Actor } from '../runtime/run-group.js';
-import { AbortError, ConfigError, errorMessage } from '../runtime/errors.js';
+import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
-import { Shipper, createShipperMetrics, oldestLocalBlockTime } from '../shipper/shipper.js';
+import { Shipper, createShipperMetrics, oldestLocalBlockTime, runShipperLoop } from '../shipper/shipper.js';
 import { PrometheusClient } from '../store/prometheus/client.js';
 import { PrometheusMetadata } from '../store/prometheus/metadata.js';
 import { PrometheusStore } from '../store/prometheus/prometheus-store.js';
+import { validateBlockDurations } from '../store/prometheus/validate.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
 import { Reloader } from '../reloader/reloader.js';
 import { createReloaderMetrics } from '../reloader/metrics.js';
@@ -168,31 +169,26 @@ export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<Mode
       metaFileName: o.shipperMetaFileName,
       metrics: createShipperMetrics(rt.registry),
     });
+    let validated = false;
     actors.push({
       name: 'shipper',
-      run: async (signal) => {
-        // Blocks are labelled with the external labels, so nothing ships before they are known.
-        while (!signal.aborted) {
-          if (metadata.externalLabels !== undefined) {
-            try {
-              await shipper.sync(signal);
-            } catch (err) {
-              if (err instanceof AbortError || signal.aborted) break;
-              // Logged by the shipper; the next pass retries.
-            }
+      run: (signal) => runShipperLoop(shipper, signal, {
+        intervalMs: SHIPPER_INTERVAL_MS,
+        // Blocks carry the external labels, so nothing ships before they are known; and, as upstream, nothing ships
+        // while Prometheus compacts its own blocks (a ConfigError here stops the sidecar).
+        ready: async (sig) => {
+          if (metadata.externalLabels === undefined) return false;
+          if (validated) return true;
+          try {
+            validateBlockDurations(await client.flags(sig), logger);
+            validated = true;
+          } catch (err) {
+            if (err instanceof ConfigError) throw err;
+            logger.warn('get prometheus flags, retrying', { err: errorMessage(err) });
           }
-          const wait = metadata.externalLabels === undefined ? 1000 : SHIPPER_INTERVAL_MS;
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(done, wait);
-            function done(): void {
-              clearTimeout(t);
-              signal.removeEventListener('abort', done);
-              resolve();
-            }
-            signal.addEventListener('abort', done, { once: true });
-          });
-        }
-      },
+          return validated;
+        },
+      }),
       stop: () => bucket.close(),
     });
   } else {

@@ -198,3 +198,35 @@ export class Shipper {
     }
   }
 }
+
+export interface ShipperLoopOptions {
+  /** Time between passes (upstream's sidecar: 30s). */
+  readonly intervalMs: number;
+  /** Time between checks while `ready` says no. */
+  readonly retryMs?: number;
+  /** Checked before each pass; false postpones shipping. An error thrown here stops the loop (a fatal setup problem). */
+  readonly ready?: (signal: AbortSignal) => Promise<boolean>;
+}
+
+/** Runs `shipper.sync()` every interval until `signal` aborts. Failed passes are logged by the shipper and retried. */
+export async function runShipperLoop(shipper: Shipper, signal: AbortSignal, o: ShipperLoopOptions): Promise<void> {
+  while (!signal.aborted) {
+    const ready = o.ready === undefined || (await o.ready(signal));
+    if (ready && !signal.aborted) {
+      try {
+        await shipper.sync(signal);
+      } catch (err) {
+        if (err instanceof AbortError || signal.aborted) return;
+      }
+    }
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const t = setTimeout(done, ready ? o.intervalMs : (o.retryMs ?? 1000));
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}

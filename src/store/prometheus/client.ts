@@ -145,6 +145,16 @@ export class PrometheusClient {
     return min;
   }
 
+  /** Prometheus's command-line flags (GET /api/v1/status/flags), names without dashes. */
+  async flags(signal?: AbortSignal): Promise<Record<string, string>> {
+    const res = await this.request('GET', 'api/v1/status/flags', 'prometheus flags', signal);
+    const data = await this.apiData(res, 'prometheus flags');
+    if (!isRecord(data)) throw new UnavailableError('prometheus flags: answer data is not an object');
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(data)) out[k] = String(v);
+    return out;
+  }
+
   /** POST /api/v1/read with a snappy-compressed ReadRequest; the body streams (caller must consume it). */
   async remoteRead(compressedRequest: Uint8Array, signal?: AbortSignal): Promise<RemoteReadResponse> {
     const res = await this.request('POST', 'api/v1/read', 'remote read', signal, {
