@@ -23,7 +23,8 @@ export class BitWriter {
   }
 
   private ensure(bits: number): void {
-    const needBytes = ((this.bit + bits + 7) >>> 3) + 1;
+    // put() touches up to 5 bytes from the current one.
+    const needBytes = ((this.bit + bits) >>> 3) + 6;
     if (needBytes <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < needBytes) cap *= 2;
@@ -32,19 +33,22 @@ export class BitWriter {
     this.buf = nb;
   }
 
-  /** Writes the low `n` (1..32) bits of `v`, most significant first. */
+  /**
+   * Writes the low `n` (1..32) bits of `v`, most significant first. Bytes past the current one are still zero,
+   * so they are assigned rather than OR-ed.
+   */
   private put(v: number, n: number): void {
     const b = this.buf;
-    let bit = this.bit;
-    while (n > 0) {
-      const free = 8 - (bit & 7);
-      const take = free < n ? free : n;
-      const part = (v >>> (n - take)) & ((1 << take) - 1);
-      b[bit >>> 3]! |= part << (free - take);
-      bit += take;
-      n -= take;
-    }
-    this.bit = bit;
+    const bit = this.bit;
+    const i = bit >>> 3;
+    const s = bit & 7;
+    const x = n === 32 ? v >>> 0 : (v << (32 - n)) >>> 0;
+    b[i]! |= x >>> (24 + s);
+    b[i + 1] = x >>> (16 + s);
+    b[i + 2] = x >>> (8 + s);
+    b[i + 3] = x >>> s;
+    b[i + 4] = x << (8 - s);
+    this.bit = bit + n;
   }
 
   writeBit(one: boolean): void {
