@@ -59,13 +59,15 @@ export class GrpcStoreClient implements StoreAPI {
   /** Full discovery answer (which APIs the component exposes); falls back to the legacy Store.Info. */
   async infoResponse(signal?: AbortSignal): Promise<InfoResponse> {
     try {
-      return decodeInfoResponse(await this.unary(INFO_SERVICE.Info.path, Buffer.alloc(0), signal));
+      const body = await this.unary(INFO_SERVICE.Info.path, Buffer.alloc(0), signal);
+      return this.decodeReply('Info', () => decodeInfoResponse(body));
     } catch (err) {
       const cause = err instanceof Error ? err.cause : undefined;
       if (!(isServiceError(cause) && cause.code === Status.UNIMPLEMENTED)) throw err;
     }
     // Before v0.37 there was no Info service; Store.Info says the same about the StoreAPI.
-    const legacy = decodeLegacyInfoResponse(await this.unary(STORE_SERVICE.Info.path, Buffer.alloc(0), signal));
+    const body = await this.unary(STORE_SERVICE.Info.path, Buffer.alloc(0), signal);
+    const legacy = this.decodeReply('Info', () => decodeLegacyInfoResponse(body));
     const { componentType, labelSets, ...store } = legacy;
     return { componentType, labelSets, store, rules: false, metricMetadata: false, targets: false, query: false, status: false };
   }
@@ -104,11 +106,22 @@ export class GrpcStoreClient implements StoreAPI {
   }
 
   async labelNames(req: LabelNamesRequest, signal?: AbortSignal): Promise<LabelNamesResponse> {
-    return decodeLabelNamesResponse(await this.unary(STORE_SERVICE.LabelNames.path, asBuffer(encodeLabelNamesRequest(req)), signal));
+    const body = await this.unary(STORE_SERVICE.LabelNames.path, asBuffer(encodeLabelNamesRequest(req)), signal);
+    return this.decodeReply('LabelNames', () => decodeLabelNamesResponse(body));
   }
 
   async labelValues(req: LabelValuesRequest, signal?: AbortSignal): Promise<LabelValuesResponse> {
-    return decodeLabelValuesResponse(await this.unary(STORE_SERVICE.LabelValues.path, asBuffer(encodeLabelValuesRequest(req)), signal));
+    const body = await this.unary(STORE_SERVICE.LabelValues.path, asBuffer(encodeLabelValuesRequest(req)), signal);
+    return this.decodeReply('LabelValues', () => decodeLabelValuesResponse(body));
+  }
+
+  /** A reply that does not decode is the remote's fault, not the caller's: report the store as unavailable. */
+  private decodeReply<T>(op: string, decode: () => T): T {
+    try {
+      return decode();
+    } catch (err) {
+      throw statusToError(new Error(`bad reply: ${(err as Error).message}`), this.address, op);
+    }
   }
 
   close(): void {

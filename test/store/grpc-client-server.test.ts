@@ -48,6 +48,19 @@ describe('GrpcStoreClient with the StoreAPI gRPC server', () => {
     expect(await client.info()).toEqual(await local.info());
   });
 
+  it('falls back to the legacy Store.Info against servers without thanos.info.Info (before v0.37)', async () => {
+    const legacyOnly = storeGrpcServices(local).filter((svc) => 'Series' in svc.definition);
+    const s = await startGrpcServer(legacyOnly, { address: '127.0.0.1:0' });
+    const c = new GrpcStoreClient(`127.0.0.1:${s.port}`);
+    try {
+      const info = await c.info();
+      expect(info).toMatchObject({ componentType: 'store', labelSets: [ext], minTime: 0, maxTime: 1999 });
+    } finally {
+      c.close();
+      await s.stop(1000);
+    }
+  });
+
   it('streams exactly what the local store returns for Series', async () => {
     const reqs = [
       seriesRequest({ matchers: [new Matcher('=', '__name__', 'up')] }),
