@@ -1,0 +1,166 @@
+// The querier's web UI in a real browser (Debian's Chromium via playwright-core) against a running thanos-ts query over
+// two Prometheus 2.42 replicas with thanos-ts sidecars: table, graph, dedup, stores, status, parse errors, completion.
+// Screenshots land in test-output/ui/.
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshotDir } from '../support/browser.js';
+import {
+  startExporter, startProm, startQuery, startSidecar, tempWorkDir, type Exporter, type Prom, type ThanosProc,
+} from '../query/support/ha-cluster.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('query web UI in Chromium', () => {
+  let work: string;
+  let exporter: Exporter;
+  const proms: Prom[] = [];
+  const sidecars: ThanosProc[] = [];
+  let query: ThanosProc;
+  let browser: Browser;
+  let page: Page;
+  let shots: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    shots = await screenshotDir('ui');
+    browser = await launchChromium();
+    work = await tempWorkDir('ui-e2e-');
+    exporter = await startExporter();
+    proms.push(...await Promise.all(['0', '1'].map((r) => startProm(work, `prometheus-${r}`, r, exporter.url))));
+    sidecars.push(...await Promise.all(proms.map((p, i) => startSidecar(work, `sidecar-${i}`, p))));
+    query = await startQuery(work, 'query', sidecars.map((s) => s.grpcAddress), ['--query.replica-label=replica']);
+    await sleep(5000); // a few scrapes (1s interval) so ranges have points
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const p of [query, ...sidecars].reverse()) await p?.proc.stop();
+    for (const p of proms) await p.proc.stop();
+    await exporter?.close();
+  }, 60_000);
+
+  /** Replaces the expression of the first panel and runs it with the Execute button. */
+  async function runExpr(expr: string): Promise<void> {
+    await page.locator('.panel .cm-content').first().click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type(expr);
+    await page.keyboard.press('Escape'); // close the completion popup
+    await page.locator('.panel button.execute').first().click();
+  }
+
+  const rows = (): ReturnType<Page['locator']> => page.locator('.panel .result table.data-table tbody tr');
+
+  it('redirects / to /graph and shows a table with one row per deduplicated series', async () => {
+    await page.goto(`${query.httpUrl}/`);
+    expect(new URL(page.url()).pathname).toBe('/graph');
+    await runExpr('demo_gauge');
+    await expect.poll(() => rows().count(), { timeout: 15_000 }).toBe(3);
+    const text = await rows().allInnerTexts();
+    expect(text.join('\n')).toContain('kind="a"');
+    expect(text.join('\n')).not.toContain('replica=');
+  });
+
+  it('shows the replica series when deduplication is unticked', async () => {
+    await page.locator('.panel input[name="dedup"]').uncheck();
+    await expect.poll(() => rows().count(), { timeout: 15_000 }).toBe(6);
+    const text = (await rows().allInnerTexts()).join('\n');
+    expect(text).toContain('replica="0"');
+    expect(text).toContain('replica="1"');
+    expect(new URL(page.url()).searchParams.get('g0.deduplicate')).toBe('0');
+    await page.locator('.panel input[name="dedup"]').check();
+    await expect.poll(() => rows().count(), { timeout: 15_000 }).toBe(3);
+  });
+
+  it('draws the range result on the Graph tab, and a copied URL reproduces the view', async () => {
+    await runExpr('demo_counter_total');
+    await page.locator('.panel button.tab[data-tab="graph"]').click();
+    await page.locator('.panel input[name="range_input"]').fill('1m');
+    await page.locator('.panel input[name="range_input"]').press('Enter');
+    const canvas = page.locator('.panel .chart canvas').first();
+    await canvas.waitFor({ timeout: 15_000 });
+    await expect.poll(() => inkedPixels(page), { timeout: 15_000 }).toBeGreaterThan(200);
+    // uPlot's legend names each series.
+    await expect.poll(async () => (await page.locator('.panel .u-legend').innerText()).includes('kind="c"')).toBe(true);
+    await page.screenshot({ path: path.join(shots, 'graph.png'), fullPage: true });
+
+    const url = page.url();
+    const params = new URL(url).searchParams;
+    expect(params.get('g0.expr')).toBe('demo_counter_total');
+    expect(params.get('g0.tab')).toBe('0');
+    expect(params.get('g0.range_input')).toBe('1m');
+    const copy = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await copy.goto(url);
+      await copy.locator('.panel .chart canvas').first().waitFor({ timeout: 15_000 });
+      await expect.poll(() => inkedPixels(copy), { timeout: 15_000 }).toBeGreaterThan(200);
+      expect(await copy.locator('.panel input[name="range_input"]').inputValue()).toBe('1m');
+    } finally {
+      await copy.close();
+    }
+  });
+
+  it('shows Prometheus\'s parse error inline for an invalid query', async () => {
+    await page.goto(`${query.httpUrl}/graph`);
+    for (const expr of ['1 +', 'rate(demo_gauge)']) {
+      const api = await (await fetch(`${query.httpUrl}/api/v1/query?${new URLSearchParams({ query: expr }).toString()}`)).json() as { errorType: string; error: string };
+      expect(api.errorType).toBe('bad_data');
+      await runExpr(expr);
+      const alert = page.locator('.panel .messages .alert-error');
+      await alert.waitFor({ timeout: 15_000 });
+      expect(await alert.innerText()).toBe(`Error executing query: ${api.error}`);
+      expect(api.error).toContain('parse error');
+    }
+  });
+
+  it('completes metric names from the querier\'s API', async () => {
+    await page.goto(`${query.httpUrl}/graph`);
+    await page.locator('.panel .cm-content').first().click();
+    await page.keyboard.type('demo_ga');
+    const options = page.locator('.cm-tooltip-autocomplete li');
+    await expect.poll(async () => (await options.allInnerTexts()).join('\n'), { timeout: 15_000 }).toContain('demo_gauge');
+  });
+
+  it('lists every endpoint on /stores with its external labels', async () => {
+    await page.goto(`${query.httpUrl}/stores`);
+    const section = page.locator('section.store-type[data-type="sidecar"]');
+    await section.waitFor({ timeout: 15_000 });
+    for (const [i, s] of sidecars.entries()) {
+      const row = section.locator(`tr.store[data-endpoint="${s.grpcAddress}"]`);
+      expect(await row.locator('.badge').innerText()).toBe('UP');
+      const labels = await row.locator('.label-sets .label').allInnerTexts();
+      expect(labels.sort()).toEqual(['cluster="c"', `replica="${i}"`]);
+    }
+    await page.screenshot({ path: path.join(shots, 'stores.png'), fullPage: true });
+  });
+
+  it('shows build information and flags on /status', async () => {
+    await page.goto(`${query.httpUrl}/status`);
+    const flags = page.locator('table.kv').nth(1);
+    await flags.waitFor({ timeout: 15_000 });
+    const text = await flags.innerText();
+    expect(text).toMatch(/query\.replica-label\s+replica/);
+    expect(await page.locator('table.kv').first().innerText()).toMatch(/version\s+\d+\.\d+\.\d+/);
+  });
+
+  it('ran every page without a script error', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+/** How many pixels of the first chart canvas carry ink (uPlot's canvas is transparent where nothing is drawn). */
+async function inkedPixels(p: Page): Promise<number> {
+  // A string, not a function: the test project has no DOM types.
+  return Number(await p.evaluate(`(() => {
+    const c = document.querySelector('.panel .chart canvas');
+    const ctx = c && c.getContext('2d');
+    if (!c || !ctx || c.width === 0) return 0;
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+    return n;
+  })()`));
+}
