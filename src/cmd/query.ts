@@ -4,6 +4,7 @@ import { SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { parseEndpointSpec } from '../query/dns-discovery.js';
 import { buildQuerier, type QuerierOptions } from '../query/querier.js';
+import { registerWebUi } from '../query/ui/web-ui.js';
 import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { defineMode } from './mode.js';
 import { serveMode } from './serve.js';
@@ -56,7 +57,14 @@ export function registerQuery(program: Command): void {
       const http = readHttpOptions(f);
       const grpc = readGrpcServerOptions(f);
       const querier = readQuerierOptions(f);
-      await serveMode({ component: 'query', log, http, grpc, setup: async (rt, app) => buildQuerier(rt, app, querier) });
+      const webUi = { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') };
+      await serveMode({
+        component: 'query', log, http, grpc,
+        setup: async (rt, app) => {
+          registerWebUi(app, { ...webUi, logger: rt.logger });
+          return buildQuerier(rt, app, querier);
+        },
+      });
     },
   });
 }
