@@ -1,13 +1,16 @@
 // Benchmark: 10 typical dashboard queries through thanos-ts query (two Prometheus 2.42 replicas holding the same
 // backfilled data, a thanos-ts sidecar each, replica dedup on) against the same queries sent to one of those
 // Prometheus servers directly, in the same run; prints per-query medians and the median ratio (target <= 2.0).
-// Run: npm run bench:query   (needs `npm run build`; BENCH_REPEAT=n changes the repetitions, default 7)
+// Run: npm run bench:query   (needs `npm run build`; BENCH_REPEAT (7) and BENCH_WARMUP (3) change the runs)
 import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promtoolCreateBlocks } from '../test/support/promtool.js';
 import { promDataDir, startProm, startQuery, startSidecar, tempWorkDir, type Prom, type ThanosProc } from '../test/query/support/ha-cluster.js';
 
 const REPEAT = Number(process.env['BENCH_REPEAT'] ?? '7');
+/** Unmeasured runs per query first: a querier in service is warm (JIT-compiled); Prometheus gets the same runs. */
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? '3');
 const STEP_S = 15;
 const HOURS = 2;
 
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
     procs.push(query);
     const end = endS;
     const start = end - 3600;
-    console.log(`${QUERIES.length} range queries over 1h, step 30s; median of ${REPEAT} runs each after one warm-up`);
+    console.log(`${QUERIES.length} range queries over 1h, step 30s; median of ${REPEAT} runs each after ${WARMUP} warm-up runs; ${os.cpus().length} CPUs shared by every process`);
     console.log('query'.padEnd(90) + 'prometheus ms'.padStart(14) + 'thanos-ts ms'.padStart(14) + 'ratio'.padStart(8) + 'series'.padStart(8));
     const ratios: number[] = [];
     for (const q of QUERIES) {
@@ -104,6 +107,10 @@ async function main(): Promise<void> {
       const through: number[] = [];
       const a = await timeQuery(proms[0]!.url, q, start, end);
       const b = await timeQuery(query.httpUrl, q, start, end);
+      for (let i = 1; i < WARMUP; i++) {
+        await timeQuery(proms[0]!.url, q, start, end);
+        await timeQuery(query.httpUrl, q, start, end);
+      }
       if (a.series !== b.series) throw new Error(`${q}: Prometheus returned ${a.series} series, thanos-ts ${b.series}`);
       for (let i = 0; i < REPEAT; i++) {
         direct.push((await timeQuery(proms[0]!.url, q, start, end)).ms);

@@ -112,6 +112,22 @@ describe('thanos-ts query over two Prometheus replicas with sidecars', () => {
     }
   }, 60_000);
 
+  it('serves the StoreAPI on its gRPC port, so a second querier stacked on it sees the same deduplicated view', async () => {
+    const stacked = await startQuery(work, 'query-stacked', [query.grpcAddress], ['--query.replica-label=replica']);
+    try {
+      const stores = await (await fetch(`${stacked.httpUrl}/api/v1/stores`)).json() as { data: Record<string, { labelSets: unknown[] }[]> };
+      expect(Object.keys(stores.data)).toEqual(['query']);
+      expect(stores.data['query']![0]!.labelSets).toEqual([{ cluster: 'c', replica: '0' }, { cluster: 'c', replica: '1' }]);
+      const t = String((Date.now() - 2000) / 1000);
+      const [direct, viaStack] = await Promise.all([query, stacked].map((q) => api(q.httpUrl, 'query', { query: 'demo_gauge', time: t })));
+      expect(viaStack!.body).toEqual(direct!.body);
+      const all = await api(stacked.httpUrl, 'query', { query: 'demo_gauge', time: t, dedup: 'false' });
+      expect(all.body.data.result).toHaveLength(6);
+    } finally {
+      await stacked.proc.stop();
+    }
+  }, 60_000);
+
   it('has no gap in the deduplicated range after one Prometheus is killed and restarted', async () => {
     const killedAt = Date.now();
     process.kill(proms[0]!.proc.pid, 'SIGKILL');
