@@ -11,7 +11,7 @@ import { NotFoundError } from '../../runtime/errors.js';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
 import { dirPrefix } from '../bucket.js';
 import type { Provider } from '../registry.js';
-import { checkObjectName, checkRange, emptyStream, streamOfBuffer, throwIfAborted } from '../streams.js';
+import { checkObjectName, checkRange, streamOfBuffer, throwIfAborted } from '../streams.js';
 
 export interface FilesystemConfig {
   readonly directory: string;
@@ -37,6 +37,19 @@ export const filesystemProvider: Provider<FilesystemConfig> = {
     return new FilesystemBucket(config.directory);
   },
 };
+
+/** Reads up to `n` bytes at `offset` and closes the handle (which must then not be used). */
+async function readAt(fh: FileHandle, offset: number, n: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(n);
+  let got = 0;
+  while (got < n) {
+    const r = await fh.read(buf, got, n - got, offset + got);
+    if (r.bytesRead === 0) break;
+    got += r.bytesRead;
+  }
+  await fh.close();
+  return buf.subarray(0, got);
+}
 
 function isErrno(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && codes.includes(String((err as { code?: unknown }).code));
@@ -100,29 +113,18 @@ export class FilesystemBucket implements Bucket {
       throw err;
     }
     try {
+      // Small bounded ranges (the common case: index and chunk reads) are one positioned read, without even a stat:
+      // a short read means the object ended.
+      if (length >= 0 && length <= DIRECT_READ_MAX) return streamOfBuffer(await readAt(fh, offset, length));
       const st = await fh.stat();
       if (!st.isFile()) throw new NotFoundError(`object ${name} in ${this.root}`);
       const end = length < 0 ? st.size : Math.min(st.size, offset + length);
       const n = Math.max(0, end - offset);
-      if (n === 0) {
-        await fh.close();
-        return emptyStream();
-      }
-      // Small ranges (the common case: index and chunk reads) are one positioned read, not a stream.
-      if (n <= DIRECT_READ_MAX) {
-        const buf = Buffer.allocUnsafe(n);
-        let got = 0;
-        while (got < n) {
-          const r = await fh.read(buf, got, n - got, offset + got);
-          if (r.bytesRead === 0) break;
-          got += r.bytesRead;
-        }
-        await fh.close();
-        return streamOfBuffer(buf.subarray(0, got));
-      }
+      if (n <= DIRECT_READ_MAX) return streamOfBuffer(await readAt(fh, offset, n));
       return fh.createReadStream({ start: offset, end: end - 1, highWaterMark: STREAM_CHUNK, ...(options?.signal ? { signal: options.signal } : {}) });
     } catch (err) {
       await fh.close();
+      if (isErrno(err, 'EISDIR')) throw new NotFoundError(`object ${name} in ${this.root}`, { cause: err });
       throw err;
     }
   }
