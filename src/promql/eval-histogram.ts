@@ -42,7 +42,15 @@ export async function histogramQuantileCall(ev: Evaluator, e: Call, grid: Grid):
     g.members.push({ s, le });
   }
   const out: VSeries[] = [];
-  let warned = false;
+  if (!fraction) {
+    for (let i = 0; i < grid.n; i++) {
+      const qi = q[i]!;
+      if (Number.isNaN(qi) || qi < 0 || qi > 1) {
+        ev.ctx.warn(`quantile value should be between 0 and 1, got ${formatFloatGoG(qi)}`);
+        break;
+      }
+    }
+  }
   for (const g of groups.values()) {
     const r = newVSeries(g.labels, grid.n, false);
     let any = false;
@@ -56,10 +64,6 @@ export async function histogramQuantileCall(ev: Evaluator, e: Call, grid: Grid):
         r.has[i] = 1;
         any = true;
         continue;
-      }
-      if (!warned && (Number.isNaN(qi) || qi < 0 || qi > 1)) {
-        warned = true;
-        ev.ctx.warn(`quantile value should be between 0 and 1, got ${formatFloatGoG(qi)}`);
       }
       const res = histogramQuantile(qi, buckets);
       if (res.forcedMonotonic) {

@@ -219,29 +219,46 @@ class Converter {
     }
   }
 
-  /** A duration in `[…]`: a duration literal or a number of seconds. */
+  /** A duration in `[…]` or after `offset`, in ms: a literal, a number of seconds, or constant arithmetic on them. */
   private duration(n: SyntaxNode): number {
-    const k = children(n);
-    if (k.length !== 1 || k[0]!.name !== 'NumberDurationLiteralInDurationContext') {
-      this.fail(n.from, 'duration expressions are experimental and not supported');
-    }
-    const v = parseNumberToken(this.text(k[0]!));
-    if (v === undefined || !Number.isFinite(v)) this.fail(n.from, `bad number or duration syntax: "${this.text(k[0]!)}"`);
-    return Math.round(v * 1000);
+    return Math.round(this.durationSeconds(n) * 1000);
   }
 
   private offsetDuration(n: SyntaxNode): number {
+    return this.duration(n);
+  }
+
+  /** Duration expressions (default since Prometheus 3.14): + - * / % ^, unary signs and parentheses. */
+  private durationSeconds(n: SyntaxNode): number {
     const k = children(n);
+    if (n.name === 'NumberDurationLiteralInDurationContext') {
+      const v = parseNumberToken(this.text(n));
+      if (v === undefined || !Number.isFinite(v)) this.fail(n.from, `bad number or duration syntax: "${this.text(n)}"`);
+      return v;
+    }
+    if (k.length === 1) return this.durationSeconds(k[0]!);
     if (k.length === 2 && k[0]!.name === 'UnaryOp') {
-      const v = this.offsetDuration(k[1]!);
+      const v = this.durationSeconds(k[1]!);
       return this.text(k[0]!).trim() === '-' ? -v : v;
     }
-    if (k.length === 1 && k[0]!.name === 'NumberDurationLiteralInDurationContext') {
-      const v = parseNumberToken(this.text(k[0]!));
-      if (v === undefined || !Number.isFinite(v)) this.fail(n.from, `bad number or duration syntax: "${this.text(k[0]!)}"`);
-      return Math.round(v * 1000);
+    if (k.length === 3) {
+      const a = this.durationSeconds(k[0]!);
+      const b = this.durationSeconds(k[2]!);
+      switch (k[1]!.name) {
+        case 'Add': return a + b;
+        case 'Sub': return a - b;
+        case 'Mul': return a * b;
+        case 'Div':
+          if (b === 0) this.fail(n.from, 'division by zero');
+          return a / b;
+        case 'Mod':
+          if (b === 0) this.fail(n.from, 'modulo by zero');
+          return a % b;
+        case 'Pow': return Math.pow(a, b);
+        default: break;
+      }
     }
-    return this.fail(n.from, 'duration expressions are experimental and not supported');
+    return this.fail(n.from, 'step(), range(), min_of() and max_of() in durations are experimental and not supported');
   }
 
   private atModifier(n: SyntaxNode): AtModifier {
