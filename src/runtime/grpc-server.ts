@@ -1,7 +1,11 @@
-// Starts a grpc-js Server on an upstream-style address (`0.0.0.0:10901`, `:10901`, `[::]:10901`) with optional TLS,
-// and stops it gracefully: new calls are refused at once, running calls get a grace period, then are cut.
+// Starts a grpc-js Server on an upstream-style address (`0.0.0.0:10901`, `:10901`, `[::]:10901`) with optional TLS
+// and the standard grpc.health.v1.Health service (as upstream registers), and stops it gracefully: health turns
+// NOT_SERVING, new calls are refused, running calls get a grace period, then are cut.
 
-import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  Server, status as Status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { ConfigError, errorMessage } from './errors.js';
 import { nopLogger, type Logger } from './logger.js';
 import { serverCredentials, type ServerTlsOptions } from './grpc-tls.js';
@@ -28,6 +32,8 @@ export interface RunningGrpcServer {
   /** `host:port` actually bound (the port resolved when 0 was asked for). */
   readonly address: string;
   readonly port: number;
+  /** Sets what grpc.health.v1.Health reports for the server and every service (SERVING once ready). */
+  setServing(serving: boolean): void;
   /**
    * Refuses new calls, waits up to `gracePeriodMs` (--grpc-grace-period) for running calls, then cancels what
    * is left. Resolves when the server is closed; safe to call twice.
@@ -54,6 +60,8 @@ export async function startGrpcServer(services: readonly GrpcService[], options:
     'grpc.max_send_message_length': max,
     ...(options.maxConnectionAgeMs ? { 'grpc.max_connection_age_ms': options.maxConnectionAgeMs } : {}),
   });
+  const health = new HealthState(services);
+  server.addService(HEALTH_SERVICE, health.implementation());
   for (const s of services) server.addService(s.definition, s.implementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (err, p) => {
@@ -67,6 +75,8 @@ export async function startGrpcServer(services: readonly GrpcService[], options:
 
   let stopping: Promise<void> | undefined;
   const stop = (gracePeriodMs: number): Promise<void> => {
+    health.set(false);
+    health.endWatches(); // long-lived Watch streams would otherwise hold a graceful stop for the whole grace
     stopping ??= new Promise<void>((resolve) => {
       let done = false;
       const finish = (forced: boolean): void => {
@@ -84,5 +94,91 @@ export async function startGrpcServer(services: readonly GrpcService[], options:
     });
     return stopping;
   };
-  return { address: bound, port, stop };
+  return { address: bound, port, stop, setServing: (serving) => health.set(serving) };
+}
+
+// ---- grpc.health.v1.Health: messages are one string (request) or one enum (response), coded by hand ----
+
+const passthrough = (b: Buffer): Buffer => b;
+const HEALTH_SERVICE = {
+  Check: {
+    path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false,
+    requestSerialize: passthrough, requestDeserialize: passthrough, responseSerialize: passthrough, responseDeserialize: passthrough,
+  },
+  Watch: {
+    path: '/grpc.health.v1.Health/Watch', requestStream: false, responseStream: true,
+    requestSerialize: passthrough, requestDeserialize: passthrough, responseSerialize: passthrough, responseDeserialize: passthrough,
+  },
+} satisfies ServiceDefinition;
+
+/** HealthCheckResponse.ServingStatus. */
+const SERVING = 1;
+const NOT_SERVING = 2;
+const SERVICE_UNKNOWN = 3;
+
+/** HealthCheckRequest{service = 1}; undefined if the bytes are not such a message. */
+function healthService(buf: Buffer): string | undefined {
+  let pos = 0;
+  let service = '';
+  while (pos < buf.length) {
+    const tag = buf[pos++]!;
+    if (tag !== 0x0a) return undefined;
+    let len = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (pos >= buf.length || shift > 28) return undefined;
+      const b = buf[pos++]!;
+      len |= (b & 127) << shift;
+      if (b < 128) break;
+    }
+    if (pos + len > buf.length) return undefined;
+    service = buf.toString('utf8', pos, pos + len);
+    pos += len;
+  }
+  return service;
+}
+
+const healthResponse = (status: number): Buffer => Buffer.from([0x08, status]);
+
+class HealthState {
+  private serving = true;
+  private readonly known: ReadonlySet<string>;
+  private readonly watchers = new Set<ServerWritableStream<Buffer, Buffer>>();
+
+  constructor(services: readonly GrpcService[]) {
+    // A service's name is its method paths' prefix: /thanos.Store/Series → thanos.Store.
+    this.known = new Set(['', ...services.flatMap((s) => Object.values(s.definition).map((m) => m.path.split('/')[1] ?? ''))]);
+  }
+
+  set(serving: boolean): void {
+    if (serving === this.serving) return;
+    this.serving = serving;
+    for (const w of this.watchers) w.write(healthResponse(serving ? SERVING : NOT_SERVING));
+  }
+
+  endWatches(): void {
+    for (const w of this.watchers) w.end();
+    this.watchers.clear();
+  }
+
+  implementation(): UntypedServiceImplementation {
+    return {
+      Check: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+        const service = healthService(call.request);
+        if (service === undefined) callback({ code: Status.INVALID_ARGUMENT, details: 'malformed HealthCheckRequest' });
+        else if (!this.known.has(service)) callback({ code: Status.NOT_FOUND, details: `unknown service ${service}` });
+        else callback(null, healthResponse(this.serving ? SERVING : NOT_SERVING));
+      },
+      Watch: (call: ServerWritableStream<Buffer, Buffer>) => {
+        const service = healthService(call.request);
+        if (service === undefined || !this.known.has(service)) {
+          call.write(healthResponse(SERVICE_UNKNOWN));
+          call.end();
+          return;
+        }
+        call.write(healthResponse(this.serving ? SERVING : NOT_SERVING));
+        this.watchers.add(call);
+        call.on('cancelled', () => this.watchers.delete(call));
+      },
+    };
+  }
 }

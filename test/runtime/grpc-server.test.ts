@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, credentials, status as Status } from '@grpc/grpc-js';
 import { ConfigError, UnavailableError } from '../../src/runtime/errors.js';
 import { normalizeGrpcAddress, startGrpcServer } from '../../src/runtime/grpc-server.js';
 import { clientCredentials, serverCredentials, type ClientTlsOptions } from '../../src/runtime/grpc-tls.js';
@@ -65,6 +66,36 @@ describe('startGrpcServer', () => {
       expect(await canQuery(s.port)).toBe(true);
     } finally {
       await s.stop(1000);
+    }
+  });
+
+  it('answers grpc.health.v1.Health Check and Watch, NOT_SERVING once stopping', async () => {
+    const s = await startGrpcServer(storeGrpcServices(store), { address: '127.0.0.1:0' });
+    const raw = new Client(`127.0.0.1:${s.port}`, credentials.createInsecure());
+    const req = (service: string): Buffer => (service ? Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]) : Buffer.alloc(0));
+    const check = (service: string): Promise<number | string> => new Promise((resolve) => {
+      raw.makeUnaryRequest('/grpc.health.v1.Health/Check', (b: Buffer) => b, (b: Buffer) => b, req(service), (err, value) =>
+        resolve(err ? `code ${err.code}` : value![1]!));
+    });
+    try {
+      expect(await check('')).toBe(1);
+      expect(await check('thanos.Store')).toBe(1);
+      expect(await check('thanos.info.Info')).toBe(1);
+      expect(await check('nope')).toBe(`code ${Status.NOT_FOUND}`);
+      const watch = raw.makeServerStreamRequest('/grpc.health.v1.Health/Watch', (b: Buffer) => b, (b: Buffer) => b, req(''));
+      const seen: number[] = [];
+      watch.on('data', (b: Buffer) => seen.push(b[1]!));
+      watch.on('error', () => {});
+      await expect.poll(() => seen).toEqual([1]);
+      s.setServing(false);
+      expect(await check('')).toBe(2);
+      await expect.poll(() => seen).toEqual([1, 2]);
+      s.setServing(true);
+      await expect.poll(() => seen).toEqual([1, 2, 1]);
+      watch.cancel();
+    } finally {
+      raw.close();
+      await s.stop(500);
     }
   });
 
