@@ -62,7 +62,9 @@ export function parseTime(s: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?Z?$/.exec(s.trim());
   if (!m) return null;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? '0'));
-  return Number.isNaN(ms) ? null : ms;
+  // Date.UTC rolls month 13 into next year; a real date formats back to the fields it was made of.
+  if (Number.isNaN(ms) || formatTime(ms).slice(0, 16) !== `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}` || Number(m[6] ?? '0') > 59) return null;
+  return ms;
 }
 
 /** The step the Prometheus UI picks when none is given: about 250 points over the range, at least 1s. */
