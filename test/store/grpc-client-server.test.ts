@@ -7,6 +7,7 @@ import { startGrpcServer, type RunningGrpcServer } from '../../src/runtime/grpc-
 import { InvalidArgumentError, LimitError, UnavailableError } from '../../src/runtime/errors.js';
 import { GrpcStoreClient } from '../../src/store/grpc-client.js';
 import { storeGrpcServices } from '../../src/store/grpc-server.js';
+import { ProxyStore } from '../../src/store/proxy.js';
 import { labelNamesRequest, labelValuesRequest, seriesRequest, type SeriesResponse, type StoreAPI } from '../../src/store/store-api.js';
 import { Matcher } from '../../src/tsdb/labels/matcher.js';
 import { MemoryStore, series } from './support/memory-store.js';
@@ -99,6 +100,27 @@ describe('GrpcStoreClient with the StoreAPI gRPC server', () => {
         e instanceof UnavailableError && (e.cause as { code: Status }).code === Status.INTERNAL && e.message.includes('boom'));
     } finally {
       c.close();
+      await s.stop(1000);
+    }
+  });
+
+  it('answers UNAVAILABLE when a proxied store is dead (ABORT), a warning frame under WARN', async () => {
+    const dead = new GrpcStoreClient('127.0.0.1:1', { timeoutMs: 2000 });
+    const proxy = new ProxyStore(() => [
+      { name: 'local', store: local, info: { componentType: 'store', labelSets: [], minTime: 0, maxTime: 2000, supportsSharding: false, supportsWithoutReplicaLabels: true, tsdbInfos: [] } },
+      { name: '127.0.0.1:1', store: dead, info: { componentType: 'sidecar', labelSets: [], minTime: 0, maxTime: 2000, supportsSharding: false, supportsWithoutReplicaLabels: true, tsdbInfos: [] } },
+    ]);
+    const s = await startGrpcServer(storeGrpcServices(proxy), { address: '127.0.0.1:0' });
+    const c = new GrpcStoreClient(`127.0.0.1:${s.port}`);
+    try {
+      await expect(collect(c.series(seriesRequest({ matchers: [], partialResponseStrategy: 'ABORT' })))).rejects.toSatisfy((e: unknown) =>
+        e instanceof UnavailableError && (e.cause as { code: Status }).code === Status.UNAVAILABLE && e.message.includes('127.0.0.1:1'));
+      const frames = await collect(c.series(seriesRequest({ matchers: [], partialResponseStrategy: 'WARN' })));
+      expect(frames.filter((f) => f.type === 'series')).toHaveLength(3);
+      expect(frames.filter((f) => f.type === 'warning')).toEqual([{ type: 'warning', warning: expect.stringMatching(/fetch series from store 127\.0\.0\.1:1: series on 127\.0\.0\.1:1: UNAVAILABLE/) }]);
+    } finally {
+      c.close();
+      dead.close();
       await s.stop(1000);
     }
   });
