@@ -106,6 +106,8 @@ export function readQuerierOptions(f: FlagReader): QuerierOptions {
     lookbackDeltaMs: f.string('query.lookback-delta') !== '' ? f.durationMs('query.lookback-delta') : undefined,
     defaultEvaluationIntervalMs: f.durationMs('query.default-evaluation-interval'),
     defaultStepMs: f.durationMs('query.default-step'),
+    autoDownsampling: f.bool('query.auto-downsampling'),
+    metadataDefaultRangeMs: f.durationMs('query.metadata.default-time-range'),
     routePrefix: f.string('web.route-prefix'),
     flags: Object.fromEntries(QUERY_FLAGS.map((spec) => [spec.name, flagText(f, spec)])),
   };

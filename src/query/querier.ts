@@ -37,6 +37,8 @@ export interface QuerierOptions {
   readonly lookbackDeltaMs: number | undefined;
   readonly defaultEvaluationIntervalMs: number;
   readonly defaultStepMs: number;
+  readonly autoDownsampling: boolean;
+  readonly metadataDefaultRangeMs: number;
   readonly routePrefix: string;
   /** /api/v1/status/flags. */
   readonly flags: Readonly<Record<string, string>>;
@@ -86,6 +88,8 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     maxConcurrent: opts.maxConcurrent,
     maxConcurrentSelect: opts.maxConcurrentSelect,
     defaultStepMs: opts.defaultStepMs,
+    autoDownsampling: opts.autoDownsampling,
+    metadataDefaultRangeMs: opts.metadataDefaultRangeMs,
     flags: opts.flags,
     endpointStatuses: () => endpoints.statuses(),
     logger,

@@ -29,8 +29,8 @@ class OldStore implements StoreAPI {
     this.requests.push(req);
     return this.inner.series({ ...req, withoutReplicaLabels: [] }, signal);
   }
-  labelNames: StoreAPI['labelNames'] = (r, s) => this.inner.labelNames(r, s);
-  labelValues: StoreAPI['labelValues'] = (r, s) => this.inner.labelValues(r, s);
+  labelNames: StoreAPI['labelNames'] = (r) => this.inner.labelNames(r);
+  labelValues: StoreAPI['labelValues'] = (r) => this.inner.labelValues(r);
 }
 
 async function collect(q: StoreQueryable, hints = { start: 0, end: 60_000, step: 15_000, func: 'rate', range: 60_000, by: true, grouping: ['a'] }): Promise<{ labels: string; samples: number[][] }[]> {

@@ -38,6 +38,10 @@ export interface QueryApiOptions {
   readonly maxConcurrent: number;
   /** --query.max-concurrent-select: store calls one request runs at once. */
   readonly maxConcurrentSelect?: number;
+  /** --query.auto-downsampling: max_source_resolution defaults to step/5 for range queries. */
+  readonly autoDownsampling?: boolean;
+  /** --query.metadata.default-time-range: the range of series/labels requests without start/end (0 = all). */
+  readonly metadataDefaultRangeMs?: number;
   /** --query.default-step, used when a range query has no step. */
   readonly defaultStepMs: number;
   /** /api/v1/status/flags. */
@@ -114,13 +118,15 @@ export class QueryApi {
   }
 
   /** Everything a request says about stores and dedup, validated. */
-  private requestScope(p: Params, warnings: Set<string>): { proxy: ProxyStore; queryable: StoreQueryable; replicaLabels: string[]; dedup: boolean; partial: boolean } {
+  private requestScope(p: Params, warnings: Set<string>, stepMs = 0): { proxy: ProxyStore; queryable: StoreQueryable; replicaLabels: string[]; dedup: boolean; partial: boolean } {
     const dedup = boolParam(p, 'dedup', true);
     const partial = boolParam(p, 'partial_response', this.opts.partialResponse);
     const replicaLabels = p.has('replicaLabels[]') ? p.all('replicaLabels[]').filter((l) => l !== '') : [...this.opts.replicaLabels];
-    let maxSourceResolutionMs = 0;
+    // --query.auto-downsampling (or max_source_resolution=auto): data at most a fifth of the step coarse is fine.
+    let maxSourceResolutionMs = this.opts.autoDownsampling ? Math.floor(stepMs / 5) : 0;
     const msr = p.get('max_source_resolution');
-    if (msr !== '' && msr !== 'auto') {
+    if (msr === 'auto') maxSourceResolutionMs = Math.floor(stepMs / 5);
+    else if (msr !== '') {
       try {
         maxSourceResolutionMs = parseDuration(msr);
       } catch (err) {
@@ -148,6 +154,16 @@ export class QueryApi {
       throw invalidParam('lookback_delta', err);
     }
     return new Engine({ ...this.opts.engineOptions, lookbackDeltaMs: ms });
+  }
+
+  /** start/end of series and label requests; absent, the last --query.metadata.default-time-range (0 = all time). */
+  private metadataRange(p: Params): { start: number; end: number } {
+    const range = this.opts.metadataDefaultRangeMs ?? 0;
+    const now = this.now();
+    return {
+      start: timeParam(p, 'start', range > 0 ? now - range : MIN_TIME_MS),
+      end: timeParam(p, 'end', range > 0 ? now : MAX_TIME_MS),
+    };
   }
 
   /** The caller's signal joined with --query.timeout and the request's `timeout=` (whichever is shorter). */
@@ -216,7 +232,7 @@ export class QueryApi {
       throw invalidParam('query', new Error(`invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`));
     }
     const warnings = new Set<string>();
-    const { queryable } = this.requestScope(p, warnings);
+    const { queryable } = this.requestScope(p, warnings, step);
     const engine = this.engineFor(p);
     const r = await this.evaluate(sig, () => engine.rangeQuery(queryable, expr, start, end, step, sig));
     return { data: queryDataJson(r.value), warnings: [...warnings, ...r.warnings], infos: r.infos };
@@ -225,8 +241,7 @@ export class QueryApi {
   private async series(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[] }> {
     const matches = p.all('match[]');
     if (matches.length === 0) throw new BadDataError('no match[] parameter provided');
-    const start = timeParam(p, 'start', MIN_TIME_MS);
-    const end = timeParam(p, 'end', MAX_TIME_MS);
+    const { start, end } = this.metadataRange(p);
     const sets = matches.map((m) => selectorMatchers(m, 'match[]'));
     const limit = intParam(p, 'limit');
     const warnings = new Set<string>();
@@ -255,7 +270,8 @@ export class QueryApi {
   }
 
   private async labelNames(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[] }> {
-    const { start, end, sets, limit } = metadataParams(p);
+    const { start, end } = this.metadataRange(p);
+    const { sets, limit } = metadataParams(p);
     const warnings = new Set<string>();
     const { proxy, replicaLabels, dedup, partial } = this.requestScope(p, warnings);
     const strip = new Set(dedup ? replicaLabels : []);
@@ -273,7 +289,8 @@ export class QueryApi {
 
   private async labelValues(p: Params, signal: AbortSignal, name: string): Promise<{ data: string; warnings: string[] }> {
     if (!LABEL_NAME_RE.test(name)) throw new BadDataError(`invalid label name: ${JSON.stringify(name)}`);
-    const { start, end, sets, limit } = metadataParams(p);
+    const { start, end } = this.metadataRange(p);
+    const { sets, limit } = metadataParams(p);
     const warnings = new Set<string>();
     const { proxy, replicaLabels, dedup, partial } = this.requestScope(p, warnings);
     const values = new Set<string>();
@@ -327,10 +344,8 @@ function limited(values: string[], limit: number, warnings: Set<string>): string
   return values;
 }
 
-function metadataParams(p: Params): { start: number; end: number; sets: Matcher[][]; limit: number } {
+function metadataParams(p: Params): { sets: Matcher[][]; limit: number } {
   return {
-    start: timeParam(p, 'start', MIN_TIME_MS),
-    end: timeParam(p, 'end', MAX_TIME_MS),
     sets: p.all('match[]').map((m) => selectorMatchers(m, 'match[]')),
     limit: intParam(p, 'limit'),
   };
