@@ -120,9 +120,10 @@ export class ProxyStore implements StoreAPI {
     const own = new AbortController();
     const storeSignal = AbortSignal.any([signal, own.signal]);
     let release: (() => void) | undefined;
+    let it: AsyncIterator<SeriesResponse> | undefined;
     try {
       release = await gate.acquire(signal);
-      const it = t.store.series(req, storeSignal)[Symbol.asyncIterator]();
+      it = t.store.series(req, storeSignal)[Symbol.asyncIterator]();
       for (;;) {
         // Only time spent waiting on the store counts: the merge may leave this stream idle for long.
         const timer = timeoutMs > 0
@@ -150,6 +151,8 @@ export class ProxyStore implements StoreAPI {
     } finally {
       release?.();
       own.abort(new AbortError('store stream finished'));
+      // Let the store run its own cleanup; not awaited, so a store that ignores its signal cannot hold us.
+      it?.return?.().catch(() => {});
     }
   }
 
