@@ -1,5 +1,18 @@
 // Block reader: open a block directory (or any ByteSource set), select series by matchers and an inclusive time
 // range, and get each series' labels and raw chunks (still encoded) without decoding samples.
+//
+//   const block = await BlockReader.open(dir);              // or BlockReader.fromSources(meta, index, segments)
+//   for await (const s of block.select([new Matcher('=', 'job', 'api')], mint, maxt)) {
+//     s.labels;                                            // sorted Labels
+//     s.chunks;                                            // {minTime, maxTime, ref, encoding, data}[] in time order
+//     const it = sampleIterator(s, mint, maxt);            // decode only when samples are needed
+//     while (it.next()) use(it.atT(), it.atF());
+//     if (it.err()) throw it.err();
+//   }
+//   await block.close();
+//
+// Errors: CorruptionError{file, section, offset} for any malformed byte; nothing is cached between calls except
+// the index's symbol and postings offset tables loaded at open.
 
 import { join } from 'node:path';
 import { CorruptionError } from '../../runtime/errors.js';

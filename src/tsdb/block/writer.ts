@@ -64,6 +64,7 @@ export class BlockWriter {
   private numSamples = 0;
   private numChunks = 0;
   private done = false;
+  private readonly appender = new XorAppender();
 
   private constructor(
     private readonly parent: string,
@@ -106,9 +107,10 @@ export class BlockWriter {
     }
     const metas: ChunkMeta[] = [];
     cutChunks(ts, count, this.opts.chunkRange ?? DEFAULT_CHUNK_RANGE, (from, to) => {
-      const a = new XorAppender();
+      const a = this.appender;
+      a.reset();
       for (let i = from; i < to; i++) a.append(ts[i]!, vs[i]!);
-      const ref = this.chunks.add(Encoding.XOR, a.bytes());
+      const ref = this.chunks.add(Encoding.XOR, a.view());
       metas.push({ minTime: ts[from]!, maxTime: ts[to - 1]!, ref });
     });
     this.numSamples += count;

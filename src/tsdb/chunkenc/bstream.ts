@@ -1,5 +1,6 @@
 // MSB-first bit writer for chunk encodings (Prometheus bstream). Also tracks whether the last field was a whole
 // number of bytes written at a byte boundary: Prometheus 2.x then left one extra 0x00 byte (shared reference §3.7).
+// Writers call reserve(maxBits) once per sample; the write methods themselves do no capacity checks.
 
 export class BitWriter {
   private buf: Uint8Array;
@@ -22,7 +23,8 @@ export class BitWriter {
     return this.buf;
   }
 
-  private ensure(bits: number): void {
+  /** Makes room for `bits` more bits; must precede the writes that use them. */
+  reserve(bits: number): void {
     // put() touches up to 5 bytes from the current one.
     const needBytes = ((this.bit + bits) >>> 3) + 6;
     if (needBytes <= this.buf.length) return;
@@ -52,7 +54,6 @@ export class BitWriter {
   }
 
   writeBit(one: boolean): void {
-    this.ensure(1);
     this.put(one ? 1 : 0, 1);
     this.trailingByteQuirk = false;
   }
@@ -60,7 +61,6 @@ export class BitWriter {
   /** One field of `n` bits (0..32) in the low bits of `v`. */
   writeBits(v: number, n: number): void {
     if (n === 0) return;
-    this.ensure(n);
     this.trailingByteQuirk = n % 8 === 0 && (this.bit & 7) === 0;
     this.put(v, n);
   }
@@ -68,9 +68,20 @@ export class BitWriter {
   /** One field of `n` bits (0..64) given as high and low 32-bit words of the right-aligned value. */
   writeBits64(hi: number, lo: number, n: number): void {
     if (n === 0) return;
-    this.ensure(n);
     this.trailingByteQuirk = n % 8 === 0 && (this.bit & 7) === 0;
     if (n > 32) { this.put(hi, n - 32); this.put(lo, 32); } else this.put(lo, n);
+  }
+
+  /** Starts over with `headerBytes` reserved, keeping the buffer. */
+  reset(headerBytes = 0): void {
+    this.buf.fill(0, 0, Math.min(this.buf.length, ((this.bit + 7) >>> 3) + 6));
+    this.bit = headerBytes * 8;
+    this.trailingByteQuirk = false;
+  }
+
+  /** The written bytes as a view into the writer's buffer, valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, (this.bit + 7) >>> 3);
   }
 
   /** A copy of the written bytes (padding bits are zero); `prometheus2` adds the 2.x trailing byte when due. */

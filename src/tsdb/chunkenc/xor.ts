@@ -40,6 +40,8 @@ export class XorAppender {
 
   append(t: number, v: number): void {
     const w = this.w;
+    // The most one sample can take: a 10-byte varint plus 64 bits, or 4+64 dod bits plus 2+5+6+64 value bits.
+    w.reserve(160);
     if (this.n === 0) {
       putVarintBits(w, t >= 0 ? t * 2 : -t * 2 - 1);
       f64[0] = v;
@@ -98,6 +100,26 @@ export class XorAppender {
     else if (tr < 32) { pl = ((xl >>> tr) | (xh << (32 - tr))) >>> 0; ph = xh >>> tr; }
     else { pl = xh >>> (tr - 32); ph = 0; }
     w.writeBits64(ph, pl, sig);
+  }
+
+  /** Empties the appender for a new chunk, reusing its buffer. */
+  reset(): void {
+    this.w.reset(2);
+    this.n = 0;
+    this.t = 0;
+    this.tDelta = 0;
+    this.vh = 0;
+    this.vl = 0;
+    this.leading = NO_WINDOW;
+    this.trailing = 0;
+  }
+
+  /** The chunk bytes (3.x form) as a view valid until the next append or reset: for copying straight into a segment. */
+  view(): Uint8Array {
+    const out = this.w.view();
+    out[0] = this.n >>> 8;
+    out[1] = this.n & 0xff;
+    return out;
   }
 
   /** The chunk bytes as Prometheus 3 writes them, or with `prometheus2` as Prometheus 2.x (incl. 2.42) does. */
