@@ -1,6 +1,9 @@
 // An HTTP client for the Prometheus the sidecar runs beside: readiness, external labels from the loaded config,
 // label names/values and series through the HTTP API, and the raw remote-read call. Errors carry Prometheus's own
 // message: 4xx answers become InvalidArgumentError, everything else UnavailableError.
+import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import type { Labels } from '../../tsdb/labels/labels.js';
 import { labelsFromRecord, sortLabels } from '../../tsdb/labels/labels.js';
@@ -155,32 +158,45 @@ export class PrometheusClient {
     return out;
   }
 
-  /** POST /api/v1/read with a snappy-compressed ReadRequest; the body streams (caller must consume it). */
+  /**
+   * POST /api/v1/read with a snappy-compressed ReadRequest; the body streams (the caller must consume it). Uses
+   * node:http rather than fetch: the streamed answer is the sidecar's hot path and web streams cost several times more.
+   */
   async remoteRead(compressedRequest: Uint8Array, signal?: AbortSignal): Promise<RemoteReadResponse> {
-    const res = await this.request('POST', 'api/v1/read', 'remote read', signal, {
-      body: compressedRequest,
-      headers: {
-        'Content-Encoding': 'snappy',
-        'Content-Type': 'application/x-protobuf',
-        'X-Prometheus-Remote-Read-Version': '0.1.0',
-        'User-Agent': 'thanos-ts-sidecar',
-      },
+    const url = new URL('api/v1/read', this.baseUrl);
+    const mod = url.protocol === 'https:' ? https : http;
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = mod.request(url, {
+        method: 'POST',
+        agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
+        headers: {
+          'Content-Encoding': 'snappy',
+          'Content-Type': 'application/x-protobuf',
+          'X-Prometheus-Remote-Read-Version': '0.1.0',
+          'User-Agent': 'thanos-ts-sidecar',
+          'Content-Length': compressedRequest.length,
+        },
+        ...(signal ? { signal } : {}),
+      }, resolve);
+      req.on('error', (err) => {
+        if (signal?.aborted) reject(new AbortError('remote read aborted', { cause: err }));
+        else reject(new UnavailableError(`remote read: POST ${url.toString()}: ${errorMessage(err)}`, { cause: err }));
+      });
+      req.end(compressedRequest);
     });
-    if (res.status !== 200) {
-      const msg = (await res.text()).trim();
-      throw statusError(res.status, `remote read: prometheus answered ${res.status}: ${msg || res.statusText}`);
+    if (res.statusCode !== 200) {
+      const parts: Buffer[] = [];
+      for await (const p of res) parts.push(p as Buffer);
+      const msg = Buffer.concat(parts).toString('utf8').trim();
+      throw statusError(res.statusCode ?? 0, `remote read: prometheus answered ${res.statusCode ?? 0}: ${msg || (res.statusMessage ?? '')}`);
     }
-    const body = res.body;
-    return {
-      contentType: res.headers.get('content-type') ?? '',
-      body: body ? (body as AsyncIterable<Uint8Array>) : emptyBody(),
-    };
+    return { contentType: res.headers['content-type'] ?? '', body: res };
   }
 }
 
-async function* emptyBody(): AsyncIterable<Uint8Array> {
-  // A response without a body yields nothing.
-}
+/** Keep-alive agents shared by all clients: remote read is called per query, so connections are reused. */
+const httpAgent = new http.Agent({ keepAlive: true });
+const httpsAgent = new https.Agent({ keepAlive: true });
 
 function statusError(status: number, message: string): Error {
   return status >= 400 && status < 500 && status !== 429 ? new InvalidArgumentError(message) : new UnavailableError(message);

@@ -13,11 +13,30 @@ export const WIRE_FIXED32 = 5;
 /** A cursor over one message; errors name `what` and the byte offset. */
 export class ProtoReader {
   pos: number;
-  private readonly view: DataView;
+  /** End of the message being read; narrowed while reading a nested one (see `enter`/`leave`). */
+  end: number;
+  private view: DataView | undefined;
 
-  constructor(readonly buf: Uint8Array, start: number, readonly end: number, private readonly what: string) {
+  constructor(readonly buf: Uint8Array, start: number, end: number, private readonly what: string) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.end = end;
+  }
+
+  /**
+   * Reads a length-delimited field as a nested message with this same reader (no allocation per message): returns
+   * the outer end to hand back to `leave` once the nested fields are read.
+   */
+  enter(): number {
+    const outer = this.end;
+    const n = this.uvarint();
+    if (this.pos + n > outer) this.fail(`length ${n} runs past the end of the message`);
+    this.end = this.pos + n;
+    return outer;
+  }
+
+  leave(outer: number): void {
+    this.pos = this.end;
+    this.end = outer;
   }
 
   done(): boolean {
@@ -83,7 +102,20 @@ export class ProtoReader {
 
   string(): string {
     const start = this.lenDelim();
-    return utf8.decode(this.buf.subarray(start, this.pos));
+    const end = this.pos;
+    // Label names and values are short and nearly always ASCII: building them in JS avoids TextDecoder's per-call
+    // cost, which dominates for strings this small.
+    if (end - start <= 64) {
+      const b = this.buf;
+      let out = '';
+      for (let i = start; i < end; i++) {
+        const c = b[i]!;
+        if (c >= 0x80) return utf8.decode(b.subarray(start, end));
+        out += String.fromCharCode(c);
+      }
+      return out;
+    }
+    return utf8.decode(this.buf.subarray(start, end));
   }
 
   bytes(): Uint8Array {
@@ -93,7 +125,8 @@ export class ProtoReader {
 
   double(): number {
     if (this.pos + 8 > this.end) this.fail('truncated double');
-    const v = this.view.getFloat64(this.pos, true);
+    const view = (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
+    const v = view.getFloat64(this.pos, true);
     this.pos += 8;
     return v;
   }

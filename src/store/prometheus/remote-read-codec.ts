@@ -89,39 +89,42 @@ export interface ChunkedReadResponse {
   readonly queryIndex: number;
 }
 
+/** Reads a Label submessage at the reader's position. */
 function readLabel(r: ProtoReader): Label {
-  const start = r.lenDelim();
-  const sub = new ProtoReader(r.buf, start, r.pos, 'remote read label');
+  const outer = r.enter();
   let name = '';
   let value = '';
-  while (!sub.done()) {
-    const tag = sub.uvarint();
-    if (tag === 10) name = sub.string();
-    else if (tag === 18) value = sub.string();
-    else sub.skip(tag & 7);
+  while (!r.done()) {
+    const tag = r.uvarint();
+    if (tag === 10) name = r.string();
+    else if (tag === 18) value = r.string();
+    else r.skip(tag & 7);
   }
+  r.leave(outer);
   return { name, value };
 }
 
 function readChunk(r: ProtoReader): RemoteChunk {
-  const start = r.lenDelim();
-  const sub = new ProtoReader(r.buf, start, r.pos, 'remote read chunk');
+  const outer = r.enter();
   let minTime = 0;
   let maxTime = 0;
   let type = 0;
-  let data: Uint8Array = new Uint8Array(0);
-  while (!sub.done()) {
-    const tag = sub.uvarint();
+  let data: Uint8Array = EMPTY;
+  while (!r.done()) {
+    const tag = r.uvarint();
     switch (tag) {
-      case 8: minTime = sub.int64(); break;
-      case 16: maxTime = sub.int64(); break;
-      case 24: type = sub.uvarint(); break;
-      case 34: data = sub.bytes(); break;
-      default: sub.skip(tag & 7);
+      case 8: minTime = r.int64(); break;
+      case 16: maxTime = r.int64(); break;
+      case 24: type = r.uvarint(); break;
+      case 34: data = r.bytes(); break;
+      default: r.skip(tag & 7);
     }
   }
+  r.leave(outer);
   return { minTime, maxTime, type, data };
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Decodes one ChunkedReadResponse message held in buf[start, end). */
 export function decodeChunkedReadResponse(buf: Uint8Array, start = 0, end = buf.length): ChunkedReadResponse {
@@ -131,16 +134,16 @@ export function decodeChunkedReadResponse(buf: Uint8Array, start = 0, end = buf.
   while (!r.done()) {
     const tag = r.uvarint();
     if (tag === 10) {
-      const s = r.lenDelim();
-      const sr = new ProtoReader(buf, s, r.pos, 'remote read ChunkedSeries');
+      const outer = r.enter();
       const labels: Label[] = [];
       const chunks: RemoteChunk[] = [];
-      while (!sr.done()) {
-        const t = sr.uvarint();
-        if (t === 10) labels.push(readLabel(sr));
-        else if (t === 18) chunks.push(readChunk(sr));
-        else sr.skip(t & 7);
+      while (!r.done()) {
+        const t = r.uvarint();
+        if (t === 10) labels.push(readLabel(r));
+        else if (t === 18) chunks.push(readChunk(r));
+        else r.skip(t & 7);
       }
+      r.leave(outer);
       series.push({ labels, chunks });
     } else if (tag === 16) queryIndex = r.int64();
     else r.skip(tag & 7);
@@ -164,40 +167,40 @@ export function decodeReadResponse(buf: Uint8Array): SampledSeries[][] {
       r.skip(tag & 7);
       continue;
     }
-    const qs = r.lenDelim();
-    const qr = new ProtoReader(buf, qs, r.pos, 'remote read QueryResult');
+    const qOuter = r.enter();
     const out: SampledSeries[] = [];
-    while (!qr.done()) {
-      const t = qr.uvarint();
+    while (!r.done()) {
+      const t = r.uvarint();
       if (t !== 10) {
-        qr.skip(t & 7);
+        r.skip(t & 7);
         continue;
       }
-      const ts = qr.lenDelim();
-      const sr = new ProtoReader(buf, ts, qr.pos, 'remote read TimeSeries');
+      const sOuter = r.enter();
       const labels: Label[] = [];
       const timestamps: number[] = [];
       const values: number[] = [];
-      while (!sr.done()) {
-        const f = sr.uvarint();
-        if (f === 10) labels.push(readLabel(sr));
+      while (!r.done()) {
+        const f = r.uvarint();
+        if (f === 10) labels.push(readLabel(r));
         else if (f === 18) {
-          const ss = sr.lenDelim();
-          const smp = new ProtoReader(buf, ss, sr.pos, 'remote read Sample');
+          const smpOuter = r.enter();
           let value = 0;
           let timestamp = 0;
-          while (!smp.done()) {
-            const g = smp.uvarint();
-            if (g === 9) value = smp.double();
-            else if (g === 16) timestamp = smp.int64();
-            else smp.skip(g & 7);
+          while (!r.done()) {
+            const g = r.uvarint();
+            if (g === 9) value = r.double();
+            else if (g === 16) timestamp = r.int64();
+            else r.skip(g & 7);
           }
+          r.leave(smpOuter);
           timestamps.push(timestamp);
           values.push(value);
-        } else sr.skip(f & 7);
+        } else r.skip(f & 7);
       }
+      r.leave(sOuter);
       out.push({ labels, timestamps, values });
     }
+    r.leave(qOuter);
     results.push(out);
   }
   return results;
