@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshotDir } from '../support/browser.js';
 import {
-  startExporter, startProm, startQuery, startSidecar, tempWorkDir, type Exporter, type Prom, type ThanosProc,
+  startExporter, startProm, startQuery, startSidecar, startThanos, tempWorkDir, type Exporter, type Prom, type ThanosProc,
 } from '../query/support/ha-cluster.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -86,6 +86,12 @@ describe('query web UI in Chromium', () => {
     // uPlot's legend names each series.
     await expect.poll(async () => (await page.locator('.panel .u-legend').innerText()).includes('kind="c"')).toBe(true);
     await page.screenshot({ path: path.join(shots, 'graph.png'), fullPage: true });
+    const before = await inkedPixels(page);
+    await page.locator('.panel input[name="stacked"]').check();
+    await expect.poll(() => inkedPixels(page), { timeout: 15_000 }).toBeGreaterThan(before * 2); // filled areas
+    expect(new URL(page.url()).searchParams.get('g0.stacked')).toBe('1');
+    await page.screenshot({ path: path.join(shots, 'graph-stacked.png'), fullPage: true });
+    await page.locator('.panel input[name="stacked"]').uncheck();
 
     const url = page.url();
     const params = new URL(url).searchParams;
@@ -124,6 +130,21 @@ describe('query web UI in Chromium', () => {
     await expect.poll(async () => (await options.allInnerTexts()).join('\n'), { timeout: 15_000 }).toContain('demo_gauge');
   });
 
+  it('keeps several panels on one page, each in the URL', async () => {
+    await page.goto(`${query.httpUrl}/graph?${new URLSearchParams({ 'g0.expr': 'demo_gauge', 'g0.tab': '1' }).toString()}`);
+    await page.locator('button.add-panel').click();
+    const second = page.locator('.panel').nth(1);
+    await second.locator('.cm-content').click();
+    await page.keyboard.type('count(demo_gauge)');
+    await page.keyboard.press('Escape');
+    await second.locator('button.execute').click();
+    await expect.poll(() => second.locator('.result tbody tr').count(), { timeout: 15_000 }).toBe(1);
+    expect(new URL(page.url()).searchParams.get('g1.expr')).toBe('count(demo_gauge)');
+    await page.reload();
+    await expect.poll(() => page.locator('.panel .result tbody tr').count(), { timeout: 15_000 }).toBe(3 + 1);
+    expect(await page.locator('.panel').nth(1).locator('.result td.value').innerText()).toBe('3');
+  });
+
   it('lists every endpoint on /stores with its external labels', async () => {
     await page.goto(`${query.httpUrl}/stores`);
     const section = page.locator('section.store-type[data-type="sidecar"]');
@@ -144,6 +165,48 @@ describe('query web UI in Chromium', () => {
     const text = await flags.innerText();
     expect(text).toMatch(/query\.replica-label\s+replica/);
     expect(await page.locator('table.kv').first().innerText()).toMatch(/version\s+\d+\.\d+\.\d+/);
+  });
+
+  it('works under --web.route-prefix', async () => {
+    const prefixed = await startThanos(work, 'query-prefixed', [
+      'query', ...sidecars.map((sc) => `--endpoint=${sc.grpcAddress}`), '--query.replica-label=replica', '--web.route-prefix=/thanos',
+    ]);
+    try {
+      await page.goto(`${prefixed.httpUrl}/thanos/`);
+      expect(new URL(page.url()).pathname).toBe('/thanos/graph');
+      await runExpr('demo_gauge');
+      await expect.poll(() => rows().count(), { timeout: 20_000 }).toBe(3);
+      expect(await page.locator('nav a', { hasText: 'Stores' }).getAttribute('href')).toBe('/thanos/stores');
+    } finally {
+      await prefixed.proc.stop();
+    }
+  });
+
+  it('shows a store failure as a warning above the result with partial response, and as an error without', async () => {
+    await sidecars[1]!.proc.stop();
+    await page.goto(`${query.httpUrl}/graph?${new URLSearchParams({ 'g0.expr': 'demo_gauge', 'g0.tab': '1', 'g0.partial_response': '1' }).toString()}`);
+    const warning = page.locator('.panel .messages .alert-warning');
+    await warning.first().waitFor({ timeout: 20_000 });
+    expect(await warning.first().innerText()).toContain(sidecars[1]!.grpcAddress);
+    await expect.poll(() => rows().count(), { timeout: 15_000 }).toBe(3);
+    // The warning sits above the table.
+    const [w, t] = await Promise.all([warning.first().boundingBox(), page.locator('.panel .result table').boundingBox()]);
+    expect(w!.y).toBeLessThan(t!.y);
+
+    await page.locator('.panel input[name="partial_response"]').uncheck();
+    const error = page.locator('.panel .messages .alert-error');
+    await error.waitFor({ timeout: 20_000 });
+    expect(await error.innerText()).toMatch(/^Error executing query: /);
+    expect(await rows().count()).toBe(0);
+
+    // The querier checks its endpoints every 5s; the page shows what it knew when loaded.
+    const row = page.locator(`tr.store[data-endpoint="${sidecars[1]!.grpcAddress}"]`);
+    await expect.poll(async () => {
+      await page.goto(`${query.httpUrl}/stores`);
+      return row.locator('.badge').innerText();
+    }, { timeout: 20_000, intervals: [1000] }).toBe('DOWN');
+    expect(await row.locator('.last-error').innerText()).not.toBe('');
+    await page.screenshot({ path: path.join(shots, 'stores-down.png'), fullPage: true });
   });
 
   it('ran every page without a script error', () => {
