@@ -13,6 +13,7 @@ import { compareLabels, sortLabels } from '../src/tsdb/labels/labels.js';
 import type { Matcher } from '../src/tsdb/labels/matcher.js';
 import { BlockWriter } from '../src/tsdb/block/writer.js';
 import { BlockReader, sampleIterator } from '../src/tsdb/block/reader.js';
+import { ChunkSeriesIterator } from '../src/tsdb/block/series-iterator.js';
 import { Engine } from '../src/promql/engine.js';
 import type { Queryable, SelectHints, StorageSeries } from '../src/promql/queryable.js';
 import type { QueryValue } from '../src/promql/value.js';
@@ -141,8 +142,10 @@ async function buildBlock(dataDir: string, end: number): Promise<void> {
 function blockQueryable(reader: BlockReader): Queryable {
   return {
     async *select(matchers: readonly Matcher[], hints: SelectHints, signal: AbortSignal): AsyncIterable<StorageSeries> {
+      // The engine drains one series before the next (Queryable contract), so one iterator serves them all.
+      const reuse = new ChunkSeriesIterator();
       for await (const s of reader.select(matchers, hints.start, hints.end, { signal })) {
-        yield { labels: s.labels, iterator: () => sampleIterator(s, hints.start, hints.end) };
+        yield { labels: s.labels, iterator: () => sampleIterator(s, hints.start, hints.end, reuse) };
       }
     },
   };

@@ -68,7 +68,14 @@ export class Engine {
     const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const ctx = new EvalContext(q, this.settings, sig, start, end, step);
     const grid = makeGrid(start, end, step);
-    const v = await new Evaluator(ctx).eval(expr, grid);
+    let v: EvalValue;
+    try {
+      v = await new Evaluator(ctx).eval(expr, grid);
+    } catch (err) {
+      // Whatever a store threw because the signal fired becomes Prometheus's timeout/cancellation error.
+      if (sig.aborted) ctx.checkAbort();
+      throw err;
+    }
     const value = step === 0 ? this.instantValue(v, expr, start) : this.rangeValue(v, grid.start, grid.interval);
     return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };
   }

@@ -32,7 +32,10 @@ export { STALE_NAN, isStaleNaN } from '../tsdb/chunkenc/chunk.js';
 export interface StorageSeries {
   /** Sorted label set, including `__name__`. */
   readonly labels: Labels;
-  /** A fresh iterator over the series' samples. */
+  /**
+   * An iterator over the series' samples. The engine drains each series' iterator before it asks the next series
+   * for one, so an implementation may hand out one reused iterator (ChunkSeriesIterator.reset) for all of them.
+   */
   iterator(): SampleIterator;
 }
 

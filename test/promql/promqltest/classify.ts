@@ -61,7 +61,7 @@ export function outOfScopeReason(e: EvalInfo): string | undefined {
     if (/\[[^\]:]*(\d\s*[-+*/%^]|\()/.test(q) || /offset\s*\(/.test(q) || /\(\)\s*\]/.test(q)) return 'duration expressions (experimental)';
   }
   for (const f of EXPERIMENTAL_FUNCS) {
-    if (new RegExp(`\\b${f}\\s*\\(`).test(q)) return `experimental function ${f}`;
+    if (new RegExp(`\\b${f}\\s*\\(`, 'i').test(q)) return `experimental function ${f}`;
   }
   if (q.includes('{{') || e.body.includes('{{')) return 'native histograms';
   for (const f of NH_FUNCS) if (new RegExp(`\\b${f}\\s*\\(`).test(q)) return `native histograms (${f})`;

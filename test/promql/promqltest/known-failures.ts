@@ -44,7 +44,7 @@ export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
   "duration_expression.test:170": "duration expressions (experimental)",
   "duration_expression.test:173": "duration expressions (experimental)",
   "duration_expression.test:176": "duration expressions (experimental)",
-  "duration_expression.test:179": "float, stable; not yet: unexpected error: 1:22: parse error: unexpected identifier \"STEP\"",
+  "duration_expression.test:179": "experimental function step",
   "duration_expression.test:182": "experimental function step",
   "duration_expression.test:185": "experimental function step",
   "duration_expression.test:188": "duration expressions (experimental)",
