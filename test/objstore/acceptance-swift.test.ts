@@ -1,15 +1,20 @@
 // Bucket acceptance against one real OpenStack Swift (Debian SAIO, started here): the S3 provider over Swift's s3api
-// (needs WHEN_REQUIRED checksums and Content-MD5) and the SWIFT provider with v1 tempauth and segmented uploads.
+// (needs WHEN_REQUIRED checksums and Content-MD5) and the SWIFT provider with v1 tempauth and segmented uploads, and
+// with Keystone v3 password auth through a stand-in identity endpoint that hands out real Swift tokens.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nopLogger } from '../../src/runtime/logger.js';
 import { createBucket, parseBucketConfig } from '../../src/objstore/config.js';
 import { createS3Bucket } from '../support/peers/s3.js';
 import type { SwiftServer } from '../support/peers/swift.js';
 import { startSwift } from '../support/peers/swift.js';
 import { describeBucket } from '../support/bucket-acceptance.js';
+import type { KeystoneStub } from '../support/peers/keystone-v3-stub.js';
+import { startKeystoneStub } from '../support/peers/keystone-v3-stub.js';
+import { readAll } from '../../src/objstore/streams.js';
+import { RetryingBucket } from '../../src/objstore/retrying.js';
 
 let dir = '';
 let swift: SwiftServer | undefined;
@@ -53,4 +58,70 @@ config:
   large_object_chunk_size: 8388608
 `;
   return { bucket: await createBucket(parseBucketConfig(yaml, 'swift.yml', nopLogger), { logger: nopLogger }) };
+});
+
+const keystones: KeystoneStub[] = [];
+afterAll(async () => { await Promise.all(keystones.map((k) => k.close())); });
+
+async function keystone(extra: { ttlMs?: number; firstTokens?: string[] } = {}): Promise<KeystoneStub> {
+  const k = await startKeystoneStub({
+    user: 'thanos', password: 'k-secret', userDomain: 'Default', project: 'monitoring', region: 'RegionOne',
+    issue: () => swift!.login(), ...extra,
+  });
+  keystones.push(k);
+  return k;
+}
+
+const keystoneYaml = (authUrl: string, more = ''): string => `type: SWIFT
+config:
+  auth_url: ${authUrl}
+  username: thanos
+  password: k-secret
+  domain_name: Default
+  tenant_name: monitoring
+  region_name: RegionOne
+  container_name: thanos
+  large_object_chunk_size: 8388608
+${more}`;
+
+describeBucket('SWIFT (Keystone v3 password auth)', async () => {
+  const k = await keystone();
+  return { bucket: await createBucket(parseBucketConfig(keystoneYaml(k.authUrl), 'swift-v3.yml', nopLogger), { logger: nopLogger }) };
+});
+
+describe('SwiftBucket tokens', () => {
+  it('renews a token that is about to expire before using it', async () => {
+    // Tokens are renewed a minute before expiry: one that lives 61 s is stale after a second.
+    const k = await keystone({ ttlMs: 61_000 });
+    const bucket = await createBucket(parseBucketConfig(keystoneYaml(k.authUrl, '  retries: 0\n'), 'f', nopLogger), { logger: nopLogger });
+    await bucket.upload('tokens/a', Buffer.from('a'));
+    const before = k.issued();
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await readAll(await bucket.get('tokens/a'))).toString()).toBe('a');
+    expect(k.issued()).toBe(before + 1);
+    await bucket.close();
+  });
+
+  it('re-authenticates once when the storage answers 401', async () => {
+    const k = await keystone({ firstTokens: ['AUTH_tk-not-a-real-token'] });
+    const bucket = await createBucket(parseBucketConfig(keystoneYaml(k.authUrl, '  retries: 0\n'), 'f', nopLogger), { logger: nopLogger });
+    expect(bucket).not.toBeInstanceOf(RetryingBucket);
+    await bucket.upload('tokens/b', Buffer.from('b'));
+    expect((await readAll(await bucket.get('tokens/b'))).toString()).toBe('b');
+    expect(k.issued()).toBe(2);
+    await bucket.close();
+  });
+
+  it('fails with a config error naming the container when it does not exist', async () => {
+    const k = await keystone();
+    const cfg = parseBucketConfig(keystoneYaml(k.authUrl).replace('container_name: thanos', 'container_name: missing-container'), 'f', nopLogger);
+    await expect(createBucket(cfg, { logger: nopLogger })).rejects.toThrow('swift container missing-container does not exist');
+  });
+
+  it('rejects wrong credentials without retrying', async () => {
+    const k = await keystone();
+    const cfg = parseBucketConfig(keystoneYaml(k.authUrl).replace('k-secret', 'wrong'), 'f', nopLogger);
+    await expect(createBucket(cfg, { logger: nopLogger })).rejects.toThrow('HTTP 401');
+    expect(k.rejected).toEqual(['wrong user or password']);
+  });
 });

@@ -1,7 +1,8 @@
 // Launches a single-node OpenStack Swift ("Swift All In One", Debian swift 2.30) on free 127.0.0.1 ports: memcached
 // for tempauth tokens, object/container/account servers with 1-replica rings, and a proxy with tempauth and s3api.
 // Auth: v1 tempauth `test:tester` / `testing`; S3: access key `test:tester`, secret `testing`, path style.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { userInfo } from 'node:os';
@@ -25,6 +26,7 @@ export interface SwiftServer {
 }
 
 const SERVICES = ['object', 'container', 'account'] as const;
+const execFileAsync = promisify(execFile);
 
 export async function startSwift(dataDir: string): Promise<SwiftServer> {
   for (const b of ['swift-proxy-server', 'swift-object-server', 'swift-container-server', 'swift-account-server', 'swift-ring-builder']) {
@@ -46,14 +48,16 @@ export async function startSwift(dataDir: string): Promise<SwiftServer> {
       'bind_ip = 127.0.0.1', `bind_port = ${ports[s]}`, 'workers = 0', `user = ${me}`, `log_name = ${s}-server`,
       '[pipeline:main]', `pipeline = ${s}-server`, `[app:${s}-server]`, `use = egg:swift#${s}`, '',
     ].join('\n'));
-    // Rings record the storage servers' ports, so they are rebuilt for every start (each takes ~1 s).
-    const builder = `${s}.builder`;
-    const run = (...args: string[]): void => { execFileSync('swift-ring-builder', [builder, ...args], { cwd: etc, stdio: 'ignore' }); };
-    if (existsSync(path.join(etc, builder))) throw new Error(`swift data dir ${dataDir} is not fresh`);
-    run('create', '10', '1', '1');
-    run('add', `r1z1-127.0.0.1:${ports[s]}/sdb1`, '1');
-    run('rebalance');
   }
+  // Rings record the storage servers' ports, so they are rebuilt for every start; the three are built in parallel.
+  await Promise.all(SERVICES.map(async (s) => {
+    const builder = `${s}.builder`;
+    if (existsSync(path.join(etc, builder))) throw new Error(`swift data dir ${dataDir} is not fresh`);
+    const run = (...args: string[]): Promise<unknown> => execFileAsync('swift-ring-builder', [builder, ...args], { cwd: etc });
+    await run('create', '10', '1', '1');
+    await run('add', `r1z1-127.0.0.1:${ports[s]}/sdb1`, '1');
+    await run('rebalance');
+  }));
   const memcached = await startMemcached(dataDir, { name: 'swift-memcached' });
   writeFileSync(path.join(etc, 'proxy-server.conf'), [
     '[DEFAULT]', `swift_dir = ${etc}`, 'bind_ip = 127.0.0.1', `bind_port = ${ports.proxy}`, 'workers = 0', `user = ${me}`, 'log_name = proxy-server',
