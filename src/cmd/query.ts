@@ -109,8 +109,6 @@ export function readQuerierOptions(f: FlagReader): QuerierOptions {
     autoDownsampling: f.bool('query.auto-downsampling'),
     metadataDefaultRangeMs: f.durationMs('query.metadata.default-time-range'),
     routePrefix: f.string('web.route-prefix'),
-    externalPrefix: f.string('web.external-prefix'),
-    prefixHeader: f.string('web.prefix-header'),
     flags: Object.fromEntries(QUERY_FLAGS.map((spec) => [spec.name, flagText(f, spec)])),
   };
 }

@@ -14,7 +14,6 @@ import type { DedupAlgorithm } from './dedup.js';
 import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
 import { EndpointSet } from './endpoint-set.js';
 import { FileSd } from './file-sd.js';
-import { registerWebUi } from './ui/web-ui.js';
 
 export interface QuerierOptions {
   /** --endpoint and --store values, parsed. */
@@ -41,9 +40,6 @@ export interface QuerierOptions {
   readonly autoDownsampling: boolean;
   readonly metadataDefaultRangeMs: number;
   readonly routePrefix: string;
-  /** --web.external-prefix and --web.prefix-header, for the web UI's links. */
-  readonly externalPrefix: string;
-  readonly prefixHeader: string;
   /** /api/v1/status/flags. */
   readonly flags: Readonly<Record<string, string>>;
   readonly resolver?: DnsResolver;
@@ -99,10 +95,6 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     logger,
     now: rt.now,
   }).register(http, opts.routePrefix);
-  registerWebUi(http, {
-    routePrefix: opts.routePrefix, externalPrefix: opts.externalPrefix, logger,
-    ...(opts.prefixHeader !== '' ? { prefixHeader: opts.prefixHeader } : {}),
-  });
 
   const proxy = new ProxyStore(() => endpoints.targets(), { logger, componentType: 'query', maxConcurrency: 0 });
   const discovery: Actor = {
