@@ -3,7 +3,8 @@
 // data from the same Prometheus 2.42, in the same run. Target: sidecar overhead under 20 % of the direct call.
 // Run: npm run bench:sidecar   (BENCH_SERIES, BENCH_RUNS to change the size)
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlockWriter } from '../src/tsdb/block/writer.js';
 import type { Labels } from '../src/tsdb/labels/labels.js';
@@ -79,6 +80,30 @@ async function viaSidecar(client: GrpcStoreClient, from: number, to: number): Pr
   return t;
 }
 
+/** CPU time (user + system) of a process in ms, from /proc (10 ms resolution). */
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+function selfCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+interface Cpu { prom: number; sidecar: number; client: number }
+
+function cpuNow(promPid: number, sidecarPid: number): Cpu {
+  return { prom: procCpuMs(promPid), sidecar: procCpuMs(sidecarPid), client: selfCpuMs() };
+}
+
+function cpuAdd(acc: Cpu, a: Cpu, b: Cpu): void {
+  acc.prom += b.prom - a.prom;
+  acc.sidecar += b.sidecar - a.sidecar;
+  acc.client += b.client - a.client;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -91,7 +116,10 @@ async function main(): Promise<void> {
   console.log(`writing a 2h block of ${SERIES} series × ${(to - from) / STEP} samples...`);
   await writeBlock(path.join(work, 'tsdb'), from, to);
   const prom = await startPrometheus(work, { blockDuration: '2h', config: 'global:\n  external_labels:\n    cluster: bench\n    replica: "0"\n' });
-  const sidecar = await startSidecar(work, [`--prometheus.url=${prom.url}`, `--tsdb.path=${prom.tsdbDir}`, '--log.level=info']);
+  // BENCH_SIDECAR_CPU_PROF=<dir> writes a V8 CPU profile of the sidecar process there (on its exit).
+  const profDir = process.env['BENCH_SIDECAR_CPU_PROF'];
+  const sidecar = await startSidecar(work, [`--prometheus.url=${prom.url}`, `--tsdb.path=${prom.tsdbDir}`, '--log.level=info'],
+    {}, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
   const grpc = new GrpcStoreClient(sidecar.grpcAddress);
   const http = new PrometheusClient(prom.url);
   try {
@@ -104,20 +132,32 @@ async function main(): Promise<void> {
     }
     const dt: number[] = [];
     const st: number[] = [];
+    const dCpu: Cpu = { prom: 0, sidecar: 0, client: 0 };
+    const sCpu: Cpu = { prom: 0, sidecar: 0, client: 0 };
+    const pids = [prom.proc.pid, sidecar.proc.pid] as const;
     for (let i = 0; i < RUNS; i++) {
+      let c0 = cpuNow(...pids);
       let t0 = performance.now();
       await direct(http, from, maxT);
       dt.push(performance.now() - t0);
+      cpuAdd(dCpu, c0, cpuNow(...pids));
+      c0 = cpuNow(...pids);
       t0 = performance.now();
       await viaSidecar(grpc, from, maxT);
       st.push(performance.now() - t0);
+      cpuAdd(sCpu, c0, cpuNow(...pids));
     }
     const d = median(dt);
     const s = median(st);
     console.log(`data: ${a.series} series, ${a.chunks} XOR chunks, ${(a.bytes / 1e6).toFixed(1)} MB of chunk data, 2h range`);
     console.log(`direct remote read (STREAMED_XOR_CHUNKS, frames decoded): median ${d.toFixed(1)} ms over ${RUNS} runs  [${dt.map((x) => x.toFixed(0)).join(', ')}]`);
     console.log(`sidecar Series over gRPC (same data, decoded):            median ${s.toFixed(1)} ms over ${RUNS} runs  [${st.map((x) => x.toFixed(0)).join(', ')}]`);
+    const best = (xs: number[]): number => Math.min(...xs);
     console.log(`ratio sidecar/direct: ${(s / d).toFixed(2)}x  → sidecar overhead ${(((s - d) / d) * 100).toFixed(1)} % (target < 20 %)`);
+    console.log(`best runs: direct ${best(dt).toFixed(1)} ms, sidecar ${best(st).toFixed(1)} ms → overhead ${(((best(st) - best(dt)) / best(dt)) * 100).toFixed(1)} %`);
+    const per = (c: Cpu, k: keyof Cpu): string => (c[k] / RUNS).toFixed(0);
+    console.log(`CPU per call (ms): direct = prometheus ${per(dCpu, 'prom')} + client ${per(dCpu, 'client')}; sidecar = prometheus ${per(sCpu, 'prom')} + sidecar ${per(sCpu, 'sidecar')} + client ${per(sCpu, 'client')}`);
+    console.log(`machine load average (1m) during the run: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`);
   } finally {
     grpc.close();
     await sidecar.stop();

@@ -22,11 +22,11 @@ export interface SidecarProcess {
 let seq = 0;
 
 /** Starts the sidecar with `args` (plus --http-address/--grpc-address) and waits until its HTTP server answers. */
-export async function startSidecar(logDir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<SidecarProcess> {
+export async function startSidecar(logDir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): Promise<SidecarProcess> {
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const name = `sidecar-${++seq}`;
-  const proc = spawnPeer(name, process.execPath, ['--import', 'tsx', MAIN, 'sidecar',
+  const proc = spawnPeer(name, process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'sidecar',
     `--http-address=127.0.0.1:${httpPort}`, `--grpc-address=127.0.0.1:${grpcPort}`, '--log.level=debug', ...args,
   ], { logDir, cwd: REPO_ROOT, env: { ...process.env, ...env } });
   const httpUrl = `http://127.0.0.1:${httpPort}`;
