@@ -1,9 +1,17 @@
 // The querier's web UI in a real browser (Debian's Chromium via playwright-core) against a running thanos-ts query over
-// two Prometheus 2.42 replicas with thanos-ts sidecars: table, graph, dedup, stores, status, parse errors, completion.
+// two Prometheus 2.42 replicas with thanos-ts sidecars and a thanos-ts store gateway over one block: table, graph,
+// dedup, stores, status, parse errors, completion, warnings.
 // Screenshots land in test-output/ui/.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withThanosSection } from '../../src/block/meta.js';
+import { createBucket, parseBucketConfig } from '../../src/objstore/config.js';
+import { nopLogger } from '../../src/runtime/logger.js';
+import { uploadBlock } from '../../src/shipper/upload.js';
+import { BlockWriter } from '../../src/tsdb/block/writer.js';
+import { labelsFromRecord } from '../../src/tsdb/labels/labels.js';
 import { launchChromium, screenshotDir } from '../support/browser.js';
 import {
   startExporter, startProm, startQuery, startSidecar, startThanos, tempWorkDir, type Exporter, type Prom, type ThanosProc,
@@ -16,6 +24,7 @@ describe('query web UI in Chromium', () => {
   let exporter: Exporter;
   const proms: Prom[] = [];
   const sidecars: ThanosProc[] = [];
+  let store: ThanosProc;
   let query: ThanosProc;
   let browser: Browser;
   let page: Page;
@@ -29,7 +38,8 @@ describe('query web UI in Chromium', () => {
     exporter = await startExporter();
     proms.push(...await Promise.all(['0', '1'].map((r) => startProm(work, `prometheus-${r}`, r, exporter.url))));
     sidecars.push(...await Promise.all(proms.map((p, i) => startSidecar(work, `sidecar-${i}`, p))));
-    query = await startQuery(work, 'query', sidecars.map((s) => s.grpcAddress), ['--query.replica-label=replica']);
+    store = await startStoreGateway(work);
+    query = await startQuery(work, 'query', [...sidecars.map((s) => s.grpcAddress), store.grpcAddress], ['--query.replica-label=replica']);
     await sleep(5000); // a few scrapes (1s interval) so ranges have points
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -37,7 +47,7 @@ describe('query web UI in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    for (const p of [query, ...sidecars].reverse()) await p?.proc.stop();
+    for (const p of [query, store, ...sidecars].reverse()) await p?.proc.stop();
     for (const p of proms) await p.proc.stop();
     await exporter?.close();
   }, 60_000);
@@ -130,6 +140,13 @@ describe('query web UI in Chromium', () => {
     await expect.poll(async () => (await options.allInnerTexts()).join('\n'), { timeout: 15_000 }).toContain('demo_gauge');
   });
 
+  it('queries the store gateway\'s block too', async () => {
+    await page.goto(`${query.httpUrl}/graph`);
+    await runExpr('archived_requests_total');
+    await expect.poll(() => rows().count(), { timeout: 15_000 }).toBe(2);
+    expect((await rows().allInnerTexts()).join('\n')).toContain('cluster="archive"');
+  });
+
   it('keeps several panels on one page, each in the URL', async () => {
     await page.goto(`${query.httpUrl}/graph?${new URLSearchParams({ 'g0.expr': 'demo_gauge', 'g0.tab': '1' }).toString()}`);
     await page.locator('button.add-panel').click();
@@ -155,6 +172,9 @@ describe('query web UI in Chromium', () => {
       const labels = await row.locator('.label-sets .label').allInnerTexts();
       expect(labels.sort()).toEqual(['cluster="c"', `replica="${i}"`]);
     }
+    const gateway = page.locator(`section.store-type[data-type="store"] tr.store[data-endpoint="${store.grpcAddress}"]`);
+    expect((await gateway.locator('.label-sets .label').allInnerTexts()).sort()).toEqual(['cluster="archive"', 'replica="0"']);
+    expect(await page.locator('section.store-type').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')))).toEqual(['sidecar', 'store']);
     await page.screenshot({ path: path.join(shots, 'stores.png'), fullPage: true });
   });
 
@@ -204,7 +224,7 @@ describe('query web UI in Chromium', () => {
     await expect.poll(async () => {
       await page.goto(`${query.httpUrl}/stores`);
       return row.locator('.badge').innerText();
-    }, { timeout: 20_000, intervals: [1000] }).toBe('DOWN');
+    }, { timeout: 20_000, interval: 1000 }).toBe('DOWN');
     expect(await row.locator('.last-error').innerText()).not.toBe('');
     await page.screenshot({ path: path.join(shots, 'stores-down.png'), fullPage: true });
   });
@@ -226,4 +246,27 @@ async function inkedPixels(p: Page): Promise<number> {
     for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
     return n;
   })()`));
+}
+
+/** A `thanos-ts store` over a FILESYSTEM bucket holding one block (2 series over the last 2h, external labels archive/0). */
+async function startStoreGateway(work: string): Promise<ThanosProc> {
+  const bucketDir = path.join(work, 'bucket');
+  const config = `type: FILESYSTEM\nconfig:\n  directory: ${bucketDir}\n`;
+  const bucket = await createBucket(parseBucketConfig(config, 'ui-e2e', nopLogger), { logger: nopLogger });
+  const tmp = await mkdtemp(path.join(work, 'block-'));
+  try {
+    const end = Date.now() - 60_000;
+    const ts = Array.from({ length: 120 }, (_, i) => end - (119 - i) * 60_000);
+    const writer = await BlockWriter.create(tmp, { minTime: ts[0]!, maxTime: end + 1 });
+    for (const handler of ['/a', '/b']) {
+      await writer.addSeries(labelsFromRecord({ __name__: 'archived_requests_total', handler, job: 'archive' }), ts, ts.map((_, i) => i * 10));
+    }
+    const meta = await writer.finish();
+    await uploadBlock(bucket, path.join(tmp, meta.ulid), withThanosSection(meta, { labels: { cluster: 'archive', replica: '0' }, source: 'sidecar' }));
+  } finally {
+    await bucket.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+  await writeFile(path.join(work, 'bucket.yml'), config);
+  return startThanos(work, 'store', ['store', `--objstore.config-file=${path.join(work, 'bucket.yml')}`, `--data-dir=${path.join(work, 'store-data')}`]);
 }
