@@ -3,7 +3,7 @@
 // those of proto/store/types.proto (checked against upstream by test/store/wire-golden.test.ts). Zero values are
 // omitted, as Go's encoder does.
 
-import type { AggrChunk, Chunk, ChunkEncoding, Series } from './store-api.js';
+import type { Chunk, ChunkEncoding, Series } from './store-api.js';
 
 const TWO_32 = 4294967296;
 const ENCODING: Readonly<Record<ChunkEncoding, number>> = { XOR: 0, HISTOGRAM: 1, FLOAT_HISTOGRAM: 2 };
@@ -120,51 +120,60 @@ function chunkSize(c: Chunk): number {
   return size;
 }
 
-function aggrSize(a: AggrChunk): number {
+/**
+ * Sizes from the measuring pass, consumed in the same order by the writing pass, so nothing is measured twice.
+ * Encoding is synchronous, so one module-level scratch array is safe.
+ */
+const sizes: number[] = [];
+let next = 0;
+
+/** Measures a series, recording (series size, then per label nb/vb/label size, per chunk aggr size + chunk sizes). */
+function measureSeries(s: Series): number {
+  const at = sizes.length;
+  sizes.push(0);
   let size = 0;
-  if (a.minTime !== 0) size += 1 + varint64Size(a.minTime);
-  if (a.maxTime !== 0) size += 1 + varint64Size(a.maxTime);
-  for (const f of AGGR_FIELDS) {
-    const c = a[f];
-    if (c) {
-      const cs = chunkSize(c);
-      size += 1 + varintSize(cs) + cs;
-    }
-  }
-  return size;
-}
-
-function labelSize(name: string, value: string): number {
-  const nb = utf8Length(name);
-  const vb = utf8Length(value);
-  return (nb ? 1 + varintSize(nb) + nb : 0) + (vb ? 1 + varintSize(vb) + vb : 0);
-}
-
-function seriesSize(s: Series): number {
-  let size = 0;
-  for (const l of s.labels) {
-    const ls = labelSize(l.name, l.value);
-    size += 1 + varintSize(ls) + ls;
-  }
-  for (const c of s.chunks) {
-    const as = aggrSize(c);
-    size += 1 + varintSize(as) + as;
-  }
-  return size;
-}
-
-function writeSeries(o: Out, s: Series): void {
   for (const l of s.labels) {
     const nb = utf8Length(l.name);
     const vb = utf8Length(l.value);
+    const ls = (nb ? 1 + varintSize(nb) + nb : 0) + (vb ? 1 + varintSize(vb) + vb : 0);
+    sizes.push(nb, vb, ls);
+    size += 1 + varintSize(ls) + ls;
+  }
+  for (const a of s.chunks) {
+    const ai = sizes.length;
+    sizes.push(0);
+    let as = 0;
+    if (a.minTime !== 0) as += 1 + varint64Size(a.minTime);
+    if (a.maxTime !== 0) as += 1 + varint64Size(a.maxTime);
+    for (const f of AGGR_FIELDS) {
+      const c = a[f];
+      if (!c) continue;
+      const cs = chunkSize(c);
+      sizes.push(cs);
+      as += 1 + varintSize(cs) + cs;
+    }
+    sizes[ai] = as;
+    size += 1 + varintSize(as) + as;
+  }
+  sizes[at] = size;
+  return size;
+}
+
+/** Writes the series measured next (tag and length first, then fields). */
+function writeSeries(o: Out, tag: number, s: Series): void {
+  o.buf[o.pos++] = tag;
+  o.varint(sizes[next++]!);
+  for (const l of s.labels) {
+    const nb = sizes[next++]!;
+    const vb = sizes[next++]!;
     o.buf[o.pos++] = 0x0a; // Series.labels = 1
-    o.varint((nb ? 1 + varintSize(nb) + nb : 0) + (vb ? 1 + varintSize(vb) + vb : 0));
+    o.varint(sizes[next++]!);
     if (nb) o.string(0x0a, l.name, nb); // Label.name = 1
     if (vb) o.string(0x12, l.value, vb); // Label.value = 2
   }
   for (const a of s.chunks) {
     o.buf[o.pos++] = 0x12; // Series.chunks = 2
-    o.varint(aggrSize(a));
+    o.varint(sizes[next++]!);
     if (a.minTime !== 0) {
       o.buf[o.pos++] = 0x08; // AggrChunk.min_time = 1
       o.varint64(a.minTime);
@@ -177,7 +186,7 @@ function writeSeries(o: Out, s: Series): void {
       const c = a[AGGR_FIELDS[i]!];
       if (!c) continue;
       o.buf[o.pos++] = ((3 + i) << 3) | 2; // AggrChunk.raw = 3 .. counter = 8
-      o.varint(chunkSize(c));
+      o.varint(sizes[next++]!);
       const t = ENCODING[c.encoding];
       if (t !== 0) {
         o.buf[o.pos++] = 0x08; // Chunk.type = 1
@@ -194,26 +203,26 @@ function writeSeries(o: Out, s: Series): void {
 
 /** SeriesResponse{series = 1}. */
 export function encodeSeriesFrame(s: Series): Buffer {
-  const ss = seriesSize(s);
+  sizes.length = 0;
+  next = 0;
+  const ss = measureSeries(s);
   const o = new Out(Buffer.allocUnsafe(1 + varintSize(ss) + ss));
-  o.buf[o.pos++] = 0x0a;
-  o.varint(ss);
-  writeSeries(o, s);
+  writeSeries(o, 0x0a, s);
   return o.buf;
 }
 
 /** SeriesResponse{batch = 4: SeriesBatch{series = 1 (repeated)}}. */
 export function encodeBatchFrame(series: readonly Series[]): Buffer {
-  const sizes = series.map(seriesSize);
+  sizes.length = 0;
+  next = 0;
   let bs = 0;
-  for (const ss of sizes) bs += 1 + varintSize(ss) + ss;
+  for (const s of series) {
+    const ss = measureSeries(s);
+    bs += 1 + varintSize(ss) + ss;
+  }
   const o = new Out(Buffer.allocUnsafe(1 + varintSize(bs) + bs));
   o.buf[o.pos++] = 0x22;
   o.varint(bs);
-  for (let i = 0; i < series.length; i++) {
-    o.buf[o.pos++] = 0x0a;
-    o.varint(sizes[i]!);
-    writeSeries(o, series[i]!);
-  }
+  for (const s of series) writeSeries(o, 0x0a, s);
   return o.buf;
 }
