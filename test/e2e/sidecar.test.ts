@@ -88,6 +88,8 @@ describe('sidecar (e2e)', () => {
       const info = await client.info();
       expect(info.componentType).toBe('sidecar');
       expect(info.labelSets).toEqual([EXT]);
+      // No head data (nothing is scraped): the oldest data is the first backfilled block.
+      expect(info.minTime).toBe(from);
       const got = await collectSamples(client, [new Matcher('=', '__name__', 'e2e_gauge')], from, to);
       const want = await promqlSamples(prom.url, 'e2e_gauge', from, to, EXT);
       expect(got.length).toBe(20);

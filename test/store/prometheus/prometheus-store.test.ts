@@ -168,3 +168,25 @@ describe('PrometheusClient', () => {
     await expect(down.externalLabels()).rejects.toBeInstanceOf(UnavailableError);
   });
 });
+
+describe('PrometheusStore errors from remote read', () => {
+  let dir2: string;
+  let limited: PrometheusPeer;
+
+  beforeAll(async () => {
+    dir2 = await mkdtemp(path.join(tmpdir(), 'prom-store-limit-'));
+    await backfill(dir2, path.join(dir2, 'tsdb'), [regularSeries({ __name__: 'limited', job: 'a' }, from, to, 15_000, (i) => i)]);
+    limited = await startPrometheus(dir2, { extraArgs: ['--storage.remote.read-sample-limit=10'] });
+  });
+
+  afterAll(async () => {
+    await limited?.stop();
+    await rm(dir2, { recursive: true, force: true });
+  });
+
+  it('surfaces Prometheus\'s message when a SAMPLES read exceeds its sample limit', async () => {
+    const store = new PrometheusStore(new PrometheusClient(limited.url), { externalLabels: () => EXT, minTime: () => from, acceptedResponseTypes: [RESPONSE_SAMPLES] });
+    const err = await collect(store, [new Matcher('=', '__name__', 'limited')]).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/remote read: prometheus answered \d+: .*exceeded sample limit \(10\)/);
+  });
+});
