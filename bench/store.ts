@@ -4,7 +4,7 @@
 // (b) Series latency for typical selectors against Prometheus 2.42 serving the same blocks from its own data dir
 //     (remote read, streamed XOR chunks), median of several runs, ratio ours / Prometheus (target <= 2.0).
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -90,14 +90,19 @@ async function startStoreProcess(work: string, bucketYml: string, dataDir: strin
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 async function main(): Promise<void> {
-  const work = await mkdtemp(path.join(tmpdir(), 'bench-store-'));
+  // BENCH_DIR keeps the generated blocks between runs (promtool takes a couple of minutes for 50 blocks).
+  const keep = process.env['BENCH_DIR'];
+  const work = keep ?? await mkdtemp(path.join(tmpdir(), 'bench-store-'));
   try {
-    const end = Math.floor(Date.now() / H2) * H2 - H2;
-    const start = end - BLOCKS * H2;
     const promDir = path.join(work, 'prom');
+    const reuse = keep !== undefined && (await readdir(promDir).catch(() => [])).length >= BLOCKS;
+    const end = reuse ? Number(await readFile(path.join(work, 'end'), 'utf8')) : Math.floor(Date.now() / H2) * H2 - H2;
+    const start = end - BLOCKS * H2;
+    for (const d of ['bucket', 'data-eager', 'data-lazy', 'data-empty', 'data-proc', 'prom-data', 'prom-work']) await rm(path.join(work, d), { recursive: true, force: true });
     await mkdir(promDir, { recursive: true });
+    await writeFile(path.join(work, 'end'), String(end));
     let t = performance.now();
-    const windows = Array.from({ length: BLOCKS }, (_, i) => start + i * H2);
+    const windows = reuse ? [] : Array.from({ length: BLOCKS }, (_, i) => start + i * H2);
     for (let i = 0; i < windows.length; i += 4) {
       await Promise.all(windows.slice(i, i + 4).map(async (w) => {
         const f = path.join(work, `w${w}.om`);
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
     await gw.proc.stop();
     await bucket.close();
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (keep === undefined) await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -12,7 +12,7 @@ import type { AggrChunk, ChunkEncoding, SeriesResponse } from '../store-api.js';
 import type { BucketBlock, RequestStats } from './bucket-block.js';
 import type { ChunkPool, RequestLimiter } from './limits.js';
 
-/** Series whose chunks are fetched together. */
+/** Series whose chunks (from every block) are fetched together. */
 const CHUNK_BATCH_SERIES = 512;
 
 const ENCODINGS: Readonly<Record<number, ChunkEncoding>> = { 1: 'XOR', 2: 'HISTOGRAM', 3: 'FLOAT_HISTOGRAM' };
@@ -79,21 +79,30 @@ export function blockError(block: BucketBlock, err: unknown): Error {
   return new Error(named, { cause: err });
 }
 
-interface Selected {
-  readonly labels: Labels;
+interface Part {
+  readonly block: BucketBlock;
   readonly chunks: readonly ChunkMeta[];
 }
 
-/** Selects and sorts the block's series for the request (index work only). */
-async function select(block: BucketBlock, matchers: readonly Matcher[], ctx: SeriesContext): Promise<Selected[]> {
+/** One output series: its labels and the chunk metas each block holds for it. */
+interface Merged {
+  readonly labels: Labels;
+  readonly parts: Part[];
+}
+
+/** Selects and sorts one block's series for the request (index work only). */
+async function select(block: BucketBlock, matchers: readonly Matcher[], ctx: SeriesContext): Promise<Merged[]> {
   return block.withIndex(async (r) => {
     const ids = await block.postings(r, matchers, ctx.stats);
     const entries = await block.series(r, ids, ctx.stats);
-    const out: Selected[] = [];
+    const out: Merged[] = [];
     for (const e of entries) {
       const chunks = e.chunks.filter((c) => c.maxTime >= ctx.minTime && c.minTime <= ctx.maxTime);
       if (chunks.length === 0) continue;
-      out.push({ labels: outputLabels(e.labels, block.labels, ctx.withoutReplicaLabels), chunks });
+      const labels = ctx.withoutReplicaLabels.size === 0
+        ? block.outputLabels(e, (x) => outputLabels(x.labels, block.labels, ctx.withoutReplicaLabels))
+        : outputLabels(e.labels, block.labels, ctx.withoutReplicaLabels);
+      out.push({ labels, parts: [{ block, chunks }] });
     }
     ctx.limiter.addSeries(out.length);
     ctx.limiter.setBytes(ctx.stats.bytesFetched);
@@ -103,51 +112,123 @@ async function select(block: BucketBlock, matchers: readonly Matcher[], ctx: Ser
   }, ctx.signal);
 }
 
+/** Merges two sorted lists; equal label sets (the same series in several blocks) become one entry. */
+function mergeTwo(a: Merged[], b: Merged[]): Merged[] {
+  const out: Merged[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const c = compareLabels(a[i]!.labels, b[j]!.labels);
+    if (c < 0) out.push(a[i++]!);
+    else if (c > 0) out.push(b[j++]!);
+    else {
+      const x = a[i++]!;
+      x.parts.push(...b[j++]!.parts);
+      out.push(x);
+    }
+  }
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
+
+/** Merges sorted lists pairwise (log2(n) rounds), keeping block order inside each entry's parts. */
+function mergeAll(lists: Merged[][]): Merged[] {
+  if (lists.length === 0) return [];
+  while (lists.length > 1) {
+    const next: Merged[][] = [];
+    for (let i = 0; i < lists.length; i += 2) next.push(i + 1 < lists.length ? mergeTwo(lists[i]!, lists[i + 1]!) : lists[i]!);
+    lists = next;
+  }
+  return lists[0]!;
+}
+
 function toAggr(meta: ChunkMeta, raw: RawChunk, block: BucketBlock): AggrChunk {
   const encoding = ENCODINGS[raw.encoding];
   if (!encoding) throw new CorruptionError(`${block.id}/chunks`, 'chunk', raw.ref, `unsupported chunk encoding ${raw.encoding}`);
   return { minTime: meta.minTime, maxTime: meta.maxTime, raw: { encoding, data: raw.data } };
 }
 
-/** The block's series for the request, sorted by labels. Errors name the block. */
-export async function* blockSeries(block: BucketBlock, matchers: readonly Matcher[], ctx: SeriesContext): AsyncGenerator<SeriesResponse> {
-  let selected: Selected[];
-  try {
-    selected = await select(block, matchers, ctx);
-  } catch (err) {
-    throw blockError(block, err);
+/** Fetches the chunks of a batch from every block involved, in parallel; raws come back per part, in order. */
+async function fetchBatch(batch: readonly Merged[], ctx: SeriesContext): Promise<Map<Part, RawChunk[]>> {
+  const perBlock = new Map<BucketBlock, Part[]>();
+  for (const m of batch) {
+    for (const p of m.parts) {
+      const l = perBlock.get(p.block);
+      if (l) l.push(p); else perBlock.set(p.block, [p]);
+    }
   }
-  for (let i = 0; i < selected.length; i += CHUNK_BATCH_SERIES) {
+  const out = new Map<Part, RawChunk[]>();
+  await Promise.all([...perBlock].map(async ([block, parts]) => {
+    const refs: number[] = [];
+    for (const p of parts) for (const c of p.chunks) refs.push(c.ref);
+    let raws: RawChunk[];
+    try {
+      raws = await block.chunks(refs, ctx.stats);
+    } catch (err) {
+      throw blockError(block, err);
+    }
+    let k = 0;
+    for (const p of parts) { out.set(p, raws.slice(k, k + p.chunks.length)); k += p.chunks.length; }
+  }));
+  return out;
+}
+
+/**
+ * The request's series over several blocks, sorted by labels (external labels included), each series' chunks from
+ * every block merged in time order with exact duplicates (same block range twice) removed. Errors name the block.
+ */
+export async function* blocksSeries(blocks: readonly { block: BucketBlock; matchers: readonly Matcher[] }[], ctx: SeriesContext): AsyncGenerator<SeriesResponse> {
+  const lists = await Promise.all(blocks.map(async ({ block, matchers }) => {
+    try {
+      return await select(block, matchers, ctx);
+    } catch (err) {
+      throw blockError(block, err);
+    }
+  }));
+  const merged = mergeAll(lists);
+  for (let i = 0; i < merged.length; i += CHUNK_BATCH_SERIES) {
     if (ctx.signal?.aborted) throw new AbortError('series request aborted');
-    const batch = selected.slice(i, i + CHUNK_BATCH_SERIES);
+    const batch = merged.slice(i, i + CHUNK_BATCH_SERIES);
     if (ctx.skipChunks) {
       for (const s of batch) yield { type: 'series', series: { labels: s.labels, chunks: [] } };
       continue;
     }
-    let release: (() => void) | undefined;
-    let raws: RawChunk[];
+    let n = 0;
+    for (const s of batch) for (const p of s.parts) n += p.chunks.length;
+    ctx.limiter.addChunks(n);
+    const raws = await fetchBatch(batch, ctx);
+    let bytes = 0;
+    for (const r of raws.values()) for (const c of r) bytes += c.data.length;
+    const release = ctx.pool.take(bytes);
     try {
-      const refs: number[] = [];
-      for (const s of batch) for (const c of s.chunks) refs.push(c.ref);
-      ctx.limiter.addChunks(refs.length);
-      raws = await block.chunks(refs, ctx.stats);
-      let bytes = 0;
-      for (const c of raws) bytes += c.data.length;
-      release = ctx.pool.take(bytes);
       ctx.limiter.setBytes(ctx.stats.bytesFetched);
-    } catch (err) {
-      release?.();
-      throw blockError(block, err);
-    }
-    try {
-      let k = 0;
       for (const s of batch) {
         const chunks: AggrChunk[] = [];
-        for (const c of s.chunks) chunks.push(toAggr(c, raws[k++]!, block));
+        for (const p of s.parts) {
+          const r = raws.get(p)!;
+          for (let k = 0; k < p.chunks.length; k++) chunks.push(toAggr(p.chunks[k]!, r[k]!, p.block));
+        }
+        if (s.parts.length > 1) sortChunks(chunks);
         yield { type: 'series', series: { labels: s.labels, chunks } };
       }
     } finally {
       release();
     }
   }
+}
+
+/** Orders chunks by time and drops exact repeats (overlapping blocks with identical chunks). */
+function sortChunks(chunks: AggrChunk[]): void {
+  let sorted = true;
+  for (let i = 1; i < chunks.length; i++) if (chunks[i - 1]!.minTime > chunks[i]!.minTime) { sorted = false; break; }
+  if (!sorted) chunks.sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
+  let w = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    const p = w > 0 ? chunks[w - 1]! : undefined;
+    if (p && p.minTime === c.minTime && p.maxTime === c.maxTime && Buffer.compare(p.raw!.data, c.raw!.data) === 0) continue;
+    chunks[w++] = c;
+  }
+  chunks.length = w;
 }

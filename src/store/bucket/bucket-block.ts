@@ -10,12 +10,12 @@ import type { Logger } from '../../runtime/logger.js';
 import { ChunkReader } from '../../tsdb/chunks/segment-reader.js';
 import { segmentFileName, type RawChunk } from '../../tsdb/chunks/refs.js';
 import { EMPTY_POSTINGS, intersect, remove, type Postings } from '../../tsdb/index/postings.js';
-import type { IndexReader, SeriesEntry } from '../../tsdb/index/reader.js';
+import type { IndexReader } from '../../tsdb/index/reader.js';
 import type { Labels } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { cacheKey, type IndexCache } from '../cache/index-cache.js';
 import { BucketByteSource } from './bucket-byte-source.js';
-import { decodePostings, decodeSeriesEntry, encodePostings, encodeSeriesEntry } from './cache-codec.js';
+import { decodePostings, decodeSeriesEntry, encodePostings, encodeSeriesEntry, type CachedSeries } from './cache-codec.js';
 
 export interface BucketBlockOptions {
   readonly logger: Logger;
@@ -39,6 +39,7 @@ export class BucketBlock {
   readonly labels: Labels;
   readonly indexHeader: IndexHeaderReader;
   private chunkReader: Promise<ChunkReader> | undefined;
+  private readonly labelMemo = new WeakMap<CachedSeries, Labels>();
 
   private constructor(
     private readonly bucket: BucketReader,
@@ -112,8 +113,7 @@ export class BucketBlock {
   private async cachedPostings(r: IndexReader, ms: readonly Matcher[], stats: RequestStats): Promise<Postings> {
     const m = ms[0];
     const key = cacheKey('Postings', this.id, m ? m.toString() : 'ALL');
-    const hit = (await this.options.cache.fetch('Postings', [key])).get(key);
-    const decoded = hit ? decodePostings(hit) : undefined;
+    const decoded = (await this.options.cache.fetchDecoded('Postings', [key], decodePostings)).get(key);
     if (decoded) return decoded;
     let p: Postings;
     if (!m) p = await r.allPostings();
@@ -131,16 +131,16 @@ export class BucketBlock {
     return p;
   }
 
-  /** Series entries for sorted IDs, from the cache where possible. */
-  async series(r: IndexReader, ids: Postings, stats: RequestStats): Promise<SeriesEntry[]> {
-    const keys = Array.from(ids, (id) => cacheKey('Series', this.id, String(id)));
-    const hits = await this.options.cache.fetch('Series', keys);
-    const out = new Array<SeriesEntry | undefined>(ids.length);
+  /** Series entries for sorted IDs, from the cache where possible (hot entries stay decoded in memory). */
+  async series(r: IndexReader, ids: Postings, stats: RequestStats): Promise<CachedSeries[]> {
+    const prefix = cacheKey('Series', this.id, '');
+    const keys = Array.from(ids, (id) => prefix + String(id));
+    const hits = await this.options.cache.fetchDecoded('Series', keys, decodeSeriesEntry);
+    const out = new Array<CachedSeries | undefined>(ids.length);
     const miss: number[] = [];
     const missAt: number[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const h = hits.get(keys[i]!);
-      const e = h ? decodeSeriesEntry(ids[i]!, h) : undefined;
+      const e = hits.get(keys[i]!);
       if (e) out[i] = e; else { miss.push(ids[i]!); missAt.push(i); }
     }
     if (miss.length > 0) {
@@ -154,7 +154,14 @@ export class BucketBlock {
       }
       stats.seriesFetched += miss.length;
     }
-    return out as SeriesEntry[];
+    return out as CachedSeries[];
+  }
+
+  /** The series' labels with this block's external labels (memoized per cached entry; no replica labels dropped). */
+  outputLabels(s: CachedSeries, make: (s: CachedSeries) => Labels): Labels {
+    let l = this.labelMemo.get(s);
+    if (!l) { l = make(s); this.labelMemo.set(s, l); }
+    return l;
   }
 
   /** Raw chunks by ref, merging nearby ranges into single reads. */

@@ -1,6 +1,6 @@
 // The bucket store (upstream pkg/store/bucket.go): the StoreAPI over every block the meta fetcher keeps. sync()
 // adds new blocks (building their index-headers) and drops vanished ones; Series merges the blocks' sorted streams
-// (overlapping blocks of one series are merged by the proxy's merge); label calls read the index-headers.
+// (the same series in several blocks becomes one series with every block's chunks); label calls read the index-headers.
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -13,13 +13,12 @@ import { compareLabels, labelsEqual, type Labels } from '../../tsdb/labels/label
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { noopIndexCache, type IndexCache } from '../cache/index-cache.js';
 import { Gate } from '../gate.js';
-import { mergeSeries } from '../merge.js';
 import {
   MAX_TIME, MIN_TIME, type LabelNamesRequest, type LabelNamesResponse, type LabelValuesRequest, type LabelValuesResponse,
   type SeriesRequest, type SeriesResponse, type StoreAPI, type StoreInfo,
 } from '../store-api.js';
 import { BucketBlock, type RequestStats } from './bucket-block.js';
-import { blockError, blockSeries, indexMatchers, outputLabels } from './block-series.js';
+import { blockError, blocksSeries, indexMatchers, outputLabels } from './block-series.js';
 import { ChunkPool, NO_LIMITS, RequestLimiter, type RequestLimits } from './limits.js';
 
 export interface BucketStoreOptions {
@@ -172,14 +171,14 @@ export class BucketStore implements StoreAPI {
         minTime, maxTime, skipChunks: req.skipChunks, withoutReplicaLabels: new Set(req.withoutReplicaLabels),
         limiter: new RequestLimiter(this.options.limits ?? NO_LIMITS), stats: newStats(), pool: this.pool, signal,
       };
-      const streams: AsyncIterable<SeriesResponse>[] = [];
+      const blocks: { block: BucketBlock; matchers: Matcher[] }[] = [];
       // The store serves raw data; downsampled blocks are only picked when the request allows their resolution.
       for (const b of this.blocksIn(minTime, maxTime, Math.max(0, req.maxResolutionWindow))) {
         const ms = indexMatchers(b, req.matchers);
-        if (ms) streams.push(blockSeries(b, ms, ctx));
+        if (ms) blocks.push({ block: b, matchers: ms });
       }
       let n = 0;
-      for await (const f of mergeSeries(streams)) {
+      for await (const f of blocksSeries(blocks, ctx)) {
         if (f.type === 'series' && req.limit > 0 && ++n > req.limit) return;
         yield f;
       }

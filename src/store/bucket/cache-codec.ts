@@ -22,7 +22,7 @@ export function decodePostings(b: Uint8Array): Postings | undefined {
   return out;
 }
 
-export function encodeSeriesEntry(s: SeriesEntry): Uint8Array {
+export function encodeSeriesEntry(s: CachedSeries): Uint8Array {
   const e = new Encoder(64 + s.labels.length * 32 + s.chunks.length * 12);
   e.putUvarint(s.labels.length);
   for (const l of s.labels) { e.putUvarintStr(l.name); e.putUvarintStr(l.value); }
@@ -31,7 +31,10 @@ export function encodeSeriesEntry(s: SeriesEntry): Uint8Array {
   return e.bytes().slice();
 }
 
-export function decodeSeriesEntry(id: number, b: Uint8Array): SeriesEntry | undefined {
+/** A series entry as the store uses it (the ID is the cache key's business). */
+export type CachedSeries = Omit<SeriesEntry, 'id'>;
+
+export function decodeSeriesEntry(b: Uint8Array): CachedSeries | undefined {
   const d = new Decoder(b);
   const nl = d.uvarint();
   if (nl > b.length) return undefined;
@@ -46,5 +49,5 @@ export function decodeSeriesEntry(id: number, b: Uint8Array): SeriesEntry | unde
     chunks.push({ minTime, maxTime, ref: d.uvarint() });
   }
   if (d.err() !== undefined || d.remaining !== 0) return undefined;
-  return { id, labels, chunks };
+  return { labels, chunks };
 }

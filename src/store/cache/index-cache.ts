@@ -9,6 +9,11 @@ export type CacheItemType = (typeof CACHE_ITEM_TYPES)[number];
 export interface IndexCache {
   /** Values cached under `keys` (all of one item type); misses are simply absent. Never rejects. */
   fetch(type: CacheItemType, keys: readonly string[], signal?: AbortSignal): Promise<Map<string, Uint8Array>>;
+  /**
+   * Like fetch, but returns values decoded by `decode` (entries that do not decode are misses). In-memory caches
+   * keep the decoded form next to the bytes, so a hot item is decoded once rather than on every request.
+   */
+  fetchDecoded<T extends object>(type: CacheItemType, keys: readonly string[], decode: (b: Uint8Array) => T | undefined, signal?: AbortSignal): Promise<Map<string, T>>;
   /** Stores a value in the background. Never throws; the caller may not mutate `value` afterwards. */
   store(type: CacheItemType, key: string, value: Uint8Array): void;
   /** Releases connections; pending stores may be dropped. */
@@ -27,9 +32,20 @@ export function cacheKey(type: CacheItemType, block: string, item: string): stri
   return `${PREFIX[type]}:${block}:${safe}`;
 }
 
+/** fetchDecoded for caches that keep only bytes: fetch, then decode every hit. */
+export async function decodeHits<T extends object>(cache: IndexCache, type: CacheItemType, keys: readonly string[], decode: (b: Uint8Array) => T | undefined, signal?: AbortSignal): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (const [k, v] of await cache.fetch(type, keys, signal)) {
+    const d = decode(v);
+    if (d !== undefined) out.set(k, d);
+  }
+  return out;
+}
+
 /** A cache that stores nothing (index cache disabled). */
 export const noopIndexCache: IndexCache = {
   fetch: () => Promise.resolve(new Map()),
+  fetchDecoded: () => Promise.resolve(new Map()),
   store: () => undefined,
   close: () => Promise.resolve(),
 };
@@ -40,6 +56,7 @@ export function filterItems(inner: IndexCache, enabled: readonly CacheItemType[]
   const on = new Set(enabled);
   return {
     fetch: (type, keys, signal) => (on.has(type) ? inner.fetch(type, keys, signal) : Promise.resolve(new Map())),
+    fetchDecoded: (type, keys, decode, signal) => (on.has(type) ? inner.fetchDecoded(type, keys, decode, signal) : Promise.resolve(new Map())),
     store: (type, key, value) => { if (on.has(type)) inner.store(type, key, value); },
     close: () => inner.close(),
   };

@@ -1,6 +1,7 @@
 // The IN-MEMORY index cache (upstream pkg/store/cache/inmemory.go): one LRU bounded by the total bytes of keys and
 // values, with a per-item size cap. JS Map iteration order is insertion order, so re-inserting on a hit makes the
-// first key the least recently used.
+// first key the least recently used. A hit moves its entry only when it has drifted into the older half, which keeps
+// hot-path hits to one Map lookup while eviction order stays close to true LRU.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { CACHE_ITEM_TYPES, type CacheItemType, type IndexCache } from './index-cache.js';
@@ -16,6 +17,10 @@ export interface InMemoryCacheOptions {
 interface Entry {
   readonly type: CacheItemType;
   readonly value: Uint8Array;
+  /** Insertion counter when the entry was last moved to the recent end. */
+  gen: number;
+  /** The value as last decoded by fetchDecoded, with the decoder that made it. */
+  decoded?: { readonly fn: unknown; readonly value: object };
 }
 
 /** Fixed per-entry overhead counted in the size (Map slot, entry object), so tiny items cannot grow without bound. */
@@ -52,6 +57,7 @@ function metrics(registry: Registry): Metrics {
 export class InMemoryIndexCache implements IndexCache {
   private readonly lru = new Map<string, Entry>();
   private curSize = 0;
+  private gen = 0;
   readonly maxSize: number;
   readonly maxItemSize: number;
   private readonly m: Metrics | undefined;
@@ -76,14 +82,37 @@ export class InMemoryIndexCache implements IndexCache {
     const out = new Map<string, Uint8Array>();
     this.m?.requests.inc({ item_type: type }, keys.length);
     for (const k of keys) {
-      const e = this.lru.get(k);
-      if (!e) continue;
-      this.lru.delete(k);
-      this.lru.set(k, e);
-      out.set(k, e.value);
+      const e = this.touch(k);
+      if (e) out.set(k, e.value);
     }
     this.m?.hits.inc({ item_type: type }, out.size);
     return Promise.resolve(out);
+  }
+
+  fetchDecoded<T extends object>(type: CacheItemType, keys: readonly string[], decode: (b: Uint8Array) => T | undefined): Promise<Map<string, T>> {
+    const out = new Map<string, T>();
+    this.m?.requests.inc({ item_type: type }, keys.length);
+    for (const k of keys) {
+      const e = this.touch(k);
+      if (!e) continue;
+      if (e.decoded?.fn === decode) { out.set(k, e.decoded.value as T); continue; }
+      const d = decode(e.value);
+      if (d === undefined) continue;
+      e.decoded = { fn: decode, value: d };
+      out.set(k, d);
+    }
+    this.m?.hits.inc({ item_type: type }, out.size);
+    return Promise.resolve(out);
+  }
+
+  private touch(k: string): Entry | undefined {
+    const e = this.lru.get(k);
+    if (e && this.gen - e.gen > this.lru.size / 2) {
+      this.lru.delete(k);
+      e.gen = ++this.gen;
+      this.lru.set(k, e);
+    }
+    return e;
   }
 
   store(type: CacheItemType, key: string, value: Uint8Array): void {
@@ -99,7 +128,7 @@ export class InMemoryIndexCache implements IndexCache {
       if (first.done === true) break;
       this.remove(first.value[0], first.value[1], true);
     }
-    this.lru.set(key, { type, value });
+    this.lru.set(key, { type, value, gen: ++this.gen });
     this.curSize += cost;
     this.m?.added.inc({ item_type: type });
     this.m?.items.inc({ item_type: type });
@@ -120,6 +149,7 @@ export class InMemoryIndexCache implements IndexCache {
   }
 }
 
+/** Keys are UTF-16 in memory; values are counted twice since a decoded copy may sit beside the bytes. */
 function entryCost(key: string, value: Uint8Array): number {
-  return key.length * 2 + value.byteLength + ENTRY_OVERHEAD;
+  return key.length * 2 + value.byteLength * 2 + ENTRY_OVERHEAD;
 }

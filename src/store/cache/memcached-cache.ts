@@ -4,7 +4,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { errorMessage } from '../../runtime/errors.js';
 import { nopLogger, type Logger } from '../../runtime/logger.js';
-import type { CacheItemType, IndexCache } from './index-cache.js';
+import { decodeHits, type CacheItemType, type IndexCache } from './index-cache.js';
 import { MemcachedClient, type MemcachedClientOptions } from './memcached-client.js';
 
 export interface MemcachedCacheOptions extends MemcachedClientOptions {
@@ -47,6 +47,10 @@ export class MemcachedIndexCache implements IndexCache {
       this.logger.warn('failed to fetch items from memcached', { item_type: type, err: errorMessage(err) });
       return new Map();
     }
+  }
+
+  fetchDecoded<T extends object>(type: CacheItemType, keys: readonly string[], decode: (b: Uint8Array) => T | undefined): Promise<Map<string, T>> {
+    return decodeHits(this, type, keys, decode);
   }
 
   store(type: CacheItemType, key: string, value: Uint8Array): void {

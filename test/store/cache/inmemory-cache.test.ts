@@ -15,7 +15,7 @@ describe('InMemoryIndexCache', () => {
   });
 
   it('evicts least recently used items to stay within its byte budget', async () => {
-    const c = new InMemoryIndexCache({ maxSize: 3 * (100 + 64 + 4), maxItemSize: 200 });
+    const c = new InMemoryIndexCache({ maxSize: 3 * (2 * 2 + 2 * 100 + 64), maxItemSize: 300 });
     c.store('Series', 'k1', bytes(100));
     c.store('Series', 'k2', bytes(100));
     c.store('Series', 'k3', bytes(100));
@@ -28,7 +28,7 @@ describe('InMemoryIndexCache', () => {
 
   it('refuses items above the item size and counts them as overflowed', async () => {
     const registry = new Registry();
-    const c = new InMemoryIndexCache({ maxSize: 10_000, maxItemSize: 200, registry });
+    const c = new InMemoryIndexCache({ maxSize: 10_000, maxItemSize: 300, registry });
     c.store('Postings', 'big', bytes(500));
     expect((await c.fetch('Postings', ['big'])).size).toBe(0);
     const m = await registry.getSingleMetric('thanos_store_index_cache_items_overflowed_total')!.get();
