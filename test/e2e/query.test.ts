@@ -1,6 +1,8 @@
 // End to end: two real Prometheus 2.42 replicas (external labels cluster="c", replica="0"|"1") scraping one exporter,
 // a thanos-ts sidecar each, and thanos-ts query deduplicating them: dedup on/off, no gap across a replica restart,
 // partial response with a sidecar down, Prometheus's error types, and promtool printing the same as against Prometheus.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promtool } from '../support/promtool.js';
 import {
@@ -112,8 +114,10 @@ describe('thanos-ts query over two Prometheus replicas with sidecars', () => {
     }
   }, 60_000);
 
-  it('serves the StoreAPI on its gRPC port, so a second querier stacked on it sees the same deduplicated view', async () => {
-    const stacked = await startQuery(work, 'query-stacked', [query.grpcAddress], ['--query.replica-label=replica']);
+  it('serves the StoreAPI on its gRPC port, so a second querier stacked on it (found through --store.sd-files) sees the same deduplicated view', async () => {
+    const sdFile = path.join(work, 'stores.yml');
+    await writeFile(sdFile, `- targets: ["${query.grpcAddress}"]\n`);
+    const stacked = await startQuery(work, 'query-stacked', [], ['--query.replica-label=replica', `--store.sd-files=${sdFile}`], 1);
     try {
       const stores = await (await fetch(`${stacked.httpUrl}/api/v1/stores`)).json() as { data: Record<string, { labelSets: unknown[] }[]> };
       expect(Object.keys(stores.data)).toEqual(['query']);

@@ -108,14 +108,16 @@ export async function startSidecar(workDir: string, name: string, prom: Prom): P
   return startThanos(workDir, name, ['sidecar', `--prometheus.url=${prom.url}`, `--tsdb.path=${prom.dataDir}`]);
 }
 
-/** A querier over `endpoints`; resolves once every endpoint is healthy on /api/v1/stores. */
-export async function startQuery(workDir: string, name: string, endpoints: readonly string[], extra: readonly string[] = []): Promise<ThanosProc> {
+/** A querier over `endpoints`; resolves once `expectHealthy` endpoints (default: all given) are healthy on /api/v1/stores. */
+export async function startQuery(
+  workDir: string, name: string, endpoints: readonly string[], extra: readonly string[] = [], expectHealthy = endpoints.length,
+): Promise<ThanosProc> {
   const q = await startThanos(workDir, name, ['query', ...endpoints.map((e) => `--endpoint=${e}`), ...extra]);
   const deadline = Date.now() + 30_000;
   for (;;) {
     const body = await (await fetch(`${q.httpUrl}/api/v1/stores`)).json() as { data: Record<string, { lastError: string | null }[]> };
     const healthy = Object.values(body.data).flat().filter((s) => s.lastError === null).length;
-    if (healthy === endpoints.length) return q;
+    if (healthy === expectHealthy) return q;
     if (Date.now() > deadline) throw new Error(`${name}: endpoints not healthy: ${JSON.stringify(body.data)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
