@@ -86,6 +86,7 @@ describe('query web UI in Chromium', () => {
   });
 
   it('draws the range result on the Graph tab, and a copied URL reproduces the view', async () => {
+    await page.goto(`${query.httpUrl}/graph`);
     await runExpr('demo_counter_total');
     await page.locator('.panel button.tab[data-tab="graph"]').click();
     await page.locator('.panel input[name="range_input"]').fill('1m');
@@ -95,6 +96,11 @@ describe('query web UI in Chromium', () => {
     await expect.poll(() => inkedPixels(page), { timeout: 15_000 }).toBeGreaterThan(200);
     // uPlot's legend names each series.
     await expect.poll(async () => (await page.locator('.panel .u-legend').innerText()).includes('kind="c"')).toBe(true);
+    // Hovering the plot puts each series' value at that time into the legend.
+    const over = await page.locator('.panel .chart .u-over').boundingBox();
+    await page.mouse.move(over!.x + over!.width * 0.8, over!.y + over!.height / 2);
+    await expect.poll(async () => page.locator('.panel .u-legend .u-series .u-value').allInnerTexts(), { timeout: 5000 })
+      .toEqual(expect.arrayContaining([expect.stringMatching(/^\d+$/)]));
     await page.screenshot({ path: path.join(shots, 'graph.png'), fullPage: true });
     const before = await inkedPixels(page);
     await page.locator('.panel input[name="stacked"]').check();
