@@ -29,7 +29,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('sidecar without external labels (e2e)', () => {
+describe('sidecar without external labels (e2e)', { timeout: 240_000 }, () => {
   it('logs the reason, stays not ready without crashing, and refuses Series', async () => {
     await eventually(() => /no external labels configured on Prometheus server/.test(sidecar!.log()), 'the reason in the log');
     const res = await fetch(`${sidecar!.httpUrl}/-/ready`);

@@ -107,7 +107,7 @@ async function objects(): Promise<string[]> {
   return out.sort();
 }
 
-describe('sidecar on S3 (e2e)', () => {
+describe('sidecar on S3 (e2e)', { timeout: 240_000 }, () => {
   it('leaves no meta.json when killed mid-upload, and completes the blocks after restart', async () => {
     const local = (await readLocalBlocks(prom.tsdbDir)).map((b) => b.meta.ulid).sort();
     expect(local.length).toBe(3);

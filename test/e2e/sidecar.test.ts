@@ -81,7 +81,7 @@ async function bucketMetas(): Promise<string[]> {
   return out.sort();
 }
 
-describe('sidecar (e2e)', () => {
+describe('sidecar (e2e)', { timeout: 240_000 }, () => {
   it('answers a gRPC Series call with the same series and samples as Prometheus, external labels added', async () => {
     const client = new GrpcStoreClient(sidecar!.grpcAddress);
     try {

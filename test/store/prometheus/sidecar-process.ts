@@ -53,7 +53,7 @@ export async function startSidecar(logDir: string, args: readonly string[], env:
 }
 
 /** Polls `cond` every 100 ms; fails after `timeoutMs` naming `what`. */
-export async function eventually(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function eventually(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await cond()) return;
