@@ -24,6 +24,11 @@ export const INFO_SERVICE = {
   Info: method('/thanos.info.Info/Info', false),
 } satisfies ServiceDefinition;
 
+/** Receiver-to-receiver forwarding (thanos.WriteRequest → thanos.WriteResponse; types via protoType()). */
+export const WRITEABLE_STORE_SERVICE = {
+  RemoteWrite: method('/thanos.WriteableStore/RemoteWrite', false),
+} satisfies ServiceDefinition;
+
 /** A view of encoder output as a Buffer, without copying. */
 export function asBuffer(u8: Uint8Array): Buffer {
   return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
