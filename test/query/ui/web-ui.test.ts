@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAssetsDir, registerWebUi, webPrefixFor, type WebUiOptions } from '../../../src/query/ui/web-ui.js';
@@ -108,7 +109,13 @@ describe('registerWebUi', () => {
       const res = await app.inject({ url: ref });
       expect(res.statusCode, ref).toBe(200);
       expect(res.headers['cache-control']).toContain('immutable');
+      const gz = await app.inject({ url: ref, headers: { 'accept-encoding': 'gzip, deflate' } });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gunzipSync(gz.rawPayload).equals(res.rawPayload)).toBe(true);
+      expect(gz.rawPayload.length).toBeLessThan(res.rawPayload.length);
     }
+    const refused = await app.inject({ url: refs[0]!, headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+    expect(refused.headers['content-encoding']).toBeUndefined();
     // Nothing is fetched from elsewhere: no CDN URLs in the page.
     expect(page.body).not.toMatch(/(?:src|href)="https?:/);
   });
