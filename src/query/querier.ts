@@ -8,7 +8,7 @@ import { errorMessage } from '../runtime/errors.js';
 import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
-import { ProxyStore } from '../store/proxy.js';
+import { ProxyStore, type StoreTarget } from '../store/proxy.js';
 import { QueryApi } from './api/query-api.js';
 import type { DedupAlgorithm } from './dedup.js';
 import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
@@ -43,6 +43,8 @@ export interface QuerierOptions {
   /** /api/v1/status/flags. */
   readonly flags: Readonly<Record<string, string>>;
   readonly resolver?: DnsResolver;
+  /** Stores wired in-process (standalone), queried alongside the discovered endpoints. */
+  readonly localTargets?: () => readonly StoreTarget[];
 }
 
 export interface QuerierParts {
@@ -75,8 +77,9 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     })
     : undefined;
 
+  const targets = (): StoreTarget[] => [...endpoints.targets(), ...(opts.localTargets?.() ?? [])];
   new QueryApi({
-    targets: () => endpoints.targets(),
+    targets,
     engineOptions: {
       timeoutMs: opts.timeoutMs,
       defaultSubqueryStepMs: opts.defaultEvaluationIntervalMs,
@@ -96,7 +99,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     now: rt.now,
   }).register(http, opts.routePrefix);
 
-  const proxy = new ProxyStore(() => endpoints.targets(), { logger, componentType: 'query', maxConcurrency: 0 });
+  const proxy = new ProxyStore(targets, { logger, componentType: 'query', maxConcurrency: 0 });
   const discovery: Actor = {
     name: 'endpoint-discovery',
     run: async (signal) => {
