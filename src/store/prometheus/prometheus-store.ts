@@ -7,7 +7,7 @@ import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { encodeXor } from '../../tsdb/chunkenc/xor.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nopLogger } from '../../runtime/logger.js';
-import { AbortError, CorruptionError, InvalidArgumentError, UnavailableError } from '../../runtime/errors.js';
+import { AbortError, CorruptionError, InvalidArgumentError, UnavailableError, errorMessage, isThanosError } from '../../runtime/errors.js';
 import type {
   AggrChunk, ChunkEncoding, LabelNamesRequest, LabelNamesResponse, LabelValuesRequest, LabelValuesResponse,
   SeriesRequest, SeriesResponse, StoreAPI, StoreInfo,
@@ -108,7 +108,9 @@ export class PrometheusStore implements StoreAPI {
       }
     } catch (err) {
       if (signal?.aborted) throw new AbortError('series aborted', { cause: err });
-      throw err;
+      if (isThanosError(err)) throw err;
+      // A connection reset or similar while streaming: Prometheus went away mid-answer.
+      throw new UnavailableError(`remote read: reading the answer from prometheus: ${errorMessage(err)}`, { cause: err });
     }
   }
 
