@@ -108,7 +108,8 @@ export function readQuerierOptions(f: FlagReader): QuerierOptions {
     defaultStepMs: f.durationMs('query.default-step'),
     autoDownsampling: f.bool('query.auto-downsampling'),
     metadataDefaultRangeMs: f.durationMs('query.metadata.default-time-range'),
-    routePrefix: f.string('web.route-prefix'),
+    // Upstream: --web.route-prefix defaults to --web.external-prefix (docs/operating/reverse-proxy.md).
+    routePrefix: f.string('web.route-prefix') !== '' ? f.string('web.route-prefix') : f.string('web.external-prefix'),
     flags: Object.fromEntries(QUERY_FLAGS.map((spec) => [spec.name, flagText(f, spec)])),
   };
 }

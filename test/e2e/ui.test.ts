@@ -193,9 +193,9 @@ describe('query web UI in Chromium', () => {
     expect(await page.locator('table.kv').first().innerText()).toMatch(/version\s+\d+\.\d+\.\d+/);
   });
 
-  it('works under --web.route-prefix', async () => {
+  it('works under --web.external-prefix, which --web.route-prefix defaults to', async () => {
     const prefixed = await startThanos(work, 'query-prefixed', [
-      'query', ...sidecars.map((sc) => `--endpoint=${sc.grpcAddress}`), '--query.replica-label=replica', '--web.route-prefix=/thanos',
+      'query', ...sidecars.map((sc) => `--endpoint=${sc.grpcAddress}`), '--query.replica-label=replica', '--web.external-prefix=/thanos',
     ]);
     try {
       await page.goto(`${prefixed.httpUrl}/thanos/`);
