@@ -86,12 +86,12 @@ export class S3Bucket implements Bucket {
       const page: string[] = [];
       try {
         if (this.cfg.listObjectsVersion === 'v1') {
-          const out = await this.client.send(new ListObjectsCommand({ Bucket: this.name, Prefix: prefix, ...(delimiter ? { Delimiter: delimiter } : {}), ...(token ? { Marker: token } : {}) }), sig(options));
+          const out = await this.client.send(new ListObjectsCommand({ Bucket: this.name, ...(prefix ? { Prefix: prefix } : {}), ...(delimiter ? { Delimiter: delimiter } : {}), ...(token ? { Marker: token } : {}) }), sig(options));
           for (const o of out.Contents ?? []) if (o.Key) page.push(o.Key);
           for (const p of out.CommonPrefixes ?? []) if (p.Prefix) page.push(p.Prefix);
           token = out.IsTruncated ? (out.NextMarker ?? out.Contents?.at(-1)?.Key) : undefined;
         } else {
-          const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ...(delimiter ? { Delimiter: delimiter } : {}), ...(token ? { ContinuationToken: token } : {}) }), sig(options));
+          const out = await this.client.send(new ListObjectsV2Command({ Bucket: this.name, ...(prefix ? { Prefix: prefix } : {}), ...(delimiter ? { Delimiter: delimiter } : {}), ...(token ? { ContinuationToken: token } : {}) }), sig(options));
           for (const o of out.Contents ?? []) if (o.Key) page.push(o.Key);
           for (const p of out.CommonPrefixes ?? []) if (p.Prefix) page.push(p.Prefix);
           token = out.IsTruncated ? out.NextContinuationToken : undefined;
