@@ -1,7 +1,6 @@
 // The querier's web UI in a real browser (Debian's Chromium via playwright-core) against a running thanos-ts query over
 // two Prometheus 2.42 replicas with thanos-ts sidecars and a thanos-ts store gateway over one block: table, graph,
-// dedup, stores, status, parse errors, completion, warnings.
-// Screenshots land in test-output/ui/.
+// dedup, stores, status, parse errors, completion, warnings. Screenshots land in test-output/ui/.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -81,6 +80,7 @@ describe('query web UI in Chromium', () => {
     expect(text).toContain('replica="0"');
     expect(text).toContain('replica="1"');
     expect(new URL(page.url()).searchParams.get('g0.deduplicate')).toBe('0');
+    await page.screenshot({ path: path.join(shots, 'table-no-dedup.png'), fullPage: true });
     await page.locator('.panel input[name="dedup"]').check();
     await expect.poll(() => rows().count(), { timeout: 15_000 }).toBe(3);
   });
@@ -191,6 +191,7 @@ describe('query web UI in Chromium', () => {
     const text = await flags.innerText();
     expect(text).toMatch(/query\.replica-label\s+replica/);
     expect(await page.locator('table.kv').first().innerText()).toMatch(/version\s+\d+\.\d+\.\d+/);
+    await page.screenshot({ path: path.join(shots, 'status.png'), fullPage: true });
   });
 
   it('works under --web.external-prefix, which --web.route-prefix defaults to', async () => {
