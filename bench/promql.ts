@@ -27,7 +27,9 @@ const INSTANCES = 10;
 const HANDLERS = 10;
 const CODES = ['200', '201', '404', '500', '503'];
 const LES = ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf'];
+/** Timed runs per query and mode (median reported); JIT warm-up runs before them (cheap instant queries get more). */
 const RUNS = 3;
+const WARMUP = { instant: 5, range: 1 } as const;
 
 const QUERIES: readonly string[] = [
   'rate(http_requests_total{job="job-1"}[5m])',
@@ -215,9 +217,13 @@ async function main(): Promise<void> {
           if (res.status !== 'success') throw new Error(`prometheus: ${query}: ${res.error ?? body.slice(0, 200)}`);
           return { wall, exec: (res.data?.stats?.timings?.execTotalTime ?? wall / 1000) * 1000, res };
         };
-        // One warm-up each (page cache, JIT), then the median of RUNS timed runs.
-        const ourValue = await runOurs();
-        const promFirst = await runProm();
+        // Warm-up runs for both (page cache; V8's JIT for us), then the median of RUNS timed runs.
+        let ourValue = await runOurs();
+        let promFirst = await runProm();
+        for (let i = 1; i < WARMUP[mode]; i++) {
+          ourValue = await runOurs();
+          promFirst = await runProm();
+        }
         const ours: number[] = [];
         const promExec: number[] = [];
         const promWall: number[] = [];

@@ -150,3 +150,44 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/**
+ * Rewrites spellings Prometheus accepts but the lezer grammar does not, keeping every offset unchanged so error
+ * positions still point into the original text: a trailing-dot number `2.` becomes `2 `.
+ */
+export function normalizeForLezer(q: string): string {
+  let out = '';
+  let i = 0;
+  while (i < q.length) {
+    const c = q[i]!;
+    if (c === '"' || c === '\'' || c === '`') {
+      let j = i + 1;
+      while (j < q.length && q[j] !== c && q[j] !== '\n') j += q[j] === '\\' && c !== '`' ? 2 : 1;
+      out += q.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (c === '#') {
+      const nl = q.indexOf('\n', i);
+      const j = nl < 0 ? q.length : nl;
+      out += q.slice(i, j);
+      i = j;
+      continue;
+    }
+    if (/[0-9]/.test(c) && (i === 0 || !/[A-Za-z0-9_:.]/.test(q[i - 1]!))) {
+      let j = i;
+      while (j < q.length && /[0-9_]/.test(q[j]!)) j++;
+      if (q[j] === '.' && !/[0-9]/.test(q[j + 1] ?? '')) {
+        out += q.slice(i, j) + ' ';
+        i = j + 1;
+        continue;
+      }
+      out += q.slice(i, j);
+      i = j;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return out;
+}

@@ -3,7 +3,6 @@
 
 import { parser as lezer } from '@prometheus-io/lezer-promql';
 import type { SyntaxNode } from '@lezer/common';
-import { ParseError } from '../../runtime/errors.js';
 import { Matcher, type MatchType } from '../../tsdb/labels/matcher.js';
 import { METRIC_NAME } from '../../tsdb/labels/labels.js';
 import type {
@@ -11,29 +10,14 @@ import type {
 } from './ast.js';
 import { documentedType } from './ast.js';
 import { FUNCTIONS } from './functions.js';
-import { parseNumberToken, unquoteString } from './lexer-utils.js';
+import { normalizeForLezer, parseNumberToken, unquoteString } from './lexer-utils.js';
+import { PromQLParseError } from './parse-error.js';
+import { exprType } from './expr-type.js';
+import { checkCallArgs } from './check-call.js';
+
+export { PromQLParseError } from './parse-error.js';
+export { exprType } from './expr-type.js';
 import { describeSyntaxError, lexerError } from './syntax-errors.js';
-
-/** A PromQL parse or type error, printed as Prometheus prints it: `1:14: parse error: …`. */
-export class PromQLParseError extends ParseError {
-  readonly detail: string;
-  constructor(query: string, position: number, detail: string) {
-    super(`${lineCol(query, position)}: parse error: ${detail}`, { position });
-    this.detail = detail;
-  }
-}
-
-function lineCol(query: string, pos: number): string {
-  let line = 1;
-  let lastBreak = -1;
-  for (let i = 0; i < pos && i < query.length; i++) {
-    if (query[i] === '\n') {
-      line++;
-      lastBreak = i;
-    }
-  }
-  return `${line}:${pos - lastBreak}`;
-}
 
 const AGG_OPS: ReadonlySet<string> = new Set(['sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar', 'topk',
   'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
@@ -42,19 +26,6 @@ const BIN_OPS: Readonly<Record<string, BinaryOp>> = {
   Pow: '^', Mul: '*', Div: '/', Mod: '%', Atan2: 'atan2', Add: '+', Sub: '-', Eql: '==', Neq: '!=', Gtr: '>',
   Lss: '<', Gte: '>=', Lte: '<=', And: 'and', Or: 'or', Unless: 'unless',
 };
-
-/** The value type an expression evaluates to. */
-export function exprType(e: Expr): ValueType {
-  switch (e.type) {
-    case 'VectorSelector': case 'AggregateExpr': return 'vector';
-    case 'MatrixSelector': case 'SubqueryExpr': return 'matrix';
-    case 'NumberLiteral': return 'scalar';
-    case 'StringLiteral': return 'string';
-    case 'ParenExpr': case 'UnaryExpr': case 'StepInvariantExpr': return exprType(e.expr);
-    case 'BinaryExpr': return exprType(e.lhs) === 'scalar' && exprType(e.rhs) === 'scalar' ? 'scalar' : 'vector';
-    case 'Call': return FUNCTIONS.get(e.func)?.returnType ?? 'vector';
-  }
-}
 
 /** Parses and type-checks a query; throws PromQLParseError. */
 export function parseExpr(query: string): Expr {
@@ -73,47 +44,6 @@ export function parseExpr(query: string): Expr {
     throw new PromQLParseError(query, 0, `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
   }
   return e;
-}
-
-/**
- * Rewrites spellings Prometheus accepts but the lezer grammar does not, keeping every offset unchanged so error
- * positions still point into the original text: a trailing-dot number `2.` becomes `2 `.
- */
-function normalizeForLezer(q: string): string {
-  let out = '';
-  let i = 0;
-  while (i < q.length) {
-    const c = q[i]!;
-    if (c === '"' || c === '\'' || c === '`') {
-      let j = i + 1;
-      while (j < q.length && q[j] !== c && q[j] !== '\n') j += q[j] === '\\' && c !== '`' ? 2 : 1;
-      out += q.slice(i, j + 1);
-      i = j + 1;
-      continue;
-    }
-    if (c === '#') {
-      const nl = q.indexOf('\n', i);
-      const j = nl < 0 ? q.length : nl;
-      out += q.slice(i, j);
-      i = j;
-      continue;
-    }
-    if (/[0-9]/.test(c) && (i === 0 || !/[A-Za-z0-9_:.]/.test(q[i - 1]!))) {
-      let j = i;
-      while (j < q.length && /[0-9_]/.test(q[j]!)) j++;
-      if (q[j] === '.' && !/[0-9]/.test(q[j + 1] ?? '')) {
-        out += q.slice(i, j) + ' ';
-        i = j + 1;
-        continue;
-      }
-      out += q.slice(i, j);
-      i = j;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return out;
 }
 
 function firstError(n: SyntaxNode): number | undefined {
@@ -512,24 +442,8 @@ class Converter {
     const sig = FUNCTIONS.get(name);
     if (!sig) this.fail(n.from, `unknown function with name "${name}"`);
     const args = children(k[1]!).map((a) => this.expr(a));
-    const nargs = sig.argTypes.length;
-    if (sig.variadic === 0) {
-      if (nargs !== args.length) this.fail(n.from, `expected ${nargs} argument(s) in call to "${name}", got ${args.length}`);
-    } else {
-      const na = nargs - 1;
-      if (na > args.length) this.fail(n.from, `expected at least ${na} argument(s) in call to "${name}", got ${args.length}`);
-      else if (sig.variadic > 0 && na + sig.variadic < args.length) {
-        this.fail(n.from, `expected at most ${na + sig.variadic} argument(s) in call to "${name}", got ${args.length}`);
-      }
-    }
-    args.forEach((a, i) => {
-      if (i >= nargs && sig.variadic === 0) return;
-      const want = sig.argTypes[Math.min(i, nargs - 1)]!;
-      const got = exprType(a);
-      if (got !== want) {
-        this.fail(a.pos.start, `expected type ${documentedType(want)} in call to function "${name}", got ${documentedType(got)}`);
-      }
-    });
+    const problem = checkCallArgs(sig, args);
+    if (problem) this.fail(problem.position < 0 ? n.from : problem.position, problem.message);
     return { type: 'Call', func: name, args, pos: this.pos(n) };
   }
 }
