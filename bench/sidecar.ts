@@ -15,6 +15,7 @@ import { PrometheusClient } from '../src/store/prometheus/client.js';
 import { ChunkedFrameDecoder, RESPONSE_STREAMED_XOR_CHUNKS, encodeReadRequest } from '../src/store/prometheus/remote-read-codec.js';
 import { snappyEncode } from '../src/store/prometheus/snappy.js';
 import { startPrometheus } from '../test/store/prometheus/prometheus-peer.js';
+import type { SidecarProcess } from '../test/store/prometheus/sidecar-process.js';
 import { eventually, startSidecar } from '../test/store/prometheus/sidecar-process.js';
 
 const SERIES = Number(process.env['BENCH_SERIES'] ?? 10_000);
@@ -118,8 +119,15 @@ async function main(): Promise<void> {
   const prom = await startPrometheus(work, { blockDuration: '2h', config: 'global:\n  external_labels:\n    cluster: bench\n    replica: "0"\n' });
   // BENCH_SIDECAR_CPU_PROF=<dir> writes a V8 CPU profile of the sidecar process there (on its exit).
   const profDir = process.env['BENCH_SIDECAR_CPU_PROF'];
-  const sidecar = await startSidecar(work, [`--prometheus.url=${prom.url}`, `--tsdb.path=${prom.tsdbDir}`, '--log.level=info'],
-    {}, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+  let sidecar: SidecarProcess;
+  try {
+    sidecar = await startSidecar(work, [`--prometheus.url=${prom.url}`, `--tsdb.path=${prom.tsdbDir}`, '--log.level=info'],
+      {}, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+  } catch (err) {
+    await prom.stop();
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
   const grpc = new GrpcStoreClient(sidecar.grpcAddress);
   const http = new PrometheusClient(prom.url);
   try {
