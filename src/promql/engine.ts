@@ -1,6 +1,7 @@
 // The PromQL engine: parses, evaluates instant and range queries over a Queryable with Prometheus 3 semantics, and
 // enforces the query timeout, the in-memory sample limit and cancellation (Prometheus's promql.Engine).
 
+import { AbortError, LimitError } from '../runtime/errors.js';
 import { compareLabels, type Labels } from '../tsdb/labels/labels.js';
 import type { Expr } from './parser/ast.js';
 import { unwrap } from './parser/ast.js';
@@ -13,6 +14,16 @@ import { Evaluator } from './evaluator.js';
 
 export { QueryError } from './eval-types.js';
 export { PromQLParseError } from './parser/parse.js';
+
+/** Prometheus's HTTP API `errorType` for an error the engine threw (query API adapters map errors with this). */
+export type PromQLErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal';
+
+export function promqlErrorType(err: unknown): PromQLErrorType {
+  if (err instanceof PromQLParseError) return 'bad_data';
+  if (err instanceof AbortError) return err.message.includes('timed out') ? 'timeout' : 'canceled';
+  if (err instanceof QueryError || err instanceof LimitError) return 'execution';
+  return 'internal';
+}
 
 export interface EngineOptions {
   /** Default 5m. */

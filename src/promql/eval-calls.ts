@@ -204,10 +204,12 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
     for (let i = 0; i < grid.n; i++) {
       const ref = refTime(grid, i, at, offsetMs);
       const from = ref - rangeMs;
-      if (at !== undefined) { lo = 0; hi = 0; }
-      while (lo < s.ts.length && s.ts[lo]! <= from) lo++;
-      if (hi < lo) hi = lo;
-      while (hi < s.ts.length && s.ts[hi]! <= ref) hi++;
+      // Under `@` every step has the same window: find it once.
+      if (at === undefined || i === 0) {
+        while (lo < s.ts.length && s.ts[lo]! <= from) lo++;
+        if (hi < lo) hi = lo;
+        while (hi < s.ts.length && s.ts[hi]! <= ref) hi++;
+      }
       const len = hi - lo;
       ev.ctx.hold(len);
       ev.ctx.current -= len;

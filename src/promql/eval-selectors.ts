@@ -113,8 +113,13 @@ export function instantValues(
     let j = 0;
     let any = false;
     for (let i = 0; i < grid.n; i++) {
+      // Under `@` every step sees the same sample: copy the first step's answer.
+      if (at !== undefined && i > 0) {
+        r.vals[i] = r.vals[0]!;
+        r.has[i] = r.has[0]!;
+        continue;
+      }
       const ref = refTime(grid, i, at, offsetMs);
-      if (at !== undefined) j = 0;
       while (j < s.ts.length && s.ts[j]! <= ref) j++;
       const k = j - 1;
       if (k < 0 || s.ts[k]! <= ref - lookback) continue;

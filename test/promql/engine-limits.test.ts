@@ -2,7 +2,7 @@
 // error text Prometheus uses, and range-query argument checks.
 
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../src/promql/engine.js';
+import { Engine, promqlErrorType } from '../../src/promql/engine.js';
 import type { Queryable, StorageSeries } from '../../src/promql/queryable.js';
 import { MemoryStorage } from '../../src/promql/promqltest/memory-storage.js';
 import { labelsFromRecord } from '../../src/tsdb/labels/labels.js';
@@ -70,5 +70,13 @@ describe('Engine limits', () => {
   it('rejects a range query over a range vector as Prometheus does', async () => {
     await expect(new Engine().rangeQuery(storage(1, 1), 'metric[5m]', 0, 60_000, 15_000))
       .rejects.toThrow('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+  });
+
+  it('classifies errors as Prometheus\'s API errorType', async () => {
+    const engine = new Engine({ timeoutMs: 20, maxSamples: 10 });
+    const typeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'none', (e: unknown) => promqlErrorType(e));
+    expect(await typeOf(engine.instantQuery(storage(1, 1), 'sum(', 0))).toBe('bad_data');
+    expect(await typeOf(engine.instantQuery(storage(20, 1), 'metric', 0))).toBe('execution');
+    expect(await typeOf(engine.instantQuery(slowQueryable(2_000), 'metric', 0))).toBe('timeout');
   });
 });
