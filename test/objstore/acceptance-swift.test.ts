@@ -11,8 +11,8 @@ import { createS3Bucket } from '../support/peers/s3.js';
 import type { SwiftServer } from '../support/peers/swift.js';
 import { startSwift } from '../support/peers/swift.js';
 import { describeBucket } from '../support/bucket-acceptance.js';
-import type { KeystoneStub } from '../support/peers/keystone-v3-stub.js';
-import { startKeystoneStub } from '../support/peers/keystone-v3-stub.js';
+import type { KeystoneStub } from '../support/peers/keystone-stub.js';
+import { startKeystoneStub } from '../support/peers/keystone-stub.js';
 import { readAll } from '../../src/objstore/streams.js';
 import { RetryingBucket } from '../../src/objstore/retrying.js';
 
@@ -109,6 +109,16 @@ describe('SwiftBucket tokens', () => {
     await bucket.upload('tokens/b', Buffer.from('b'));
     expect((await readAll(await bucket.get('tokens/b'))).toString()).toBe('b');
     expect(k.issued()).toBe(2);
+    await bucket.close();
+  });
+
+  it('authenticates with Keystone v2 (tenant_name, region catalog) against the same storage', async () => {
+    const k = await keystone();
+    const yaml = `type: SWIFT\nconfig:\n  auth_url: ${k.authUrlV2}\n  username: thanos\n  password: k-secret\n  tenant_name: monitoring\n  region_name: RegionOne\n  container_name: thanos\n`;
+    const bucket = await createBucket(parseBucketConfig(yaml, 'v2.yml', nopLogger), { logger: nopLogger });
+    await bucket.upload('v2/a', Buffer.from('via v2'));
+    expect((await readAll(await bucket.get('v2/a'))).toString()).toBe('via v2');
+    expect(k.rejected).toEqual([]);
     await bucket.close();
   });
 

@@ -1,6 +1,6 @@
-// A minimal Keystone v3 identity endpoint for tests (Keystone itself is not packaged here): it checks the password
-// auth request the way Keystone does and answers with a token and catalog pointing at a real Swift, whose tempauth
-// token it hands out. So the storage side stays real; only the identity service is a stand-in.
+// A minimal Keystone identity endpoint for tests (Keystone itself is not packaged here): v3 `POST /v3/auth/tokens`
+// and v2 `POST /v2.0/tokens`. It checks password auth requests the way Keystone does and answers with a token and a
+// catalog pointing at a real Swift, whose tempauth token it hands out: only the identity service is a stand-in.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -21,11 +21,17 @@ export interface KeystoneStubOptions {
 export interface KeystoneStub {
   /** Auth URL ending in /v3, for the SWIFT config's auth_url. */
   readonly authUrl: string;
+  /** Auth URL ending in /v2.0. */
+  readonly authUrlV2: string;
   /** How many token requests were answered with 201. */
   issued(): number;
   /** Request bodies that were rejected, with the reason. */
   readonly rejected: string[];
   close(): Promise<void>;
+}
+
+interface V2Body {
+  auth?: { passwordCredentials?: { username?: string; password?: string }; tenantName?: string };
 }
 
 interface AuthBody {
@@ -44,6 +50,10 @@ export async function startKeystoneStub(o: KeystoneStubOptions): Promise<Keyston
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
+        if (req.method === 'POST' && req.url === '/v2.0/tokens') {
+          await answerV2(Buffer.concat(chunks), res);
+          return;
+        }
         if (req.method !== 'POST' || req.url !== '/v3/auth/tokens') {
           res.writeHead(404).end();
           return;
@@ -87,10 +97,32 @@ export async function startKeystoneStub(o: KeystoneStubOptions): Promise<Keyston
       })();
     });
   });
+  async function answerV2(raw: Buffer, res: http.ServerResponse): Promise<void> {
+    const body = JSON.parse(raw.toString('utf8')) as V2Body;
+    const c = body.auth?.passwordCredentials;
+    if (c?.username !== o.user || c.password !== o.password || body.auth?.tenantName !== o.project) {
+      rejected.push('v2: wrong credentials or tenant');
+      res.writeHead(401).end();
+      return;
+    }
+    const real = await o.issue();
+    count++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+      access: {
+        token: { id: pending.shift() ?? real.token, expires: new Date(Date.now() + (o.ttlMs ?? 3_600_000)).toISOString() },
+        serviceCatalog: [{ type: 'object-store', endpoints: [
+          { region: 'OtherRegion', publicURL: 'http://127.0.0.1:1/wrong-region' },
+          { region: o.region, publicURL: real.storageUrl },
+        ] }],
+      },
+    }));
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     authUrl: `http://127.0.0.1:${port}/v3`,
+    authUrlV2: `http://127.0.0.1:${port}/v2.0`,
     issued: () => count,
     rejected,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
