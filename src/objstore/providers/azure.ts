@@ -33,6 +33,7 @@ export interface AzureConfig {
   readonly maxRetryRequests: number;
   readonly pipeline: { readonly maxTries: number; readonly tryTimeoutMs: number; readonly retryDelayMs: number; readonly maxRetryDelayMs: number };
   readonly msiResource: string;
+  /** Accepted for compatibility; the SDK's own pipeline (keep-alive, retries above) is used as is. */
   readonly http: HttpConfig;
 }
 

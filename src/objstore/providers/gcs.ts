@@ -23,6 +23,7 @@ export interface GcsConfig {
   readonly chunkSizeBytes: number;
   readonly maxRetries: number;
   readonly noAuth: boolean;
+  /** Accepted for compatibility; the client library manages its own connections. */
   readonly http: HttpConfig;
 }
 
