@@ -7,6 +7,7 @@ import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Logger } from '../runtime/logger.js';
 import { AbortError, ConfigError, errorMessage } from '../runtime/errors.js';
 import { expandEnvRefs } from './envsubst.js';
@@ -104,7 +105,9 @@ export class Reloader {
     if (configFile === undefined) return '';
     let raw: string;
     try {
-      raw = await readFile(configFile, 'utf8');
+      const bytes = await readFile(configFile);
+      // As upstream: a template ending in .gz is gzipped (large configs in Kubernetes secrets are stored that way).
+      raw = (configFile.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
     } catch (err) {
       throw new ConfigError(`read config: ${errorMessage(err)}`, { where: configFile, cause: err });
     }

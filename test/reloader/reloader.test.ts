@@ -169,4 +169,24 @@ describe('Reloader', () => {
       await running;
     }
   });
+
+  it('reads a gzipped template (.gz) and writes the substituted plain config', async () => {
+    const { gzipSync } = await import('node:zlib');
+    await writeFile(path.join(dir, 'prom.yaml.gz'), gzipSync(Buffer.from('replica: $(POD_NAME)\n')));
+    await mkdir(path.join(dir, 'rules'));
+    const r = new Reloader({
+      configFile: path.join(dir, 'prom.yaml.gz'),
+      configEnvsubstFile: path.join(dir, 'out.yaml'),
+      ruleDirs: [],
+      watchIntervalMs: 60_000,
+      retryIntervalMs: 50,
+      trigger: httpReloadTrigger(url),
+      logger: nopLogger,
+      metrics: createReloaderMetrics(new Registry()),
+      env: { POD_NAME: 'gz-1' },
+    });
+    await r.apply(new AbortController().signal);
+    expect(await readFile(path.join(dir, 'out.yaml'), 'utf8')).toBe('replica: gz-1\n');
+    expect(reloads).toBe(1);
+  });
 });
