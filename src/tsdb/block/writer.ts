@@ -12,7 +12,7 @@ import { SegmentWriter } from '../chunks/segment-writer.js';
 import type { Labels } from '../labels/labels.js';
 import { compareLabels, formatLabels } from '../labels/labels.js';
 import type { ChunkMeta } from '../index/writer.js';
-import { IndexWriter } from '../index/writer.js';
+import { IndexWriter, compareBytewise } from '../index/writer.js';
 import type { BlockCompaction, BlockMeta } from './meta.js';
 import { writeMeta } from './meta.js';
 import { EMPTY_TOMBSTONES, writeTombstones } from './tombstones.js';
@@ -161,7 +161,7 @@ export class BlockWriter {
     try {
       await this.chunks.close();
       const iw = new IndexWriter();
-      iw.addSymbols([...this.symbols].sort());
+      iw.addSymbols([...this.symbols].sort(compareBytewise));
       for (const s of this.series) iw.addSeries(s.labels, s.chunks);
       const indexPath = join(this.tmp, 'index');
       await writeFile(indexPath, iw.finish());

@@ -20,6 +20,26 @@ export interface ChunkMeta {
 
 type Stage = 'symbols' | 'series' | 'done';
 
+/**
+ * Orders strings by their UTF-8 bytes, as Go compares strings. JavaScript's `<` compares UTF-16 units, which differs
+ * only when surrogates (code points above U+FFFF) meet units U+E000–U+FFFF.
+ */
+export function compareBytewise(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+      y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
 export class IndexWriter {
   private readonly out = new Encoder(64 * 1024);
   private readonly scratch = new Encoder(256);
@@ -42,13 +62,13 @@ export class IndexWriter {
   }
 
   /**
-   * Writes the symbol table. `symbols` must be sorted (bytewise) and unique and must contain every label name
+   * Writes the symbol table. `symbols` must be sorted bytewise (compareBytewise) and unique and must contain every label name
    * and value of the series that follow; Prometheus also includes "" (it does for byte equality).
    */
   addSymbols(symbols: readonly string[]): void {
     this.ensureStage('symbols');
     for (let i = 1; i < symbols.length; i++) {
-      if (!(symbols[i - 1]! < symbols[i]!)) throw new InvalidArgumentError(`index symbols not sorted or not unique at ${i}: ${JSON.stringify(symbols[i])}`);
+      if (compareBytewise(symbols[i - 1]!, symbols[i]!) >= 0) throw new InvalidArgumentError(`index symbols not sorted or not unique at ${i}: ${JSON.stringify(symbols[i])}`);
     }
     encodeSymbols(symbols, this.out);
     symbols.forEach((s, i) => this.symbolIdx.set(s, i));
@@ -135,9 +155,9 @@ export class IndexWriter {
     this.ensureStage('series');
     const o = this.out;
     const seriesEnd = o.length;
-    const names = [...this.postings.keys()].sort();
+    const names = [...this.postings.keys()].sort(compareBytewise);
     const sortedValues = new Map<string, string[]>();
-    for (const n of names) sortedValues.set(n, [...this.postings.get(n)!.keys()].sort());
+    for (const n of names) sortedValues.set(n, [...this.postings.get(n)!.keys()].sort(compareBytewise));
 
     // Label indices (legacy, still written by 2.42): one per name, values as symbol indices.
     const labelIndexAt = new Map<string, number>();

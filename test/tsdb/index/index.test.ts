@@ -119,3 +119,13 @@ describe('IndexReader.postingsForMatchers', () => {
     for (const l of got) for (const m of ms) expect(m.matchesLabels(l)).toBe(true);
   });
 });
+
+describe('compareBytewise', () => {
+  it('orders as UTF-8 bytes do, unlike UTF-16 code units', async () => {
+    const { compareBytewise } = await import('../../../src/tsdb/index/writer.js');
+    const xs = ['\u{1F600}', '\uFFFD', 'b', 'a', '', 'ab', '\u00e9'];
+    const want = [...xs].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    expect([...xs].sort(compareBytewise)).toEqual(want);
+    expect(['\u{1F600}', '\uFFFD'].sort()).not.toEqual(['\u{1F600}', '\uFFFD'].sort(compareBytewise));
+  });
+});
