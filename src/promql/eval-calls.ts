@@ -40,6 +40,10 @@ export async function evalCall(ev: Evaluator, e: Call, grid: Grid): Promise<Eval
   switch (f) {
     case 'time': return scalarOf(grid, (t) => t / 1000);
     case 'pi': return scalarOf(grid, () => Math.PI);
+    case 'start': return scalarOf(grid, () => ev.ctx.queryStart / 1000);
+    case 'end': return scalarOf(grid, () => ev.ctx.queryEnd / 1000);
+    case 'range': return scalarOf(grid, () => (ev.ctx.queryEnd - ev.ctx.queryStart) / 1000);
+    case 'step': return scalarOf(grid, () => ev.ctx.queryStep / 1000);
     case 'vector': {
       const s = await ev.scalar(e.args[0]!, grid);
       const r = newVSeries([], grid.n, false);

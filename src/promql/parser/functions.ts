@@ -53,6 +53,11 @@ const list: FunctionSignature[] = [
   sig('quantile_over_time', [S, M], V),
   sig('info', [V, V], V, 1, true),
   sig('start_timestamp', [V], V, 0, true),
+  // Experimental query-parameter functions (Prometheus 3.12/3.13).
+  sig('start', [], S, 0, true),
+  sig('end', [], S, 0, true),
+  sig('range', [], S, 0, true),
+  sig('step', [], S, 0, true),
 ];
 for (const f of ['rate', 'irate', 'increase', 'delta', 'idelta', 'deriv', 'resets', 'changes', 'avg_over_time',
   'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'stddev_over_time', 'stdvar_over_time',
