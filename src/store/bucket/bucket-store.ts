@@ -5,9 +5,9 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { mapConcurrent, type MetaFetcher } from '../../block/fetcher.js';
+import { externalLabels, mapConcurrent, type MetaFetcher, type ThanosMeta } from '../../block/fetcher.js';
 import type { BucketReader } from '../../objstore/bucket.js';
-import { errorMessage } from '../../runtime/errors.js';
+import { UnavailableError, errorMessage } from '../../runtime/errors.js';
 import { nopLogger, type Logger } from '../../runtime/logger.js';
 import { compareLabels, labelsEqual, type Labels } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
@@ -69,6 +69,8 @@ function newStats(): RequestStats {
 
 export class BucketStore implements StoreAPI {
   private readonly blocks = new Map<string, BucketBlock>();
+  /** Blocks in the bucket that could not be loaded (e.g. a corrupt index TOC), with why; retried every sync. */
+  private readonly failed = new Map<string, { readonly meta: ThanosMeta; readonly error: string }>();
   private readonly logger: Logger;
   private readonly gate: Gate;
   private readonly pool: ChunkPool;
@@ -106,11 +108,14 @@ export class BucketStore implements StoreAPI {
           onIndexHeaderBuild: (_id, bytes) => this.m?.indexHeaderBuildBytes.inc(bytes),
         });
         this.blocks.set(id, b);
+        this.failed.delete(id);
       } catch (err) {
         this.m?.blockLoadFailures.inc();
+        this.failed.set(id, { meta: m, error: errorMessage(err) });
         this.logger.warn('loading block failed', { block: id, err: errorMessage(err) });
       }
     });
+    for (const id of [...this.failed.keys()]) if (!metas.has(id)) this.failed.delete(id);
     for (const [id, b] of [...this.blocks]) {
       if (metas.has(id)) continue;
       this.blocks.delete(id);
@@ -176,6 +181,15 @@ export class BucketStore implements StoreAPI {
       for (const b of this.blocksIn(minTime, maxTime, Math.max(0, req.maxResolutionWindow))) {
         const ms = indexMatchers(b, req.matchers);
         if (ms) blocks.push({ block: b, matchers: ms });
+      }
+      // A block that failed to load cannot answer: say so, naming it, rather than silently answering without it.
+      for (const [id, f] of this.failed) {
+        if (f.meta.minTime > maxTime || f.meta.maxTime <= minTime) continue;
+        const ext = externalLabels(f.meta);
+        if (req.matchers.some((m) => ext.some((l) => l.name === m.name && !m.matches(l.value)))) continue;
+        const msg = `block ${id} could not be loaded: ${f.error}`;
+        if (req.partialResponseDisabled || req.partialResponseStrategy === 'ABORT') throw new UnavailableError(msg);
+        yield { type: 'warning', warning: msg };
       }
       let n = 0;
       for await (const f of blocksSeries(blocks, ctx)) {

@@ -163,4 +163,27 @@ describe('BucketStore corruption', () => {
       await gw.stop();
     }
   });
+
+  it('reports a block whose index cannot even be opened, by name, instead of answering without it', async () => {
+    const { bucket, a, dir } = await freshBucket();
+    const indexFile = path.join(dir, a[0]!, 'index');
+    const index = await readFile(indexFile);
+    index[index.length - 1]! ^= 0xff; // the TOC checksum
+    await writeFile(indexFile, index);
+    const gw = await startGateway(bucket, { dataDir: path.join(work, 'toc-data') });
+    try {
+      expect(gw.store.blockIds()).not.toContain(a[0]);
+      const req = { matchers: [...up, new Matcher('=', 'cluster', 'a')], minTime: T0, maxTime: T0 + 3600_000 };
+      const warned = await collectSeries(gw.client, seriesRequest(req));
+      expect(warned.series).toHaveLength(0);
+      expect(warned.warnings.join('\n')).toMatch(new RegExp(`block ${a[0]!} could not be loaded: .*checksum mismatch`));
+      await expect(collectSeries(gw.client, seriesRequest({ ...req, partialResponseStrategy: 'ABORT' }))).rejects.toThrow(new RegExp(`block ${a[0]!} could not be loaded`));
+      // Cluster b's blocks over the same hours are unaffected.
+      const other = await collectSeries(gw.client, seriesRequest({ ...req, matchers: [...up, new Matcher('=', 'cluster', 'b')] }));
+      expect(other.series).toHaveLength(8);
+      expect(other.warnings).toEqual([]);
+    } finally {
+      await gw.stop();
+    }
+  });
 });
