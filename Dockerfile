@@ -6,6 +6,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY proto ./proto
 COPY bin ./bin
+COPY web ./web
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:20-slim

@@ -8,6 +8,7 @@ import { HttpServer } from '../runtime/http-server.js';
 import type { Actor } from '../runtime/run-group.js';
 import { RunGroup, untilAborted } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { StoreAPI } from '../store/store-api.js';
 import { createRuntime } from '../runtime/runtime.js';
 import type { GrpcServerOptions, HttpOptions, LogOptions } from './flag-groups.js';
 import { runUntilSignal } from './signals.js';
@@ -16,6 +17,8 @@ import { runUntilSignal } from './signals.js';
 export interface ModeParts {
   readonly grpcServices?: readonly GrpcService[];
   readonly actors?: readonly Actor[];
+  /** The StoreAPI the mode serves, so that standalone can wire it in-process. */
+  readonly store?: StoreAPI;
 }
 
 export interface ServeOptions {

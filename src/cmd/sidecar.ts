@@ -195,5 +195,5 @@ export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<Mode
     rt.logger.info('no supported bucket was configured, uploads will be disabled');
   }
 
-  return { grpcServices: storeGrpcServices(store, { logger: rt.logger }), actors };
+  return { grpcServices: storeGrpcServices(store, { logger: rt.logger }), actors, store };
 }

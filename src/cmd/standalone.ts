@@ -1,30 +1,158 @@
-// `thanos-ts standalone`: every built mode in one process over an embedded filesystem bucket.
+// `thanos-ts standalone`: every built mode in one process over an embedded FILESYSTEM bucket (or any bucket):
+// the store gateway over the bucket, the querier over it (API + UI on the HTTP port, StoreAPI on the gRPC port),
+// and, with --prometheus.url, a sidecar for that Prometheus. Components are wired in-process, not over gRPC.
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { createBucket, parseBucketConfig } from '../objstore/config.js';
+import { parseEndpointSpec } from '../query/dns-discovery.js';
+import { buildQuerier } from '../query/querier.js';
+import type { QuerierOptions } from '../query/querier.js';
+import { registerWebUi } from '../query/ui/web-ui.js';
+import { Prober } from '../runtime/prober.js';
+import type { Actor } from '../runtime/run-group.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { writeDemoData } from '../standalone/demo-data.js';
+import type { StoreTarget } from '../store/proxy.js';
+import type { StoreAPI } from '../store/store-api.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
-import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode } from './mode.js';
+import type { ObjstoreFlagValue } from './flag-groups.js';
+import type { FlagReader, FlagSpec } from './flags.js';
+import { defineMode } from './mode.js';
+import { QUERY_FLAGS, readQuerierOptions } from './query.js';
+import type { ModeParts } from './serve.js';
+import { serveMode } from './serve.js';
+import { SIDECAR_FLAGS, buildSidecar, readSidecarOptions } from './sidecar.js';
+import { STORE_FLAGS, buildStore, readStoreOptions } from './store.js';
 
-export const STANDALONE_FLAGS: readonly FlagSpec[] = [
-  ...SERVER_FLAGS,
-  ...OBJSTORE_FLAGS,
-  { name: 'data-dir', default: './data', placeholder: 'dir', help: 'Local data directory; the embedded bucket lives in <data-dir>/bucket unless --objstore.config(-file) is given.' },
-  { name: 'prometheus.url', default: '', placeholder: 'url', help: 'When set, also run a sidecar for this Prometheus.' },
-  { name: 'tsdb.path', default: '', placeholder: 'path', help: 'Data directory of the Prometheus given by --prometheus.url (for uploading its blocks).' },
-  { name: 'query.replica-label', kind: 'repeat', placeholder: 'label', help: 'Labels to treat as a replica indicator along which data is deduplicated.' },
+/** Standalone's own flags; the store, query and sidecar flags it shares are taken from those modes. */
+const OWN_FLAGS: readonly FlagSpec[] = [
+  { name: 'data-dir', default: './data', placeholder: 'dir', help: 'Local data directory: the embedded bucket lives in <data-dir>/bucket unless --objstore.config(-file) is given, the store gateway\'s cache in <data-dir>/store.' },
   { name: 'demo', kind: 'bool', help: 'Write a demo data set (two replicas of a small cluster over the last 2 days) into the bucket first.' },
 ];
+
+/** Flags of the modes standalone runs, each once (the first declaration wins), so their readers work unchanged. */
+function standaloneFlags(): FlagSpec[] {
+  const seen = new Set<string>();
+  const out: FlagSpec[] = [];
+  for (const spec of [...SERVER_FLAGS, ...OBJSTORE_FLAGS, ...OWN_FLAGS, ...STORE_FLAGS, ...QUERY_FLAGS, ...SIDECAR_FLAGS]) {
+    if (seen.has(spec.name)) continue;
+    seen.add(spec.name);
+    // Standalone's own defaults: a local store cache, a querier that deduplicates the usual replica label,
+    // a bucket re-synced often (the in-process sidecar uploads into it), and no sidecar unless asked for.
+    if (spec.name === 'query.replica-label') out.push({ ...spec, kind: 'repeat', help: `${spec.help} Default in standalone: replica.` });
+    else if (spec.name === 'sync-block-duration') out.push({ ...spec, default: '1m' });
+    else if (spec.name === 'prometheus.url') out.push({ ...spec, default: '', help: 'When set, also run a sidecar for this Prometheus (its StoreAPI joins the querier; with --tsdb.path its blocks are shipped to the bucket).' });
+    else out.push(spec);
+  }
+  return out;
+}
+
+/** The bucket config: the flags' when given, else a FILESYSTEM bucket under --data-dir. */
+function bucketFlag(f: FlagReader, dataDir: string): ObjstoreFlagValue {
+  return readObjstoreFlag(f) ?? {
+    content: `type: FILESYSTEM\nconfig:\n  directory: ${JSON.stringify(path.resolve(dataDir, 'bucket'))}\n`,
+    source: '--data-dir',
+  };
+}
+
+/** An in-process store with its Info kept fresh (every second) for the querier's store selection. */
+class LocalTarget {
+  private current: StoreTarget | undefined;
+
+  constructor(private readonly name: string, private readonly store: StoreAPI) {}
+
+  target(): StoreTarget | undefined {
+    return this.current;
+  }
+
+  async refresh(signal?: AbortSignal): Promise<void> {
+    try {
+      this.current = { name: this.name, store: this.store, info: await this.store.info(signal) };
+    } catch {
+      this.current = undefined;
+    }
+  }
+
+  actor(): Actor {
+    return {
+      name: `${this.name}-info`,
+      run: async (signal) => {
+        while (!signal.aborted) {
+          await this.refresh(signal);
+          await sleep(1000, undefined, { signal }).catch(() => undefined);
+        }
+      },
+    };
+  }
+}
+
+/** A prober that, when the store gateway declares itself ready, first refreshes its Info, then readies `rt`. */
+class ReadyAfterRefresh extends Prober {
+  constructor(private readonly outer: Prober, private readonly refresh: () => Promise<void>) {
+    super();
+  }
+
+  override ready(): void {
+    super.ready();
+    this.refresh().then(() => this.outer.ready(), () => this.outer.ready());
+  }
+
+  override notReady(reason: string): void {
+    super.notReady(reason);
+    this.outer.notReady(reason);
+  }
+}
 
 export function registerStandalone(program: Command): void {
   defineMode(program, {
     name: 'standalone',
     description: 'Every built mode in one process (store gateway, querier, optional sidecar) over an embedded filesystem bucket.',
-    flags: STANDALONE_FLAGS,
+    flags: standaloneFlags(),
     action: async (f) => {
-      readLogOptions(f);
-      readHttpOptions(f);
-      readGrpcServerOptions(f);
-      readObjstoreFlag(f);
-      throw new NotBuiltError('standalone');
+      const log = readLogOptions(f);
+      const http = readHttpOptions(f);
+      const grpc = readGrpcServerOptions(f);
+      const dataDir = f.string('data-dir');
+      const objstore = bucketFlag(f, dataDir);
+      const store = { ...readStoreOptions(f, objstore), dataDir: path.join(dataDir, 'store') };
+      const replicaLabels = f.commaList('query.replica-label');
+      const querier: QuerierOptions = {
+        ...readQuerierOptions(f),
+        replicaLabels: replicaLabels.length > 0 ? replicaLabels : ['replica'],
+        endpoints: f.list('endpoint').map((v) => parseEndpointSpec(v, '--endpoint')),
+      };
+      const sidecar = f.string('prometheus.url') !== '' ? { ...readSidecarOptions(f), objstore: f.string('tsdb.path') !== '' ? objstore : undefined } : undefined;
+      const demo = f.bool('demo');
+      await serveMode({
+        component: 'standalone', log, http, grpc,
+        setup: async (rt: Runtime, app): Promise<ModeParts> => {
+          if (demo) {
+            const bucket = await createBucket(parseBucketConfig(objstore.content, objstore.source, rt.logger), { logger: rt.logger });
+            try {
+              await writeDemoData(bucket, { logger: rt.logger, now: rt.now() });
+            } finally {
+              await bucket.close();
+            }
+          }
+          const locals: LocalTarget[] = [];
+          // Standalone is ready once the store gateway has synced and the querier sees what it synced.
+          const storeParts = await buildStore({ ...rt, prober: new ReadyAfterRefresh(rt.prober, () => locals[0]!.refresh()) }, store);
+          locals.push(new LocalTarget('store-gateway', storeParts.store!));
+          const sidecarParts = sidecar ? await buildSidecar({ ...rt, prober: new Prober() }, sidecar) : undefined;
+          if (sidecarParts?.store) locals.push(new LocalTarget('sidecar', sidecarParts.store));
+          registerWebUi(app, { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header'), logger: rt.logger });
+          // The querier's own readiness would flip at once; standalone's follows the store gateway's.
+          const queryParts = buildQuerier({ ...rt, prober: new Prober() }, app, {
+            ...querier,
+            localTargets: () => locals.flatMap((l) => { const t = l.target(); return t ? [t] : []; }),
+          });
+          return {
+            grpcServices: queryParts.grpcServices,
+            actors: [...(storeParts.actors ?? []), ...(sidecarParts?.actors ?? []), ...locals.map((l) => l.actor()), ...queryParts.actors],
+          };
+        },
+      });
     },
   });
 }

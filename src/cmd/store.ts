@@ -79,8 +79,9 @@ function limitFlag(f: FlagReader, name: string, deprecated: string): number {
   return v !== 0 ? v : f.int(deprecated);
 }
 
-export function readStoreOptions(f: FlagReader): StoreOptions {
-  const objstore = readObjstoreFlag(f);
+/** `bucket` overrides the objstore flags (standalone's embedded bucket). */
+export function readStoreOptions(f: FlagReader, bucket?: ObjstoreFlagValue): StoreOptions {
+  const objstore = bucket ?? readObjstoreFlag(f);
   if (!objstore) throw new FlagError('objstore.config-file', '', 'an object store configuration is required (--objstore.config-file or --objstore.config)');
   const minTime = f.timeMs('min-time');
   const maxTime = f.timeMs('max-time');
@@ -149,7 +150,7 @@ export async function buildStore(rt: Runtime, o: StoreOptions): Promise<ModePart
       await bucket.close();
     },
   }];
-  return { grpcServices: storeGrpcServices(store, { logger: rt.logger }), actors };
+  return { grpcServices: storeGrpcServices(store, { logger: rt.logger }), actors, store };
 }
 
 export function registerStore(program: Command): void {
