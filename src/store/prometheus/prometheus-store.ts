@@ -146,10 +146,15 @@ export class PrometheusStore implements StoreAPI {
     const raw = snappyDecode(Buffer.concat(parts), 'remote read SAMPLES response');
     const results = decodeReadResponse(raw);
     const series = (results[0] ?? []).map((s) => ({ labels: finish(s.labels), s })).sort((a, b) => compareLabels(a.labels, b.labels));
+    if (series.some(({ s }) => s.histograms > 0)) {
+      yield { type: 'warning', warning: 'prometheus answered with SAMPLES and native histograms; histogram samples are not supported by this fallback and were left out' };
+    }
     let n = 0;
     for (const { labels, s } of series) {
+      const chunks = samplesToChunks(s, minTime, maxTime);
+      if (chunks.length === 0) continue;
       if (limit > 0 && n++ >= limit) return;
-      yield { type: 'series', series: { labels, chunks: samplesToChunks(s, minTime, maxTime) } };
+      yield { type: 'series', series: { labels, chunks } };
     }
   }
 

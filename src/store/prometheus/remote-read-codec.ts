@@ -155,6 +155,8 @@ export interface SampledSeries {
   readonly labels: Label[];
   readonly timestamps: number[];
   readonly values: number[];
+  /** Native histogram samples present (not decoded). */
+  readonly histograms: number;
 }
 
 /** Decodes a (decompressed) SAMPLES ReadResponse into one list of series per query. Histograms are not decoded. */
@@ -179,9 +181,14 @@ export function decodeReadResponse(buf: Uint8Array): SampledSeries[][] {
       const labels: Label[] = [];
       const timestamps: number[] = [];
       const values: number[] = [];
+      let histograms = 0;
       while (!r.done()) {
         const f = r.uvarint();
         if (f === 10) labels.push(readLabel(r));
+        else if (f === 34) {
+          histograms++;
+          r.skip(2);
+        }
         else if (f === 18) {
           const smpOuter = r.enter();
           let value = 0;
@@ -198,7 +205,7 @@ export function decodeReadResponse(buf: Uint8Array): SampledSeries[][] {
         } else r.skip(f & 7);
       }
       r.leave(sOuter);
-      out.push({ labels, timestamps, values });
+      out.push({ labels, timestamps, values, histograms });
     }
     r.leave(qOuter);
     results.push(out);
