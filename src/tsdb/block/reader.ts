@@ -15,7 +15,7 @@
 // the index's symbol and postings offset tables loaded at open.
 
 import { join } from 'node:path';
-import { CorruptionError } from '../../runtime/errors.js';
+import { CorruptionError, NotFoundError } from '../../runtime/errors.js';
 import type { ByteSource } from '../byte-source.js';
 import { FileByteSource } from '../byte-source.js';
 import { Encoding } from '../chunkenc/chunk.js';
@@ -178,7 +178,13 @@ function applyDeletions(chunks: BlockChunk[], deleted: readonly Interval[]): Blo
 
 /** Block directories in `dir`: `dir` itself when it holds meta.json, else its subdirectories that do. */
 export async function findBlockDirs(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`directory ${dir}`, { cause: err });
+    throw err;
+  }
   if (entries.some((e) => e.isFile() && e.name === 'meta.json')) return [dir];
   return entries
     .filter((e) => e.isDirectory() && /^[0-9A-HJKMNP-TV-Z]{26}$/i.test(e.name))
