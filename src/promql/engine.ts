@@ -11,6 +11,7 @@ import type { MatrixSeries, QueryResult, QueryValue, Sample } from './value.js';
 import type { EngineSettings, EvalValue, VSeries } from './eval-types.js';
 import { EvalContext, QueryError, dropMetricName, labelsKey, makeGrid } from './eval-types.js';
 import { Evaluator } from './evaluator.js';
+import { resolveDurations } from './parser/durations.js';
 
 export { QueryError } from './eval-types.js';
 export { PromQLParseError } from './parser/parse.js';
@@ -78,6 +79,7 @@ export class Engine {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const ctx = new EvalContext(q, this.settings, sig, start, end, step);
+    expr = resolveDurations(expr, step, end - start);
     const grid = makeGrid(start, end, step);
     let v: EvalValue;
     try {

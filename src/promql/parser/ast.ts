@@ -35,12 +35,26 @@ export type AtModifier =
   | { readonly kind: 'start' }
   | { readonly kind: 'end' };
 
+/**
+ * A duration that depends on the query (experimental `step()`/`range()`, `min_of`/`max_of`), in seconds; resolved
+ * by the engine before evaluation. Constant duration arithmetic is folded by the parser.
+ */
+export type DurationExpr =
+  | { readonly kind: 'num'; readonly s: number }
+  | { readonly kind: 'step' }
+  | { readonly kind: 'range' }
+  | { readonly kind: 'neg'; readonly a: DurationExpr }
+  | { readonly kind: 'bin'; readonly op: '+' | '-' | '*' | '/' | '%' | '^'; readonly a: DurationExpr; readonly b: DurationExpr }
+  | { readonly kind: 'min' | 'max'; readonly a: DurationExpr; readonly b: DurationExpr };
+
 export interface VectorSelector {
   readonly type: 'VectorSelector';
   readonly name: string;
   readonly matchers: readonly Matcher[];
   /** ms; positive looks back. */
   readonly offsetMs: number;
+  /** Set when the offset depends on the query; offsetMs is then filled in by the engine. */
+  readonly offsetExpr?: DurationExpr;
   readonly at: AtModifier | undefined;
   readonly pos: PosRange;
 }
@@ -49,6 +63,7 @@ export interface MatrixSelector {
   readonly type: 'MatrixSelector';
   readonly vs: VectorSelector;
   readonly rangeMs: number;
+  readonly rangeExpr?: DurationExpr;
   readonly pos: PosRange;
 }
 
@@ -59,6 +74,9 @@ export interface SubqueryExpr {
   /** 0 = the engine's default resolution. */
   readonly stepMs: number;
   readonly offsetMs: number;
+  readonly rangeExpr?: DurationExpr;
+  readonly stepExpr?: DurationExpr;
+  readonly offsetExpr?: DurationExpr;
   readonly at: AtModifier | undefined;
   readonly pos: PosRange;
 }

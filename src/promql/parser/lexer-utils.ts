@@ -153,7 +153,7 @@ export function formatDuration(ms: number): string {
 
 /**
  * Rewrites spellings Prometheus accepts but the lezer grammar does not, keeping every offset unchanged so error
- * positions still point into the original text: a trailing-dot number `2.` becomes `2 `.
+ * positions still point into the original text: a trailing-dot number `2.` becomes `2 `, `STEP()` becomes `step()`.
  */
 export function normalizeForLezer(q: string): string {
   let out = '';
@@ -171,6 +171,16 @@ export function normalizeForLezer(q: string): string {
       const nl = q.indexOf('\n', i);
       const j = nl < 0 ? q.length : nl;
       out += q.slice(i, j);
+      i = j;
+      continue;
+    }
+    if (/[A-Za-z_]/.test(c) && (i === 0 || !/[A-Za-z0-9_:]/.test(q[i - 1]!))) {
+      let j = i;
+      while (j < q.length && /[A-Za-z0-9_:]/.test(q[j]!)) j++;
+      const word = q.slice(i, j);
+      // Duration keywords are case-insensitive in Prometheus (`STEP()`); the lezer grammar only knows lower case.
+      const lower = word.toLowerCase();
+      out += /^(step|range|min_of|max_of)$/.test(lower) && /^\s*\(/.test(q.slice(j)) ? lower : word;
       i = j;
       continue;
     }

@@ -6,8 +6,9 @@ import type { SyntaxNode } from '@lezer/common';
 import { Matcher, type MatchType } from '../../tsdb/labels/matcher.js';
 import { METRIC_NAME } from '../../tsdb/labels/labels.js';
 import type {
-  AggregateOp, AtModifier, BinaryOp, Expr, PosRange, ValueType, VectorMatching, VectorSelector,
+  AggregateOp, AtModifier, BinaryOp, DurationExpr, Expr, PosRange, ValueType, VectorMatching, VectorSelector,
 } from './ast.js';
+import { constantDuration } from './durations.js';
 import { documentedType } from './ast.js';
 import { FUNCTIONS } from './functions.js';
 import { normalizeForLezer, parseNumberToken, unquoteString } from './lexer-utils.js';
@@ -90,9 +91,11 @@ class Converter {
         const t = exprType(inner);
         if (t !== 'vector') this.fail(n.from, `subquery is only allowed on instant vector, got ${t} instead`);
         const durs = k.filter((c) => c.name === 'DurationExpr');
+        const range = this.duration(durs[0]!);
+        const step = durs[1] ? this.duration(durs[1]) : { ms: 0 };
         return {
-          type: 'SubqueryExpr', expr: inner, rangeMs: this.duration(durs[0]!),
-          stepMs: durs[1] ? this.duration(durs[1]) : 0, offsetMs: 0, at: undefined, pos: this.pos(n),
+          type: 'SubqueryExpr', expr: inner, rangeMs: range.ms, stepMs: step.ms, offsetMs: 0, at: undefined, pos: this.pos(n),
+          ...(range.expr ? { rangeExpr: range.expr } : {}), ...(step.expr ? { stepExpr: step.expr } : {}),
         };
       }
       case 'UnaryExpr': {
@@ -149,46 +152,48 @@ class Converter {
     }
   }
 
-  /** A duration in `[…]` or after `offset`, in ms: a literal, a number of seconds, or constant arithmetic on them. */
-  private duration(n: SyntaxNode): number {
-    return Math.round(this.durationSeconds(n) * 1000);
+  /** A duration in `[…]` or after `offset`, in ms, or the query-dependent expression the engine resolves. */
+  private duration(n: SyntaxNode): { ms: number; expr?: DurationExpr } {
+    const t = this.durationTree(n);
+    const v = constantDuration(t);
+    return v === undefined ? { ms: 0, expr: t } : { ms: Math.round(v * 1000) };
   }
 
-  private offsetDuration(n: SyntaxNode): number {
+  private offsetDuration(n: SyntaxNode): { ms: number; expr?: DurationExpr } {
     return this.duration(n);
   }
 
-  /** Duration expressions (default since Prometheus 3.14): + - * / % ^, unary signs and parentheses. */
-  private durationSeconds(n: SyntaxNode): number {
+  /** Duration expressions (default since Prometheus 3.14): + - * / % ^, signs, parentheses, step(), range(), min_of, max_of. */
+  private durationTree(n: SyntaxNode): DurationExpr {
     const k = children(n);
     if (n.name === 'NumberDurationLiteralInDurationContext') {
       const v = parseNumberToken(this.text(n));
       if (v === undefined || !Number.isFinite(v)) this.fail(n.from, `bad number or duration syntax: "${this.text(n)}"`);
-      return v;
+      return { kind: 'num', s: v };
     }
-    if (k.length === 1) return this.durationSeconds(k[0]!);
+    if (k.length === 1 && k[0]!.name !== 'DurationStep' && k[0]!.name !== 'DurationRange') return this.durationTree(k[0]!);
     if (k.length === 2 && k[0]!.name === 'UnaryOp') {
-      const v = this.durationSeconds(k[1]!);
-      return this.text(k[0]!).trim() === '-' ? -v : v;
+      const a = this.durationTree(k[1]!);
+      return this.text(k[0]!).trim() === '-' ? { kind: 'neg', a } : a;
+    }
+    const head = k[0]?.name;
+    if (head === 'DurationStep') return { kind: 'step' };
+    if (head === 'DurationRange') return { kind: 'range' };
+    if (head === 'DurationMinOf' || head === 'DurationMaxOf') {
+      const args = k.filter((c) => c.name === 'DurationExpr');
+      return { kind: head === 'DurationMinOf' ? 'min' : 'max', a: this.durationTree(args[0]!), b: this.durationTree(args[1]!) };
     }
     if (k.length === 3) {
-      const a = this.durationSeconds(k[0]!);
-      const b = this.durationSeconds(k[2]!);
-      switch (k[1]!.name) {
-        case 'Add': return a + b;
-        case 'Sub': return a - b;
-        case 'Mul': return a * b;
-        case 'Div':
-          if (b === 0) this.fail(n.from, 'division by zero');
-          return a / b;
-        case 'Mod':
-          if (b === 0) this.fail(n.from, 'modulo by zero');
-          return a % b;
-        case 'Pow': return Math.pow(a, b);
-        default: break;
+      const ops: Readonly<Record<string, '+' | '-' | '*' | '/' | '%' | '^'>> = { Add: '+', Sub: '-', Mul: '*', Div: '/', Mod: '%', Pow: '^' };
+      const op = ops[k[1]!.name];
+      if (op) {
+        const a = this.durationTree(k[0]!);
+        const b = this.durationTree(k[2]!);
+        if ((op === '/' || op === '%') && constantDuration(b) === 0) this.fail(n.from, op === '/' ? 'division by zero' : 'modulo by zero');
+        return { kind: 'bin', op, a, b };
       }
     }
-    return this.fail(n.from, 'step(), range(), min_of() and max_of() in durations are experimental and not supported');
+    return this.fail(n.from, `unexpected ${n.name} in duration expression`);
   }
 
   private atModifier(n: SyntaxNode): AtModifier {
@@ -212,17 +217,19 @@ class Converter {
     return apply(e);
   }
 
-  private withOffset(e: Expr, offsetMs: number): Expr {
+  private withOffset(e: Expr, off: { ms: number; expr?: DurationExpr }): Expr {
+    const offsetMs = off.ms;
+    const extra = off.expr ? { offsetExpr: off.expr } : {};
     switch (e.type) {
       case 'VectorSelector':
-        if (e.offsetMs !== 0) this.fail(e.pos.start, 'offset may not be set multiple times');
-        return { ...e, offsetMs };
+        if (e.offsetMs !== 0 || e.offsetExpr) this.fail(e.pos.start, 'offset may not be set multiple times');
+        return { ...e, offsetMs, ...extra };
       case 'MatrixSelector':
-        if (e.vs.offsetMs !== 0) this.fail(e.pos.start, 'offset may not be set multiple times');
-        return { ...e, vs: { ...e.vs, offsetMs } };
+        if (e.vs.offsetMs !== 0 || e.vs.offsetExpr) this.fail(e.pos.start, 'offset may not be set multiple times');
+        return { ...e, vs: { ...e.vs, offsetMs, ...extra } };
       case 'SubqueryExpr':
-        if (e.offsetMs !== 0) this.fail(e.pos.start, 'offset may not be set multiple times');
-        return { ...e, offsetMs };
+        if (e.offsetMs !== 0 || e.offsetExpr) this.fail(e.pos.start, 'offset may not be set multiple times');
+        return { ...e, offsetMs, ...extra };
       case 'NumberLiteral': case 'StringLiteral': case 'ParenExpr': case 'UnaryExpr': case 'BinaryExpr':
       case 'AggregateExpr': case 'Call': case 'StepInvariantExpr':
         return this.fail(e.pos.start, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
@@ -307,11 +314,11 @@ class Converter {
     // Prometheus reports these at the `[…]` part.
     const bracket = this.q.indexOf('[', k[0]!.to);
     if (inner.type !== 'VectorSelector') this.fail(bracket, 'ranges only allowed for vector selectors');
-    if (inner.offsetMs !== 0) this.fail(bracket, 'no offset modifiers allowed before range');
+    if (inner.offsetMs !== 0 || inner.offsetExpr) this.fail(bracket, 'no offset modifiers allowed before range');
     if (inner.at) this.fail(bracket, 'no @ modifiers allowed before range');
-    const rangeMs = this.duration(k[1]!);
-    if (rangeMs <= 0) this.fail(k[1]!.from, `duration must be greater than 0`);
-    return { type: 'MatrixSelector', vs: inner, rangeMs, pos: this.pos(n) };
+    const range = this.duration(k[1]!);
+    if (!range.expr && range.ms <= 0) this.fail(k[1]!.from, `duration must be greater than 0`);
+    return { type: 'MatrixSelector', vs: inner, rangeMs: range.ms, ...(range.expr ? { rangeExpr: range.expr } : {}), pos: this.pos(n) };
   }
 
   private binary(n: SyntaxNode, k: SyntaxNode[]): Expr {
