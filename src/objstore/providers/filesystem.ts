@@ -160,11 +160,23 @@ export class FilesystemBucket implements Bucket {
     checkObjectName(name);
     throwIfAborted(options?.signal);
     const target = this.file(name);
-    await mkdir(path.dirname(target), { recursive: true });
-    const tmp = path.join(path.dirname(target), `${TMP_MARK}${randomBytes(6).toString('hex')}`);
+    const dir = path.dirname(target);
+    const tmp = path.join(dir, `${TMP_MARK}${randomBytes(6).toString('hex')}`);
+    const sig = options?.signal ? { signal: options.signal } : {};
     try {
-      if (body instanceof Uint8Array) await writeFile(tmp, body, options?.signal ? { signal: options.signal } : {});
-      else await pipeline(body, createWriteStream(tmp), options?.signal ? { signal: options.signal } : {});
+      if (body instanceof Uint8Array) {
+        // Bytes can be written twice, so the directory is created only when the first write finds it missing.
+        try {
+          await writeFile(tmp, body, sig);
+        } catch (err) {
+          if (!isErrno(err, 'ENOENT')) throw err;
+          await mkdir(dir, { recursive: true });
+          await writeFile(tmp, body, sig);
+        }
+      } else {
+        await mkdir(dir, { recursive: true });
+        await pipeline(body, createWriteStream(tmp), sig);
+      }
       await rename(tmp, target);
     } catch (err) {
       await rm(tmp, { force: true });
