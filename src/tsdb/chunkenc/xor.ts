@@ -149,7 +149,11 @@ export function xorNumSamples(data: Uint8Array): number {
   return data.length < 2 ? 0 : (data[0]! << 8) | data[1]!;
 }
 
-/** Chunk bytes copied here with zero padding so bit reads never need bounds checks. */
+/**
+ * Chunk bytes copied here with zero padding so bit reads never need bounds checks. One sample reads at most
+ * 4+64+2+5+6+64 bits past the last length check, plus the 5 bytes of a read: 40 bytes of padding cover that.
+ */
+const PAD = 40;
 let scratch = new Uint8Array(1024);
 let scratchView = new DataView(scratch.buffer);
 
@@ -178,14 +182,14 @@ export function decodeXorInto(data: Uint8Array, ts: Float64Array, words: Int32Ar
   if (len < 2) return { n: 0, error: new CorruptionError('chunk', 'xor chunk', 0, `chunk of ${len} bytes has no sample count`) };
   const total = (data[0]! << 8) | data[1]!;
   if (total === 0) return OK_EMPTY;
-  if (scratch.length < len + 16) {
-    scratch = new Uint8Array(Math.max(len + 16, scratch.length * 2));
+  if (scratch.length < len + PAD) {
+    scratch = new Uint8Array(Math.max(len + PAD, scratch.length * 2));
     scratchView = new DataView(scratch.buffer);
   }
   const b = scratch;
   const dv = scratchView;
   b.set(data);
-  b.fill(0, len, len + 16);
+  b.fill(0, len, len + PAD);
   const bits = len * 8;
   // Sample 0: t0 varint, v0 64 bits; sample 1: delta uvarint (both byte aligned).
   let p = 2;

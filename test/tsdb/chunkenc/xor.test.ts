@@ -89,6 +89,20 @@ describe('XorIterator', () => {
     expect(decode(new Uint8Array([0])).err).toBeInstanceOf(CorruptionError);
   });
 
+  it('reports the widest fields running past the end as corruption, not a RangeError', () => {
+    // 3 samples: t0=1, v0=0, delta 1, value unchanged; then a 64-bit dod and a full 64-bit XOR window.
+    const bits = '1111' + '1'.repeat(64) + '11' + '00000' + '000000' + '1'.repeat(64);
+    const full = new Uint8Array(12 + Math.ceil((1 + bits.length) / 8));
+    full.set([0x00, 0x03, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0x01]);
+    ('0' + bits).split('').forEach((c, i) => { if (c === '1') full[12 + (i >>> 3)]! |= 0x80 >>> (i & 7); });
+    expect(decode(full).err).toBeUndefined();
+    for (let len = 12; len < full.length; len++) {
+      const got = decode(full.subarray(0, len));
+      expect(got.err).toBeInstanceOf(CorruptionError);
+      expect(got.t.length).toBeLessThan(3);
+    }
+  });
+
   it('never hangs or throws on random bytes', () => {
     const r = rng(9);
     for (let k = 0; k < 300; k++) {
