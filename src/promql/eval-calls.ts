@@ -220,7 +220,7 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
       for (let a = 0; a < args.length; a++) args[a] = scalarArgs[a]![i]!;
       let v: number | undefined;
       try {
-        v = fn({ ts: s.ts.subarray(lo, hi), vs: s.vs.subarray(lo, hi), length: len }, from, ref, args, grid.start + i * grid.interval);
+        v = fn(windowView(s.ts, s.vs, lo, hi), from, ref, args, grid.start + i * grid.interval);
       } catch (err) {
         if (err instanceof InvalidArgumentError) throw new QueryError(err.message);
         throw err;
@@ -250,6 +250,24 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
     }
   }
   return { kind: 'vector', series: out };
+}
+
+// Small windows are copied into reused buffers: cheaper than two typed-array views per series and step.
+const SMALL_WINDOW = 64;
+const scratchTs = new Float64Array(SMALL_WINDOW);
+const scratchVs = new Float64Array(SMALL_WINDOW);
+const scratchView = { ts: scratchTs, vs: scratchVs, length: 0 };
+
+/** The samples [lo, hi) as RangeSamples; valid until the next call. */
+function windowView(ts: Float64Array, vs: Float64Array, lo: number, hi: number): { ts: Float64Array; vs: Float64Array; length: number } {
+  const len = hi - lo;
+  if (len > SMALL_WINDOW) return { ts: ts.subarray(lo, hi), vs: vs.subarray(lo, hi), length: len };
+  for (let k = 0; k < len; k++) {
+    scratchTs[k] = ts[lo + k]!;
+    scratchVs[k] = vs[lo + k]!;
+  }
+  scratchView.length = len;
+  return scratchView;
 }
 
 function formatG(v: number): string {
