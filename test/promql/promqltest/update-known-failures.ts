@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runScript } from '../../../src/promql/promqltest/runner.js';
 import { outOfScopeReason, scanEvals } from './classify.js';
 
-const dir = '/work/shared/promql-testdata';
+const dir = join(import.meta.dirname, '../../../../shared/promql-testdata');
 const entries: string[] = [];
 for (const f of readdirSync(dir).filter((x) => x.endsWith('.test')).sort()) {
   const text = readFileSync(join(dir, f), 'utf8');
