@@ -1,6 +1,6 @@
 // Starts a real Prometheus 2.42 (Debian package) for tests: 127.0.0.1 on a free port, a given data dir and flags,
 // waits until /-/ready answers 200, and stops it (SIGTERM, waiting for exit). A missing binary fails loudly.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { PeerProcess } from './peers/process.js';
@@ -13,7 +13,7 @@ export interface PrometheusOptions {
   readonly config?: string;
   /** Extra flags, e.g. --web.enable-remote-write-receiver. */
   readonly flags?: readonly string[];
-  /** Where the config and log go; default a fresh temporary directory. */
+  /** Where the config and log go; default a fresh temporary directory, removed by stop(). */
   readonly workDir?: string;
   readonly readyTimeoutMs?: number;
 }
@@ -34,6 +34,7 @@ export function prometheusPath(): string {
 
 export async function startPrometheus(opts: PrometheusOptions): Promise<RunningPrometheus> {
   const bin = prometheusPath();
+  const ownWorkDir = opts.workDir === undefined;
   const workDir = opts.workDir ?? await mkdtemp(path.join(os.tmpdir(), 'prometheus-'));
   await mkdir(workDir, { recursive: true });
   await mkdir(opts.dataDir, { recursive: true });
@@ -60,6 +61,9 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
       const res = await fetch(`${url}/api/v1/${pathAndQuery}${qs ? `?${qs}` : ''}`, { signal: AbortSignal.timeout(30_000) });
       return res.json() as Promise<unknown>;
     },
-    stop: () => proc.stop(),
+    async stop() {
+      await proc.stop();
+      if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+    },
   };
 }
