@@ -48,8 +48,10 @@ async function allSeries(dir: string): Promise<BlockSeries[]> {
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'tsdb-interop-'));
-  // Recent data (Prometheus applies its 15d retention to the blocks it serves), starting on a whole second.
-  const base = Math.floor((Date.now() - 12 * HOUR) / 1000) * 1000;
+  // Recent data (Prometheus applies its 15d retention to the blocks it serves), starting at the same offset into a
+  // UTC day on every run so block and chunk boundaries, and so the chunk bytes, are the same each time.
+  const DAY = 24 * HOUR;
+  const base = Math.floor((Date.now() - 12 * HOUR) / DAY) * DAY - DAY + 7 * 60_000;
   data = generateOpenMetrics(base);
   input = path.join(work, 'input.om');
   await writeFile(input, data.text);
@@ -186,15 +188,16 @@ describe('promtool and Prometheus on thanos-ts blocks', () => {
     const promServer = await startPrometheus({ dataDir: promDir });
     const oursServer = await startPrometheus({ dataDir: oursDir });
     try {
-      // An instant query at each series' 100th sample returns exactly that sample.
+      // An instant query at each series' 100th (or only) sample returns exactly that sample.
       for (const s of data.series) {
-        const t = s.t[100]!;
+        const at = Math.min(100, s.t.length - 1);
+        const t = s.t[at]!;
         const sel = `${s.labels['__name__']}{${Object.entries(s.labels).filter(([k]) => k !== '__name__').map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
         const res = await oursServer.api('query', { query: `timestamp(${sel})`, time: String(t / 1000) }) as { status: string; data: { result: { value: [number, string] }[] } };
         expect(res.status).toBe('success');
         expect(Number(res.data.result[0]!.value[1])).toBe(t / 1000);
         const v = await oursServer.api('query', { query: sel, time: String(t / 1000) }) as { data: { result: { value: [number, string] }[] } };
-        const want = s.v[100]!;
+        const want = s.v[at]!;
         const got = v.data.result[0]!.value[1];
         expect(got === '+Inf' ? Infinity : got === '-Inf' ? -Infinity : Number(got)).toBe(want === 0 ? 0 : want);
       }

@@ -57,11 +57,14 @@ export function generateOpenMetrics(baseMs: number, seed = 42): { text: string; 
     }
     series.push({ labels: { __name__: 'gauge_x', inst: `i${s}` }, t, v });
   }
+  // A one-sample series: its chunk always ends with a whole aligned 64-bit field, so Prometheus 2.x adds its byte.
+  series.push({ labels: { __name__: 'up', job: 'lonely' }, t: [baseMs + 3_600_000], v: [1] });
   const lines: string[] = ['# HELP http_requests_total Total requests.', '# TYPE http_requests_total counter'];
   const fmtLabels = (l: Record<string, string>): string => Object.entries(l).filter(([k]) => k !== '__name__')
     .map(([k, x]) => `${k}="${x.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
   for (const s of series) {
     if (s.labels['__name__'] === 'gauge_x' && s.labels['inst'] === 'i0') lines.push('# TYPE gauge_x gauge');
+    if (s.labels['__name__'] === 'up') lines.push('# TYPE up gauge');
     s.t.forEach((ts, i) => {
       const sec = ts % 1000 === 0 ? String(ts / 1000) : `${Math.floor(ts / 1000)}.${String(ts % 1000).padStart(3, '0')}`;
       lines.push(`${s.labels['__name__']}{${fmtLabels(s.labels)}} ${omFloat(s.v[i]!)} ${sec}`);
