@@ -8,13 +8,14 @@ import { AbortError, isThanosError } from '../runtime/errors.js';
 import type { GrpcService } from '../runtime/grpc-server.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import {
-  decodeLabelNamesRequest, decodeLabelValuesRequest, decodeSeriesRequest, encodeLabelNamesResponse,
-  encodeLabelValuesResponse, encodeSeriesResponse, type WireSeriesResponse,
+  decodeLabelNamesRequest, decodeLabelValuesRequest, decodeSeriesRequest, encodeLabelNamesResponse, encodeLabelValuesResponse,
 } from './codec.js';
 import { errorToStatus, statusError } from './grpc-status.js';
 import { asBuffer, INFO_SERVICE, STORE_SERVICE } from './grpc-services.js';
 import { decodeInfoRequest, encodeInfoResponse, encodeLegacyInfoResponse, infoResponseFor, type ExtraApis } from './info.js';
-import type { Series, StoreAPI } from './store-api.js';
+import { encodeSeriesStream } from './series-batcher.js';
+import { isEncodedSeriesSource } from './series-encoder.js';
+import type { StoreAPI } from './store-api.js';
 
 export interface StoreServerOptions {
   readonly logger?: Logger;
@@ -57,44 +58,16 @@ function unary<Req>(
   };
 }
 
-/** Upper bound on chunk bytes in one batch frame, so batching never builds huge messages. */
-const MAX_BATCH_BYTES = 1 << 20;
-
 async function serveSeries(store: StoreAPI, logger: Logger, call: ServerWritableStream<Buffer, Buffer>): Promise<void> {
   const { signal, dispose } = callSignal(call);
-  const send = async (frame: WireSeriesResponse): Promise<void> => {
-    if (!call.write(asBuffer(encodeSeriesResponse(frame)))) await once(call, 'drain', { signal });
-  };
   try {
     const req = decodeSeriesRequest(call.request);
-    // Clients that ask for response_batch_size > 1 (upstream v0.42+, ours) get `batch` frames: grpc-js costs far
-    // more per message than per byte, so this is most of the streaming throughput.
-    const batchSize = req.responseBatchSize > 1 ? req.responseBatchSize : 0;
-    let batch: Series[] = [];
-    let batchBytes = 0;
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const series = batch;
-      batch = [];
-      batchBytes = 0;
-      await send({ type: 'batch', series });
-    };
-    for await (const frame of store.series(req, signal)) {
+    // A store that encodes its own answer (the sidecar's) skips building Series objects only to encode them here.
+    const messages = isEncodedSeriesSource(store) ? store.encodedSeries(req, signal) : encodeSeriesStream(store.series(req, signal), req);
+    for await (const msg of messages) {
       if (signal.aborted) return;
-      if (batchSize === 0) {
-        await send(frame);
-        continue;
-      }
-      if (frame.type !== 'series') {
-        await flush();
-        await send(frame);
-        continue;
-      }
-      batch.push(frame.series);
-      for (const c of frame.series.chunks) batchBytes += c.raw?.data.length ?? 0;
-      if (batch.length >= batchSize || batchBytes >= MAX_BATCH_BYTES) await flush();
+      if (!call.write(asBuffer(msg))) await once(call, 'drain', { signal });
     }
-    await flush();
     call.end();
   } catch (err) {
     if (signal.aborted) return; // the client is gone; nobody to tell

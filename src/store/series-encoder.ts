@@ -3,7 +3,7 @@
 // those of proto/store/types.proto (checked against upstream by test/store/wire-golden.test.ts). Zero values are
 // omitted, as Go's encoder does.
 
-import type { Chunk, ChunkEncoding, Series } from './store-api.js';
+import type { Chunk, ChunkEncoding, Series, SeriesRequest } from './store-api.js';
 
 const TWO_32 = 4294967296;
 const ENCODING: Readonly<Record<ChunkEncoding, number>> = { XOR: 0, HISTOGRAM: 1, FLOAT_HISTOGRAM: 2 };
@@ -225,4 +225,24 @@ export function encodeBatchFrame(series: readonly Series[]): Buffer {
   o.varint(bs);
   for (const s of series) writeSeries(o, 0x0a, s);
   return o.buf;
+}
+
+/** Upper bound on chunk bytes in one batch frame, so batching never builds huge messages. */
+export const MAX_BATCH_BYTES = 1 << 20;
+
+/** Series per SeriesResponse batch frame the request asks for; 0 means one `series` frame per series. */
+export function responseBatchSize(req: { readonly responseBatchSize: number }): number {
+  return req.responseBatchSize > 1 ? req.responseBatchSize : 0;
+}
+
+/**
+ * A store that can answer Series with ready-encoded SeriesResponse messages, which the gRPC server writes as they
+ * are (no Series objects in between). Series are batched as responseBatchSize(req) and MAX_BATCH_BYTES say.
+ */
+export interface EncodedSeriesSource {
+  encodedSeries(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+}
+
+export function isEncodedSeriesSource(s: object): s is EncodedSeriesSource {
+  return typeof (s as Partial<EncodedSeriesSource>).encodedSeries === 'function';
 }

@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { Labels } from '../../tsdb/labels/labels.js';
 import { labelsFromRecord, sortLabels } from '../../tsdb/labels/labels.js';
@@ -23,6 +24,8 @@ export interface TimeBounds {
 export interface RemoteReadResponse {
   readonly contentType: string;
   readonly body: AsyncIterable<Uint8Array>;
+  /** The same body as a Node stream (chunks are Buffers), for readers driven by 'data' events. */
+  readonly stream: Readable;
 }
 
 /** PromQL selector text for matchers: `{a="b",c=~"d"}`. */
@@ -190,7 +193,7 @@ export class PrometheusClient {
       const msg = Buffer.concat(parts).toString('utf8').trim();
       throw statusError(res.statusCode ?? 0, `remote read: prometheus answered ${res.statusCode ?? 0}: ${msg || (res.statusMessage ?? '')}`);
     }
-    return { contentType: res.headers['content-type'] ?? '', body: res };
+    return { contentType: res.headers['content-type'] ?? '', body: res, stream: res };
   }
 }
 

@@ -13,7 +13,11 @@ import type {
   SeriesRequest, SeriesResponse, StoreAPI, StoreInfo,
 } from '../store-api.js';
 import { MAX_TIME } from '../store-api.js';
-import type { PrometheusClient } from './client.js';
+import { encodeSeriesStream } from '../series-batcher.js';
+import { responseBatchSize } from '../series-encoder.js';
+import type { PrometheusClient, RemoteReadResponse } from './client.js';
+import { SeriesTranscoder } from './series-transcoder.js';
+import { pumpStream } from './stream-pump.js';
 import type { ChunkedSeries, ReadHints, SampledSeries } from './remote-read-codec.js';
 import {
   ChunkedFrameDecoder, PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR, RESPONSE_SAMPLES,
@@ -76,41 +80,88 @@ export class PrometheusStore implements StoreAPI {
     return { ext, matchers: rest };
   }
 
-  async *series(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesResponse> {
+  /** What a Series request asks of Prometheus, or undefined when nothing can match. */
+  private plan(req: SeriesRequest): Plan | undefined {
     const { ext, matchers } = this.select(req.matchers);
-    if (matchers === undefined) return;
+    if (matchers === undefined) return undefined;
     if (matchers.length === 0) throw new InvalidArgumentError('no matchers specified (excluding external labels)');
     const minTime = Math.max(req.minTime, this.o.minTime());
     const maxTime = req.maxTime;
-    if (minTime > maxTime) return;
-    const finish = labelFinisher(ext, req.withoutReplicaLabels);
+    if (minTime > maxTime) return undefined;
+    return { ext, matchers, minTime, maxTime, finish: labelFinisher(ext, req.withoutReplicaLabels) };
+  }
 
+  private async remoteRead(p: Plan, req: SeriesRequest, signal?: AbortSignal): Promise<RemoteReadResponse> {
+    const body = encodeReadRequest([{ startMs: p.minTime, endMs: p.maxTime, matchers: p.matchers, hints: readHints(req, p.minTime, p.maxTime) }],
+      this.o.acceptedResponseTypes ?? [RESPONSE_STREAMED_XOR_CHUNKS, RESPONSE_SAMPLES]);
+    return this.client.remoteRead(snappyEncode(body), signal);
+  }
+
+  async *series(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesResponse> {
+    const p = this.plan(req);
+    if (p === undefined) return;
     if (req.skipChunks) {
-      const sets = await this.client.series(matchers, { start: minTime, end: maxTime }, signal);
-      const done = sets.map(finish).sort(compareLabels);
-      let n = 0;
-      for (const labels of done) {
-        if (req.limit > 0 && n++ >= req.limit) return;
-        yield { type: 'series', series: { labels, chunks: [] } };
-      }
+      yield* this.labelsOnly(p, req.limit, signal);
       return;
     }
-
-    const body = encodeReadRequest([{ startMs: minTime, endMs: maxTime, matchers, hints: readHints(req, minTime, maxTime) }],
-      this.o.acceptedResponseTypes ?? [RESPONSE_STREAMED_XOR_CHUNKS, RESPONSE_SAMPLES]);
-    const res = await this.client.remoteRead(snappyEncode(body), signal);
+    const res = await this.remoteRead(p, req, signal);
     try {
       if (res.contentType.startsWith(STREAMED_CONTENT_TYPE)) {
-        yield* this.streamed(res.body, finish, req.limit, signal);
+        yield* this.streamed(res.body, p.finish, req.limit, signal);
       } else {
         this.logger.debug('remote read answered with samples', { content_type: res.contentType });
-        yield* this.sampled(res.body, finish, req.limit, minTime, maxTime);
+        yield* this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime);
       }
     } catch (err) {
-      if (signal?.aborted) throw new AbortError('series aborted', { cause: err });
-      if (isThanosError(err)) throw err;
-      // A connection reset or similar while streaming: Prometheus went away mid-answer.
-      throw new UnavailableError(`remote read: reading the answer from prometheus: ${errorMessage(err)}`, { cause: err });
+      throw readFailure(err, signal);
+    }
+  }
+
+  /**
+   * Series as encoded SeriesResponse messages for the gRPC server: a streamed answer is transcoded frame by frame
+   * without building Series objects; the other answers go through series() and the shared encoder.
+   */
+  async *encodedSeries(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    const p = this.plan(req);
+    if (p === undefined) return;
+    if (req.skipChunks) {
+      yield* encodeSeriesStream(this.labelsOnly(p, req.limit, signal), req);
+      return;
+    }
+    const res = await this.remoteRead(p, req, signal);
+    try {
+      if (!res.contentType.startsWith(STREAMED_CONTENT_TYPE)) {
+        this.logger.debug('remote read answered with samples', { content_type: res.contentType });
+        yield* encodeSeriesStream(this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime), req);
+        return;
+      }
+      const tr = new SeriesTranscoder({
+        ext: p.ext,
+        drop: new Set(req.withoutReplicaLabels.filter((n) => p.ext.some((l) => l.name === n))),
+        finish: p.finish,
+        limit: req.limit,
+        batchSize: responseBatchSize(req),
+        ...(this.o.maxFrameBytes !== undefined ? { maxFrameBytes: this.o.maxFrameBytes } : {}),
+      });
+      yield* pumpStream<Uint8Array>(res.stream, (chunk, out) => {
+        if (signal?.aborted) throw new AbortError('series aborted');
+        return tr.push(chunk, out);
+      });
+      const rest: Uint8Array[] = [];
+      tr.end(rest);
+      yield* rest;
+    } catch (err) {
+      throw readFailure(err, signal);
+    }
+  }
+
+  private async *labelsOnly(p: Plan, limit: number, signal?: AbortSignal): AsyncIterable<SeriesResponse> {
+    const sets = await this.client.series(p.matchers, { start: p.minTime, end: p.maxTime }, signal);
+    const done = sets.map(p.finish).sort(compareLabels);
+    let n = 0;
+    for (const labels of done) {
+      if (limit > 0 && n++ >= limit) return;
+      yield { type: 'series', series: { labels, chunks: [] } };
     }
   }
 
@@ -186,6 +237,21 @@ export class PrometheusStore implements StoreAPI {
   }
 }
 
+interface Plan extends Selection {
+  readonly matchers: readonly Matcher[];
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly finish: (l: readonly Label[]) => Labels;
+}
+
+/** The error to surface for a failure while reading Prometheus's answer. */
+function readFailure(err: unknown, signal: AbortSignal | undefined): Error {
+  if (signal?.aborted) return new AbortError('series aborted', { cause: err });
+  if (isThanosError(err)) return err;
+  // A connection reset or similar while streaming: Prometheus went away mid-answer.
+  return new UnavailableError(`remote read: reading the answer from prometheus: ${errorMessage(err)}`, { cause: err });
+}
+
 function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
@@ -197,7 +263,7 @@ function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {
  * (Prometheus already merged them in; usually nothing changes), and replica labels the caller asked to drop go.
  * Only external labels are dropped: they are constant over the stream, so the order stays sorted.
  */
-function labelFinisher(ext: Labels, withoutReplicaLabels: readonly string[]): (l: readonly Label[]) => Labels {
+export function labelFinisher(ext: Labels, withoutReplicaLabels: readonly string[]): (l: readonly Label[]) => Labels {
   const drop = new Set(withoutReplicaLabels.filter((n) => ext.some((l) => l.name === n)));
   return (labels) => {
     let out: readonly Label[] = labels;
@@ -222,7 +288,7 @@ function chunkEncoding(type: number): ChunkEncoding {
   }
 }
 
-function convertChunks(s: ChunkedSeries): AggrChunk[] {
+export function convertChunks(s: ChunkedSeries): AggrChunk[] {
   const out: AggrChunk[] = new Array<AggrChunk>(s.chunks.length);
   for (let i = 0; i < s.chunks.length; i++) {
     const c = s.chunks[i]!;

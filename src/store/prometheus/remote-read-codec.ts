@@ -2,8 +2,7 @@
 // ReadResponse, and the STREAMED_XOR_CHUNKS frames (uvarint size, BE32 CRC32C, ChunkedReadResponse).
 import type { Label } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
-import { crc32c } from '../../tsdb/encoding/crc32c.js';
-import { CorruptionError, LimitError } from '../../runtime/errors.js';
+import { FrameSplitter } from './frame-splitter.js';
 import { ProtoReader, ProtoWriter } from './proto-wire.js';
 
 export const RESPONSE_SAMPLES = 0;
@@ -214,104 +213,30 @@ export function decodeReadResponse(buf: Uint8Array): SampledSeries[][] {
 }
 
 /**
- * Splits a byte stream into STREAMED_XOR_CHUNKS frames whatever the chunk boundaries; each frame's CRC32C is checked
- * and its size capped before buffering. Feed bytes with push(), then call end() to detect a truncated last frame.
+ * Splits a byte stream into STREAMED_XOR_CHUNKS frames whatever the chunk boundaries and decodes them; each frame's
+ * CRC32C is checked and its size capped before buffering. Feed bytes with push(), then call end() to detect a
+ * truncated last frame.
  */
 export class ChunkedFrameDecoder {
-  private pending: Uint8Array[] = [];
-  private pendingLen = 0;
-  private offset = 0;
+  private readonly splitter: FrameSplitter;
+  private out: ChunkedReadResponse[] = [];
+  private readonly onFrame = (buf: Uint8Array, start: number, end: number): void => {
+    this.out.push(decodeChunkedReadResponse(buf, start, end));
+  };
 
-  constructor(private readonly maxFrameBytes = 50 * 1024 * 1024) {}
+  constructor(maxFrameBytes = 50 * 1024 * 1024) {
+    this.splitter = new FrameSplitter(maxFrameBytes);
+  }
 
   /** Returns the frames completed by `chunk`. */
   push(chunk: Uint8Array): ChunkedReadResponse[] {
-    if (chunk.length > 0) {
-      this.pending.push(chunk);
-      this.pendingLen += chunk.length;
-    }
-    const out: ChunkedReadResponse[] = [];
-    for (;;) {
-      const head = this.headView(15);
-      if (head === undefined) break;
-      // Frame header: uvarint size then 4 bytes of CRC.
-      let size = 0;
-      let mul = 1;
-      let i = this.offset;
-      let complete = false;
-      for (let k = 0; k < 10 && i < head.length; k++) {
-        const c = head[i++]!;
-        size += (c & 0x7f) * mul;
-        mul *= 128;
-        if (c < 0x80) {
-          complete = true;
-          break;
-        }
-      }
-      if (!complete) {
-        if (i - this.offset >= 10) throw new CorruptionError('remote read stream', 'frame header', this.offset, 'size varint longer than 10 bytes');
-        break;
-      }
-      if (size > this.maxFrameBytes) {
-        throw new LimitError(`remote read frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} bytes`, 'chunked_read_limit', size);
-      }
-      const headerLen = i - this.offset + 4;
-      if (this.pendingLen - this.offset < headerLen + size) break;
-      const buf = this.headView(headerLen + size)!;
-      const crcAt = this.offset + headerLen - 4;
-      const want = ((buf[crcAt]! << 24) | (buf[crcAt + 1]! << 16) | (buf[crcAt + 2]! << 8) | buf[crcAt + 3]!) >>> 0;
-      const msgStart = this.offset + headerLen;
-      const msgEnd = msgStart + size;
-      const got = crc32c(buf, 0, msgStart, msgEnd);
-      if (got !== want) {
-        throw new CorruptionError('remote read stream', 'frame', this.offset, `checksum mismatch: header says ${want.toString(16)}, message has ${got.toString(16)}`);
-      }
-      out.push(decodeChunkedReadResponse(buf, msgStart, msgEnd));
-      this.offset = msgEnd;
-    }
-    return out;
+    this.out = [];
+    this.splitter.push(chunk, this.onFrame);
+    return this.out;
   }
 
   /** Throws when the stream ended inside a frame. */
   end(): void {
-    if (this.pendingLen - this.offset > 0) {
-      throw new CorruptionError('remote read stream', 'frame', this.offset, `stream ended inside a frame (${this.pendingLen - this.offset} bytes left)`);
-    }
-  }
-
-  /**
-   * Makes at least `n` unread bytes (or all there are, when fewer) contiguous in pending[0] and returns it; the
-   * unread part starts at this.offset. undefined when nothing is unread.
-   */
-  private headView(n: number): Uint8Array | undefined {
-    const unread = this.pendingLen - this.offset;
-    if (unread <= 0) {
-      this.pending = [];
-      this.pendingLen = 0;
-      this.offset = 0;
-      return undefined;
-    }
-    const first = this.pending[0]!;
-    if (first.length - this.offset >= Math.min(n, unread)) {
-      if (this.offset >= first.length) return undefined;
-      return first;
-    }
-    // Coalesce the unread bytes into one buffer; done at most once per frame, so copying stays linear.
-    const merged = new Uint8Array(unread);
-    let at = 0;
-    let skip = this.offset;
-    for (const p of this.pending) {
-      if (skip >= p.length) {
-        skip -= p.length;
-        continue;
-      }
-      merged.set(skip > 0 ? p.subarray(skip) : p, at);
-      at += p.length - skip;
-      skip = 0;
-    }
-    this.pending = [merged];
-    this.pendingLen = unread;
-    this.offset = 0;
-    return merged;
+    this.splitter.end();
   }
 }

@@ -1,0 +1,340 @@
+// Re-encodes STREAMED_XOR_CHUNKS frames (prompb ChunkedReadResponse) straight into thanos SeriesResponse messages,
+// the sidecar's hot path: label fields and chunk bytes are copied as bytes, with no Series, label string or chunk
+// object in between. Output is byte for byte what encodeSeriesResponse writes for the same series (tests check).
+import type { Label, Labels } from '../../tsdb/labels/labels.js';
+import { BugError, CorruptionError } from '../../runtime/errors.js';
+import { MAX_BATCH_BYTES } from '../series-encoder.js';
+import { FrameSplitter } from './frame-splitter.js';
+import { PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR } from './remote-read-codec.js';
+import { ProtoReader } from './proto-wire.js';
+
+export interface TranscoderOptions {
+  /** External labels every series must carry (Prometheus normally merged them in already). */
+  readonly ext: Labels;
+  /** External label names to leave out (the request's without_replica_labels). */
+  readonly drop: ReadonlySet<string>;
+  /** The slow path for a series whose labels need changing: Prometheus's labels to the served set. */
+  readonly finish: (labels: readonly Label[]) => Labels;
+  /** Maximum distinct series; 0 means unlimited. */
+  readonly limit: number;
+  /** Series per batch frame; 0 sends each series as its own `series` frame. */
+  readonly batchSize: number;
+  readonly maxFrameBytes?: number;
+}
+
+/** Room before a batch for its SeriesResponse.batch tag and length (1 + up to 5 bytes). */
+const HEAD = 6;
+/** Output is carved from slabs this large; handed-out ranges are never written again. */
+const SLAB = 4 << 20;
+/** Chunk fields per entry in `chunks`: min start, min end, max start, max end, StoreAPI type, data start, data end. */
+const CF = 7;
+
+function varintSize(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+function storeChunkType(type: number, at: number): number {
+  switch (type) {
+    case PROM_CHUNK_XOR: return 0;
+    case PROM_CHUNK_HISTOGRAM: return 1;
+    case PROM_CHUNK_FLOAT_HISTOGRAM: return 2;
+    default: throw new CorruptionError('remote read stream', 'chunk', at, `unsupported chunk encoding ${type}`);
+  }
+}
+
+/** Label fields (Series.labels = 1, Label{name = 1, value = 2}) for a label set, as Go writes them. */
+function encodeLabelFields(labels: readonly Label[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const l of labels) {
+    const n = Buffer.from(l.name, 'utf8');
+    const v = Buffer.from(l.value, 'utf8');
+    const ls = (n.length ? 1 + varintSize(n.length) + n.length : 0) + (v.length ? 1 + varintSize(v.length) + v.length : 0);
+    const b = Buffer.allocUnsafe(1 + varintSize(ls) + ls);
+    let p = writeVarint(b, 0, 0x0a);
+    p = writeVarint(b, p, ls);
+    if (n.length) {
+      b[p++] = 0x0a; // Label.name = 1
+      p = writeBytes(b, writeVarint(b, p, n.length), n);
+    }
+    if (v.length) {
+      b[p++] = 0x12; // Label.value = 2
+      writeBytes(b, writeVarint(b, p, v.length), v);
+    }
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
+}
+
+function writeVarint(b: Uint8Array, p: number, n: number): number {
+  while (n > 127) {
+    b[p++] = (n & 127) | 128;
+    n >>>= 7;
+  }
+  b[p++] = n;
+  return p;
+}
+
+function writeBytes(b: Uint8Array, p: number, data: Uint8Array): number {
+  b.set(data, p);
+  return p + data.length;
+}
+
+function bytesEqual(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number): boolean {
+  for (let i = as; i < ae; i++) if (a[i] !== b[bs++]) return false;
+  return true;
+}
+
+export class SeriesTranscoder {
+  private readonly splitter: FrameSplitter;
+  private readonly extNames: Buffer[];
+  private readonly extValues: Buffer[];
+  private readonly dropNames: Buffer[];
+  private out: Uint8Array[] = [];
+  private slab: Buffer = Buffer.allocUnsafe(0);
+  /** Start of the batch being filled in `slab` (its HEAD bytes included), and the write position. */
+  private batchStart = 0;
+  private pos = 0;
+  private inBatch = 0;
+  private batchDataBytes = 0;
+  private count = 0;
+  /** Where the previous series' label fields were written, to spot a series split over frames. */
+  private prev: Uint8Array | undefined;
+  private prevStart = 0;
+  private prevEnd = 0;
+  /** Scratch per series: kept label field ranges, then chunk entries (CF numbers each). */
+  private readonly labelRanges: number[] = [];
+  private readonly chunks: number[] = [];
+  /** True once the limit stopped the stream: the caller should stop reading. */
+  limited = false;
+  private readonly onFrame = (buf: Uint8Array, start: number, end: number): void => this.frame(buf, start, end);
+
+  constructor(private readonly o: TranscoderOptions) {
+    this.splitter = new FrameSplitter(o.maxFrameBytes);
+    this.extNames = o.ext.map((l) => Buffer.from(l.name, 'utf8'));
+    this.extValues = o.ext.map((l) => Buffer.from(l.value, 'utf8'));
+    this.dropNames = [...o.drop].map((n) => Buffer.from(n, 'utf8'));
+  }
+
+  /** Feeds response bytes, appending the SeriesResponse messages completed to `out`; false once the limit stopped the stream. */
+  push(chunk: Uint8Array, out: Uint8Array[]): boolean {
+    this.out = out;
+    if (!this.limited) this.splitter.push(chunk, this.onFrame);
+    return !this.limited;
+  }
+
+  /** After the last push: appends the remaining messages; throws when the stream ended inside a frame. */
+  end(out: Uint8Array[]): void {
+    this.out = out;
+    if (!this.limited) this.splitter.end();
+    this.flush();
+  }
+
+  private frame(buf: Uint8Array, start: number, end: number): void {
+    const r = new ProtoReader(buf, start, end, 'remote read ChunkedReadResponse');
+    while (!r.done() && !this.limited) {
+      const tag = r.uvarint();
+      if (tag !== 10) {
+        r.skip(tag & 7);
+        continue;
+      }
+      const outer = r.enter();
+      this.series(r);
+      r.leave(outer);
+    }
+  }
+
+  /** Transcodes the ChunkedSeries the reader is inside. */
+  private series(r: ProtoReader): void {
+    const buf = r.buf;
+    const lr = this.labelRanges;
+    const ch = this.chunks;
+    lr.length = 0;
+    ch.length = 0;
+    const ext = this.extNames.length;
+    let extFound = 0;
+    let extOk = true;
+    let labelBytes = 0;
+    let dataBytes = 0;
+    let chunkBytes = 0;
+    while (!r.done()) {
+      const fieldStart = r.pos;
+      const t = r.uvarint();
+      if (t === 10) {
+        const outer = r.enter();
+        let ns = 0, ne = 0, vs = 0, ve = 0;
+        while (!r.done()) {
+          const f = r.uvarint();
+          if (f === 10) { ns = r.lenDelim(); ne = r.pos; }
+          else if (f === 18) { vs = r.lenDelim(); ve = r.pos; }
+          else r.skip(f & 7);
+        }
+        r.leave(outer);
+        let keep = true;
+        for (let i = 0; i < ext; i++) {
+          const n = this.extNames[i]!;
+          if (n.length !== ne - ns || !bytesEqual(buf, ns, ne, n, 0)) continue;
+          extFound++;
+          const v = this.extValues[i]!;
+          if (v.length !== ve - vs || !bytesEqual(buf, vs, ve, v, 0)) extOk = false;
+          for (const d of this.dropNames) if (d.length === n.length && bytesEqual(buf, ns, ne, d, 0)) keep = false;
+          break;
+        }
+        if (keep) {
+          lr.push(fieldStart, r.pos);
+          labelBytes += r.pos - fieldStart;
+        }
+      } else if (t === 18) {
+        const outer = r.enter();
+        let mins = 0, mine = 0, maxs = 0, maxe = 0, type = 0, ds = 0, de = 0;
+        while (!r.done()) {
+          const f = r.uvarint();
+          switch (f) {
+            case 8: mins = r.pos; r.skip(0); mine = r.pos; break;
+            case 16: maxs = r.pos; r.skip(0); maxe = r.pos; break;
+            case 24: type = r.uvarint(); break;
+            case 34: ds = r.lenDelim(); de = r.pos; break;
+            default: r.skip(f & 7);
+          }
+        }
+        r.leave(outer);
+        // A zero time is left out, as Go's encoder does.
+        if (mine - mins === 1 && buf[mins] === 0) mine = mins;
+        if (maxe - maxs === 1 && buf[maxs] === 0) maxe = maxs;
+        const st = storeChunkType(type, outer);
+        ch.push(mins, mine, maxs, maxe, st, ds, de);
+        const dl = de - ds;
+        const cs = (st !== 0 ? 2 : 0) + (dl > 0 ? 1 + varintSize(dl) + dl : 0);
+        const as = (mine > mins ? 1 + mine - mins : 0) + (maxe > maxs ? 1 + maxe - maxs : 0) + 1 + varintSize(cs) + cs;
+        chunkBytes += 1 + varintSize(as) + as;
+        dataBytes += dl;
+      } else r.skip(t & 7);
+    }
+    // Labels that must change (an external label missing or different) take the slow path through strings.
+    let slow: Buffer | undefined;
+    if (!extOk || extFound !== ext) {
+      slow = encodeLabelFields(this.o.finish(this.decodeLabels(buf)));
+      labelBytes = slow.length;
+    }
+    const same = this.prev !== undefined && labelBytes === this.prevEnd - this.prevStart && this.sameLabels(buf, slow);
+    if (!same) {
+      if (this.o.limit > 0 && this.count >= this.o.limit) {
+        this.limited = true;
+        return;
+      }
+      this.count++;
+    }
+    const ss = labelBytes + chunkBytes;
+    this.write(buf, slow, ss, labelBytes, dataBytes);
+  }
+
+  private decodeLabels(buf: Uint8Array): Label[] {
+    const out: Label[] = [];
+    const lr = this.labelRanges;
+    // Dropped labels are external ones, which finish() drops again anyway; only kept ranges are needed.
+    for (let i = 0; i < lr.length; i += 2) {
+      const r = new ProtoReader(buf, lr[i]!, lr[i + 1]!, 'remote read label');
+      r.uvarint();
+      r.enter();
+      let name = '';
+      let value = '';
+      while (!r.done()) {
+        const f = r.uvarint();
+        if (f === 10) name = r.string();
+        else if (f === 18) value = r.string();
+        else r.skip(f & 7);
+      }
+      out.push({ name, value });
+    }
+    return out;
+  }
+
+  private sameLabels(buf: Uint8Array, slow: Buffer | undefined): boolean {
+    const prev = this.prev!;
+    if (slow !== undefined) return bytesEqual(slow, 0, slow.length, prev, this.prevStart);
+    let at = this.prevStart;
+    const lr = this.labelRanges;
+    for (let i = 0; i < lr.length; i += 2) {
+      if (!bytesEqual(buf, lr[i]!, lr[i + 1]!, prev, at)) return false;
+      at += lr[i + 1]! - lr[i]!;
+    }
+    return true;
+  }
+
+  /** Writes one Series (size `ss`) into the current batch, or as its own message when not batching. */
+  private write(buf: Uint8Array, slow: Buffer | undefined, ss: number, labelBytes: number, dataBytes: number): void {
+    const need = 1 + varintSize(ss) + ss;
+    if (this.slab.length - this.pos < need + (this.inBatch === 0 ? HEAD : 0)) {
+      this.flush();
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB, need + HEAD));
+      this.pos = 0;
+    }
+    if (this.inBatch === 0) {
+      this.batchStart = this.pos;
+      if (this.o.batchSize > 0) this.pos += HEAD;
+    }
+    const b = this.slab;
+    let p = this.pos;
+    b[p++] = 0x0a; // SeriesResponse.series = 1, or SeriesBatch.series = 1
+    p = writeVarint(b, p, ss);
+    this.prev = b;
+    this.prevStart = p;
+    if (slow !== undefined) p = writeBytes(b, p, slow);
+    else {
+      // Label fields are short: a loop beats making a view for set().
+      const lr = this.labelRanges;
+      for (let i = 0; i < lr.length; i += 2) for (let k = lr[i]!, e = lr[i + 1]!; k < e; k++) b[p++] = buf[k]!;
+    }
+    this.prevEnd = p;
+    if (p - this.prevStart !== labelBytes) throw new BugError(`series transcoder: wrote ${p - this.prevStart} label bytes, measured ${labelBytes}`);
+    const ch = this.chunks;
+    for (let i = 0; i < ch.length; i += CF) {
+      const mins = ch[i]!, mine = ch[i + 1]!, maxs = ch[i + 2]!, maxe = ch[i + 3]!, st = ch[i + 4]!, ds = ch[i + 5]!, de = ch[i + 6]!;
+      const dl = de - ds;
+      const cs = (st !== 0 ? 2 : 0) + (dl > 0 ? 1 + varintSize(dl) + dl : 0);
+      const as = (mine > mins ? 1 + mine - mins : 0) + (maxe > maxs ? 1 + maxe - maxs : 0) + 1 + varintSize(cs) + cs;
+      b[p++] = 0x12; // Series.chunks = 2
+      p = writeVarint(b, p, as);
+      if (mine > mins) {
+        b[p++] = 0x08; // AggrChunk.min_time = 1: the same int64 varint as prompb's min_time_ms
+        for (let k = mins; k < mine; k++) b[p++] = buf[k]!;
+      }
+      if (maxe > maxs) {
+        b[p++] = 0x10; // AggrChunk.max_time = 2
+        for (let k = maxs; k < maxe; k++) b[p++] = buf[k]!;
+      }
+      b[p++] = 0x1a; // AggrChunk.raw = 3
+      p = writeVarint(b, p, cs);
+      if (st !== 0) {
+        b[p++] = 0x08; // Chunk.type = 1
+        b[p++] = st;
+      }
+      if (dl > 0) {
+        b[p++] = 0x12; // Chunk.data = 2
+        p = writeVarint(b, p, dl);
+        // A plain view: Buffer#subarray goes through a slower wrapper.
+        b.set(new Uint8Array(buf.buffer, buf.byteOffset + ds, dl), p);
+        p += dl;
+      }
+    }
+    this.pos = p;
+    this.inBatch++;
+    this.batchDataBytes += dataBytes;
+    if (this.o.batchSize === 0 || this.inBatch >= this.o.batchSize || this.batchDataBytes >= MAX_BATCH_BYTES) this.flush();
+  }
+
+  /** Hands out the batch being filled as one message. */
+  private flush(): void {
+    if (this.inBatch === 0) return;
+    if (this.o.batchSize === 0) this.out.push(this.slab.subarray(this.batchStart, this.pos));
+    else {
+      // SeriesResponse.batch = 4, its length written just before the series so nothing moves.
+      const len = this.pos - this.batchStart - HEAD;
+      const at = this.batchStart + HEAD - 1 - varintSize(len);
+      this.slab[at] = 0x22;
+      writeVarint(this.slab, at + 1, len);
+      this.out.push(this.slab.subarray(at, this.pos));
+    }
+    this.inBatch = 0;
+    this.batchDataBytes = 0;
+  }
+}

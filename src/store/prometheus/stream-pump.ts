@@ -1,0 +1,69 @@
+// Reads a Node stream through 'data' events and yields what a synchronous step makes of each chunk. The remote
+// read answer arrives as one HTTP chunk per frame (~10k per query), and an async iterator per chunk costs more than
+// the work done on it; here chunks are handled as they come and only the (batched) output crosses an await.
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream';
+
+/**
+ * `step` appends its output for a chunk to `out` and returns false to stop reading (the stream is then destroyed).
+ * Reading pauses while `highWater` outputs wait for the consumer. A stream error or premature close is thrown.
+ */
+export async function* pumpStream<T>(stream: Readable, step: (chunk: Buffer, out: T[]) => boolean, highWater = 16): AsyncGenerator<T> {
+  let queue: T[] = [];
+  let head = 0;
+  let ended = false;
+  let failed = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const stop = (err?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    if (err !== undefined) {
+      failed = true;
+      failure = err;
+    }
+    notify();
+  };
+  const onData = (chunk: Buffer): void => {
+    if (ended) return;
+    try {
+      if (!step(chunk, queue)) {
+        stop();
+        stream.destroy();
+      }
+    } catch (err) {
+      stop(err);
+      stream.destroy();
+    }
+    if (queue.length - head >= highWater) stream.pause();
+    notify();
+  };
+  const cleanup = finished(stream, (err) => stop(err ?? undefined));
+  stream.on('data', onData);
+  try {
+    for (;;) {
+      if (head < queue.length) {
+        const item = queue[head++]!;
+        if (head === queue.length) {
+          queue = [];
+          head = 0;
+        }
+        if (!ended && stream.isPaused() && queue.length - head < highWater / 2) stream.resume();
+        yield item;
+        continue;
+      }
+      if (failed) throw failure;
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    stream.off('data', onData);
+    cleanup();
+    if (!stream.destroyed) stream.destroy();
+  }
+}

@@ -1,0 +1,123 @@
+// The sidecar's byte-level transcoder (remote-read frames → SeriesResponse messages) must write exactly what the
+// object path (decode, finish labels, encodeSeriesResponse with the same batching) writes, whatever the input.
+import { describe, expect, it } from 'vitest';
+import { ChunkedFrameDecoder } from '../../../src/store/prometheus/remote-read-codec.js';
+import { ProtoWriter } from '../../../src/store/prometheus/proto-wire.js';
+import { convertChunks, labelFinisher } from '../../../src/store/prometheus/prometheus-store.js';
+import { SeriesTranscoder } from '../../../src/store/prometheus/series-transcoder.js';
+import { SeriesBatcher } from '../../../src/store/series-batcher.js';
+import { decodeSeriesResponse } from '../../../src/store/codec.js';
+import { crc32c } from '../../../src/tsdb/encoding/crc32c.js';
+import type { Label, Labels } from '../../../src/tsdb/labels/labels.js';
+import { CorruptionError } from '../../../src/runtime/errors.js';
+
+interface TestChunk { min: number; max: number; type: number; data: Uint8Array }
+
+function seriesMessage(labels: readonly Label[], chunks: readonly TestChunk[]): Uint8Array {
+  const s = new ProtoWriter();
+  for (const l of labels) {
+    const lw = new ProtoWriter();
+    if (l.name !== '') lw.stringField(1, l.name);
+    if (l.value !== '') lw.stringField(2, l.value);
+    s.bytesField(1, lw.finish());
+  }
+  for (const c of chunks) {
+    const cw = new ProtoWriter();
+    if (c.min !== 0) cw.tag(1, 0).int64(c.min);
+    if (c.max !== 0) cw.tag(2, 0).int64(c.max);
+    cw.tag(3, 0).uvarint(c.type);
+    if (c.data.length > 0) cw.bytesField(4, c.data);
+    s.bytesField(2, cw.finish());
+  }
+  return new ProtoWriter().bytesField(1, s.finish()).finish();
+}
+
+function frame(msg: Uint8Array): Buffer {
+  const head = new ProtoWriter().uvarint(msg.length).finish();
+  const out = Buffer.alloc(head.length + 4 + msg.length);
+  out.set(head);
+  out.writeUInt32BE(crc32c(msg), head.length);
+  out.set(msg, head.length + 4);
+  return out;
+}
+
+const L = (...kv: string[]): Label[] => {
+  const out: Label[] = [];
+  for (let i = 0; i < kv.length; i += 2) out.push({ name: kv[i]!, value: kv[i + 1]! });
+  return out;
+};
+const bytes = (n: number, seed: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 31 + seed) & 0xff);
+
+interface Case { ext: Labels; drop: string[]; limit: number; batch: number }
+
+/** The object path, as PrometheusStore.series() + the gRPC server did it. */
+function reference(stream: Buffer, c: Case): Buffer[] {
+  const finish = labelFinisher(c.ext, c.drop);
+  const dec = new ChunkedFrameDecoder();
+  const b = new SeriesBatcher({ responseBatchSize: c.batch });
+  const out: Uint8Array[] = [];
+  let count = 0;
+  let lastRaw = '';
+  let last: Labels = [];
+  outer: for (const f of dec.push(stream)) {
+    for (const s of f.series) {
+      const raw = JSON.stringify(s.labels);
+      if (count === 0 || raw !== lastRaw) {
+        if (c.limit > 0 && count >= c.limit) break outer;
+        count++;
+        last = finish(s.labels);
+      }
+      lastRaw = raw;
+      out.push(...b.add({ type: 'series', series: { labels: last, chunks: convertChunks(s) } }));
+    }
+  }
+  out.push(...b.flush());
+  return out.map((m) => Buffer.from(m));
+}
+
+function transcode(stream: Buffer, c: Case, piece: number): Buffer[] {
+  const tr = new SeriesTranscoder({ ext: c.ext, drop: new Set(c.drop), finish: labelFinisher(c.ext, c.drop), limit: c.limit, batchSize: c.batch > 1 ? c.batch : 0 });
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < stream.length; i += piece) if (!tr.push(stream.subarray(i, i + piece), out)) break;
+  tr.end(out);
+  return out.map((m) => Buffer.from(m));
+}
+
+const ext = L('cluster', 'eu', 'replica', 'r0');
+const series: Array<[Label[], TestChunk[]]> = [
+  // External labels already merged in by Prometheus: the fast path.
+  [L('__name__', 'up', 'cluster', 'eu', 'job', 'a', 'replica', 'r0'), [{ min: 1000, max: 2000, type: 1, data: bytes(300, 1) }, { min: 2001, max: 9e12, type: 1, data: bytes(200, 2) }]],
+  // Split over two frames: the same labels again.
+  [L('__name__', 'up', 'cluster', 'eu', 'job', 'a', 'replica', 'r0'), [{ min: 9e12 + 1, max: 9e12 + 5, type: 2, data: bytes(40, 3) }]],
+  // Missing an external label, and one with another value: the slow path.
+  [L('__name__', 'up', 'job', 'b'), [{ min: 0, max: 5, type: 3, data: bytes(20000, 4) }]],
+  [L('__name__', 'up', 'cluster', 'us', 'job', 'c', 'replica', 'r0', 'zone', 'żółw'), [{ min: -5000, max: -1, type: 1, data: new Uint8Array(0) }]],
+  [L('__name__', 'up', 'cluster', 'eu', 'job', 'd', 'replica', 'r0'), []],
+  [L('__name__', 'up', 'cluster', 'eu', 'job', 'e', 'replica', 'r0'), [{ min: 7, max: 8, type: 1, data: bytes(5, 5) }]],
+];
+const stream = Buffer.concat(series.map(([l, c]) => frame(seriesMessage(l, c))));
+
+describe('SeriesTranscoder', () => {
+  const cases: Case[] = [];
+  for (const batch of [0, 2, 64]) for (const limit of [0, 1, 3]) for (const drop of [[], ['replica']]) cases.push({ ext, drop, limit, batch });
+  it.each(cases)('writes what the object path writes (%o)', (c) => {
+    const want = reference(stream, c);
+    expect(want.length).toBeGreaterThan(0);
+    for (const piece of [1, 7, 100, stream.length]) expect(transcode(stream, c, piece)).toEqual(want);
+  });
+
+  it('adds missing external labels and drops replica labels', () => {
+    const out = transcode(stream, { ext, drop: ['replica'], limit: 0, batch: 0 }, stream.length).map((m) => decodeSeriesResponse(m));
+    expect(out.map((r) => (r.type === 'series' ? r.series.labels : []))[2]).toEqual(L('__name__', 'up', 'cluster', 'eu', 'job', 'b'));
+    expect(out.every((r) => r.type === 'series' && !r.series.labels.some((l) => l.name === 'replica'))).toBe(true);
+  });
+
+  it('rejects an unknown chunk encoding', () => {
+    const bad = frame(seriesMessage(L('a', 'b'), [{ min: 1, max: 2, type: 9, data: bytes(3, 0) }]));
+    expect(() => transcode(bad, { ext, drop: [], limit: 0, batch: 0 }, bad.length)).toThrow(CorruptionError);
+  });
+
+  it('rejects a truncated stream', () => {
+    expect(() => transcode(stream.subarray(0, stream.length - 3), { ext, drop: [], limit: 0, batch: 0 }, 50)).toThrow(CorruptionError);
+  });
+});
