@@ -7,6 +7,7 @@ import { PrometheusClient } from '../../../src/store/prometheus/client.js';
 import { PrometheusStore } from '../../../src/store/prometheus/prometheus-store.js';
 import { ProtoWriter } from '../../../src/store/prometheus/proto-wire.js';
 import { seriesRequest } from '../../../src/store/store-api.js';
+import { decodeSeriesResponse } from '../../../src/store/codec.js';
 import { Matcher } from '../../../src/tsdb/labels/matcher.js';
 import { labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
 import { crc32c } from '../../../src/tsdb/encoding/crc32c.js';
@@ -44,14 +45,31 @@ afterAll(async () => {
 
 const STREAMED = 'application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse';
 
+type Path = 'series' | 'encodedSeries';
+let path: Path = 'series';
+
+/** Series count through store.series() (objects), or through encodedSeries() (the gRPC server's bytes, batched). */
 async function consume(): Promise<number> {
   const store = new PrometheusStore(new PrometheusClient(url), { externalLabels: () => labelsFromRecord({ replica: 'a' }), minTime: () => 0 });
+  const req = seriesRequest({ matchers: [new Matcher('=', '__name__', 'x')], minTime: 0, maxTime: 10 });
   let n = 0;
-  for await (const r of store.series(seriesRequest({ matchers: [new Matcher('=', '__name__', 'x')], minTime: 0, maxTime: 10 }))) if (r.type === 'series') n++;
+  if (path === 'series') {
+    for await (const r of store.series(req)) if (r.type === 'series') n++;
+    return n;
+  }
+  for await (const m of store.encodedSeries({ ...req, responseBatchSize: 8 })) {
+    const r = decodeSeriesResponse(m);
+    if (r.type === 'batch') n += r.series.length;
+    else if (r.type === 'series') n++;
+  }
   return n;
 }
 
-describe('PrometheusStore failure modes', () => {
+describe.each<Path>(['series', 'encodedSeries'])('PrometheusStore failure modes through %s()', (p) => {
+  beforeAll(() => {
+    path = p;
+  });
+
   it('serves a well-formed streamed answer, one series split over two frames (the control case)', async () => {
     behaviour = (_req, res) => {
       res.writeHead(200, { 'Content-Type': STREAMED });

@@ -9,6 +9,7 @@ import { PrometheusStore } from '../../../src/store/prometheus/prometheus-store.
 import { RESPONSE_SAMPLES } from '../../../src/store/prometheus/remote-read-codec.js';
 import type { SeriesResponse, StoreAPI } from '../../../src/store/store-api.js';
 import { labelNamesRequest, labelValuesRequest, seriesRequest } from '../../../src/store/store-api.js';
+import { encodeSeriesStream } from '../../../src/store/series-batcher.js';
 import { Matcher } from '../../../src/tsdb/labels/matcher.js';
 import { formatLabels, labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
 import type { Labels } from '../../../src/tsdb/labels/labels.js';
@@ -110,6 +111,21 @@ describe('PrometheusStore', () => {
       '{__name__="test_gauge", cluster="test", instance="i2", job="a"}',
       '{__name__="test_gauge", cluster="test", instance="i2", job="b"}',
     ]);
+  });
+
+  it('encodes the same SeriesResponse bytes through encodedSeries() as series() plus the shared encoder', async () => {
+    const store = makeStore();
+    const base = { matchers: [new Matcher('=~', '__name__', 'test_.*')], minTime: from, maxTime: to };
+    const shapes = [{}, { responseBatchSize: 3 }, { responseBatchSize: 64, withoutReplicaLabels: ['replica'] }, { limit: 2 }, { skipChunks: true, responseBatchSize: 2 }];
+    for (const shape of shapes) {
+      const req = seriesRequest({ ...base, ...shape });
+      const want: Buffer[] = [];
+      for await (const m of encodeSeriesStream(store.series(req), req)) want.push(Buffer.from(m));
+      const got: Buffer[] = [];
+      for await (const m of store.encodedSeries(req)) got.push(Buffer.from(m));
+      expect(got.length).toBeGreaterThan(0);
+      expect(got).toEqual(want);
+    }
   });
 
   it('answers skipChunks requests with label sets only, sorted, and applies the series limit', async () => {
