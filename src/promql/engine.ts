@@ -1,11 +1,11 @@
 // The PromQL engine: parses, evaluates instant and range queries over a Queryable with Prometheus 3 semantics, and
 // enforces the query timeout, the in-memory sample limit and cancellation (Prometheus's promql.Engine).
 
-import { AbortError, LimitError } from '../runtime/errors.js';
+import { AbortError, LimitError, ParseError } from '../runtime/errors.js';
 import { compareLabels, type Labels } from '../tsdb/labels/labels.js';
 import type { Expr } from './parser/ast.js';
 import { unwrap } from './parser/ast.js';
-import { exprType, parseExpr, PromQLParseError } from './parser/parse.js';
+import { exprType, parseExpr } from './parser/parse.js';
 import type { Queryable } from './queryable.js';
 import type { MatrixSeries, QueryResult, QueryValue, Sample } from './value.js';
 import type { EngineSettings, EvalValue, VSeries } from './eval-types.js';
@@ -20,7 +20,7 @@ export { PromQLParseError } from './parser/parse.js';
 export type PromQLErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal';
 
 export function promqlErrorType(err: unknown): PromQLErrorType {
-  if (err instanceof PromQLParseError) return 'bad_data';
+  if (err instanceof ParseError) return 'bad_data';
   if (err instanceof AbortError) return err.message.includes('timed out') ? 'timeout' : 'canceled';
   if (err instanceof QueryError || err instanceof LimitError) return 'execution';
   return 'internal';
@@ -67,8 +67,8 @@ export class Engine {
     const t = exprType(expr);
     if (t !== 'vector' && t !== 'scalar') {
       const doc = t === 'matrix' ? 'range vector' : 'string';
-      throw new PromQLParseError(typeof query === 'string' ? query : '', 0,
-        `invalid expression type "${doc}" for range query, must be Scalar or instant Vector`);
+      // Prometheus returns this one without a position (promql.NewRangeQuery).
+      throw new ParseError(`invalid expression type "${doc}" for range query, must be Scalar or instant Vector`);
     }
     if (stepMs <= 0) throw new QueryError('zero or negative query resolution step widths are not accepted. Try a positive integer');
     if (endMs < startMs) throw new QueryError('end timestamp must not be before start time');

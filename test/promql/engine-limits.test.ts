@@ -68,8 +68,9 @@ describe('Engine limits', () => {
   });
 
   it('rejects a range query over a range vector as Prometheus does', async () => {
-    await expect(new Engine().rangeQuery(storage(1, 1), 'metric[5m]', 0, 60_000, 15_000))
-      .rejects.toThrow('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+    const err: unknown = await new Engine().rangeQuery(storage(1, 1), 'metric[5m]', 0, 60_000, 15_000).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('invalid expression type "range vector" for range query, must be Scalar or instant Vector');
+    expect(promqlErrorType(err)).toBe('bad_data');
   });
 
   it('classifies errors as Prometheus\'s API errorType', async () => {
