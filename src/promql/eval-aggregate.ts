@@ -49,7 +49,7 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr, grid: Grid)
   if (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk' || e.op === 'limit_ratio') {
     return { kind: 'vector', series: aggregateK(ev, e, input, groups, param!, grid) };
   }
-  if (e.op === 'count_values') return { kind: 'vector', series: countValues(e, input, groups, label, grid) };
+  if (e.op === 'count_values') return { kind: 'vector', series: countValues(input, groups, label, grid) };
   if (e.op === 'quantile') {
     for (let i = 0; i < grid.n; i++) {
       const q = param![i]!;
@@ -195,7 +195,7 @@ function ratioOffset(labels: Labels): number {
   return h / 0x100000000;
 }
 
-function countValues(e: AggregateExpr, input: VSeries[], groups: Group[], label: string, grid: Grid): VSeries[] {
+function countValues(input: VSeries[], groups: Group[], label: string, grid: Grid): VSeries[] {
   if (!/^[\s\S]+$/.test(label) || !isValidLabelName(label)) throw new QueryError(`invalid label name ${goQuote(label)}`);
   // Counted per output label set: overwriting a grouping label can merge groups (Prometheus does the same).
   const outs = new Map<string, VSeries>();
@@ -220,7 +220,6 @@ function countValues(e: AggregateExpr, input: VSeries[], groups: Group[], label:
       }
     }
   }
-  void e;
   return order;
 }
 

@@ -66,8 +66,8 @@ export function labelReplace(
   let re: RegExp;
   try {
     re = compileAnchored(reStr);
-  } catch (e) {
-    throw new QueryError(`invalid regular expression in label_replace(): ${reStr}${e instanceof Error ? '' : ''}`);
+  } catch {
+    throw new QueryError(`invalid regular expression in label_replace(): ${reStr}`);
   }
   if (!validLabelName(dst)) throw new QueryError(`invalid destination label name in label_replace(): ${dst}`);
   return collect(vec, grid, (s) => {
