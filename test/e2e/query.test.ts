@@ -40,7 +40,18 @@ describe('thanos-ts query over two Prometheus replicas with sidecars', () => {
     query = await startQuery(work, 'query', sidecars.map((s) => s.grpcAddress), ['--query.replica-label=replica']);
     // Over replica 0 alone with every external label treated as a replica label: the same view as Prometheus 0.
     flat = await startQuery(work, 'query-flat', [sidecars[0]!.grpcAddress], ['--query.replica-label=replica', '--query.replica-label=cluster']);
-    await sleep(8000); // enough scrapes (1s interval) for rates and ranges
+    // Enough scrapes (1s interval) for rates and ranges. Prometheus's discovery batches target updates (up to 5s),
+    // so the first scrape comes late and unevenly: wait for the data itself, not a fixed time.
+    const deadline = Date.now() + 90_000;
+    for (const p of proms) {
+      for (;;) {
+        const r = await api(p.url, 'query', { query: 'count_over_time(demo_counter_total{kind="a"}[10s])' });
+        const n = Number(r.body.data.result[0]?.value?.[1] ?? 0);
+        if (n >= 10) break;
+        if (Date.now() > deadline) throw new Error(`${p.url} has only ${n} scrapes after 90s`);
+        await sleep(500);
+      }
+    }
   }, 180_000);
 
   afterAll(async () => {
