@@ -4,6 +4,7 @@
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { METRIC_NAME } from '../tsdb/labels/labels.js';
 import { RANGE_FUNCTIONS } from './functions/range-functions.js';
+import { WINDOW_FUNCTIONS } from './functions/window-functions.js';
 import { MATH_FUNCTIONS, round, clamp, clampMin, clampMax } from './functions/instant-functions.js';
 import { DATE_FUNCTIONS } from './functions/date-functions.js';
 import type { Call, Expr } from './parser/ast.js';
@@ -196,6 +197,9 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
   const { series, rangeMs, at, offsetMs } = await ev.rangeInput(e.args[matrixIdx]!, grid, { func: f, by: false, grouping: [] });
   if (f === 'absent_over_time') return absentOverTime(e, series, rangeMs, at, offsetMs, grid);
   const fn = RANGE_FUNCTIONS[f]!;
+  // Functions without scalar arguments that can read the window in place: no copy per step.
+  const wfn = scalarArgs.length === 0 ? WINDOW_FUNCTIONS[f] : undefined;
+  const isCounterFunc = COUNTER_FUNCS.has(f);
   const args = new Array<number>(scalarArgs.length);
   const out: VSeries[] = [];
   const keepName = KEEP_NAME.has(f);
@@ -219,14 +223,18 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
       ev.ctx.current -= len;
       for (let a = 0; a < args.length; a++) args[a] = scalarArgs[a]![i]!;
       let v: number | undefined;
-      try {
-        v = fn(windowView(s.ts, s.vs, lo, hi), from, ref, args, grid.start + i * grid.interval);
-      } catch (err) {
-        if (err instanceof InvalidArgumentError) throw new QueryError(err.message);
-        throw err;
+      if (wfn) {
+        v = wfn(s.ts, s.vs, lo, hi, from, ref);
+      } else {
+        try {
+          v = fn(windowView(s.ts, s.vs, lo, hi), from, ref, args, grid.start + i * grid.interval);
+        } catch (err) {
+          if (err instanceof InvalidArgumentError) throw new QueryError(err.message);
+          throw err;
+        }
       }
       if (v === undefined) continue;
-      if (COUNTER_FUNCS.has(f) && !counterChecked) {
+      if (isCounterFunc && !counterChecked) {
         counterChecked = true;
         const name = s.labels.find((l) => l.name === METRIC_NAME)?.value ?? '';
         if (name !== '' && !/(_total|_sum|_count|_bucket)$/.test(name)) {

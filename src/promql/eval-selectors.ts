@@ -32,8 +32,24 @@ export function refTime(grid: Grid, i: number, at: number | undefined, offsetMs:
   return (at ?? grid.start + i * grid.interval) - offsetMs;
 }
 
-let growTs = new Float64Array(1024);
-let growVs = new Float64Array(1024);
+// Samples are written straight into shared slabs and handed out as subarrays: no per-series buffer growth, copy or
+// allocation. A slab stays alive while any series cut from it does (one query's worth); a full one is replaced.
+const SLAB = 1 << 16;
+let slabTs = new Float64Array(SLAB);
+let slabVs = new Float64Array(SLAB);
+let slabPos = 0;
+
+/** Moves the series being written (slab[from, from+n)) to a fresh slab with room for at least 2n samples. */
+function newSlab(from: number, n: number): void {
+  const size = Math.max(SLAB, 2 * n);
+  const ts = new Float64Array(size);
+  const vs = new Float64Array(size);
+  ts.set(slabTs.subarray(from, from + n));
+  vs.set(slabVs.subarray(from, from + n));
+  slabTs = ts;
+  slabVs = vs;
+  slabPos = 0;
+}
 
 /**
  * Loads the samples of every series matching `vs` that windows over `grid` can see: (minRef − range, maxRef].
@@ -70,6 +86,7 @@ export async function loadSelector(
 
 function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boolean): RawSeries | undefined {
   const it = s.iterator();
+  let base = slabPos;
   let n = 0;
   if (it.seek(mint) !== ValNone) {
     do {
@@ -78,16 +95,12 @@ function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boo
       if (t < mint) continue;
       const v = it.atF();
       if (dropStale && isStaleNaN(v)) continue;
-      if (n === growTs.length) {
-        const ts = new Float64Array(n * 2);
-        ts.set(growTs);
-        growTs = ts;
-        const vv = new Float64Array(n * 2);
-        vv.set(growVs);
-        growVs = vv;
+      if (base + n === slabTs.length) {
+        newSlab(base, n);
+        base = 0;
       }
-      growTs[n] = t;
-      growVs[n] = v;
+      slabTs[base + n] = t;
+      slabVs[base + n] = v;
       n++;
     } while (it.next() !== ValNone);
   }
@@ -95,7 +108,8 @@ function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boo
   if (err) throw err;
   if (n === 0 && !dropStale) return { labels: s.labels, ts: new Float64Array(0), vs: new Float64Array(0), dropName: false };
   if (n === 0) return undefined;
-  return { labels: s.labels, ts: growTs.slice(0, n), vs: growVs.slice(0, n), dropName: false };
+  slabPos = base + n;
+  return { labels: s.labels, ts: slabTs.subarray(base, base + n), vs: slabVs.subarray(base, base + n), dropName: false };
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import { kahanCompensation, quantile } from './aggregation-math.js';
 import type { RangeSamples } from './range-functions.js';
+import { extremeIn } from './window-functions.js';
 
 // Reused across calls (single-threaded): no allocation per sample or per window.
 let scratch = new Float64Array(256);
@@ -64,25 +65,11 @@ export function sumOverTime(s: RangeSamples): number | undefined {
 }
 
 export function maxOverTime(s: RangeSamples): number | undefined {
-  const n = s.length;
-  if (n === 0) return undefined;
-  let m = s.vs[0] as number;
-  for (let i = 0; i < n; i++) {
-    const v = s.vs[i] as number;
-    if (v > m || Number.isNaN(m)) m = v;
-  }
-  return m;
+  return extremeIn(s.vs, 0, s.length, true);
 }
 
 export function minOverTime(s: RangeSamples): number | undefined {
-  const n = s.length;
-  if (n === 0) return undefined;
-  let m = s.vs[0] as number;
-  for (let i = 0; i < n; i++) {
-    const v = s.vs[i] as number;
-    if (v < m || Number.isNaN(m)) m = v;
-  }
-  return m;
+  return extremeIn(s.vs, 0, s.length, false);
 }
 
 /** Timestamp (s) of the last maximum (or minimum) sample; a NaN current extreme is always replaced. */

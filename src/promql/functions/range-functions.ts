@@ -14,6 +14,7 @@ import {
   varianceOverTime,
 } from './over-time-functions.js';
 import { formatGoFixed } from './go-float-format.js';
+import { extrapolatedRateIn } from './window-functions.js';
 
 /**
  * The float samples of one series inside one window: ms timestamps ascending, only samples in the left-open
@@ -40,12 +41,7 @@ export type RangeFunction = (
   evalTsMs?: number,
 ) => number | undefined;
 
-/**
- * rate/increase/delta: the difference between the last and first sample (plus the value before each counter
- * reset for counters), extrapolated towards the window's edges. Extrapolation reaches an edge only when the gap
- * is below 1.1× the average sample interval, otherwise it extends by half an interval; counters are never
- * extrapolated below zero.
- */
+/** rate/increase/delta over a whole RangeSamples (see extrapolatedRateIn). */
 function extrapolatedRate(
   s: RangeSamples,
   rangeStart: number,
@@ -53,40 +49,7 @@ function extrapolatedRate(
   isCounter: boolean,
   isRate: boolean,
 ): number | undefined {
-  const n = s.length;
-  if (n < 2) return undefined;
-  const ts = s.ts;
-  const vs = s.vs;
-  const firstT = ts[0] as number;
-  const lastT = ts[n - 1] as number;
-  const firstV = vs[0] as number;
-  let result = (vs[n - 1] as number) - firstV;
-  if (isCounter) {
-    let prev = firstV;
-    for (let i = 1; i < n; i++) {
-      const cur = vs[i] as number;
-      if (cur < prev) result += prev;
-      prev = cur;
-    }
-  }
-
-  let durationToStart = (firstT - rangeStart) / 1000;
-  let durationToEnd = (rangeEnd - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageInterval = sampledInterval / (n - 1);
-  const threshold = averageInterval * 1.1;
-
-  if (durationToStart >= threshold) durationToStart = averageInterval / 2;
-  if (isCounter && result > 0 && firstV >= 0) {
-    // The extrapolated zero point of the counter, if it lies inside the extrapolated span, bounds it.
-    const durationToZero = sampledInterval * (firstV / result);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
-  }
-  if (durationToEnd >= threshold) durationToEnd = averageInterval / 2;
-
-  let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
-  if (isRate) factor /= (rangeEnd - rangeStart) / 1000;
-  return result * factor;
+  return extrapolatedRateIn(s.ts, s.vs, 0, s.length, rangeStart, rangeEnd, isCounter, isRate);
 }
 
 /** irate/idelta: the last two samples only; a counter reset makes irate use the last value as the increase. */
