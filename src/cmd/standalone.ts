@@ -2,7 +2,6 @@
 // the store gateway over the bucket, the querier over it (API + UI on the HTTP port, StoreAPI on the gRPC port),
 // and, with --prometheus.url, a sidecar for that Prometheus. Components are wired in-process, not over gRPC.
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import { parseEndpointSpec } from '../query/dns-discovery.js';
@@ -24,6 +23,7 @@ import type { ModeParts } from './serve.js';
 import { serveMode } from './serve.js';
 import { SIDECAR_FLAGS, buildSidecar, readSidecarOptions } from './sidecar.js';
 import { STORE_FLAGS, buildStore, readStoreOptions } from './store.js';
+import { pause } from '../runtime/async.js';
 
 /** Standalone's own flags; the store, query and sidecar flags it shares are taken from those modes. */
 const OWN_FLAGS: readonly FlagSpec[] = [
@@ -80,7 +80,7 @@ class LocalTarget {
       run: async (signal) => {
         while (!signal.aborted) {
           await this.refresh(signal);
-          await sleep(1000, undefined, { signal }).catch(() => undefined);
+          await pause(1000, signal);
         }
       },
     };

@@ -13,6 +13,7 @@ import { AbortError, ConfigError, errorMessage } from '../runtime/errors.js';
 import { expandEnvRefs } from './envsubst.js';
 import type { ReloaderMetrics } from './metrics.js';
 import type { ReloadTrigger } from './trigger.js';
+import { sleep } from '../runtime/async.js';
 
 export interface ReloaderOptions {
   /** Template to watch (--reloader.config-file); undefined: no config watching. */
@@ -206,21 +207,3 @@ function sha256(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-/** Resolves after `ms`, or rejects with AbortError when `signal` aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new AbortError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new AbortError());
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -4,6 +4,7 @@
 import { AbortError, errorMessage } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { BucketStore } from './bucket-store.js';
+import { pause } from '../../runtime/async.js';
 
 export interface SyncLoopOptions {
   readonly intervalMs: number;
@@ -14,13 +15,6 @@ export interface SyncLoopOptions {
   readonly idleCheckMs?: number;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); };
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 /** Runs until `signal` aborts. The first sync is retried until it succeeds; later failures are logged and retried. */
 export async function runSyncLoop(store: BucketStore, options: SyncLoopOptions, signal: AbortSignal): Promise<void> {
@@ -40,7 +34,7 @@ export async function runSyncLoop(store: BucketStore, options: SyncLoopOptions, 
       } catch (err) {
         if (err instanceof AbortError || signal.aborted) break;
         options.logger.warn('syncing blocks failed', { err: errorMessage(err) });
-        if (first) { await sleep(Math.min(5000, options.intervalMs), signal); continue; }
+        if (first) { await pause(Math.min(5000, options.intervalMs), signal); continue; }
         lastSync = Date.now();
       }
     }
@@ -48,6 +42,6 @@ export async function runSyncLoop(store: BucketStore, options: SyncLoopOptions, 
       const n = await store.unloadIdle();
       if (n > 0) options.logger.debug('unloaded idle index-headers', { count: n });
     }
-    await sleep(tick, signal);
+    await pause(tick, signal);
   }
 }

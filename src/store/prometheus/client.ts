@@ -11,6 +11,7 @@ import { labelsFromRecord, sortLabels } from '../../tsdb/labels/labels.js';
 import type { Label } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { AbortError, InvalidArgumentError, UnavailableError, errorMessage } from '../../runtime/errors.js';
+import { sleep } from '../../runtime/async.js';
 
 /** Bounds at or beyond these are "unbounded" and left out of API calls (Prometheus then uses its own extremes). */
 const UNBOUNDED_MS = 2 ** 52;
@@ -90,7 +91,7 @@ export class PrometheusClient {
     for (;;) {
       if (await this.isReady(signal)) return;
       if (Date.now() + intervalMs > deadline) throw new UnavailableError(`prometheus at ${this.baseUrl} not ready after ${timeoutMs}ms`);
-      await delay(intervalMs, signal);
+      await sleep(intervalMs, signal);
     }
   }
 
@@ -223,20 +224,3 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new AbortError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new AbortError());
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -6,6 +6,7 @@ import { labelsEqual, formatLabels } from '../../tsdb/labels/labels.js';
 import type { Logger } from '../../runtime/logger.js';
 import { AbortError, errorMessage } from '../../runtime/errors.js';
 import type { PrometheusClient } from './client.js';
+import { sleep } from '../../runtime/async.js';
 
 export const NO_EXTERNAL_LABELS_MESSAGE =
   'no external labels configured on Prometheus server, uniquely identifying external labels must be configured; see https://thanos.io/tip/thanos/storage.md#external-labels for details.';
@@ -107,20 +108,3 @@ export class PrometheusMetadata {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(new AbortError());
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(new AbortError());
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
