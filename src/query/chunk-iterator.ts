@@ -1,5 +1,6 @@
 // Reads the samples of a StoreAPI series: a SampleIterator over its raw XOR chunks (non-overlapping, time-sorted),
-// decoding lazily with one reused chunk decoder, so series stay encoded until the engine asks for them.
+// decoding lazily with one reused chunk decoder (shareable between series read one after another), so series stay
+// encoded until the engine asks for them.
 
 import { CorruptionError } from '../runtime/errors.js';
 import type { SampleIterator } from '../promql/queryable.js';
@@ -9,13 +10,17 @@ import type { AggrChunk } from '../store/store-api.js';
 
 /** Iterates consecutive non-overlapping chunks; chunks without raw XOR data are skipped (see rawXorChunks). */
 export class ChunksIterator implements SampleIterator {
-  private readonly dec = new XorIterator();
   private i = -1;
   private t = 0;
   private v = 0;
   private e: Error | undefined;
 
-  constructor(private readonly chunks: readonly AggrChunk[], private readonly where = 'series') {}
+  /** `dec` may be shared by iterators that are never read at the same time (it is reset when a chunk opens). */
+  constructor(
+    private readonly chunks: readonly AggrChunk[],
+    private readonly where = 'series',
+    private readonly dec = new XorIterator(),
+  ) {}
 
   next(): ValueType {
     if (this.e) return ValNone;

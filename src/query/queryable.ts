@@ -6,6 +6,7 @@ import type { Queryable, SampleIterator, SelectHints, StorageSeries } from '../p
 import { compareLabels, labelsEqual, withoutLabels, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
 import { seriesRequest, type AggrChunk, type StoreAPI } from '../store/store-api.js';
+import { XorIterator } from '../tsdb/chunkenc/xor.js';
 import { ChunksIterator, hasNonXorChunks } from './chunk-iterator.js';
 import { dedupIterator, splitOverlapping, type DedupAlgorithm } from './dedup.js';
 
@@ -24,17 +25,22 @@ export interface QueryOptions {
   readonly warnings: Set<string>;
 }
 
-/** A series as the engine reads it; the iterator decodes chunks and dedups replicas on demand. */
+/**
+ * A series as the engine reads it; the iterator decodes chunks and dedups replicas on demand. The engine drains one
+ * series' iterator before asking the next series for one (see StorageSeries), so all series of one select share one
+ * chunk decoder per replica index instead of allocating decoders (and their sample buffers) per series.
+ */
 class DedupedSeries implements StorageSeries {
   constructor(
     readonly labels: Labels,
     private readonly replicas: readonly (readonly AggrChunk[])[],
     private readonly algorithm: DedupAlgorithm,
     private readonly func: string,
+    private readonly decoders: XorIterator[],
   ) {}
 
   iterator(): SampleIterator {
-    const its = this.replicas.map((chunks) => new ChunksIterator(chunks));
+    const its = this.replicas.map((chunks, k) => new ChunksIterator(chunks, 'series', this.decoders[k] ??= new XorIterator()));
     return dedupIterator(its, this.algorithm, this.func);
   }
 }
@@ -54,6 +60,7 @@ export function buildSeries(
   }
   const algorithm = opts.dedup ? opts.algorithm : 'chain';
   const out: StorageSeries[] = [];
+  const decoders: XorIterator[] = [];
   for (let i = 0; i < sorted.length;) {
     let j = i + 1;
     while (j < sorted.length && labelsEqual(sorted[i]!.labels, sorted[j]!.labels)) j++;
@@ -61,7 +68,7 @@ export function buildSeries(
     // Overlapping chunks are replicas of the same data (or the same series from two stores): split them into
     // non-overlapping pseudo-replicas, then merge. Without dedup the copies are identical, so a chain merge is right.
     const replicas = splitOverlapping(isSortedByMinTime(chunks) ? chunks : [...chunks].sort((a, b) => a.minTime - b.minTime));
-    out.push(new DedupedSeries(sorted[i]!.labels, replicas, algorithm, opts.func));
+    out.push(new DedupedSeries(sorted[i]!.labels, replicas, algorithm, opts.func, decoders));
     i = j;
   }
   return out;
