@@ -88,6 +88,9 @@ function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boo
   const it = s.iterator();
   let base = slabPos;
   let n = 0;
+  // Local copies of the slab references: module variables would be reloaded for every sample.
+  let ts = slabTs;
+  let vs = slabVs;
   if (it.seek(mint) !== ValNone) {
     do {
       const t = it.atT();
@@ -95,12 +98,14 @@ function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boo
       if (t < mint) continue;
       const v = it.atF();
       if (dropStale && isStaleNaN(v)) continue;
-      if (base + n === slabTs.length) {
+      if (base + n === ts.length) {
         newSlab(base, n);
         base = 0;
+        ts = slabTs;
+        vs = slabVs;
       }
-      slabTs[base + n] = t;
-      slabVs[base + n] = v;
+      ts[base + n] = t;
+      vs[base + n] = v;
       n++;
     } while (it.next() !== ValNone);
   }

@@ -43,8 +43,24 @@ export type EvalValue =
   /** Only produced for a range-vector expression at the top of an instant query. */
   | { readonly kind: 'matrix'; readonly series: RawSeries[] };
 
+// Step arrays are cut from shared zeroed slabs (bump allocation, never reused): one typed array with an off-heap
+// backing store per series and node costs far more, in allocation and in GC, than a view into a slab. A slab stays
+// alive while a series cut from it does.
+const VSLAB = 1 << 16;
+let valSlab = new Float64Array(VSLAB);
+let hasSlab = new Uint8Array(VSLAB);
+let vslabPos = 0;
+
 export function newVSeries(labels: Labels, n: number, dropName: boolean): VSeries {
-  return { labels, vals: new Float64Array(n), has: new Uint8Array(n), dropName };
+  if (n > VSLAB >> 3) return { labels, vals: new Float64Array(n), has: new Uint8Array(n), dropName };
+  if (vslabPos + n > VSLAB) {
+    valSlab = new Float64Array(VSLAB);
+    hasSlab = new Uint8Array(VSLAB);
+    vslabPos = 0;
+  }
+  const at = vslabPos;
+  vslabPos += n;
+  return { labels, vals: valSlab.subarray(at, at + n), has: hasSlab.subarray(at, at + n), dropName };
 }
 
 export function countPoints(v: EvalValue): number {
