@@ -11,6 +11,7 @@ import type { MatrixSeries, QueryResult, QueryValue, Sample } from './value.js';
 import type { EngineSettings, EvalValue, VSeries } from './eval-types.js';
 import { EvalContext, QueryError, dropMetricName, labelsKey, makeGrid } from './eval-types.js';
 import { Evaluator } from './evaluator.js';
+import { closeUnused } from './prefetch.js';
 import { resolveDurations } from './parser/durations.js';
 
 export { QueryError } from './eval-types.js';
@@ -88,6 +89,8 @@ export class Engine {
       // Whatever a store threw because the signal fired becomes Prometheus's timeout/cancellation error.
       if (sig.aborted) ctx.checkAbort();
       throw err;
+    } finally {
+      if (ctx.prefetched.size > 0) await closeUnused(ctx);
     }
     const value = step === 0 ? this.instantValue(v, expr, start) : this.rangeValue(v, grid.start, grid.interval);
     return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };

@@ -8,6 +8,7 @@ import { isComparisonOp } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
 import { QueryError, SeriesCollector, isNameLabel, labelsKey, newVSeries } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
+import { prefetch } from './prefetch.js';
 
 /** Arithmetic result, or for comparisons 1/0 meaning keep/drop. */
 function arith(op: BinaryOp, l: number, r: number): number {
@@ -46,6 +47,8 @@ function dropsName(op: BinaryOp): boolean {
 }
 
 export async function evalBinary(ev: Evaluator, e: BinaryExpr, grid: Grid): Promise<EvalValue> {
+  // Both operands' storage reads run while the left one is evaluated.
+  prefetch(ev.ctx, e, grid);
   const lhs = await ev.eval(e.lhs, grid);
   const rhs = await ev.eval(e.rhs, grid);
   const cmp = isComparisonOp(e.op);

@@ -8,6 +8,7 @@ import { isStaleNaN } from './queryable.js';
 import { ValNone } from '../tsdb/chunkenc/chunk.js';
 import type { EvalContext, Grid, RawSeries, VSeries } from './eval-types.js';
 import { newVSeries } from './eval-types.js';
+import { continueRead, hintsKey } from './prefetch.js';
 
 export interface HintExtras {
   readonly func: string;
@@ -58,15 +59,15 @@ function newSlab(from: number, n: number): void {
 export async function loadSelector(
   ctx: EvalContext, vs: VectorSelector, grid: Grid, rangeMs: number, dropStale: boolean, extras: HintExtras,
 ): Promise<RawSeries[]> {
-  const at = atTime(ctx, vs.at);
-  const maxRef = refTime(grid, grid.n - 1, at, vs.offsetMs);
-  const minRef = refTime(grid, 0, at, vs.offsetMs);
-  const back = rangeMs > 0 ? rangeMs : ctx.settings.lookbackDeltaMs;
-  const mint = minRef - back + 1;
-  const hints: SelectHints = {
-    start: mint, end: maxRef, step: ctx.queryStep, func: extras.func, range: rangeMs, by: extras.by, grouping: extras.grouping,
-  };
-  const found = ctx.queryable.select(vs.matchers, hints, ctx.signal);
+  const { hints, mint, maxRef } = selectHints(ctx, vs, grid, rangeMs, extras);
+  const pre = ctx.prefetched.get(vs);
+  let found: AsyncIterable<StorageSeries> | Iterable<StorageSeries>;
+  if (pre && pre.key === hintsKey(hints)) {
+    ctx.prefetched.delete(vs);
+    found = continueRead(pre);
+  } else {
+    found = ctx.queryable.select(vs.matchers, hints, ctx.signal);
+  }
   const out: RawSeries[] = [];
   const add = (s: StorageSeries): void => {
     const r = readSeries(s, mint, maxRef, dropStale);
@@ -82,6 +83,21 @@ export async function loadSelector(
   }
   ctx.checkAbort();
   return out;
+}
+
+/** The time range and hints of the read behind `vs` over `grid`: samples in [mint, maxRef]. */
+export function selectHints(
+  ctx: EvalContext, vs: VectorSelector, grid: Grid, rangeMs: number, extras: HintExtras,
+): { hints: SelectHints; mint: number; maxRef: number } {
+  const at = atTime(ctx, vs.at);
+  const maxRef = refTime(grid, grid.n - 1, at, vs.offsetMs);
+  const minRef = refTime(grid, 0, at, vs.offsetMs);
+  const back = rangeMs > 0 ? rangeMs : ctx.settings.lookbackDeltaMs;
+  const mint = minRef - back + 1;
+  const hints: SelectHints = {
+    start: mint, end: maxRef, step: ctx.queryStep, func: extras.func, range: rangeMs, by: extras.by, grouping: extras.grouping,
+  };
+  return { hints, mint, maxRef };
 }
 
 function readSeries(s: StorageSeries, mint: number, maxt: number, dropStale: boolean): RawSeries | undefined {

@@ -5,6 +5,8 @@ import { LimitError, AbortError } from '../runtime/errors.js';
 import type { Labels } from '../tsdb/labels/labels.js';
 import { METRIC_NAME } from '../tsdb/labels/labels.js';
 import type { Queryable } from './queryable.js';
+import type { VectorSelector } from './parser/ast.js';
+import type { Prefetched } from './prefetch.js';
 
 /** Steps t_i = start + i·interval for i in [0, n). */
 export interface Grid {
@@ -92,6 +94,8 @@ export interface EngineSettings {
 export class EvalContext {
   current = 0;
   readonly warnings = new Set<string>();
+  /** Reads started ahead of evaluation (see prefetch.ts), by selector node. */
+  readonly prefetched = new Map<VectorSelector, Prefetched>();
   readonly infos = new Set<string>();
 
   constructor(
