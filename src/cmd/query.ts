@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions } from './flag-groups.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { parseEndpointSpec } from '../query/dns-discovery.js';
-import { buildQuerier, type QuerierOptions } from '../query/querier.js';
-import { registerWebUi } from '../query/ui/web-ui.js';
+import type { QuerierOptions } from '../query/querier.js';
 import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { defineMode } from './mode.js';
 import { serveMode } from './serve.js';
@@ -61,6 +60,8 @@ export function registerQuery(program: Command): void {
       await serveMode({
         component: 'query', log, http, grpc,
         setup: async (rt, app) => {
+          // Loaded when the mode runs, so `--help` does not pay for the engine and the gRPC stack.
+          const [{ registerWebUi }, { buildQuerier }] = await Promise.all([import('../query/ui/web-ui.js'), import('../query/querier.js')]);
           registerWebUi(app, { ...webUi, logger: rt.logger });
           return buildQuerier(rt, app, querier);
         },

@@ -2,14 +2,12 @@
 // HTTP (/metrics, /-/healthy, /-/ready) and gRPC until an actor stops or SIGINT/SIGTERM arrives.
 import type { FastifyInstance } from 'fastify';
 import type { GrpcService } from '../runtime/grpc-server.js';
-import { startGrpcServer } from '../runtime/grpc-server.js';
 import type { RunningGrpcServer } from '../runtime/grpc-server.js';
-import { HttpServer } from '../runtime/http-server.js';
+import type { HttpServer } from '../runtime/http-server.js';
 import type { Actor } from '../runtime/run-group.js';
 import { RunGroup, untilAborted } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { StoreAPI } from '../store/store-api.js';
-import { createRuntime } from '../runtime/runtime.js';
 import type { GrpcServerOptions, HttpOptions, LogOptions } from './flag-groups.js';
 import { runUntilSignal } from './signals.js';
 
@@ -32,10 +30,14 @@ export interface ServeOptions {
 }
 
 export async function serveMode(options: ServeOptions): Promise<void> {
+  // The server stacks (fastify, grpc-js, prom-client) load here, when a mode runs, not for `--help`.
+  const [{ createRuntime }, { HttpServer: Http }, { startGrpcServer }] = await Promise.all([
+    import('../runtime/runtime.js'), import('../runtime/http-server.js'), import('../runtime/grpc-server.js'),
+  ]);
   const base = createRuntime({ level: options.log.level, format: options.log.format });
   const rt: Runtime = { ...base, logger: base.logger.with({ component: options.component }) };
   rt.logger.info(`starting ${options.component}`);
-  const http = new HttpServer({
+  const http: HttpServer = new Http({
     address: options.http.address, logger: rt.logger, registry: rt.registry, prober: rt.prober,
     gracePeriodMs: options.http.gracePeriodMs,
   });

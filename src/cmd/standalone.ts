@@ -3,27 +3,16 @@
 // and, with --prometheus.url, a sidecar for that Prometheus. Components are wired in-process, not over gRPC.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import { parseEndpointSpec } from '../query/dns-discovery.js';
-import { buildQuerier } from '../query/querier.js';
 import type { QuerierOptions } from '../query/querier.js';
-import { registerWebUi } from '../query/ui/web-ui.js';
-import { Prober } from '../runtime/prober.js';
-import type { Actor } from '../runtime/run-group.js';
-import type { Runtime } from '../runtime/runtime.js';
-import { writeDemoData } from '../standalone/demo-data.js';
-import type { StoreTarget } from '../store/proxy.js';
-import type { StoreAPI } from '../store/store-api.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 import { defineMode } from './mode.js';
 import { QUERY_FLAGS, readQuerierOptions } from './query.js';
-import type { ModeParts } from './serve.js';
 import { serveMode } from './serve.js';
-import { SIDECAR_FLAGS, buildSidecar, readSidecarOptions } from './sidecar.js';
-import { STORE_FLAGS, buildStore, readStoreOptions } from './store.js';
-import { pause } from '../runtime/async.js';
+import { SIDECAR_FLAGS, readSidecarOptions } from './sidecar.js';
+import { STORE_FLAGS, readStoreOptions } from './store.js';
 
 /** Standalone's own flags; the store, query and sidecar flags it shares are taken from those modes. */
 const OWN_FLAGS: readonly FlagSpec[] = [
@@ -56,54 +45,6 @@ function bucketFlag(f: FlagReader, dataDir: string): ObjstoreFlagValue {
   };
 }
 
-/** An in-process store with its Info kept fresh (every second) for the querier's store selection. */
-class LocalTarget {
-  private current: StoreTarget | undefined;
-
-  constructor(private readonly name: string, private readonly store: StoreAPI) {}
-
-  target(): StoreTarget | undefined {
-    return this.current;
-  }
-
-  async refresh(signal?: AbortSignal): Promise<void> {
-    try {
-      this.current = { name: this.name, store: this.store, info: await this.store.info(signal) };
-    } catch {
-      this.current = undefined;
-    }
-  }
-
-  actor(): Actor {
-    return {
-      name: `${this.name}-info`,
-      run: async (signal) => {
-        while (!signal.aborted) {
-          await this.refresh(signal);
-          await pause(1000, signal);
-        }
-      },
-    };
-  }
-}
-
-/** A prober that, when the store gateway declares itself ready, first refreshes its Info, then readies `rt`. */
-class ReadyAfterRefresh extends Prober {
-  constructor(private readonly outer: Prober, private readonly refresh: () => Promise<void>) {
-    super();
-  }
-
-  override ready(): void {
-    super.ready();
-    this.refresh().then(() => this.outer.ready(), () => this.outer.ready());
-  }
-
-  override notReady(reason: string): void {
-    super.notReady(reason);
-    this.outer.notReady(reason);
-  }
-}
-
 export function registerStandalone(program: Command): void {
   defineMode(program, {
     name: 'standalone',
@@ -126,32 +67,10 @@ export function registerStandalone(program: Command): void {
       const demo = f.bool('demo');
       await serveMode({
         component: 'standalone', log, http, grpc,
-        setup: async (rt: Runtime, app): Promise<ModeParts> => {
-          if (demo) {
-            const bucket = await createBucket(parseBucketConfig(objstore.content, objstore.source, rt.logger), { logger: rt.logger });
-            try {
-              await writeDemoData(bucket, { logger: rt.logger, now: rt.now() });
-            } finally {
-              await bucket.close();
-            }
-          }
-          const locals: LocalTarget[] = [];
-          // Standalone is ready once the store gateway has synced and the querier sees what it synced.
-          const storeParts = await buildStore({ ...rt, prober: new ReadyAfterRefresh(rt.prober, () => locals[0]!.refresh()) }, store);
-          locals.push(new LocalTarget('store-gateway', storeParts.store!));
-          const sidecarParts = sidecar ? await buildSidecar({ ...rt, prober: new Prober() }, sidecar) : undefined;
-          if (sidecarParts?.store) locals.push(new LocalTarget('sidecar', sidecarParts.store));
-          registerWebUi(app, { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header'), logger: rt.logger });
-          // The querier's own readiness would flip at once; standalone's follows the store gateway's.
-          const queryParts = buildQuerier({ ...rt, prober: new Prober() }, app, {
-            ...querier,
-            localTargets: () => locals.flatMap((l) => { const t = l.target(); return t ? [t] : []; }),
-          });
-          return {
-            grpcServices: queryParts.grpcServices,
-            actors: [...(storeParts.actors ?? []), ...(sidecarParts?.actors ?? []), ...locals.map((l) => l.actor()), ...queryParts.actors],
-          };
-        },
+        setup: async (rt, app) => (await import('./standalone-build.js')).buildStandalone(rt, app, {
+          objstore, store, querier, sidecar, demo,
+          webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
+        }),
       });
     },
   });

@@ -5,7 +5,6 @@ import { createLogger } from '../runtime/logger.js';
 import type { Logger } from '../runtime/logger.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import type { Bucket, BucketReader } from '../objstore/bucket.js';
-import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import { readAll } from '../objstore/streams.js';
 import { parseThanosMeta, thanosMetaJson } from '../block/meta.js';
 import type { ThanosMeta } from '../block/meta.js';
@@ -156,6 +155,7 @@ async function openBucket(cmd: Command): Promise<{ bucket: Bucket; logger: Logge
   const logger = createLogger({ level: log.level, format: log.format });
   const src = readObjstoreFlag(f);
   if (!src) throw new ConfigError('an object store configuration is required (--objstore.config-file or --objstore.config)');
+  const { createBucket, parseBucketConfig } = await import('../objstore/config.js');
   const bucket = await createBucket(parseBucketConfig(src.content, src.source, logger), { logger });
   return { bucket, logger };
 }

@@ -2,7 +2,6 @@
 // or managed identity. Block blobs: a stream is staged block by block and committed at the end, so an interrupted
 // upload leaves no blob.
 import type { Readable } from 'node:stream';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
 import { dirPrefix } from '../bucket.js';
@@ -81,7 +80,7 @@ export const azureProvider: Provider<AzureConfig> = {
   type: 'AZURE',
   parse: parseAzureConfig,
   async create(config) {
-    const bucket = new AzureBucket(containerClient(config), config.container);
+    const bucket = new AzureBucket(await containerClient(config), config.container);
     if (config.createContainer) {
       try {
         await bucket.client.createIfNotExists();
@@ -93,7 +92,9 @@ export const azureProvider: Provider<AzureConfig> = {
   },
 };
 
-function containerClient(cfg: AzureConfig): ContainerClient {
+/** Builds the container client; the SDK is loaded here, when an AZURE bucket is made, not when thanos-ts starts. */
+async function containerClient(cfg: AzureConfig): Promise<ContainerClient> {
+  const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
   const tries = cfg.pipeline.maxTries > 0 ? cfg.pipeline.maxTries : cfg.maxRetries > 0 ? cfg.maxRetries + 1 : undefined;
   const options: StoragePipelineOptions = {
     retryOptions: {

@@ -2,7 +2,6 @@
 // GOOGLE_APPLICATION_CREDENTIALS / application default credentials; `endpoint` points at an emulator.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Storage } from '@google-cloud/storage';
 import type { Bucket as GcsBucketHandle, StorageOptions } from '@google-cloud/storage';
 import { ConfigError } from '../../runtime/errors.js';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
@@ -75,6 +74,8 @@ export const gcsProvider: Provider<GcsConfig> = {
       // Emulators take no credentials; a project id keeps the library from looking one up.
       options.projectId = process.env['GOOGLE_CLOUD_PROJECT'] ?? 'thanos-ts';
     }
+    // The SDK is loaded when a GCS bucket is made, not when thanos-ts starts.
+    const { Storage } = await import('@google-cloud/storage');
     return new GcsBucket(new Storage(options).bucket(config.bucket), config);
   },
 };

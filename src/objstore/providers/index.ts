@@ -5,7 +5,8 @@ import { ProviderRegistry } from '../registry.js';
 import { azureProvider } from './azure.js';
 import { filesystemProvider } from './filesystem.js';
 import { gcsProvider } from './gcs.js';
-import { s3Provider } from './s3.js';
+import type { S3Config } from './s3-config.js';
+import { parseS3Config } from './s3-config.js';
 import { swiftProvider } from './swift.js';
 
 export const memoryProvider: Provider<Record<string, never>> = {
@@ -19,10 +20,20 @@ export const memoryProvider: Provider<Record<string, never>> = {
   },
 };
 
+/** S3 as registered: parsing is light; the AWS SDK (slow to load) comes in only when an S3 bucket is made. */
+const lazyS3Provider: Provider<S3Config> = {
+  type: 'S3',
+  parse: parseS3Config,
+  async create(config, deps) {
+    const { s3Provider } = await import('./s3.js');
+    return s3Provider.create(config, deps);
+  },
+};
+
 export function builtinProviders(): ProviderRegistry {
   return new ProviderRegistry()
     .register(filesystemProvider)
-    .register(s3Provider)
+    .register(lazyS3Provider)
     .register(gcsProvider)
     .register(azureProvider)
     .register(swiftProvider)
