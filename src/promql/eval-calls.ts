@@ -4,7 +4,7 @@
 import { InvalidArgumentError } from '../runtime/errors.js';
 import { METRIC_NAME } from '../tsdb/labels/labels.js';
 import { RANGE_FUNCTIONS } from './functions/range-functions.js';
-import { WINDOW_FUNCTIONS } from './functions/window-functions.js';
+import { RESET_WINDOW_FUNCTIONS, WINDOW_FUNCTIONS, counterResets } from './functions/window-functions.js';
 import { MATH_FUNCTIONS, round, clamp, clampMin, clampMax } from './functions/instant-functions.js';
 import { DATE_FUNCTIONS } from './functions/date-functions.js';
 import type { Call, Expr } from './parser/ast.js';
@@ -199,6 +199,7 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
   const fn = RANGE_FUNCTIONS[f]!;
   // Functions without scalar arguments that can read the window in place: no copy per step.
   const wfn = scalarArgs.length === 0 ? WINDOW_FUNCTIONS[f] : undefined;
+  const wantResets = wfn !== undefined && RESET_WINDOW_FUNCTIONS.has(f);
   const isCounterFunc = COUNTER_FUNCS.has(f);
   const args = new Array<number>(scalarArgs.length);
   const out: VSeries[] = [];
@@ -209,6 +210,8 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
     let lo = 0;
     let hi = 0;
     let counterChecked = false;
+    // Found once per series, so the per-step windows need not be scanned for counter resets.
+    const resets = wantResets ? (resetScratch = counterResets(s.vs, s.vs.length, resetScratch)) : undefined;
     for (let i = 0; i < grid.n; i++) {
       const ref = refTime(grid, i, at, offsetMs);
       const from = ref - rangeMs;
@@ -224,7 +227,7 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
       for (let a = 0; a < args.length; a++) args[a] = scalarArgs[a]![i]!;
       let v: number | undefined;
       if (wfn) {
-        v = wfn(s.ts, s.vs, lo, hi, from, ref);
+        v = wfn(s.ts, s.vs, lo, hi, from, ref, resets);
       } else {
         try {
           v = fn(windowView(s.ts, s.vs, lo, hi), from, ref, args, grid.start + i * grid.interval);
@@ -259,6 +262,8 @@ async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalVa
   }
   return { kind: 'vector', series: out };
 }
+
+let resetScratch: Int32Array = new Int32Array(1024);
 
 // Small windows are copied into reused buffers: cheaper than two typed-array views per series and step.
 const SMALL_WINDOW = 64;

@@ -1,10 +1,32 @@
 // The hottest range functions read in place: the window is [lo, hi) of a series' sample arrays, so the evaluator
 // neither copies nor slices each step's window. Same arithmetic, in the same order, as range-functions.ts.
 
-/** A range function over samples [lo, hi) of `ts`/`vs` in the left-open window (rangeStartMs, rangeEndMs]. */
+/**
+ * A range function over samples [lo, hi) of `ts`/`vs` in the left-open window (rangeStartMs, rangeEndMs].
+ * `resets`, when given, is the series' counterResets prefix: windows without a reset skip the scan for them.
+ */
 export type WindowFunction = (
   ts: Float64Array, vs: Float64Array, lo: number, hi: number, rangeStartMs: number, rangeEndMs: number,
+  resets?: Int32Array,
 ) => number | undefined;
+
+/** Functions that read counter resets and so profit from a counterResets prefix. */
+export const RESET_WINDOW_FUNCTIONS: ReadonlySet<string> = new Set(['rate', 'increase']);
+
+/**
+ * out[k] = how many i in [1, k] have vs[i] < vs[i-1] (a counter reset), for k < n; returns `out` or a larger
+ * replacement. A window [lo, hi) holds a reset iff out[hi-1] !== out[lo].
+ */
+export function counterResets(vs: Float64Array, n: number, out: Int32Array): Int32Array {
+  if (out.length < n) out = new Int32Array(Math.max(n, out.length * 2));
+  let c = 0;
+  if (n > 0) out[0] = 0;
+  for (let i = 1; i < n; i++) {
+    if (vs[i]! < vs[i - 1]!) c++;
+    out[i] = c;
+  }
+  return out;
+}
 
 /**
  * rate/increase/delta: the difference between the last and first sample (plus the value before each counter
@@ -14,7 +36,7 @@ export type WindowFunction = (
  */
 export function extrapolatedRateIn(
   ts: Float64Array, vs: Float64Array, lo: number, hi: number,
-  rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean,
+  rangeStart: number, rangeEnd: number, isCounter: boolean, isRate: boolean, resets?: Int32Array,
 ): number | undefined {
   const n = hi - lo;
   if (n < 2) return undefined;
@@ -22,7 +44,8 @@ export function extrapolatedRateIn(
   const lastT = ts[hi - 1]!;
   const firstV = vs[lo]!;
   let result = vs[hi - 1]! - firstV;
-  if (isCounter) {
+  // Adding the value before each reset, in order; with no reset in the window there is nothing to add.
+  if (isCounter && (resets === undefined || resets[hi - 1] !== resets[lo])) {
     let prev = firstV;
     for (let i = lo + 1; i < hi; i++) {
       const cur = vs[i]!;
@@ -62,8 +85,8 @@ export function extremeIn(vs: Float64Array, lo: number, hi: number, isMax: boole
 }
 
 export const WINDOW_FUNCTIONS: Readonly<Record<string, WindowFunction>> = Object.freeze({
-  rate: (ts, vs, lo, hi, a, b) => extrapolatedRateIn(ts, vs, lo, hi, a, b, true, true),
-  increase: (ts, vs, lo, hi, a, b) => extrapolatedRateIn(ts, vs, lo, hi, a, b, true, false),
+  rate: (ts, vs, lo, hi, a, b, resets) => extrapolatedRateIn(ts, vs, lo, hi, a, b, true, true, resets),
+  increase: (ts, vs, lo, hi, a, b, resets) => extrapolatedRateIn(ts, vs, lo, hi, a, b, true, false, resets),
   delta: (ts, vs, lo, hi, a, b) => extrapolatedRateIn(ts, vs, lo, hi, a, b, false, false),
   max_over_time: (_ts, vs, lo, hi) => extremeIn(vs, lo, hi, true),
   min_over_time: (_ts, vs, lo, hi) => extremeIn(vs, lo, hi, false),
