@@ -90,7 +90,7 @@ export class Engine {
       if (sig.aborted) ctx.checkAbort();
       throw err;
     } finally {
-      if (ctx.prefetched.size > 0) await closeUnused(ctx);
+      if (ctx.prefetched.size > 0) closeUnused(ctx);
     }
     const value = step === 0 ? this.instantValue(v, expr, start) : this.rangeValue(v, grid.start, grid.interval);
     return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };

@@ -66,12 +66,14 @@ export async function* continueRead(p: Prefetched): AsyncGenerator<StorageSeries
   for (let r = await p.first; !r.done; r = await p.it.next()) yield r.value;
 }
 
-/** Closes reads that evaluation never used (their hints did not match, or evaluation failed first). */
-export async function closeUnused(ctx: EvalContext): Promise<void> {
+/**
+ * Closes reads that evaluation never used (their hints did not match, or evaluation failed first), in the
+ * background: a store that ignores the abort signal must not hold up the query's answer.
+ */
+export function closeUnused(ctx: EvalContext): void {
   const left = [...ctx.prefetched.values()];
   ctx.prefetched.clear();
-  await Promise.allSettled(left.map(async (p) => {
-    await p.first;
-    await p.it.return?.();
-  }));
+  for (const p of left) {
+    p.first.then(async () => { await p.it.return?.(); }).catch(() => undefined);
+  }
 }
