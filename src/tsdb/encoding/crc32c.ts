@@ -1,22 +1,23 @@
 // CRC-32C (Castagnoli), the checksum of every TSDB section and chunk. Slicing-by-8 tables, built once lazily.
+// Tables are Int32Array and the running value stays a signed int32 until the end: Uint32Array reads above 2^31
+// make V8 fall back to float math, which was ~1.5x slower on the remote-read hot path.
 
-const POLY = 0x82f63b78;
-let tables: Uint32Array[] | undefined;
+const POLY = 0x82f63b78 | 0;
+let tables: Int32Array | undefined;
 
-function buildTables(): Uint32Array[] {
-  const t: Uint32Array[] = [];
-  for (let k = 0; k < 8; k++) t.push(new Uint32Array(256));
-  const t0 = t[0]!;
+/** Eight 256-entry tables in one array: table k at offset k*256. */
+function buildTables(): Int32Array {
+  const t = new Int32Array(8 * 256);
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let j = 0; j < 8; j++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-    t0[i] = c >>> 0;
+    t[i] = c;
   }
   for (let i = 0; i < 256; i++) {
-    let c = t0[i]!;
+    let c = t[i]!;
     for (let k = 1; k < 8; k++) {
-      c = (t0[c & 0xff]! ^ (c >>> 8)) >>> 0;
-      t[k]![i] = c;
+      c = t[c & 0xff]! ^ (c >>> 8);
+      t[k * 256 + i] = c;
     }
   }
   return t;
@@ -24,16 +25,14 @@ function buildTables(): Uint32Array[] {
 
 /** Continues a CRC-32C over `data[start, end)`; pass the previous result as `crc` (0 to start). */
 export function crc32c(data: Uint8Array, crc = 0, start = 0, end = data.length): number {
-  const tb = (tables ??= buildTables());
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = tb as [Uint32Array, Uint32Array, Uint32Array, Uint32Array,
-    Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-  let c = ~crc >>> 0;
+  const t = (tables ??= buildTables());
+  let c = ~crc;
   let i = start;
   for (; i + 8 <= end; i += 8) {
-    const a = (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-    c = t7[a & 0xff]! ^ t6[(a >>> 8) & 0xff]! ^ t5[(a >>> 16) & 0xff]! ^ t4[a >>> 24]! ^
-      t3[data[i + 4]!]! ^ t2[data[i + 5]!]! ^ t1[data[i + 6]!]! ^ t0[data[i + 7]!]!;
+    const a = c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
+    c = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^ t[1024 + (a >>> 24)]! ^
+      t[768 + data[i + 4]!]! ^ t[512 + data[i + 5]!]! ^ t[256 + data[i + 6]!]! ^ t[data[i + 7]!]!;
   }
-  for (; i < end; i++) c = t0[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  for (; i < end; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }

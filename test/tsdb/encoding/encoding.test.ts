@@ -18,6 +18,23 @@ describe('crc32c', () => {
     const b = new TextEncoder().encode('123456789');
     expect(crc32c(b, crc32c(b, 0, 0, 4), 4, 9)).toBe(0xe3069283);
   });
+
+  it('matches a bit-by-bit reference for every length, offset and high-bit byte', () => {
+    const bitwise = (d: Uint8Array, from: number, to: number): number => {
+      let c = 0xffffffff;
+      for (let i = from; i < to; i++) {
+        c ^= d[i]!;
+        for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+      }
+      return (c ^ 0xffffffff) >>> 0;
+    };
+    const d = new Uint8Array(300);
+    for (let i = 0; i < d.length; i++) d[i] = (i * 151 + 0xe7) & 0xff;
+    for (let from = 0; from < 9; from++) {
+      for (let to = from; to <= d.length; to += 7) expect(crc32c(d, 0, from, to)).toBe(bitwise(d, from, to));
+    }
+    expect(crc32c(new Uint8Array(64).fill(0xff))).toBe(bitwise(new Uint8Array(64).fill(0xff), 0, 64));
+  });
 });
 
 describe('Encoder and Decoder', () => {
