@@ -63,10 +63,15 @@ async function serveSeries(store: StoreAPI, logger: Logger, call: ServerWritable
   try {
     const req = decodeSeriesRequest(call.request);
     // A store that encodes its own answer (the sidecar's) skips building Series objects only to encode them here.
-    const messages = isEncodedSeriesSource(store) ? store.encodedSeries(req, signal) : encodeSeriesStream(store.series(req, signal), req);
-    for await (const msg of messages) {
-      if (signal.aborted) return;
-      if (!call.write(asBuffer(msg))) await once(call, 'drain', { signal });
+    // Groups of messages where the store offers them: one await per group rather than per (often tiny) message.
+    const groups = isEncodedSeriesSource(store)
+      ? (store.encodedSeriesGroups?.(req, signal) ?? singles(store.encodedSeries(req, signal)))
+      : singles(encodeSeriesStream(store.series(req, signal), req));
+    for await (const group of groups) {
+      for (const msg of group) {
+        if (signal.aborted) return;
+        if (!call.write(asBuffer(msg))) await once(call, 'drain', { signal });
+      }
     }
     call.end();
   } catch (err) {
@@ -76,6 +81,10 @@ async function serveSeries(store: StoreAPI, logger: Logger, call: ServerWritable
   } finally {
     dispose();
   }
+}
+
+async function* singles(messages: AsyncIterable<Uint8Array>): AsyncIterable<readonly Uint8Array[]> {
+  for await (const m of messages) yield [m];
 }
 
 /** The two services to hand to runtime/grpc-server.ts startGrpcServer. */

@@ -241,6 +241,8 @@ export function responseBatchSize(req: { readonly responseBatchSize: number }): 
  */
 export interface EncodedSeriesSource {
   encodedSeries(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<Uint8Array>;
+  /** The same messages in groups (whatever is ready at once), so the server pays one await per group, not per message. */
+  encodedSeriesGroups?(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<readonly Uint8Array[]>;
 }
 
 export function isEncodedSeriesSource(s: object): s is EncodedSeriesSource {

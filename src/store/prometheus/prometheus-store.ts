@@ -17,7 +17,7 @@ import { encodeSeriesStream } from '../series-batcher.js';
 import { responseBatchSize } from '../series-encoder.js';
 import type { PrometheusClient, RemoteReadResponse } from './client.js';
 import { SeriesTranscoder } from './series-transcoder.js';
-import { pumpStream } from './stream-pump.js';
+import { pumpStreamGroups } from './stream-pump.js';
 import type { ChunkedSeries, ReadHints, SampledSeries } from './remote-read-codec.js';
 import {
   ChunkedFrameDecoder, PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR, RESPONSE_SAMPLES,
@@ -122,17 +122,22 @@ export class PrometheusStore implements StoreAPI {
    * without building Series objects; the other answers go through series() and the shared encoder.
    */
   async *encodedSeries(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+    for await (const group of this.encodedSeriesGroups(req, signal)) yield* group;
+  }
+
+  /** encodedSeries() in groups of the messages ready at once (one per series when not batching: ~10k a query). */
+  async *encodedSeriesGroups(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<readonly Uint8Array[]> {
     const p = this.plan(req);
     if (p === undefined) return;
     if (req.skipChunks) {
-      yield* encodeSeriesStream(this.labelsOnly(p, req.limit, signal), req);
+      yield* oneEach(encodeSeriesStream(this.labelsOnly(p, req.limit, signal), req));
       return;
     }
     const res = await this.remoteRead(p, req, signal);
     try {
       if (!res.contentType.startsWith(STREAMED_CONTENT_TYPE)) {
         this.logger.debug('remote read answered with samples', { content_type: res.contentType });
-        yield* encodeSeriesStream(this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime), req);
+        yield* oneEach(encodeSeriesStream(this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime), req));
         return;
       }
       const tr = new SeriesTranscoder({
@@ -143,13 +148,13 @@ export class PrometheusStore implements StoreAPI {
         batchSize: responseBatchSize(req),
         ...(this.o.maxFrameBytes !== undefined ? { maxFrameBytes: this.o.maxFrameBytes } : {}),
       });
-      yield* pumpStream<Uint8Array>(res.stream, (chunk, out) => {
+      yield* pumpStreamGroups<Uint8Array>(res.stream, (chunk, out) => {
         if (signal?.aborted) throw new AbortError('series aborted');
         return tr.push(chunk, out);
       });
       const rest: Uint8Array[] = [];
       tr.end(rest);
-      yield* rest;
+      if (rest.length > 0) yield rest;
     } catch (err) {
       throw readFailure(err, signal);
     }
@@ -242,6 +247,10 @@ interface Plan extends Selection {
   readonly minTime: number;
   readonly maxTime: number;
   readonly finish: (l: readonly Label[]) => Labels;
+}
+
+async function* oneEach<T>(items: AsyncIterable<T>): AsyncIterable<T[]> {
+  for await (const x of items) yield [x];
 }
 
 /** The error to surface for a failure while reading Prometheus's answer. */

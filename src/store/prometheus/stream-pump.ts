@@ -9,8 +9,15 @@ import { finished } from 'node:stream';
  * Reading pauses while `highWater` outputs wait for the consumer. A stream error or premature close is thrown.
  */
 export async function* pumpStream<T>(stream: Readable, step: (chunk: Buffer, out: T[]) => boolean, highWater = 16): AsyncGenerator<T> {
+  for await (const group of pumpStreamGroups(stream, step, highWater)) yield* group;
+}
+
+/**
+ * Like pumpStream, but yields everything made since the consumer last asked as one array: one await per group
+ * instead of per output, which matters when outputs are small and many (one gRPC message per series).
+ */
+export async function* pumpStreamGroups<T>(stream: Readable, step: (chunk: Buffer, out: T[]) => boolean, highWater = 16): AsyncGenerator<T[]> {
   let queue: T[] = [];
-  let head = 0;
   let ended = false;
   let failed = false;
   let failure: unknown;
@@ -40,21 +47,18 @@ export async function* pumpStream<T>(stream: Readable, step: (chunk: Buffer, out
       stop(err);
       stream.destroy();
     }
-    if (queue.length - head >= highWater) stream.pause();
+    if (queue.length >= highWater) stream.pause();
     notify();
   };
   const cleanup = finished(stream, (err) => stop(err ?? undefined));
   stream.on('data', onData);
   try {
     for (;;) {
-      if (head < queue.length) {
-        const item = queue[head++]!;
-        if (head === queue.length) {
-          queue = [];
-          head = 0;
-        }
-        if (!ended && stream.isPaused() && queue.length - head < highWater / 2) stream.resume();
-        yield item;
+      if (queue.length > 0) {
+        const group = queue;
+        queue = [];
+        if (!ended && stream.isPaused()) stream.resume();
+        yield group;
         continue;
       }
       if (failed) throw failure;
