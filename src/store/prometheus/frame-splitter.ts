@@ -73,7 +73,7 @@ export class FrameSplitter {
   private headView(n: number): Uint8Array | undefined {
     const unread = this.pendingLen - this.offset;
     if (unread <= 0) {
-      this.pending = [];
+      this.pending.length = 0; // reused: this runs once per frame
       this.pendingLen = 0;
       this.offset = 0;
       return undefined;

@@ -24,8 +24,13 @@ export interface TranscoderOptions {
 
 /** Room before a batch for its SeriesResponse.batch tag and length (1 + up to 5 bytes). */
 const HEAD = 6;
-/** Output is carved from slabs this large; handed-out ranges are never written again. */
-const SLAB = 4 << 20;
+/**
+ * Output is carved from slabs; handed-out ranges are never written again. The first slab of a call is small and each
+ * next one doubles up to the cap: a small query no longer pins 4 MB of external memory per call until the GC runs
+ * (which made full GCs frequent on a busy sidecar), while a big answer still gets few large slabs.
+ */
+const FIRST_SLAB = 64 << 10;
+const MAX_SLAB = 4 << 20;
 /** Chunk fields per entry in `chunks`: min start, min end, max start, max end, StoreAPI type, data start, data end. */
 const CF = 7;
 
@@ -91,6 +96,8 @@ export class SeriesTranscoder {
   private readonly dropNames: Buffer[];
   private out: Uint8Array[] = [];
   private slab: Buffer = Buffer.allocUnsafe(0);
+  /** Size of the next slab, before doubling (see FIRST_SLAB). */
+  private nextSlab = FIRST_SLAB / 2;
   /** Start of the batch being filled in `slab` (its HEAD bytes included), and the write position. */
   private batchStart = 0;
   private pos = 0;
@@ -264,9 +271,15 @@ export class SeriesTranscoder {
   private write(buf: Uint8Array, slow: Buffer | undefined, ss: number, labelBytes: number, dataBytes: number): void {
     const need = 1 + varintSize(ss) + ss;
     if (this.slab.length - this.pos < need + (this.inBatch === 0 ? HEAD : 0)) {
-      this.flush();
-      this.slab = Buffer.allocUnsafe(Math.max(SLAB, need + HEAD));
-      this.pos = 0;
+      // A batch being filled moves to the new slab (it is at most MAX_BATCH_BYTES and one series), so batch
+      // boundaries do not depend on slab sizes. The old slab keeps its bytes: `prev` may still point there.
+      const carry = this.inBatch > 0 ? this.pos - this.batchStart : 0;
+      this.nextSlab = Math.min(this.nextSlab * 2, MAX_SLAB);
+      const next = Buffer.allocUnsafe(Math.max(this.nextSlab, carry + need + HEAD));
+      if (carry > 0) next.set(new Uint8Array(this.slab.buffer, this.slab.byteOffset + this.batchStart, carry), 0);
+      this.slab = next;
+      this.batchStart = 0;
+      this.pos = carry;
     }
     if (this.inBatch === 0) {
       this.batchStart = this.pos;

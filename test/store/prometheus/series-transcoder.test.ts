@@ -106,6 +106,20 @@ describe('SeriesTranscoder', () => {
     for (const piece of [1, 7, 100, stream.length]) expect(transcode(stream, c, piece)).toEqual(want);
   });
 
+  it('keeps earlier messages intact across many growing output slabs', () => {
+    // ~1.2 MB of output: several slabs (64 KB first, doubling), each message checked after all were written.
+    const many = Buffer.concat(Array.from({ length: 600 }, (_, i) =>
+      frame(seriesMessage(L('__name__', 'up', 'cluster', 'eu', 'i', String(i), 'replica', 'r0'), [{ min: i, max: i + 1, type: 1, data: bytes(1000 + (i % 7) * 300, i) }]))));
+    for (const batch of [0, 64]) {
+      const c: Case = { ext, drop: [], limit: 0, batch };
+      const got = transcode(many, c, 4096);
+      const want = reference(many, c);
+      // Compared as lengths plus one concatenation: deep equality over a megabyte of arrays is slow.
+      expect(got.map((m) => m.length)).toEqual(want.map((m) => m.length));
+      expect(Buffer.concat(got).equals(Buffer.concat(want))).toBe(true);
+    }
+  });
+
   it('adds missing external labels and drops replica labels', () => {
     const out = transcode(stream, { ext, drop: ['replica'], limit: 0, batch: 0 }, stream.length).map((m) => decodeSeriesResponse(m));
     expect(out.map((r) => (r.type === 'series' ? r.series.labels : []))[2]).toEqual(L('__name__', 'up', 'cluster', 'eu', 'job', 'b'));
