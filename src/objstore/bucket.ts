@@ -97,3 +97,14 @@ export function dirPrefix(dir: string): string {
   const d = dir.replace(/^\/+/, '').replace(/\/+$/, '');
   return d === '' ? '' : d + '/';
 }
+
+/** `exists` for providers without a cheaper call: asks for the attributes and treats not-found as false. */
+export async function existsByAttributes(bucket: BucketReader, name: string, options?: OpOptions): Promise<boolean> {
+  try {
+    await bucket.attributes(name, options);
+    return true;
+  } catch (err) {
+    if (bucket.isNotFoundError(err)) return false;
+    throw err;
+  }
+}

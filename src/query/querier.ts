@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { GrpcService } from '../runtime/grpc-server.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
+import { pause } from '../runtime/async.js';
 import { errorMessage } from '../runtime/errors.js';
 import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -113,7 +114,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
         }
         await endpoints.update();
         rt.prober.ready();
-        await sleep(interval, signal);
+        await pause(interval, signal);
       }
     },
     stop: async () => {
@@ -122,16 +123,4 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     },
   };
   return { grpcServices: storeGrpcServices(proxy, { logger, extraApis: { query: false } }), actors: [discovery] };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -4,7 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
-import { dirPrefix } from '../bucket.js';
+import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { FieldReader } from '../config-fields.js';
 import type { Provider } from '../registry.js';
 import { checkObjectName, checkRange, emptyStream, throwIfAborted, toBuffer } from '../streams.js';
@@ -167,14 +167,8 @@ export class AzureBucket implements Bucket {
     }
   }
 
-  async exists(name: string, options?: OpOptions): Promise<boolean> {
-    try {
-      await this.attributes(name, options);
-      return true;
-    } catch (err) {
-      if (this.isNotFoundError(err)) return false;
-      throw err;
-    }
+  exists(name: string, options?: OpOptions): Promise<boolean> {
+    return existsByAttributes(this, name, options);
   }
 
   async attributes(name: string, options?: OpOptions): Promise<ObjectAttributes> {

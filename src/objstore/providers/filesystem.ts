@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../../runtime/errors.js';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
-import { dirPrefix } from '../bucket.js';
+import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { Provider } from '../registry.js';
 import { checkObjectName, checkRange, streamOfBuffer, throwIfAborted } from '../streams.js';
 
@@ -129,14 +129,8 @@ export class FilesystemBucket implements Bucket {
     }
   }
 
-  async exists(name: string, options?: OpOptions): Promise<boolean> {
-    try {
-      await this.attributes(name, options);
-      return true;
-    } catch (err) {
-      if (err instanceof NotFoundError) return false;
-      throw err;
-    }
+  exists(name: string, options?: OpOptions): Promise<boolean> {
+    return existsByAttributes(this, name, options);
   }
 
   async attributes(name: string, options?: OpOptions): Promise<ObjectAttributes> {

@@ -11,7 +11,7 @@ import type { CompletedPart, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { ConfigError, errorMessage } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
-import { dirPrefix } from '../bucket.js';
+import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { Provider } from '../registry.js';
 import { checkObjectName, checkRange, emptyStream, partsOf, throwIfAborted } from '../streams.js';
 import { providerError, statusOf } from './errors.js';
@@ -129,14 +129,8 @@ export class S3Bucket implements Bucket {
     }
   }
 
-  async exists(name: string, options?: OpOptions): Promise<boolean> {
-    try {
-      await this.attributes(name, options);
-      return true;
-    } catch (err) {
-      if (this.isNotFoundError(err)) return false;
-      throw err;
-    }
+  exists(name: string, options?: OpOptions): Promise<boolean> {
+    return existsByAttributes(this, name, options);
   }
 
   async attributes(name: string, options?: OpOptions): Promise<ObjectAttributes> {

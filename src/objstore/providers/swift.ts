@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ConfigError, NotFoundError } from '../../runtime/errors.js';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
-import { dirPrefix } from '../bucket.js';
+import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { FieldReader } from '../config-fields.js';
 import type { Provider } from '../registry.js';
 import { RetryingBucket } from '../retrying.js';
@@ -165,14 +165,8 @@ export class SwiftBucket implements Bucket {
     throw this.statusError(`swift get ${name} from ${this.name}`, name, res.status, text);
   }
 
-  async exists(name: string, options?: OpOptions): Promise<boolean> {
-    try {
-      await this.attributes(name, options);
-      return true;
-    } catch (err) {
-      if (err instanceof NotFoundError) return false;
-      throw err;
-    }
+  exists(name: string, options?: OpOptions): Promise<boolean> {
+    return existsByAttributes(this, name, options);
   }
 
   async attributes(name: string, options?: OpOptions): Promise<ObjectAttributes> {
