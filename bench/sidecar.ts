@@ -1,10 +1,12 @@
 // Sidecar benchmark: Series for 10k series over 2 h (15 s scrape interval: 480 samples, 4 XOR chunks per series)
 // through a real `thanos-ts sidecar` process over gRPC, against a direct STREAMED_XOR_CHUNKS remote read of the same
-// data from the same Prometheus 2.42, in the same run. Target: sidecar overhead under 20 % of the direct call.
-// Run: npm run bench:sidecar   (BENCH_SERIES, BENCH_RUNS to change the size)
+// data from the same Prometheus 2.42, in the same run. Target: sidecar overhead under 20 % of the direct call. The
+// reference reads with node:http; a read through the sidecar's own transport (http-stream) is timed and printed too.
+// Run: npm run bench:sidecar   (compiles dist/ first; BENCH_SERIES, BENCH_RUNS to change the size)
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import http from 'node:http';
 import path from 'node:path';
 import { BlockWriter } from '../src/tsdb/block/writer.js';
 import type { Labels } from '../src/tsdb/labels/labels.js';
@@ -19,7 +21,7 @@ import type { SidecarProcess } from '../test/store/prometheus/sidecar-process.js
 import { eventually, startSidecar } from '../test/store/prometheus/sidecar-process.js';
 
 const SERIES = Number(process.env['BENCH_SERIES'] ?? 10_000);
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 11);
 const STEP = 15_000;
 const HOUR = 3600_000;
 
@@ -52,12 +54,37 @@ async function writeBlock(tsdbDir: string, from: number, to: number): Promise<vo
   }
 }
 
-async function direct(client: PrometheusClient, from: number, to: number): Promise<Totals> {
-  const body = snappyEncode(encodeReadRequest([{ startMs: from, endMs: to, matchers: [new Matcher('=', '__name__', 'bench_requests_total')] }], [RESPONSE_STREAMED_XOR_CHUNKS]));
-  const res = await client.remoteRead(body);
+function readRequest(from: number, to: number): Uint8Array {
+  return snappyEncode(encodeReadRequest([{ startMs: from, endMs: to, matchers: [new Matcher('=', '__name__', 'bench_requests_total')] }], [RESPONSE_STREAMED_XOR_CHUNKS]));
+}
+
+const keepAlive = new http.Agent({ keepAlive: true });
+
+/** The reference: a remote read with Node's own HTTP client, frames decoded into series. */
+async function direct(promUrl: string, from: number, to: number): Promise<Totals> {
+  const body = readRequest(from, to);
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.request(new URL('/api/v1/read', promUrl), {
+      method: 'POST',
+      agent: keepAlive,
+      headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf', 'X-Prometheus-Remote-Read-Version': '0.1.0', 'Content-Length': body.length },
+    }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  if (res.statusCode !== 200) throw new Error(`remote read answered ${res.statusCode ?? 0}`);
+  return decodeFrames(res);
+}
+
+/** The same read through the sidecar's own HTTP transport (src/store/prometheus/http-stream.ts). */
+async function directSidecarTransport(client: PrometheusClient, from: number, to: number): Promise<Totals> {
+  return decodeFrames((await client.remoteRead(readRequest(from, to))).body);
+}
+
+async function decodeFrames(body: AsyncIterable<Uint8Array>): Promise<Totals> {
   const dec = new ChunkedFrameDecoder();
   const t: Totals = { series: 0, chunks: 0, bytes: 0 };
-  for await (const part of res.body) {
+  for await (const part of body) {
     for (const f of dec.push(part)) {
       for (const s of f.series) {
         t.series++;
@@ -86,6 +113,18 @@ function procCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** CPU ms of a process's main thread and of its other threads (V8's GC and compiler helpers), from /proc. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    const comm = t === String(pid) ? 'main' : 'helpers';
+    const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out.set(comm, (out.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
+  }
+  return out;
 }
 
 function selfCpuMs(): number {
@@ -117,57 +156,70 @@ async function main(): Promise<void> {
   console.log(`writing a 2h block of ${SERIES} series × ${(to - from) / STEP} samples...`);
   await writeBlock(path.join(work, 'tsdb'), from, to);
   const prom = await startPrometheus(work, { blockDuration: '2h', config: 'global:\n  external_labels:\n    cluster: bench\n    replica: "0"\n' });
-  // BENCH_SIDECAR_CPU_PROF=<dir> writes a V8 CPU profile of the sidecar process there (on its exit).
+  // The sidecar runs from the build (dist/), as shipped. BENCH_SIDECAR_CPU_PROF=<dir> writes a V8 CPU profile of it
+  // there (on its exit); BENCH_SIDECAR_NODE_ARGS adds node flags (e.g. --trace-gc).
   const profDir = process.env['BENCH_SIDECAR_CPU_PROF'];
   let sidecar: SidecarProcess;
   try {
     sidecar = await startSidecar(work, [`--prometheus.url=${prom.url}`, `--tsdb.path=${prom.tsdbDir}`, '--log.level=info'],
-      {}, profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+      {}, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...(process.env['BENCH_SIDECAR_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])], 'build');
   } catch (err) {
     await prom.stop();
     await rm(work, { recursive: true, force: true });
     throw err;
   }
   const grpc = new GrpcStoreClient(sidecar.grpcAddress);
-  const http = new PrometheusClient(prom.url);
+  const promClient = new PrometheusClient(prom.url);
   try {
     await eventually(async () => (await fetch(`${sidecar.httpUrl}/-/ready`)).status === 200, 'sidecar ready');
     const maxT = to - 1;
-    const a = await direct(http, from, maxT);
-    const b = await viaSidecar(grpc, from, maxT);
-    if (a.series !== SERIES || b.series !== SERIES || a.chunks !== b.chunks || a.bytes !== b.bytes) {
-      throw new Error(`direct and sidecar disagree: ${JSON.stringify({ direct: a, sidecar: b })}`);
+    const paths = {
+      direct: () => direct(prom.url, from, maxT),
+      transport: () => directSidecarTransport(promClient, from, maxT),
+      sidecar: () => viaSidecar(grpc, from, maxT),
+    };
+    const first = await paths.direct();
+    for (const [name, run] of Object.entries(paths)) {
+      const t = await run();
+      if (first.series !== SERIES || t.series !== SERIES || t.chunks !== first.chunks || t.bytes !== first.bytes) {
+        throw new Error(`${name} and direct disagree: ${JSON.stringify({ direct: first, [name]: t })}`);
+      }
     }
-    const dt: number[] = [];
-    const st: number[] = [];
-    const dCpu: Cpu = { prom: 0, sidecar: 0, client: 0 };
-    const sCpu: Cpu = { prom: 0, sidecar: 0, client: 0 };
+    type Path = keyof typeof paths;
+    const wall: Record<Path, number[]> = { direct: [], transport: [], sidecar: [] };
+    const cpu: Record<Path, Cpu> = { direct: { prom: 0, sidecar: 0, client: 0 }, transport: { prom: 0, sidecar: 0, client: 0 }, sidecar: { prom: 0, sidecar: 0, client: 0 } };
     const pids = [prom.proc.pid, sidecar.proc.pid] as const;
+    const threads0 = threadCpu(sidecar.proc.pid);
     for (let i = 0; i < RUNS; i++) {
-      let c0 = cpuNow(...pids);
-      let t0 = performance.now();
-      await direct(http, from, maxT);
-      dt.push(performance.now() - t0);
-      cpuAdd(dCpu, c0, cpuNow(...pids));
-      c0 = cpuNow(...pids);
-      t0 = performance.now();
-      await viaSidecar(grpc, from, maxT);
-      st.push(performance.now() - t0);
-      cpuAdd(sCpu, c0, cpuNow(...pids));
+      for (const name of Object.keys(paths) as Path[]) {
+        const c0 = cpuNow(...pids);
+        const t0 = performance.now();
+        await paths[name]();
+        wall[name].push(performance.now() - t0);
+        cpuAdd(cpu[name], c0, cpuNow(...pids));
+      }
     }
-    const d = median(dt);
-    const s = median(st);
-    console.log(`data: ${a.series} series, ${a.chunks} XOR chunks, ${(a.bytes / 1e6).toFixed(1)} MB of chunk data, 2h range`);
-    console.log(`direct remote read (STREAMED_XOR_CHUNKS, frames decoded): median ${d.toFixed(1)} ms over ${RUNS} runs  [${dt.map((x) => x.toFixed(0)).join(', ')}]`);
-    console.log(`sidecar Series over gRPC (same data, decoded):            median ${s.toFixed(1)} ms over ${RUNS} runs  [${st.map((x) => x.toFixed(0)).join(', ')}]`);
-    const best = (xs: number[]): number => Math.min(...xs);
+    const d = median(wall.direct);
+    const f = median(wall.transport);
+    const s = median(wall.sidecar);
+    const runs = (xs: number[]): string => `[${xs.map((x) => x.toFixed(0)).join(', ')}]`;
+    console.log(`data: ${first.series} series, ${first.chunks} XOR chunks, ${(first.bytes / 1e6).toFixed(1)} MB of chunk data, 2h range`);
+    console.log(`direct remote read, node:http (STREAMED_XOR_CHUNKS, decoded): median ${d.toFixed(1)} ms over ${RUNS} runs  ${runs(wall.direct)}`);
+    console.log(`direct remote read, sidecar's http-stream (same decoding):  median ${f.toFixed(1)} ms over ${RUNS} runs  ${runs(wall.transport)}`);
+    console.log(`sidecar Series over gRPC (same data, decoded):               median ${s.toFixed(1)} ms over ${RUNS} runs  ${runs(wall.sidecar)}`);
     console.log(`ratio sidecar/direct: ${(s / d).toFixed(2)}x  → sidecar overhead ${(((s - d) / d) * 100).toFixed(1)} % (target < 20 %)`);
-    console.log(`best runs: direct ${best(dt).toFixed(1)} ms, sidecar ${best(st).toFixed(1)} ms → overhead ${(((best(st) - best(dt)) / best(dt)) * 100).toFixed(1)} %`);
+    console.log(`ratio sidecar/direct over the sidecar's own transport: ${(s / f).toFixed(2)}x  → overhead ${(((s - f) / f) * 100).toFixed(1)} %`);
     const per = (c: Cpu, k: keyof Cpu): string => (c[k] / RUNS).toFixed(0);
-    console.log(`CPU per call (ms): direct = prometheus ${per(dCpu, 'prom')} + client ${per(dCpu, 'client')}; sidecar = prometheus ${per(sCpu, 'prom')} + sidecar ${per(sCpu, 'sidecar')} + client ${per(sCpu, 'client')}`);
+    const threads1 = threadCpu(sidecar.proc.pid);
+    console.log(`sidecar CPU ms by thread per round of the three paths: ${[...threads1].map(([k, v]) => `${k} ${((v - (threads0.get(k) ?? 0)) / RUNS).toFixed(1)}`).join(', ')}`);
+    for (const name of Object.keys(paths) as Path[]) {
+      const c = cpu[name];
+      console.log(`CPU per call (ms), ${name.padEnd(9)}: prometheus ${per(c, 'prom')}${name === 'sidecar' ? ` + sidecar ${per(c, 'sidecar')}` : ''} + client ${per(c, 'client')}`);
+    }
     console.log(`machine load average (1m) during the run: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`);
   } finally {
     grpc.close();
+    promClient.close();
     await sidecar.stop();
     await prom.stop();
     await rm(work, { recursive: true, force: true });

@@ -1,9 +1,6 @@
 // An HTTP client for the Prometheus the sidecar runs beside: readiness, external labels from the loaded config,
 // label names/values and series through the HTTP API, and the raw remote-read call. Errors carry Prometheus's own
 // message: 4xx answers become InvalidArgumentError, everything else UnavailableError.
-import http from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { Labels } from '../../tsdb/labels/labels.js';
@@ -12,6 +9,7 @@ import type { Label } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { AbortError, InvalidArgumentError, UnavailableError, errorMessage } from '../../runtime/errors.js';
 import { sleep } from '../../runtime/async.js';
+import { HttpStreamPool, postStream } from './http-stream.js';
 
 /** Bounds at or beyond these are "unbounded" and left out of API calls (Prometheus then uses its own extremes). */
 const UNBOUNDED_MS = 2 ** 52;
@@ -37,8 +35,12 @@ export function selectorString(matchers: readonly Matcher[]): string {
 export class PrometheusClient {
   readonly baseUrl: string;
 
+  /** Keep-alive connections for remote read, which is called per query. */
+  private readonly readPool: HttpStreamPool;
+
   constructor(url: string) {
     this.baseUrl = url.endsWith('/') ? url : url + '/';
+    this.readPool = new HttpStreamPool(new URL(this.baseUrl));
   }
 
   private url(path: string, params?: URLSearchParams): string {
@@ -163,44 +165,37 @@ export class PrometheusClient {
   }
 
   /**
-   * POST /api/v1/read with a snappy-compressed ReadRequest; the body streams (the caller must consume it). Uses
-   * node:http rather than fetch: the streamed answer is the sidecar's hot path and web streams cost several times more.
+   * POST /api/v1/read with a snappy-compressed ReadRequest; the body streams (the caller must consume it). Goes
+   * through http-stream rather than fetch or node:http: the streamed answer is the sidecar's hot path.
    */
   async remoteRead(compressedRequest: Uint8Array, signal?: AbortSignal): Promise<RemoteReadResponse> {
     const url = new URL('api/v1/read', this.baseUrl);
-    const mod = url.protocol === 'https:' ? https : http;
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = mod.request(url, {
-        method: 'POST',
-        agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
-        headers: {
-          'Content-Encoding': 'snappy',
-          'Content-Type': 'application/x-protobuf',
-          'X-Prometheus-Remote-Read-Version': '0.1.0',
-          'User-Agent': 'thanos-ts-sidecar',
-          'Content-Length': compressedRequest.length,
-        },
-        ...(signal ? { signal } : {}),
-      }, resolve);
-      req.on('error', (err) => {
-        if (signal?.aborted) reject(new AbortError('remote read aborted', { cause: err }));
-        else reject(new UnavailableError(`remote read: POST ${url.toString()}: ${errorMessage(err)}`, { cause: err }));
-      });
-      req.end(compressedRequest);
-    });
-    if (res.statusCode !== 200) {
+    const res = await postStream(this.readPool, url, REMOTE_READ_HEADERS, compressedRequest, signal);
+    if (res.status !== 200) {
       const parts: Buffer[] = [];
-      for await (const p of res) parts.push(p as Buffer);
+      try {
+        for await (const p of res.body) parts.push(p as Buffer);
+      } catch {
+        // The status says enough when the error text cannot be read.
+      }
       const msg = Buffer.concat(parts).toString('utf8').trim();
-      throw statusError(res.statusCode ?? 0, `remote read: prometheus answered ${res.statusCode ?? 0}: ${msg || (res.statusMessage ?? '')}`);
+      throw statusError(res.status, `remote read: prometheus answered ${res.status}: ${msg}`);
     }
-    return { contentType: res.headers['content-type'] ?? '', body: res, stream: res };
+    return { contentType: res.headers.get('content-type') ?? '', body: res.body, stream: res.body };
+  }
+
+  /** Drops idle remote-read connections. */
+  close(): void {
+    this.readPool.close();
   }
 }
 
-/** Keep-alive agents shared by all clients: remote read is called per query, so connections are reused. */
-const httpAgent = new http.Agent({ keepAlive: true });
-const httpsAgent = new https.Agent({ keepAlive: true });
+const REMOTE_READ_HEADERS = {
+  'Content-Encoding': 'snappy',
+  'Content-Type': 'application/x-protobuf',
+  'X-Prometheus-Remote-Read-Version': '0.1.0',
+  'User-Agent': 'thanos-ts-sidecar',
+};
 
 function statusError(status: number, message: string): Error {
   return status >= 400 && status < 500 && status !== 429 ? new InvalidArgumentError(message) : new UnavailableError(message);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PeerProcess } from '../../support/peers/process.js';
 import { freePort, spawnPeer, waitForHttp } from '../../support/peers/process.js';
+import { BIN } from '../../support/cli.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const MAIN = path.join(REPO_ROOT, 'src', 'cmd', 'main.ts');
@@ -21,12 +22,16 @@ export interface SidecarProcess {
 
 let seq = 0;
 
-/** Starts the sidecar with `args` (plus --http-address/--grpc-address) and waits until its HTTP server answers. */
-export async function startSidecar(logDir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): Promise<SidecarProcess> {
+/**
+ * Starts the sidecar with `args` (plus --http-address/--grpc-address) and waits until its HTTP server answers.
+ * `entry` 'build' runs the compiled executable (dist/, as shipped; benchmarks) instead of the sources.
+ */
+export async function startSidecar(logDir: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = [], entry: 'source' | 'build' = 'source'): Promise<SidecarProcess> {
   const httpPort = await freePort();
   const grpcPort = await freePort();
   const name = `sidecar-${++seq}`;
-  const proc = spawnPeer(name, process.execPath, [...nodeArgs, '--import', 'tsx', MAIN, 'sidecar',
+  const main = entry === 'build' ? [BIN] : ['--import', 'tsx', MAIN];
+  const proc = spawnPeer(name, process.execPath, [...nodeArgs, ...main, 'sidecar',
     `--http-address=127.0.0.1:${httpPort}`, `--grpc-address=127.0.0.1:${grpcPort}`, '--log.level=debug', ...args,
   ], { logDir, cwd: REPO_ROOT, env: { ...process.env, ...env } });
   const httpUrl = `http://127.0.0.1:${httpPort}`;
