@@ -64,13 +64,17 @@ async function serveSeries(store: StoreAPI, logger: Logger, call: ServerWritable
     const req = decodeSeriesRequest(call.request);
     // A store that encodes its own answer (the sidecar's) skips building Series objects only to encode them here.
     // Groups of messages where the store offers them: one await per group rather than per (often tiny) message.
-    const groups = isEncodedSeriesSource(store)
+    const encoded = isEncodedSeriesSource(store);
+    const groups = encoded
       ? (store.encodedSeriesGroups?.(req, signal) ?? singles(store.encodedSeries(req, signal)))
       : singles(encodeSeriesStream(store.series(req, signal), req));
+    const release = encoded ? store.releaseMessage?.bind(store) : undefined;
     for await (const group of groups) {
       for (const msg of group) {
         if (signal.aborted) return;
-        if (!call.write(asBuffer(msg))) await once(call, 'drain', { signal });
+        // grpc-js may hold a message until earlier ones are out: its memory goes back only in the write callback.
+        const more = release === undefined ? call.write(asBuffer(msg)) : call.write(asBuffer(msg), () => release(msg));
+        if (!more) await once(call, 'drain', { signal });
       }
     }
     call.end();

@@ -243,6 +243,11 @@ export interface EncodedSeriesSource {
   encodedSeries(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<Uint8Array>;
   /** The same messages in groups (whatever is ready at once), so the server pays one await per group, not per message. */
   encodedSeriesGroups?(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<readonly Uint8Array[]>;
+  /**
+   * Called once per message the consumer no longer reads (the gRPC server: once it is written out), so the source
+   * can reuse the memory. A consumer that never calls it is fine: the memory is then simply not reused.
+   */
+  releaseMessage?(message: Uint8Array): void;
 }
 
 export function isEncodedSeriesSource(s: object): s is EncodedSeriesSource {

@@ -21,7 +21,7 @@ const MAX_HEAD_BYTES = 64 << 10;
  * BATCH_PAUSE_MS so the kernel gathers a bigger batch (about fifty times fewer wake-ups on a 10k-series answer,
  * at no cost in wall time since the producer keeps writing meanwhile). Small answers are read as they come.
  */
-const BATCH_AFTER = 256 << 10;
+const BATCH_AFTER = 1 << 20;
 const BATCH_BELOW = 32 << 10;
 const BATCH_PAUSE_MS = 1;
 /** Idle keep-alive connections kept per pool. */

@@ -17,6 +17,7 @@ import { encodeSeriesStream } from '../series-batcher.js';
 import { responseBatchSize } from '../series-encoder.js';
 import type { PrometheusClient, RemoteReadResponse } from './client.js';
 import { SeriesTranscoder } from './series-transcoder.js';
+import { seriesSlabs } from './slab-pool.js';
 import { pumpStreamGroups } from './stream-pump.js';
 import type { ChunkedSeries, ReadHints, SampledSeries } from './remote-read-codec.js';
 import {
@@ -49,6 +50,7 @@ interface Selection {
 
 export class PrometheusStore implements StoreAPI {
   private readonly logger: Logger;
+  private readonly slabs = seriesSlabs;
 
   constructor(private readonly client: PrometheusClient, private readonly o: PrometheusStoreOptions) {
     this.logger = o.logger ?? nopLogger;
@@ -146,6 +148,7 @@ export class PrometheusStore implements StoreAPI {
         finish: p.finish,
         limit: req.limit,
         batchSize: responseBatchSize(req),
+        slabs: this.slabs,
         ...(this.o.maxFrameBytes !== undefined ? { maxFrameBytes: this.o.maxFrameBytes } : {}),
       });
       yield* pumpStreamGroups<Uint8Array>(res.stream, (chunk, out) => {
@@ -158,6 +161,10 @@ export class PrometheusStore implements StoreAPI {
     } catch (err) {
       throw readFailure(err, signal);
     }
+  }
+
+  releaseMessage(message: Uint8Array): void {
+    this.slabs.release(message);
   }
 
   private async *labelsOnly(p: Plan, limit: number, signal?: AbortSignal): AsyncIterable<SeriesResponse> {

@@ -7,6 +7,8 @@ import { MAX_BATCH_BYTES } from '../series-encoder.js';
 import { FrameSplitter } from './frame-splitter.js';
 import { PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR } from './remote-read-codec.js';
 import { ProtoReader } from './proto-wire.js';
+import type { SlabPool } from './slab-pool.js';
+import { seriesSlabs } from './slab-pool.js';
 
 export interface TranscoderOptions {
   /** External labels every series must carry (Prometheus normally merged them in already). */
@@ -20,17 +22,15 @@ export interface TranscoderOptions {
   /** Series per batch frame; 0 sends each series as its own `series` frame. */
   readonly batchSize: number;
   readonly maxFrameBytes?: number;
+  /**
+   * Where output memory comes from (default: the process's pool). Messages are cut from pooled slabs; a consumer
+   * that calls the pool's release() for each message once done with it lets the memory serve the next call.
+   */
+  readonly slabs?: SlabPool;
 }
 
 /** Room before a batch for its SeriesResponse.batch tag and length (1 + up to 5 bytes). */
 const HEAD = 6;
-/**
- * Output is carved from slabs; handed-out ranges are never written again. The first slab of a call is small and each
- * next one doubles up to the cap: a small query no longer pins 4 MB of external memory per call until the GC runs
- * (which made full GCs frequent on a busy sidecar), while a big answer still gets few large slabs.
- */
-const FIRST_SLAB = 64 << 10;
-const MAX_SLAB = 4 << 20;
 /** Chunk fields per entry in `chunks`: min start, min end, max start, max end, StoreAPI type, data start, data end. */
 const CF = 7;
 
@@ -95,9 +95,8 @@ export class SeriesTranscoder {
   private readonly extValues: Buffer[];
   private readonly dropNames: Buffer[];
   private out: Uint8Array[] = [];
-  private slab: Buffer = Buffer.allocUnsafe(0);
-  /** Size of the next slab, before doubling (see FIRST_SLAB). */
-  private nextSlab = FIRST_SLAB / 2;
+  private readonly slabs: SlabPool;
+  private slab: Buffer | undefined;
   /** Start of the batch being filled in `slab` (its HEAD bytes included), and the write position. */
   private batchStart = 0;
   private pos = 0;
@@ -120,7 +119,9 @@ export class SeriesTranscoder {
     this.extNames = o.ext.map((l) => Buffer.from(l.name, 'utf8'));
     this.extValues = o.ext.map((l) => Buffer.from(l.value, 'utf8'));
     this.dropNames = [...o.drop].map((n) => Buffer.from(n, 'utf8'));
+    this.slabs = o.slabs ?? seriesSlabs;
   }
+
 
   /** Feeds response bytes, appending the SeriesResponse messages completed to `out`; false once the limit stopped the stream. */
   push(chunk: Uint8Array, out: Uint8Array[]): boolean {
@@ -134,6 +135,8 @@ export class SeriesTranscoder {
     this.out = out;
     if (!this.limited) this.splitter.end();
     this.flush();
+    if (this.slab !== undefined) this.slabs.seal(this.slab);
+    this.slab = undefined;
   }
 
   private frame(buf: Uint8Array, start: number, end: number): void {
@@ -270,13 +273,14 @@ export class SeriesTranscoder {
   /** Writes one Series (size `ss`) into the current batch, or as its own message when not batching. */
   private write(buf: Uint8Array, slow: Buffer | undefined, ss: number, labelBytes: number, dataBytes: number): void {
     const need = 1 + varintSize(ss) + ss;
-    if (this.slab.length - this.pos < need + (this.inBatch === 0 ? HEAD : 0)) {
-      // A batch being filled moves to the new slab (it is at most MAX_BATCH_BYTES and one series), so batch
-      // boundaries do not depend on slab sizes. The old slab keeps its bytes: `prev` may still point there.
+    if (this.slab === undefined || this.slab.length - this.pos < need + (this.inBatch === 0 ? HEAD : 0)) {
+      // A batch being filled moves to the next slab (it is at most MAX_BATCH_BYTES and one series), so batch
+      // boundaries do not depend on slab sizes. The old slab keeps its bytes until its messages are released, and
+      // `prev` (compared before this write) moves to the new slab with it.
       const carry = this.inBatch > 0 ? this.pos - this.batchStart : 0;
-      this.nextSlab = Math.min(this.nextSlab * 2, MAX_SLAB);
-      const next = Buffer.allocUnsafe(Math.max(this.nextSlab, carry + need + HEAD));
-      if (carry > 0) next.set(new Uint8Array(this.slab.buffer, this.slab.byteOffset + this.batchStart, carry), 0);
+      const next = this.slabs.take(carry + need + HEAD);
+      if (carry > 0) next.set(new Uint8Array(this.slab!.buffer, this.slab!.byteOffset + this.batchStart, carry), 0);
+      if (this.slab !== undefined) this.slabs.seal(this.slab);
       this.slab = next;
       this.batchStart = 0;
       this.pos = carry;
@@ -285,7 +289,7 @@ export class SeriesTranscoder {
       this.batchStart = this.pos;
       if (this.o.batchSize > 0) this.pos += HEAD;
     }
-    const b = this.slab;
+    const b = this.slab!;
     let p = this.pos;
     b[p++] = 0x0a; // SeriesResponse.series = 1, or SeriesBatch.series = 1
     p = writeVarint(b, p, ss);
@@ -338,15 +342,17 @@ export class SeriesTranscoder {
   /** Hands out the batch being filled as one message. */
   private flush(): void {
     if (this.inBatch === 0) return;
-    if (this.o.batchSize === 0) this.out.push(this.slab.subarray(this.batchStart, this.pos));
+    const slab = this.slab!;
+    if (this.o.batchSize === 0) this.out.push(slab.subarray(this.batchStart, this.pos));
     else {
       // SeriesResponse.batch = 4, its length written just before the series so nothing moves.
       const len = this.pos - this.batchStart - HEAD;
       const at = this.batchStart + HEAD - 1 - varintSize(len);
-      this.slab[at] = 0x22;
-      writeVarint(this.slab, at + 1, len);
-      this.out.push(this.slab.subarray(at, this.pos));
+      slab[at] = 0x22;
+      writeVarint(slab, at + 1, len);
+      this.out.push(slab.subarray(at, this.pos));
     }
+    this.slabs.handOut(slab);
     this.inBatch = 0;
     this.batchDataBytes = 0;
   }
