@@ -1,7 +1,6 @@
 // An HTTP client for the Prometheus the sidecar runs beside: readiness, external labels from the loaded config,
 // label names/values and series through the HTTP API, and the raw remote-read call. Errors carry Prometheus's own
 // message: 4xx answers become InvalidArgumentError, everything else UnavailableError.
-import type { Readable } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import type { Labels } from '../../tsdb/labels/labels.js';
 import { labelsFromRecord, sortLabels } from '../../tsdb/labels/labels.js';
@@ -10,6 +9,7 @@ import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { AbortError, InvalidArgumentError, UnavailableError, errorMessage } from '../../runtime/errors.js';
 import { sleep } from '../../runtime/async.js';
 import { HttpStreamPool, postStream } from './http-stream.js';
+import type { PushedBody } from './stream-pump.js';
 
 /** Bounds at or beyond these are "unbounded" and left out of API calls (Prometheus then uses its own extremes). */
 const UNBOUNDED_MS = 2 ** 52;
@@ -20,11 +20,11 @@ export interface TimeBounds {
   readonly end: number;
 }
 
-export interface RemoteReadResponse {
+/** A remote-read answer: its content type, and the body to read either way http-stream offers. */
+export interface RemoteReadResponse extends PushedBody {
   readonly contentType: string;
+  /** The body as owned Buffers (one per socket read). Use this or readBody. */
   readonly body: AsyncIterable<Uint8Array>;
-  /** The same body as a Node stream (chunks are Buffers), for readers driven by 'data' events. */
-  readonly stream: Readable;
 }
 
 /** PromQL selector text for matchers: `{a="b",c=~"d"}`. */
@@ -181,7 +181,16 @@ export class PrometheusClient {
       const msg = Buffer.concat(parts).toString('utf8').trim();
       throw statusError(res.status, `remote read: prometheus answered ${res.status}: ${msg}`);
     }
-    return { contentType: res.headers.get('content-type') ?? '', body: res.body, stream: res.body };
+    return {
+      contentType: res.headers.get('content-type') ?? '',
+      get body() {
+        return res.body;
+      },
+      readBody: res.readBody,
+      pause: res.pause,
+      resume: res.resume,
+      destroy: res.destroy,
+    };
   }
 
   /** Drops idle remote-read connections. */

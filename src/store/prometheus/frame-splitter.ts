@@ -1,9 +1,10 @@
 // Splits a STREAMED_XOR_CHUNKS byte stream (uvarint size, BE32 CRC32C, message) into checked frames whatever the
 // network chunk boundaries, handing each message to a callback as a range of a buffer (no copy when it fits one).
+// Pushed chunks may be borrowed (reused by the caller once push returns): an unfinished frame is copied.
 import { crc32c } from '../../tsdb/encoding/crc32c.js';
 import { CorruptionError, LimitError } from '../../runtime/errors.js';
 
-/** Receives one frame's message as buf[start, end); the range stays valid (buffers are never reused). */
+/** Receives one frame's message as buf[start, end); the range is valid as long as the pushed chunk is. */
 export type FrameHandler = (buf: Uint8Array, start: number, end: number) => void;
 
 export class FrameSplitter {
@@ -19,6 +20,12 @@ export class FrameSplitter {
       this.pending.push(chunk);
       this.pendingLen += chunk.length;
     }
+    this.split(onFrame);
+    // What is left of `chunk` (the start of the next frame) is copied: the caller may reuse the chunk's memory.
+    if (this.pendingLen - this.offset > 0 && this.pending[this.pending.length - 1] === chunk) this.coalesce();
+  }
+
+  private split(onFrame: FrameHandler): void {
     for (;;) {
       const head = this.headView(15);
       if (head === undefined) return;
@@ -84,6 +91,12 @@ export class FrameSplitter {
       return first;
     }
     // Coalesce the unread bytes into one buffer; done at most once per frame, so copying stays linear.
+    return this.coalesce();
+  }
+
+  /** Copies the unread bytes into one buffer of their own, which becomes the only pending one. */
+  private coalesce(): Buffer {
+    const unread = this.pendingLen - this.offset;
     const merged = Buffer.allocUnsafe(unread); // every byte is written below
     let at = 0;
     let skip = this.offset;

@@ -1,17 +1,33 @@
 // A streaming HTTP/1.1 POST straight over a socket, for remote read: Prometheus flushes one small chunk per frame
 // (~10k per query), and node:http wakes JS once per chunk and once per socket read. Here the chunked framing is
 // removed in place, each socket read reaches the consumer as one buffer, and a large answer is read in batches.
+// Plain-TCP reads land in one shared buffer (no allocation per read); a consumer either borrows each piece while it
+// is handed over (readBody) or takes a stream of copies (body).
 import net from 'node:net';
 import tls from 'node:tls';
 import { Readable } from 'node:stream';
 import { AbortError, UnavailableError, errorMessage } from '../../runtime/errors.js';
 
+/** Receives the body piece by piece; `data` is borrowed: valid only during the call (copy what must be kept). */
+export interface BodySink {
+  data(data: Buffer): void;
+  end(): void;
+  error(err: Error): void;
+}
+
 export interface HttpStreamResponse {
   readonly status: number;
   /** Header names in lower case; repeated headers joined with ", ". */
   readonly headers: ReadonlyMap<string, string>;
-  /** The body with HTTP framing removed, one Buffer per socket read. */
+  /** The body with HTTP framing removed as a stream of owned Buffers (one per socket read). Use this or readBody. */
   readonly body: Readable;
+  /** Hands the body to `sink` as it arrives, without copying. Use this or body. */
+  readonly readBody: (sink: BodySink) => void;
+  /** Stops reading until resume() (for readBody consumers that fall behind). */
+  readonly pause: () => void;
+  readonly resume: () => void;
+  /** Drops the connection; a sink gets no more calls. */
+  readonly destroy: () => void;
 }
 
 /** Largest response head accepted. */
@@ -27,6 +43,15 @@ const BATCH_PAUSE_MS = 1;
 /** Idle keep-alive connections kept per pool. */
 const MAX_IDLE = 8;
 
+/**
+ * Every plain socket reads into this one buffer: each read is handled to the end before the next one happens, and
+ * whatever is kept past that is copied (head bytes, body for `body` consumers, unfinished frames in the splitter).
+ */
+const READ_BUFFER = Buffer.allocUnsafeSlow(256 << 10);
+
+/** What each socket's reads go to: the exchange in progress, or the idle handler. */
+const readers = new WeakMap<net.Socket, (data: Buffer) => void>();
+
 /** Keep-alive connections to one origin. */
 export class HttpStreamPool {
   private readonly idle: net.Socket[] = [];
@@ -37,8 +62,9 @@ export class HttpStreamPool {
     for (;;) {
       const s = this.idle.pop();
       if (s === undefined) return undefined;
+      s.removeAllListeners('end').removeAllListeners('close').removeAllListeners('error');
+      readers.delete(s);
       if (!s.destroyed && s.readyState === 'open') {
-        s.removeAllListeners();
         s.ref();
         return s;
       }
@@ -46,7 +72,6 @@ export class HttpStreamPool {
   }
 
   give(s: net.Socket): void {
-    s.removeAllListeners();
     if (this.idle.length >= MAX_IDLE || s.destroyed) {
       s.destroy();
       return;
@@ -58,7 +83,8 @@ export class HttpStreamPool {
       if (i >= 0) this.idle.splice(i, 1);
       s.destroy();
     };
-    s.on('data', drop).on('end', drop).on('close', drop).on('error', drop);
+    readers.set(s, drop);
+    s.on('end', drop).on('close', drop).on('error', drop);
     s.resume();
     this.idle.push(s);
   }
@@ -66,9 +92,16 @@ export class HttpStreamPool {
   connect(): net.Socket {
     const port = Number(this.url.port) || (this.url.protocol === 'https:' ? 443 : 80);
     const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
-    const s = this.url.protocol === 'https:'
-      ? tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }) })
-      : net.connect({ host, port });
+    let s: net.Socket;
+    if (this.url.protocol === 'https:') {
+      s = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }) });
+      s.on('data', (data: Buffer) => readers.get(s)?.(data));
+    } else {
+      s = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback: (n, buf) => {
+        readers.get(s)?.((buf as Buffer).subarray(0, n));
+        return true;
+      } } });
+    }
     s.setNoDelay(true);
     return s;
   }
@@ -111,73 +144,128 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
   const where = `POST ${url.origin}${url.pathname}`;
   return new Promise((resolve, reject) => {
     let head: Buffer | undefined;
-    let response: HttpStreamResponse | undefined;
-    let stream: Readable | undefined;
     let decoder: BodyDecoder | undefined;
     let keepAlive = true;
     let received = 0;
     let batchTimer: NodeJS.Timeout | undefined;
-    let consumerWaiting = true;
+    /** Reading is held by the consumer (pause(), a full stream, or no consumer attached yet). */
+    let held = false;
     let settled = false;
+    let over = false;
+    // Until a consumer attaches, body bytes and the outcome wait here (copied: reads are borrowed).
+    let sink: BodySink | undefined;
+    const early: Buffer[] = [];
+    let earlyEnd = false;
+    let earlyError: Error | undefined;
 
+    const deliver = (data: Buffer): void => {
+      if (sink !== undefined) sink.data(data);
+      else early.push(Buffer.from(data));
+    };
     const fail = (err: Error): void => {
+      if (over) return;
+      over = true;
       cleanup();
       socket.destroy();
       if (!settled) {
         settled = true;
         reject(err);
-      } else stream?.destroy(err);
+      } else if (sink !== undefined) sink.error(err);
+      else earlyError = err;
     };
     const onAbort = (): void => fail(new AbortError('remote read aborted'));
     const cleanup = (): void => {
       signal?.removeEventListener('abort', onAbort);
       if (batchTimer !== undefined) clearTimeout(batchTimer);
       batchTimer = undefined;
-      socket.removeListener('data', onData);
+      readers.delete(socket);
       socket.removeListener('end', onEnd);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
     };
     const finish = (): void => {
+      over = true;
       cleanup();
       if (keepAlive && decoder?.leftover === 0) pool.give(socket);
       else socket.destroy();
-      stream!.push(null);
+      if (sink !== undefined) sink.end();
+      else earlyEnd = true;
     };
-    const resumeLater = (): void => {
-      socket.pause();
-      batchTimer = setTimeout(() => {
-        batchTimer = undefined;
-        if (consumerWaiting) socket.resume();
-      }, BATCH_PAUSE_MS);
+    const setHeld = (h: boolean): void => {
+      held = h;
+      if (over || socket.destroyed) return;
+      if (h) socket.pause();
+      else if (batchTimer === undefined) socket.resume();
     };
 
-    const onData = (chunk: Buffer): void => {
+    const onBytes = (chunk: Buffer): void => {
       try {
-        if (response === undefined) {
-          head = head === undefined ? chunk : Buffer.concat([head, chunk]);
+        if (decoder === undefined) {
+          head = head === undefined ? Buffer.from(chunk) : Buffer.concat([head, chunk]);
           const end = head.indexOf('\r\n\r\n');
           if (end < 0) {
-            if (head.length > MAX_HEAD_BYTES) throw new UnavailableError(`${where}: response head longer than ${MAX_HEAD_BYTES} bytes`);
+            if (head.length > MAX_HEAD_BYTES) throw new UnavailableError(`remote read: ${where}: response head longer than ${MAX_HEAD_BYTES} bytes`);
             return;
           }
           const parsed = parseHead(head.subarray(0, end).toString('latin1'), where);
+          const rest = head.subarray(end + 4);
           if (parsed.status >= 100 && parsed.status < 200) {
             // An interim answer (100 Continue): the real one follows.
-            head = head.length > end + 4 ? head.subarray(end + 4) : undefined;
-            if (head !== undefined) onData(Buffer.alloc(0));
+            head = undefined;
+            if (rest.length > 0) onBytes(rest);
             return;
           }
           keepAlive = !/(^|,)\s*close\s*(,|$)/i.test(parsed.headers.get('connection') ?? '');
           decoder = bodyDecoder(parsed.headers, where);
-          stream = new Readable({
+          settled = true;
+          setHeld(true); // until a consumer attaches
+          resolve(response(parsed));
+          chunk = rest;
+        }
+        received += chunk.length;
+        const data = decoder.decode(chunk);
+        if (data.length > 0) deliver(data);
+        if (decoder.done) finish();
+        else if (received > BATCH_AFTER && chunk.length < BATCH_BELOW && batchTimer === undefined && !held) {
+          socket.pause();
+          batchTimer = setTimeout(() => {
+            batchTimer = undefined;
+            if (!held && !over) socket.resume();
+          }, BATCH_PAUSE_MS);
+        }
+      } catch (err) {
+        fail(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+
+    const response = (parsed: ParsedHead): HttpStreamResponse => {
+      let stream: Readable | undefined;
+      const attach = (s: BodySink): void => {
+        if (sink !== undefined) throw new Error('http-stream: the body is already being read');
+        sink = s;
+        for (const d of early.splice(0)) s.data(d);
+        if (earlyError !== undefined) s.error(earlyError);
+        else if (earlyEnd) s.end();
+        else setHeld(false);
+      };
+      return {
+        status: parsed.status,
+        headers: parsed.headers,
+        readBody: attach,
+        pause: () => setHeld(true),
+        resume: () => setHeld(false),
+        destroy: () => {
+          sink = { data: () => {}, end: () => {}, error: () => {} };
+          if (!over) fail(new AbortError('remote read: body dropped by the reader'));
+        },
+        get body(): Readable {
+          if (stream !== undefined) return stream;
+          const st = new Readable({
             highWaterMark: 64 << 10,
-            read: () => {
-              consumerWaiting = true;
-              if (batchTimer === undefined && !socket.destroyed) socket.resume();
-            },
+            read: () => setHeld(false),
             destroy: (err, cb) => {
-              if (!decoder!.done) {
+              if (!over) {
+                over = true;
                 cleanup();
                 socket.destroy();
               }
@@ -186,25 +274,20 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
           });
           // Errors reach the consumer through iteration or finished(); this keeps one that happens before the
           // consumer attaches from being thrown as an unhandled 'error' event.
-          stream.on('error', () => {});
-          response = { status: parsed.status, headers: parsed.headers, body: stream };
-          settled = true;
-          resolve(response);
-          chunk = head.subarray(end + 4);
-          head = undefined;
-        }
-        received += chunk.length;
-        const data = decoder!.decode(chunk);
-        if (data.length > 0 && !stream!.push(data)) {
-          consumerWaiting = false;
-          socket.pause();
-        }
-        if (decoder!.done) finish();
-        else if (received > BATCH_AFTER && chunk.length < BATCH_BELOW && batchTimer === undefined) resumeLater();
-      } catch (err) {
-        fail(err instanceof Error ? err : new Error(String(err)));
-      }
+          st.on('error', () => {});
+          attach({
+            data: (d) => {
+              if (!st.push(Buffer.from(d))) setHeld(true);
+            },
+            end: () => st.push(null),
+            error: (err) => st.destroy(err),
+          });
+          stream = st;
+          return st;
+        },
+      };
     };
+
     const onEnd = (): void => {
       if (decoder !== undefined && decoder.untilClose) {
         keepAlive = false;
@@ -213,11 +296,11 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
       } else onClose();
     };
     const onClose = (): void => {
-      if (reused && response === undefined && head === undefined) fail(new StaleConnectionError('connection closed'));
+      if (reused && decoder === undefined && head === undefined) fail(new StaleConnectionError('connection closed'));
       else fail(new UnavailableError(`remote read: ${where}: connection closed before the answer was complete`));
     };
     const onError = (err: Error): void => {
-      if (reused && response === undefined && head === undefined) fail(new StaleConnectionError(err.message));
+      if (reused && decoder === undefined && head === undefined) fail(new StaleConnectionError(err.message));
       else fail(new UnavailableError(`remote read: ${where}: ${errorMessage(err)}`, { cause: err }));
     };
 
@@ -227,7 +310,8 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+    readers.set(socket, onBytes);
+    socket.on('end', onEnd).on('error', onError).on('close', onClose);
     socket.resume();
     socket.write(requestHead(url, headers, payload.length));
     socket.write(payload);

@@ -18,7 +18,7 @@ import { responseBatchSize } from '../series-encoder.js';
 import type { PrometheusClient, RemoteReadResponse } from './client.js';
 import { SeriesTranscoder } from './series-transcoder.js';
 import { seriesSlabs } from './slab-pool.js';
-import { pumpStreamGroups } from './stream-pump.js';
+import { pumpBodyGroups } from './stream-pump.js';
 import type { ChunkedSeries, ReadHints, SampledSeries } from './remote-read-codec.js';
 import {
   ChunkedFrameDecoder, PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR, RESPONSE_SAMPLES,
@@ -151,9 +151,9 @@ export class PrometheusStore implements StoreAPI {
         slabs: this.slabs,
         ...(this.o.maxFrameBytes !== undefined ? { maxFrameBytes: this.o.maxFrameBytes } : {}),
       });
-      yield* pumpStreamGroups<Uint8Array>(res.stream, (chunk, out) => {
+      yield* pumpBodyGroups<Uint8Array>(res, (piece, out) => {
         if (signal?.aborted) throw new AbortError('series aborted');
-        return tr.push(chunk, out);
+        return tr.push(piece, out);
       });
       const rest: Uint8Array[] = [];
       tr.end(rest);

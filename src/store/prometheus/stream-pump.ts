@@ -1,26 +1,27 @@
-// Reads a Node stream through 'data' events and yields what a synchronous step makes of each chunk. The remote
-// read answer arrives as one HTTP chunk per frame (~10k per query), and an async iterator per chunk costs more than
-// the work done on it; here chunks are handled as they come and only the (batched) output crosses an await.
-import type { Readable } from 'node:stream';
-import { finished } from 'node:stream';
+// Turns a pushed HTTP body into batches for an async consumer: each piece is handled by a synchronous step as it
+// arrives (the piece is borrowed, so the step copies what it keeps), and only the step's output crosses an await,
+// in groups: one await per group instead of per output (one gRPC message per series, ~10k a query).
+import type { BodySink } from './http-stream.js';
 
-/**
- * `step` appends its output for a chunk to `out` and returns false to stop reading (the stream is then destroyed).
- * Reading pauses while `highWater` outputs wait for the consumer. A stream error or premature close is thrown.
- */
-export async function* pumpStream<T>(stream: Readable, step: (chunk: Buffer, out: T[]) => boolean, highWater = 16): AsyncGenerator<T> {
-  for await (const group of pumpStreamGroups(stream, step, highWater)) yield* group;
+/** A body that pushes borrowed pieces into a sink, with flow control (an http-stream response). */
+export interface PushedBody {
+  readonly readBody: (sink: BodySink) => void;
+  readonly pause: () => void;
+  readonly resume: () => void;
+  readonly destroy: () => void;
 }
 
 /**
- * Like pumpStream, but yields everything made since the consumer last asked as one array: one await per group
- * instead of per output, which matters when outputs are small and many (one gRPC message per series).
+ * `step` appends its output for a piece to `out` and returns false to stop reading (the body is then dropped).
+ * Yields everything made since the consumer last asked as one array; reading pauses while `highWater` outputs wait.
+ * A failure of the body or of `step` is thrown to the consumer.
  */
-export async function* pumpStreamGroups<T>(stream: Readable, step: (chunk: Buffer, out: T[]) => boolean, highWater = 16): AsyncGenerator<T[]> {
+export async function* pumpBodyGroups<T>(body: PushedBody, step: (piece: Buffer, out: T[]) => boolean, highWater = 16): AsyncGenerator<T[]> {
   let queue: T[] = [];
   let ended = false;
   let failed = false;
   let failure: unknown;
+  let paused = false;
   let wake: (() => void) | undefined;
   const notify = (): void => {
     const w = wake;
@@ -36,28 +37,36 @@ export async function* pumpStreamGroups<T>(stream: Readable, step: (chunk: Buffe
     }
     notify();
   };
-  const onData = (chunk: Buffer): void => {
-    if (ended) return;
-    try {
-      if (!step(chunk, queue)) {
-        stop();
-        stream.destroy();
+  body.readBody({
+    data: (piece) => {
+      if (ended) return;
+      try {
+        if (!step(piece, queue)) {
+          stop();
+          body.destroy();
+        }
+      } catch (err) {
+        stop(err);
+        body.destroy();
       }
-    } catch (err) {
-      stop(err);
-      stream.destroy();
-    }
-    if (queue.length >= highWater) stream.pause();
-    notify();
-  };
-  const cleanup = finished(stream, (err) => stop(err ?? undefined));
-  stream.on('data', onData);
+      if (!ended && queue.length >= highWater && !paused) {
+        paused = true;
+        body.pause();
+      }
+      notify();
+    },
+    end: () => stop(),
+    error: (err) => stop(err),
+  });
   try {
     for (;;) {
       if (queue.length > 0) {
         const group = queue;
         queue = [];
-        if (!ended && stream.isPaused()) stream.resume();
+        if (paused && !ended) {
+          paused = false;
+          body.resume();
+        }
         yield group;
         continue;
       }
@@ -66,8 +75,9 @@ export async function* pumpStreamGroups<T>(stream: Readable, step: (chunk: Buffe
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    stream.off('data', onData);
-    cleanup();
-    if (!stream.destroyed) stream.destroy();
+    if (!ended) {
+      ended = true;
+      body.destroy();
+    }
   }
 }

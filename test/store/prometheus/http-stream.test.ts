@@ -213,6 +213,35 @@ describe('http-stream', () => {
     expect(got.body.equals(body)).toBe(true);
   });
 
+  it('hands a borrowed body to readBody, pausing and resuming on demand', async () => {
+    const body = pattern(2 << 20);
+    const wire = Buffer.concat([Buffer.from(HEAD + 'Transfer-Encoding: chunked\r\n\r\n'), chunked(body, 4000)]);
+    const { server, pool } = await serve((s) => s.write(wire));
+    const res = await postStream(pool, server.url, {}, Buffer.from('x'));
+    const parts: Buffer[] = [];
+    let paused = false;
+    await new Promise<void>((resolve, reject) => {
+      res.readBody({
+        data: (d) => {
+          expect(paused).toBe(false);
+          parts.push(Buffer.from(d));
+          if (parts.length === 3) {
+            paused = true;
+            res.pause();
+            setTimeout(() => {
+              paused = false;
+              res.resume();
+            }, 20);
+          }
+        },
+        end: resolve,
+        error: reject,
+      });
+    });
+    expect(Buffer.concat(parts).equals(body)).toBe(true);
+    expect(() => res.readBody({ data: () => {}, end: () => {}, error: () => {} })).toThrow(/already being read/);
+  });
+
   it('surfaces an error status with the body as the message through PrometheusClient.remoteRead', async () => {
     const { server } = await serve((s, n) => {
       const [code, text] = n === 0 ? ['400 Bad Request', 'bad matcher'] : ['503 Service Unavailable', 'too many readers'];
