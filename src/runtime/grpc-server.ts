@@ -9,6 +9,7 @@ import {
 import { ConfigError, errorMessage } from './errors.js';
 import { nopLogger, type Logger } from './logger.js';
 import { serverCredentials, type ServerTlsOptions } from './grpc-tls.js';
+import { installFramedMessages } from './grpc-framed.js';
 
 /** One service to expose: a grpc-js definition and its handlers (e.g. from store/grpc-server.ts). */
 export interface GrpcService {
@@ -55,6 +56,7 @@ export async function startGrpcServer(services: readonly GrpcService[], options:
   const address = normalizeGrpcAddress(options.address);
   const credentials = serverCredentials(options.tls);
   const max = options.maxMessageBytes ?? MAX_INT32;
+  installFramedMessages();
   const server = new Server({
     'grpc.max_receive_message_length': max,
     'grpc.max_send_message_length': max,

@@ -12,6 +12,7 @@ import {
 } from './codec.js';
 import { errorToStatus, statusError } from './grpc-status.js';
 import { asBuffer, INFO_SERVICE, STORE_SERVICE } from './grpc-services.js';
+import { GRPC_FRAME_HEADROOM, frameInPlace } from '../runtime/grpc-framed.js';
 import { decodeInfoRequest, encodeInfoResponse, encodeLegacyInfoResponse, infoResponseFor, type ExtraApis } from './info.js';
 import { encodeSeriesStream } from './series-batcher.js';
 import { isEncodedSeriesSource } from './series-encoder.js';
@@ -69,11 +70,14 @@ async function serveSeries(store: StoreAPI, logger: Logger, call: ServerWritable
       ? (store.encodedSeriesGroups?.(req, signal) ?? singles(store.encodedSeries(req, signal)))
       : singles(encodeSeriesStream(store.series(req, signal), req));
     const release = encoded ? store.releaseMessage?.bind(store) : undefined;
+    const inPlace = encoded && (store.messageHeadroom ?? 0) >= GRPC_FRAME_HEADROOM;
     for await (const group of groups) {
       for (const msg of group) {
         if (signal.aborted) return;
+        // Framed in its own memory, the message goes out without grpc-js copying it (see runtime/grpc-framed).
+        const out = inPlace ? (frameInPlace(msg) as unknown as Buffer) : asBuffer(msg);
         // grpc-js may hold a message until earlier ones are out: its memory goes back only in the write callback.
-        const more = release === undefined ? call.write(asBuffer(msg)) : call.write(asBuffer(msg), () => release(msg));
+        const more = release === undefined ? call.write(out) : call.write(out, () => release(msg));
         if (!more) await once(call, 'drain', { signal });
       }
     }

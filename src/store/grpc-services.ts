@@ -2,6 +2,7 @@
 // decoded by our codecs, so a malformed frame becomes InvalidArgument (grpc-js would answer INTERNAL itself).
 
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
+import { framedAware } from '../runtime/grpc-framed.js';
 
 const passthrough = (b: Buffer): Buffer => b;
 
@@ -9,7 +10,8 @@ function method(path: string, responseStream: boolean): MethodDefinition<Buffer,
   return {
     path, requestStream: false, responseStream,
     requestSerialize: passthrough, requestDeserialize: passthrough,
-    responseSerialize: passthrough, responseDeserialize: passthrough,
+    // A streamed answer may be written as FramedMessages (runtime/grpc-framed).
+    responseSerialize: responseStream ? framedAware(passthrough) : passthrough, responseDeserialize: passthrough,
   };
 }
 

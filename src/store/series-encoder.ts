@@ -248,6 +248,8 @@ export interface EncodedSeriesSource {
    * can reuse the memory. A consumer that never calls it is fine: the memory is then simply not reused.
    */
   releaseMessage?(message: Uint8Array): void;
+  /** Bytes before each message (in its buffer) that the consumer may overwrite, e.g. to frame it in place. */
+  readonly messageHeadroom?: number;
 }
 
 export function isEncodedSeriesSource(s: object): s is EncodedSeriesSource {

@@ -18,6 +18,7 @@ import { responseBatchSize } from '../series-encoder.js';
 import type { PrometheusClient, RemoteReadResponse } from './client.js';
 import { SeriesTranscoder } from './series-transcoder.js';
 import { seriesSlabs } from './slab-pool.js';
+import { GRPC_FRAME_HEADROOM } from '../../runtime/grpc-framed.js';
 import { pumpBodyGroups } from './stream-pump.js';
 import type { ChunkedSeries, ReadHints, SampledSeries } from './remote-read-codec.js';
 import {
@@ -51,6 +52,8 @@ interface Selection {
 export class PrometheusStore implements StoreAPI {
   private readonly logger: Logger;
   private readonly slabs = seriesSlabs;
+  /** Every encoded message has room for gRPC's prefix before it (the server frames it in place). */
+  readonly messageHeadroom = GRPC_FRAME_HEADROOM;
 
   constructor(private readonly client: PrometheusClient, private readonly o: PrometheusStoreOptions) {
     this.logger = o.logger ?? nopLogger;
@@ -149,6 +152,7 @@ export class PrometheusStore implements StoreAPI {
         limit: req.limit,
         batchSize: responseBatchSize(req),
         slabs: this.slabs,
+        headroom: this.messageHeadroom,
         ...(this.o.maxFrameBytes !== undefined ? { maxFrameBytes: this.o.maxFrameBytes } : {}),
       });
       yield* pumpBodyGroups<Uint8Array>(res, (piece, out) => {

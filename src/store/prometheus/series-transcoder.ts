@@ -27,10 +27,12 @@ export interface TranscoderOptions {
    * that calls the pool's release() for each message once done with it lets the memory serve the next call.
    */
   readonly slabs?: SlabPool;
+  /** Bytes left free before every message, for the consumer to frame it in place (gRPC's 5-byte prefix). */
+  readonly headroom?: number;
 }
 
-/** Room before a batch for its SeriesResponse.batch tag and length (1 + up to 5 bytes). */
-const HEAD = 6;
+/** Room before a batch's series for its SeriesResponse.batch tag and length (1 + up to 5 bytes). */
+const BATCH_HEAD = 6;
 /** Chunk fields per entry in `chunks`: min start, min end, max start, max end, StoreAPI type, data start, data end. */
 const CF = 7;
 
@@ -97,7 +99,9 @@ export class SeriesTranscoder {
   private out: Uint8Array[] = [];
   private readonly slabs: SlabPool;
   private slab: Buffer | undefined;
-  /** Start of the batch being filled in `slab` (its HEAD bytes included), and the write position. */
+  /** Bytes reserved before a message's first series: headroom, plus the batch head when batching. */
+  private readonly room: number;
+  /** Start of the batch being filled in `slab` (its reserved room included), and the write position. */
   private batchStart = 0;
   private pos = 0;
   private inBatch = 0;
@@ -120,6 +124,7 @@ export class SeriesTranscoder {
     this.extValues = o.ext.map((l) => Buffer.from(l.value, 'utf8'));
     this.dropNames = [...o.drop].map((n) => Buffer.from(n, 'utf8'));
     this.slabs = o.slabs ?? seriesSlabs;
+    this.room = (o.headroom ?? 0) + (o.batchSize > 0 ? BATCH_HEAD : 0);
   }
 
 
@@ -273,12 +278,12 @@ export class SeriesTranscoder {
   /** Writes one Series (size `ss`) into the current batch, or as its own message when not batching. */
   private write(buf: Uint8Array, slow: Buffer | undefined, ss: number, labelBytes: number, dataBytes: number): void {
     const need = 1 + varintSize(ss) + ss;
-    if (this.slab === undefined || this.slab.length - this.pos < need + (this.inBatch === 0 ? HEAD : 0)) {
+    if (this.slab === undefined || this.slab.length - this.pos < need + (this.inBatch === 0 ? this.room : 0)) {
       // A batch being filled moves to the next slab (it is at most MAX_BATCH_BYTES and one series), so batch
       // boundaries do not depend on slab sizes. The old slab keeps its bytes until its messages are released, and
       // `prev` (compared before this write) moves to the new slab with it.
       const carry = this.inBatch > 0 ? this.pos - this.batchStart : 0;
-      const next = this.slabs.take(carry + need + HEAD);
+      const next = this.slabs.take(carry + need + this.room);
       if (carry > 0) next.set(new Uint8Array(this.slab!.buffer, this.slab!.byteOffset + this.batchStart, carry), 0);
       if (this.slab !== undefined) this.slabs.seal(this.slab);
       this.slab = next;
@@ -287,7 +292,7 @@ export class SeriesTranscoder {
     }
     if (this.inBatch === 0) {
       this.batchStart = this.pos;
-      if (this.o.batchSize > 0) this.pos += HEAD;
+      this.pos += this.room;
     }
     const b = this.slab!;
     let p = this.pos;
@@ -343,11 +348,11 @@ export class SeriesTranscoder {
   private flush(): void {
     if (this.inBatch === 0) return;
     const slab = this.slab!;
-    if (this.o.batchSize === 0) this.out.push(slab.subarray(this.batchStart, this.pos));
+    if (this.o.batchSize === 0) this.out.push(slab.subarray(this.batchStart + this.room, this.pos));
     else {
       // SeriesResponse.batch = 4, its length written just before the series so nothing moves.
-      const len = this.pos - this.batchStart - HEAD;
-      const at = this.batchStart + HEAD - 1 - varintSize(len);
+      const len = this.pos - this.batchStart - this.room;
+      const at = this.batchStart + this.room - 1 - varintSize(len);
       slab[at] = 0x22;
       writeVarint(slab, at + 1, len);
       this.out.push(slab.subarray(at, this.pos));

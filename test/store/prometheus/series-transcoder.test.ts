@@ -10,6 +10,7 @@ import { decodeSeriesResponse } from '../../../src/store/codec.js';
 import { crc32c } from '../../../src/tsdb/encoding/crc32c.js';
 import type { Label, Labels } from '../../../src/tsdb/labels/labels.js';
 import { CorruptionError } from '../../../src/runtime/errors.js';
+import { GRPC_FRAME_HEADROOM, frameInPlace } from '../../../src/runtime/grpc-framed.js';
 
 interface TestChunk { min: number; max: number; type: number; data: Uint8Array }
 
@@ -125,6 +126,21 @@ describe('SeriesTranscoder', () => {
       // Compared as lengths plus one concatenation: deep equality over a megabyte of arrays is slow.
       expect(got.map((m) => m.length)).toEqual(want.map((m) => m.length));
       expect(Buffer.concat(got).equals(Buffer.concat(want))).toBe(true);
+    }
+  });
+
+  it('leaves headroom before every message that framing in place may overwrite', () => {
+    const many = Buffer.concat(Array.from({ length: 300 }, (_, i) =>
+      frame(seriesMessage(L('__name__', 'up', 'cluster', 'eu', 'i', String(i), 'replica', 'r0'), [{ min: i, max: i + 1, type: 1, data: bytes(500 + (i % 5) * 900, i) }]))));
+    for (const batch of [0, 3, 64]) {
+      const tr = new SeriesTranscoder({ ext, drop: new Set(), finish: labelFinisher(ext, []), limit: 0, batchSize: batch > 1 ? batch : 0, headroom: GRPC_FRAME_HEADROOM });
+      const out: Uint8Array[] = [];
+      tr.push(many, out);
+      tr.end(out);
+      for (const m of out) frameInPlace(m);
+      const want = reference(many, { ext, drop: [], limit: 0, batch });
+      expect(Buffer.concat(out.map((m) => Buffer.from(m))).equals(Buffer.concat(want))).toBe(true);
+      expect(out.length).toBe(want.length);
     }
   });
 
