@@ -230,9 +230,9 @@ export class SeriesTranscoder {
       slow = encodeLabelFields(this.o.finish(this.decodeLabels(buf)));
       labelBytes = slow.length;
     }
-    const same = this.prev !== undefined && labelBytes === this.prevEnd - this.prevStart && this.sameLabels(buf, slow);
-    if (!same) {
-      if (this.o.limit > 0 && this.count >= this.o.limit) {
+    // Distinct series are counted only for the limit; a series split over frames repeats its labels.
+    if (this.o.limit > 0 && !(this.prev !== undefined && labelBytes === this.prevEnd - this.prevStart && this.sameLabels(buf, slow))) {
+      if (this.count >= this.o.limit) {
         this.limited = true;
         return;
       }
