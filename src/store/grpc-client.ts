@@ -35,6 +35,7 @@ export interface GrpcStoreClientOptions {
 }
 
 const MAX_INT32 = 2 ** 31 - 1;
+const FLOW_CONTROL_WINDOW = 8 << 20;
 const passthrough = (b: Buffer): Buffer => b;
 
 export class GrpcStoreClient implements StoreAPI {
@@ -46,6 +47,9 @@ export class GrpcStoreClient implements StoreAPI {
     this.client = new Client(address, credentials, {
       'grpc.max_receive_message_length': max,
       'grpc.max_send_message_length': max,
+      // HTTP/2 flow-control window (stream and connection). Node's default of 64 KB stalls a big Series stream on
+      // every WINDOW_UPDATE round trip while this side decodes; Go's gRPC grows its window up to 16 MB (BDP).
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
       ...(options.keepaliveTimeMs ? {
         'grpc.keepalive_time_ms': options.keepaliveTimeMs,
         'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 20_000,
