@@ -62,7 +62,8 @@ export class HttpStreamPool {
     for (;;) {
       const s = this.idle.pop();
       if (s === undefined) return undefined;
-      s.removeAllListeners('end').removeAllListeners('close').removeAllListeners('error');
+      const drop = readers.get(s);
+      if (drop !== undefined) s.off('end', drop).off('close', drop).off('error', drop);
       readers.delete(s);
       if (!s.destroyed && s.readyState === 'open') {
         s.ref();
