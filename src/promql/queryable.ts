@@ -29,6 +29,13 @@ export interface SelectHints {
 export type { SampleIterator } from '../tsdb/chunkenc/chunk.js';
 export { STALE_NAN, isStaleNaN } from '../tsdb/chunkenc/chunk.js';
 
+/** XOR-encoded samples (tsdb/chunkenc) whose timestamps all lie in [minTime, maxTime]. */
+export interface XorChunk {
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly data: Uint8Array;
+}
+
 export interface StorageSeries {
   /** Sorted label set, including `__name__`. */
   readonly labels: Labels;
@@ -37,6 +44,12 @@ export interface StorageSeries {
    * for one, so an implementation may hand out one reused iterator (ChunkSeriesIterator.reset) for all of them.
    */
   iterator(): SampleIterator;
+  /**
+   * Optional fast path: when the samples are exactly these time-sorted, non-overlapping chunks (nothing to merge),
+   * the engine decodes them straight into its sample buffers instead of stepping an iterator sample by sample.
+   * Undefined means use iterator().
+   */
+  xorChunks?(): readonly XorChunk[] | undefined;
 }
 
 export interface Queryable {

@@ -2,7 +2,7 @@
 // time range, matchers and hints, replica labels stripped and replicas deduplicated (penalty or chain), store
 // warnings collected for the HTTP response, and the partial-response strategy passed down to the proxy.
 
-import type { Queryable, SampleIterator, SelectHints, StorageSeries } from '../promql/queryable.js';
+import type { Queryable, SampleIterator, SelectHints, StorageSeries, XorChunk } from '../promql/queryable.js';
 import { compareLabels, labelsEqual, withoutLabels, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
 import { seriesRequest, type AggrChunk, type StoreAPI } from '../store/store-api.js';
@@ -42,6 +42,17 @@ class DedupedSeries implements StorageSeries {
   iterator(): SampleIterator {
     const its = this.replicas.map((chunks, k) => new ChunksIterator(chunks, 'series', this.decoders[k] ??= new XorIterator()));
     return dedupIterator(its, this.algorithm, this.func);
+  }
+
+  /** One replica left (copies were identical or there was one): its XOR chunks, read as ChunksIterator would. */
+  xorChunks(): readonly XorChunk[] | undefined {
+    if (this.replicas.length > 1) return undefined;
+    const out: XorChunk[] = [];
+    for (const c of this.replicas[0] ?? []) {
+      // ChunksIterator reads other encodings as empty.
+      if (c.raw?.encoding === 'XOR') out.push({ minTime: c.minTime, maxTime: c.maxTime, data: c.raw.data });
+    }
+    return out;
   }
 }
 
