@@ -117,7 +117,39 @@ class In {
   }
 }
 
+// Decoded labels by their encoded bytes: a querier sees the same few label pairs in every series of a response (and
+// in every response), so a hit returns the Label decoded before with no string or object allocated, and equal
+// labels become the same strings (label comparisons then succeed on identity). Equal bytes always decode to an
+// equal Label, so a hit needs no validation. Direct-mapped: a collision just replaces the slot.
+const LABEL_SLOTS = 4096;
+const MAX_CACHED_LABEL = 128;
+const labelKeys: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(LABEL_SLOTS).fill(undefined);
+const labelValues: (Label | undefined)[] = new Array<Label | undefined>(LABEL_SLOTS).fill(undefined);
+
 function decodeLabel(r: In, end: number): Label {
+  const start = r.pos;
+  const len = end - start;
+  if (len > MAX_CACHED_LABEL) return decodeLabelFields(r, end);
+  const b = r.buf;
+  let h = 0x811c9dc5 ^ len;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 16)) & (LABEL_SLOTS - 1);
+  const key = labelKeys[slot];
+  if (key !== undefined && key.length === len) {
+    let i = 0;
+    while (i < len && key[i] === b[start + i]) i++;
+    if (i === len) {
+      r.pos = end;
+      return labelValues[slot]!;
+    }
+  }
+  const label = decodeLabelFields(r, end);
+  labelKeys[slot] = b.slice(start, end);
+  labelValues[slot] = label;
+  return label;
+}
+
+function decodeLabelFields(r: In, end: number): Label {
   let name = '';
   let value = '';
   while (r.pos < end) {
