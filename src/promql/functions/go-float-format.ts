@@ -39,6 +39,10 @@ function plain(d: ShortestDigits): string {
 
 /** strconv.FormatFloat(v, 'f', -1, 64): shortest digits, never an exponent; "-0", "NaN", "+Inf", "-Inf". */
 export function formatFloatGo(v: number): string {
+  // JS prints the same shortest digits (closest on ties, as Go), without an exponent while 1e-6 <= |v| < 1e21: the
+  // common case, with no digit string to take apart. Zero is left to the general path for "-0".
+  const abs = v < 0 ? -v : v;
+  if (abs >= 1e-6 && abs < 1e21) return String(v);
   const special = nonFinite(v);
   if (special !== undefined) return special;
   const body = plain(shortestDigits(Math.abs(v)));
