@@ -5,6 +5,7 @@
 import type { Queryable, SampleIterator, SelectHints, StorageSeries, XorChunk } from '../promql/queryable.js';
 import { compareLabels, labelsEqual, withoutLabels, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
+import { seriesGroupsOf } from '../store/proxy.js';
 import { seriesRequest, type AggrChunk, type StoreAPI } from '../store/store-api.js';
 import { XorIterator } from '../tsdb/chunkenc/xor.js';
 import { ChunksIterator, hasNonXorChunks } from './chunk-iterator.js';
@@ -127,13 +128,16 @@ export class StoreQueryable implements Queryable {
     });
     const got: { labels: Labels; chunks: readonly AggrChunk[] }[] = [];
     let skippedNonXor = false;
-    for await (const f of this.store.series(req, signal)) {
-      if (f.type === 'warning') this.opts.warnings.add(f.warning);
-      else if (f.type === 'series') {
-        // Stores that do not support without_replica_labels send them anyway; strip here (then re-sort below).
-        const labels = strip.size > 0 ? stripLabels(f.series.labels, strip) : f.series.labels;
-        if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true;
-        got.push({ labels, chunks: f.series.chunks });
+    // A group of frames at a time: one await per gRPC message rather than per series.
+    for await (const group of seriesGroupsOf(this.store, req, signal)) {
+      for (const f of group) {
+        if (f.type === 'warning') this.opts.warnings.add(f.warning);
+        else if (f.type === 'series') {
+          // Stores that do not support without_replica_labels send them anyway; strip here (then re-sort below).
+          const labels = strip.size > 0 ? stripLabels(f.series.labels, strip) : f.series.labels;
+          if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true;
+          got.push({ labels, chunks: f.series.chunks });
+        }
       }
     }
     if (skippedNonXor) this.opts.warnings.add('native histogram and downsampled chunks are not supported yet and were skipped');

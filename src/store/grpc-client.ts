@@ -84,6 +84,11 @@ export class GrpcStoreClient implements StoreAPI {
   }
 
   async *series(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
+    for await (const group of this.seriesGroups(req, signal)) yield* group;
+  }
+
+  /** series() a gRPC message at a time: the series of a batch message form one group. */
+  async *seriesGroups(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<readonly SeriesResponse[]> {
     signal?.throwIfAborted();
     const call = this.client.makeServerStreamRequest(
       STORE_SERVICE.Series.path, passthrough, passthrough, asBuffer(encodeSeriesRequest(this.withBatching(req))), new Metadata(), this.callOptions(),
@@ -94,11 +99,13 @@ export class GrpcStoreClient implements StoreAPI {
       // The grpc-js stream asks the server for more only as we consume (Readable backpressure).
       for await (const buf of call as AsyncIterable<Buffer>) {
         const frame = decodeSeriesResponse(buf);
-        if (frame.type === 'batch') {
-          for (const series of frame.series) yield { type: 'series', series };
-        } else {
-          yield frame;
+        if (frame.type !== 'batch') {
+          yield [frame];
+          continue;
         }
+        const group: SeriesResponse[] = new Array<SeriesResponse>(frame.series.length);
+        for (let i = 0; i < group.length; i++) group[i] = { type: 'series', series: frame.series[i]! };
+        yield group;
       }
     } catch (err) {
       if (signal?.aborted) throw new AbortError(`series on ${this.address} aborted`, { cause: err });

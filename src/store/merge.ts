@@ -5,28 +5,52 @@
 import { compareLabels, labelsEqual } from '../tsdb/labels/labels.js';
 import type { AggrChunk, Series, SeriesResponse } from './store-api.js';
 
-/** One input's cursor: the current head series, or undefined once exhausted. */
+/**
+ * One input's cursor: the current head series, or undefined once exhausted. Inputs arrive in groups of frames (a
+ * gRPC message holds many series), so moving within a group needs no await.
+ */
 class Cursor {
   head: Series | undefined;
-  private readonly it: AsyncIterator<SeriesResponse>;
+  private readonly it: AsyncIterator<readonly SeriesResponse[]>;
+  private group: readonly SeriesResponse[] = [];
+  private next = 0;
 
-  constructor(source: AsyncIterable<SeriesResponse>, private readonly passThrough: (f: SeriesResponse) => void) {
+  constructor(source: AsyncIterable<readonly SeriesResponse[]>, private readonly passThrough: (f: SeriesResponse) => void) {
     this.it = source[Symbol.asyncIterator]();
   }
 
-  /** Moves to the next series frame, handing warnings and hints to passThrough on the way. */
-  async advance(): Promise<void> {
+  /**
+   * Moves to the next series frame, handing warnings and hints to passThrough on the way: at once (undefined) when
+   * the current group holds one, else the returned promise settles when the input has answered.
+   */
+  advance(): Promise<void> | undefined {
+    return this.takeFromGroup() ? undefined : this.refill();
+  }
+
+  private takeFromGroup(): boolean {
+    while (this.next < this.group.length) {
+      const f = this.group[this.next++]!;
+      if (f.type === 'series') {
+        this.head = f.series;
+        return true;
+      }
+      this.passThrough(f);
+    }
+    return false;
+  }
+
+  private async refill(): Promise<void> {
     for (;;) {
       const r = await this.it.next();
       if (r.done) {
         this.head = undefined;
+        this.group = [];
+        this.next = 0;
         return;
       }
-      if (r.value.type === 'series') {
-        this.head = r.value.series;
-        return;
-      }
-      this.passThrough(r.value);
+      this.group = r.value;
+      this.next = 0;
+      if (this.takeFromGroup()) return;
     }
   }
 
@@ -133,27 +157,30 @@ export function mergeChunks(parts: readonly (readonly AggrChunk[])[]): AggrChunk
   return out;
 }
 
+/** Most frames one output group holds: enough to make the per-group await rare, few enough to keep streaming. */
+const MAX_GROUP = 256;
+
 /**
- * Merges streams that are each sorted by labels into one sorted stream. All inputs are started at once (so remote
- * stores work in parallel); after that an input is pulled only when its head was emitted, so memory stays at one
- * series per input plus whatever each transport buffers. Errors from an input propagate (callers wrap inputs to
- * turn failures into warnings); returning early closes every input.
+ * Merges streams that are each sorted by labels into one sorted stream, in groups of frames: a group is handed on
+ * when it is full or before the merge has to wait on an input, so nothing ready is held back. All inputs are started
+ * at once (so remote stores work in parallel); after that an input is pulled only when its head was emitted, so
+ * memory stays at one group per input plus whatever each transport buffers. Errors from an input propagate (callers
+ * wrap inputs to turn failures into warnings); returning early closes every input.
  */
-export async function* mergeSeries(sources: readonly AsyncIterable<SeriesResponse>[]): AsyncGenerator<SeriesResponse> {
-  const pending: SeriesResponse[] = [];
+export async function* mergeSeriesGroups(sources: readonly AsyncIterable<readonly SeriesResponse[]>[]): AsyncGenerator<SeriesResponse[]> {
+  let out: SeriesResponse[] = [];
   const passThrough = (f: SeriesResponse): void => {
-    pending.push(f);
+    out.push(f);
   };
   const cursors = sources.map((s) => new Cursor(s, passThrough));
   try {
     // allSettled first so that a failing input does not leave the others' first reads unobserved.
-    const started = await Promise.allSettled(cursors.map((c) => c.advance()));
+    const started = await Promise.allSettled(cursors.map(async (c) => c.advance()));
     for (const r of started) if (r.status === 'rejected') throw r.reason;
     const tree = new LoserTree(cursors);
     for (;;) {
-      while (pending.length > 0) yield pending.shift()!;
       const first = cursors[tree.winner];
-      if (first?.head === undefined) return;
+      if (first?.head === undefined) break;
       const labels = first.head.labels;
       const parts: (readonly AggrChunk[])[] = [];
       // Pop every head equal to `labels` (same store split over frames, or the same series from several stores).
@@ -161,13 +188,35 @@ export async function* mergeSeries(sources: readonly AsyncIterable<SeriesRespons
         const c = cursors[tree.winner]!;
         if (c.head === undefined || !labelsEqual(c.head.labels, labels)) break;
         parts.push(c.head.chunks);
-        await c.advance();
+        const wait = c.advance();
+        if (wait) {
+          if (out.length > 0) {
+            yield out;
+            out = [];
+          }
+          await wait;
+        }
         tree.replay();
       }
-      while (pending.length > 0) yield pending.shift()!;
-      yield { type: 'series', series: { labels, chunks: parts.length === 1 ? parts[0]! : mergeChunks(parts) } };
+      // Warnings met while advancing were appended to `out` already, so they still precede this series.
+      out.push({ type: 'series', series: { labels, chunks: parts.length === 1 ? parts[0]! : mergeChunks(parts) } });
+      if (out.length >= MAX_GROUP) {
+        yield out;
+        out = [];
+      }
     }
+    if (out.length > 0) yield out;
   } finally {
     await Promise.allSettled(cursors.map((c) => c.close()));
   }
+}
+
+/** Each frame of `source` as a group of its own: the input shape of mergeSeriesGroups for frame-at-a-time stores. */
+export async function* singleFrameGroups(source: AsyncIterable<SeriesResponse>): AsyncGenerator<readonly SeriesResponse[]> {
+  for await (const f of source) yield [f];
+}
+
+/** mergeSeriesGroups over frame-at-a-time streams, one frame at a time. */
+export async function* mergeSeries(sources: readonly AsyncIterable<SeriesResponse>[]): AsyncGenerator<SeriesResponse> {
+  for await (const group of mergeSeriesGroups(sources.map(singleFrameGroups))) yield* group;
 }

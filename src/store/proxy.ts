@@ -8,7 +8,7 @@ import { nopLogger, type Logger } from '../runtime/logger.js';
 import { compareLabels, getLabel, labelsEqual, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
 import { Gate } from './gate.js';
-import { mergeSeries } from './merge.js';
+import { mergeSeriesGroups, singleFrameGroups } from './merge.js';
 import {
   MAX_TIME, MIN_TIME, type LabelNamesRequest, type LabelNamesResponse, type LabelValuesRequest,
   type LabelValuesResponse, type PartialResponseStrategy, type SeriesRequest, type SeriesResponse, type StoreAPI,
@@ -49,6 +49,20 @@ export function labelSetsMatch(matchers: readonly Matcher[], labelSets: readonly
   return labelSets.some((ls) => matchers.every((m) => !ls.some((l) => l.name === m.name) || m.matches(getLabel(ls, m.name))));
 }
 
+/** A store that can hand over Series frames in the groups they arrive in (GrpcStoreClient, ProxyStore). */
+interface GroupedSeriesStore extends StoreAPI {
+  seriesGroups(req: SeriesRequest, signal?: AbortSignal): AsyncIterable<readonly SeriesResponse[]>;
+}
+
+function hasSeriesGroups(store: StoreAPI): store is GroupedSeriesStore {
+  return typeof (store as Partial<GroupedSeriesStore>).seriesGroups === 'function';
+}
+
+/** A store's Series frames in groups: its own when it has them, else one frame per group. */
+export function seriesGroupsOf(store: StoreAPI, req: SeriesRequest, signal?: AbortSignal): AsyncIterable<readonly SeriesResponse[]> {
+  return hasSeriesGroups(store) ? store.seriesGroups(req, signal) : singleFrameGroups(store.series(req, signal));
+}
+
 function strategyOf(r: { partialResponseDisabled: boolean; partialResponseStrategy: PartialResponseStrategy }): PartialResponseStrategy {
   return r.partialResponseDisabled ? 'ABORT' : r.partialResponseStrategy;
 }
@@ -85,6 +99,14 @@ export class ProxyStore implements StoreAPI {
   }
 
   async *series(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
+    for await (const group of this.seriesGroups(req, signal)) yield* group;
+  }
+
+  /**
+   * series() in groups of frames, in the same order: callers that can take a group at a time (the querier) pay one
+   * await per group instead of one per series.
+   */
+  async *seriesGroups(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<readonly SeriesResponse[]> {
     const strategy = strategyOf(req);
     const targets = this.select(req.matchers, req.minTime, req.maxTime);
     this.logger.debug('proxy series', { stores: targets.length, strategy });
@@ -99,9 +121,16 @@ export class ProxyStore implements StoreAPI {
     const sources = targets.map((t) => this.storeSeries(t, req, sig, gate, strategy, onFatal));
     try {
       let emitted = 0;
-      for await (const frame of mergeSeries(sources)) {
-        yield frame;
-        if (frame.type === 'series' && req.limit > 0 && ++emitted >= req.limit) return;
+      for await (const group of mergeSeriesGroups(sources)) {
+        if (req.limit <= 0) {
+          yield group;
+          continue;
+        }
+        // Cut the group right after the series that reaches the limit.
+        let end = 0;
+        while (end < group.length && emitted < req.limit) if (group[end++]!.type === 'series') emitted++;
+        yield end === group.length ? group : group.slice(0, end);
+        if (emitted >= req.limit) return;
       }
       if (fatal !== undefined) throw fatal;
     } catch (err) {
@@ -115,21 +144,21 @@ export class ProxyStore implements StoreAPI {
   private async *storeSeries(
     t: StoreTarget, req: SeriesRequest, signal: AbortSignal, gate: Gate, strategy: PartialResponseStrategy,
     onFatal: (err: unknown) => void,
-  ): AsyncGenerator<SeriesResponse> {
+  ): AsyncGenerator<readonly SeriesResponse[]> {
     const timeoutMs = this.options.responseTimeoutMs ?? 0;
     const own = new AbortController();
     const storeSignal = AbortSignal.any([signal, own.signal]);
     let release: (() => void) | undefined;
-    let it: AsyncIterator<SeriesResponse> | undefined;
+    let it: AsyncIterator<readonly SeriesResponse[]> | undefined;
     try {
       release = await gate.acquire(signal);
-      it = t.store.series(req, storeSignal)[Symbol.asyncIterator]();
+      it = seriesGroupsOf(t.store, req, storeSignal)[Symbol.asyncIterator]();
       for (;;) {
         // Only time spent waiting on the store counts: the merge may leave this stream idle for long.
         const timer = timeoutMs > 0
           ? setTimeout(() => own.abort(new UnavailableError(`no response from store ${t.name} within ${timeoutMs}ms`)), timeoutMs)
           : undefined;
-        let r: IteratorResult<SeriesResponse>;
+        let r: IteratorResult<readonly SeriesResponse[]>;
         try {
           r = await it.next();
         } finally {
@@ -147,7 +176,7 @@ export class ProxyStore implements StoreAPI {
         throw err;
       }
       this.logger.warn('store failed, returning partial response', { store: t.name, err: errorMessage(err) });
-      yield { type: 'warning', warning: `fetch series from store ${t.name}: ${errorMessage(err)}` };
+      yield [{ type: 'warning', warning: `fetch series from store ${t.name}: ${errorMessage(err)}` }];
     } finally {
       release?.();
       own.abort(new AbortError('store stream finished'));
