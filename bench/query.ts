@@ -2,8 +2,9 @@
 // backfilled data, a thanos-ts sidecar each, replica dedup on) against the same queries sent to one of those
 // Prometheus servers directly, in the same run; prints per-query medians and the median ratio (target <= 2.0).
 // Run: npm run bench:query   (needs `npm run build`; BENCH_REPEAT (7) and BENCH_WARMUP (3) change the runs; one
-// unmeasured pass over all queries comes first)
-import { mkdir, writeFile } from 'node:fs/promises';
+// unmeasured pass over all queries comes first). Also prints each process's CPU per measured query run (Linux
+// /proc), the querier's per query: on a shared machine CPU tells more than wall-clock ratios.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promtoolCreateBlocks } from '../test/support/promtool.js';
@@ -73,6 +74,18 @@ async function timeQuery(base: string, q: string, start: number, end: number): P
   return { ms, series: body.data?.result.length ?? 0 };
 }
 
+/** User+system CPU ms of a process so far (Linux /proc; 0 elsewhere), to tell where a query's time goes. */
+async function cpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, in clock ticks of 1/100 s (USER_HZ on Linux).
+    return (Number(f[11]) + Number(f[12])) * 1000 / 100;
+  } catch {
+    return 0;
+  }
+}
+
 const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -101,7 +114,7 @@ async function main(): Promise<void> {
     const end = endS;
     const start = end - 3600;
     console.log(`${QUERIES.length} range queries over 1h, step 30s; median of ${REPEAT} runs each after ${WARMUP} warm-up runs; ${os.cpus().length} CPUs shared by every process`);
-    console.log('query'.padEnd(90) + 'prometheus ms'.padStart(14) + 'thanos-ts ms'.padStart(14) + 'ratio'.padStart(8) + 'series'.padStart(8));
+    console.log('query'.padEnd(90) + 'prometheus ms'.padStart(14) + 'thanos-ts ms'.padStart(14) + 'ratio'.padStart(8) + 'series'.padStart(8) + 'querier cpu'.padStart(12));
     // One unmeasured pass over every query first, against both: otherwise the first query alone pays for compiling
     // the querier's (and sidecars') shared code paths, and its ratio says more about start-up than about queries.
     for (const q of QUERIES) {
@@ -109,6 +122,18 @@ async function main(): Promise<void> {
       await timeQuery(query.httpUrl, q, start, end);
     }
     const ratios: number[] = [];
+    // CPU per process over the measured runs only (warm-ups excluded), per query run.
+    const cpuPids: [string, number][] = [
+      ['querier', query.proc.pid], ['sidecars', -1], ['prometheus-0', proms[0]!.proc.pid], ['prometheus-1', proms[1]!.proc.pid],
+    ];
+    const cpuTotals = new Map<string, number>(cpuPids.map(([n]) => [n, 0]));
+    const cpuNow = async (): Promise<Map<string, number>> => {
+      const m = new Map<string, number>();
+      for (const [n, pid] of cpuPids) {
+        m.set(n, pid === -1 ? (await cpuMs(procs[0]!.proc.pid)) + (await cpuMs(procs[1]!.proc.pid)) : await cpuMs(pid));
+      }
+      return m;
+    };
     for (const q of QUERIES) {
       const direct: number[] = [];
       const through: number[] = [];
@@ -119,14 +144,21 @@ async function main(): Promise<void> {
         await timeQuery(query.httpUrl, q, start, end);
       }
       if (a.series !== b.series) throw new Error(`${q}: Prometheus returned ${a.series} series, thanos-ts ${b.series}`);
+      const before = await cpuNow();
       for (let i = 0; i < REPEAT; i++) {
         direct.push((await timeQuery(proms[0]!.url, q, start, end)).ms);
         through.push((await timeQuery(query.httpUrl, q, start, end)).ms);
       }
+      const after = await cpuNow();
+      for (const [n] of cpuPids) cpuTotals.set(n, cpuTotals.get(n)! + after.get(n)! - before.get(n)!);
       const r = median(through) / median(direct);
       ratios.push(r);
-      console.log(q.padEnd(90) + median(direct).toFixed(1).padStart(14) + median(through).toFixed(1).padStart(14) + r.toFixed(2).padStart(8) + String(a.series).padStart(8));
+      const qCpu = (after.get('querier')! - before.get('querier')!) / REPEAT;
+      console.log(q.padEnd(90) + median(direct).toFixed(1).padStart(14) + median(through).toFixed(1).padStart(14) + r.toFixed(2).padStart(8) + String(a.series).padStart(8) + qCpu.toFixed(1).padStart(12));
     }
+    const runs = REPEAT * QUERIES.length;
+    // prometheus-0 answers the direct queries too; prometheus-1 serves only its sidecar.
+    console.log(`CPU ms per query run (measured runs, /proc, 10 ms ticks): ${[...cpuTotals].map(([n, ms]) => `${n} ${(ms / runs).toFixed(1)}`).join(', ')}`);
     const m = median(ratios);
     console.log(`median ratio thanos-ts query / Prometheus: ${m.toFixed(2)} (target <= 2.0: ${m <= 2 ? 'met' : 'NOT met'})`);
   } finally {
