@@ -2,7 +2,7 @@
 // through a real `thanos-ts sidecar` process over gRPC, against a direct STREAMED_XOR_CHUNKS remote read of the same
 // data from the same Prometheus 2.42, in the same run. Target: sidecar overhead under 20 % of the direct call. The
 // reference reads with node:http; a read through the sidecar's own transport (http-stream) is timed and printed too.
-// Run: npm run bench:sidecar   (compiles dist/ first; BENCH_SERIES, BENCH_RUNS to change the size)
+// Run: npm run bench:sidecar   (compiles dist/ first; BENCH_SERIES, BENCH_RUNS, BENCH_WARMUP to change the size)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ import { eventually, startSidecar } from '../test/store/prometheus/sidecar-proce
 
 const SERIES = Number(process.env['BENCH_SERIES'] ?? 10_000);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 11);
+/** Unmeasured rounds of all three paths first: a sidecar in service is warm (JIT-compiled), and so is the reference. */
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 3);
 const STEP = 15_000;
 const HOUR = 3600_000;
 
@@ -186,6 +188,7 @@ async function main(): Promise<void> {
       }
     }
     type Path = keyof typeof paths;
+    for (let i = 0; i < WARMUP; i++) for (const run of Object.values(paths)) await run();
     const wall: Record<Path, number[]> = { direct: [], transport: [], sidecar: [] };
     const cpu: Record<Path, Cpu> = { direct: { prom: 0, sidecar: 0, client: 0 }, transport: { prom: 0, sidecar: 0, client: 0 }, sidecar: { prom: 0, sidecar: 0, client: 0 } };
     const pids = [prom.proc.pid, sidecar.proc.pid] as const;
