@@ -63,6 +63,11 @@ export function seriesGroupsOf(store: StoreAPI, req: SeriesRequest, signal?: Abo
   return hasSeriesGroups(store) ? store.seriesGroups(req, signal) : singleFrameGroups(store.series(req, signal));
 }
 
+// Reasons for aborts that only tell the stores still running to stop: made once (an Error captures a stack trace
+// when made), as nobody waits for these to be thrown.
+const SERIES_FINISHED = new AbortError('proxy series finished');
+const STORE_FINISHED = new AbortError('store stream finished');
+
 function strategyOf(r: { partialResponseDisabled: boolean; partialResponseStrategy: PartialResponseStrategy }): PartialResponseStrategy {
   return r.partialResponseDisabled ? 'ABORT' : r.partialResponseStrategy;
 }
@@ -137,7 +142,7 @@ export class ProxyStore implements StoreAPI {
       if (signal?.aborted) throw new AbortError('proxy series aborted', { cause: err });
       throw fatal ?? err;
     } finally {
-      ac.abort(new AbortError('proxy series finished'));
+      ac.abort(SERIES_FINISHED);
     }
   }
 
@@ -146,8 +151,11 @@ export class ProxyStore implements StoreAPI {
     onFatal: (err: unknown) => void,
   ): AsyncGenerator<readonly SeriesResponse[]> {
     const timeoutMs = this.options.responseTimeoutMs ?? 0;
-    const own = new AbortController();
-    const storeSignal = AbortSignal.any([signal, own.signal]);
+    // Only the response timeout stops one store alone; everything else (the caller leaving, a fatal failure, the
+    // merge ending) aborts `signal` for all. Without a timeout the store gets `signal` itself: no controller and
+    // joined signal per store and request.
+    const own = timeoutMs > 0 ? new AbortController() : undefined;
+    const storeSignal = own ? AbortSignal.any([signal, own.signal]) : signal;
     let release: (() => void) | undefined;
     let it: AsyncIterator<readonly SeriesResponse[]> | undefined;
     try {
@@ -155,7 +163,7 @@ export class ProxyStore implements StoreAPI {
       it = seriesGroupsOf(t.store, req, storeSignal)[Symbol.asyncIterator]();
       for (;;) {
         // Only time spent waiting on the store counts: the merge may leave this stream idle for long.
-        const timer = timeoutMs > 0
+        const timer = own
           ? setTimeout(() => own.abort(new UnavailableError(`no response from store ${t.name} within ${timeoutMs}ms`)), timeoutMs)
           : undefined;
         let r: IteratorResult<readonly SeriesResponse[]>;
@@ -170,7 +178,7 @@ export class ProxyStore implements StoreAPI {
       }
     } catch (caught) {
       if (signal.aborted) throw caught; // someone else failed the request, or the caller left
-      const err: unknown = own.signal.aborted ? own.signal.reason : caught;
+      const err: unknown = own?.signal.aborted ? own.signal.reason : caught;
       if (strategy === 'ABORT') {
         onFatal(err);
         throw err;
@@ -179,7 +187,7 @@ export class ProxyStore implements StoreAPI {
       yield [{ type: 'warning', warning: `fetch series from store ${t.name}: ${errorMessage(err)}` }];
     } finally {
       release?.();
-      own.abort(new AbortError('store stream finished'));
+      own?.abort(STORE_FINISHED);
       // Let the store run its own cleanup; not awaited, so a store that ignores its signal cannot hold us.
       it?.return?.().catch(() => {});
     }
