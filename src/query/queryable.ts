@@ -6,7 +6,7 @@ import type { Queryable, SampleIterator, SelectHints, StorageSeries, XorChunk } 
 import { compareLabels, labelsEqual, withoutLabels, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
 import { seriesGroupsOf } from '../store/proxy.js';
-import { seriesRequest, type AggrChunk, type SeriesRequest, type StoreAPI } from '../store/store-api.js';
+import { seriesRequest, type AggrChunk, type StoreAPI } from '../store/store-api.js';
 import { XorIterator } from '../tsdb/chunkenc/xor.js';
 import { ChunksIterator, hasNonXorChunks } from './chunk-iterator.js';
 import { dedupIterator, splitOverlapping, type DedupAlgorithm } from './dedup.js';
@@ -24,11 +24,6 @@ export interface QueryOptions {
   readonly maxSourceResolutionMs: number;
   /** Collects warnings from stores (failed stores under partial response, store-side warnings). */
   readonly warnings: Set<string>;
-  /**
-   * Whether every store a request goes to strips replica labels itself (advertises without_replica_labels): then
-   * series can be handed on as they arrive instead of being collected, stripped and re-sorted first.
-   */
-  readonly storesStripReplicaLabels?: (req: SeriesRequest) => boolean;
 }
 
 /**
@@ -82,21 +77,14 @@ export function buildSeries(
     let j = i + 1;
     while (j < sorted.length && labelsEqual(sorted[i]!.labels, sorted[j]!.labels)) j++;
     const chunks = j === i + 1 ? sorted[i]!.chunks : sorted.slice(i, j).flatMap((s) => s.chunks);
-    out.push(seriesOf(sorted[i]!.labels, chunks, algorithm, opts.func, decoders));
+    // Overlapping chunks are replicas of the same data (or the same series from two stores): split them into
+    // non-overlapping pseudo-replicas, then merge. Without dedup the copies are identical, so a chain merge is right.
+    const replicas = splitOverlapping(isSortedByMinTime(chunks) ? chunks : [...chunks].sort((a, b) => a.minTime - b.minTime));
+    out.push(new DedupedSeries(sorted[i]!.labels, replicas, algorithm, opts.func, decoders));
     i = j;
   }
   return out;
 }
-
-/** One series from all chunks seen for its labels. */
-function seriesOf(labels: Labels, chunks: readonly AggrChunk[], algorithm: DedupAlgorithm, func: string, decoders: XorIterator[]): DedupedSeries {
-  // Overlapping chunks are replicas of the same data (or the same series from two stores): split them into
-  // non-overlapping pseudo-replicas, then merge. Without dedup the copies are identical, so a chain merge is right.
-  const replicas = splitOverlapping(isSortedByMinTime(chunks) ? chunks : [...chunks].sort((a, b) => a.minTime - b.minTime));
-  return new DedupedSeries(labels, replicas, algorithm, func, decoders);
-}
-
-const NON_XOR_WARNING = 'native histogram and downsampled chunks are not supported yet and were skipped';
 
 function isSortedByMinTime(chunks: readonly AggrChunk[]): boolean {
   for (let i = 1; i < chunks.length; i++) if (chunks[i - 1]!.minTime > chunks[i]!.minTime) return false;
@@ -138,28 +126,8 @@ export class StoreQueryable implements Queryable {
         projectionInclude: false,
       },
     });
-    let skippedNonXor = false;
-    if (strip.size === 0 || this.opts.storesStripReplicaLabels?.(req) === true) {
-      // The proxy's stream is sorted with equal series merged, and no label of ours changes that: hand each series
-      // on as it arrives, so its frames and chunk objects die young instead of all living (and surviving young
-      // collections) until the last one is in. (A store that advertises stripping but does not is still stripped
-      // here; only the order could suffer.)
-      const algorithm = strip.size > 0 ? this.opts.algorithm : 'chain';
-      const decoders: XorIterator[] = [];
-      for await (const group of seriesGroupsOf(this.store, req, signal)) {
-        for (const f of group) {
-          if (f.type === 'warning') this.opts.warnings.add(f.warning);
-          else if (f.type === 'series') {
-            const labels = strip.size > 0 ? stripLabels(f.series.labels, strip) : f.series.labels;
-            if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true;
-            yield seriesOf(labels, f.series.chunks, algorithm, hints.func, decoders);
-          }
-        }
-      }
-      if (skippedNonXor) this.opts.warnings.add(NON_XOR_WARNING);
-      return;
-    }
     const got: { labels: Labels; chunks: readonly AggrChunk[] }[] = [];
+    let skippedNonXor = false;
     // A group of frames at a time: one await per gRPC message rather than per series.
     for await (const group of seriesGroupsOf(this.store, req, signal)) {
       for (const f of group) {
@@ -172,7 +140,7 @@ export class StoreQueryable implements Queryable {
         }
       }
     }
-    if (skippedNonXor) this.opts.warnings.add(NON_XOR_WARNING);
+    if (skippedNonXor) this.opts.warnings.add('native histogram and downsampled chunks are not supported yet and were skipped');
     yield* buildSeries(got, { dedup: strip.size > 0, algorithm: this.opts.algorithm, func: hints.func });
   }
 }

@@ -75,42 +75,4 @@ describe('StoreQueryable', () => {
       '__name__=m,a=1,replica=0,zone=z', '__name__=m,a=1,replica=1,zone=z', '__name__=m,a=2,replica=0,zone=z', '__name__=m,a=2,replica=1,zone=z',
     ]);
   });
-
-  it('hands series on as they arrive when every store strips replica labels, with the answer of the collecting path', async () => {
-    const stores = [replica('0', 0), replica('1', 5000)];
-    const infos = await Promise.all(stores.map((s) => s.info()));
-    const proxy = new ProxyStore(() => stores.map((s, i) => ({ name: `s${i}`, store: s, info: infos[i]! })));
-    const opts = { replicaLabels: ['replica'], dedup: true, algorithm: 'penalty' as const, partialResponse: false, maxSourceResolutionMs: 0 };
-    const streamed = new StoreQueryable(proxy, { ...opts, warnings: new Set(), storesStripReplicaLabels: () => true });
-    const collected = new StoreQueryable(proxy, { ...opts, warnings: new Set() });
-    const got = await collect(streamed);
-    expect(got).toEqual(await collect(collected));
-    expect(got.map((s) => s.labels)).toEqual(['__name__=m,a=1,zone=z', '__name__=m,a=2,zone=z']);
-
-    // The first series reaches the reader while the store still holds back its third (the merge looks one ahead).
-    const three = new MemoryStore(['1', '2', '3'].map((a) => ({
-      labels: ls({ __name__: 'm', a }), chunks: [{ minTime: 0, maxTime: 0, raw: { encoding: 'XOR' as const, data: encodeXor([0], [1]) } }],
-    })), ls({ replica: '0' }));
-    let release!: () => void;
-    const held = new Promise<void>((r) => { release = r; });
-    const gated: StoreAPI = {
-      info: () => three.info(),
-      series: async function* (req, signal) {
-        let n = 0;
-        for await (const f of three.series(req, signal)) {
-          if (n++ === 2) await held;
-          yield f;
-        }
-      },
-      labelNames: (r) => three.labelNames(r),
-      labelValues: (r) => three.labelValues(r),
-    };
-    const q = new StoreQueryable(new ProxyStore(() => [{ name: 'g', store: gated, info: infos[0]! }]), { ...opts, warnings: new Set(), storesStripReplicaLabels: () => true });
-    const it = (q.select([new Matcher('=', '__name__', 'm')], { start: 0, end: 60_000, step: 15_000, func: '', range: 0, by: false, grouping: [] }, new AbortController().signal) as AsyncIterable<StorageSeries>)[Symbol.asyncIterator]();
-    expect((await it.next()).value?.labels).toEqual(ls({ __name__: 'm', a: '1' }));
-    release();
-    expect((await it.next()).value?.labels).toEqual(ls({ __name__: 'm', a: '2' }));
-    expect((await it.next()).value?.labels).toEqual(ls({ __name__: 'm', a: '3' }));
-    expect((await it.next()).done).toBe(true);
-  });
 });

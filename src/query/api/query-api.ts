@@ -141,7 +141,6 @@ export class QueryApi {
     const proxy = new ProxyStore(targets, { logger: this.logger, maxConcurrency: this.opts.maxConcurrentSelect ?? 0 });
     const queryable = new StoreQueryable(proxy, {
       replicaLabels, dedup, algorithm: this.opts.algorithm, partialResponse: partial, maxSourceResolutionMs, warnings,
-      storesStripReplicaLabels: (req) => proxy.select(req.matchers, req.minTime, req.maxTime).every((t) => t.info.supportsWithoutReplicaLabels),
     });
     return { proxy, queryable, replicaLabels, dedup, partial };
   }
