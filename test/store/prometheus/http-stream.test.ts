@@ -1,7 +1,12 @@
 // The remote-read HTTP/1.1 transport against loopback servers that control every byte of the answer: chunked
 // framing split anywhere, length and until-close bodies, keep-alive reuse, a stale pooled connection, bad framing,
 // aborts and big answers read in batches.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpStreamPool, postStream } from '../../../src/store/prometheus/http-stream.js';
 import { PrometheusClient } from '../../../src/store/prometheus/client.js';
@@ -240,6 +245,39 @@ describe('http-stream', () => {
     });
     expect(Buffer.concat(parts).equals(body)).toBe(true);
     expect(() => res.readBody({ data: () => {}, end: () => {}, error: () => {} })).toThrow(/already being read/);
+  });
+
+  it('speaks TLS to an https URL: a certificate it cannot verify fails naming the URL; a trusted one streams', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'http-stream-tls-'));
+    const body = pattern(200_000);
+    const wire = Buffer.concat([Buffer.from(HEAD + 'Transfer-Encoding: chunked\r\n\r\n'), chunked(body, 1500)]);
+    let server: tls.Server | undefined;
+    let pool: HttpStreamPool | undefined;
+    const previous = process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'),
+        '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+      server = tls.createServer({ key: readFileSync(path.join(dir, 'k.pem')), cert: readFileSync(path.join(dir, 'c.pem')) }, (s) => {
+        s.on('error', () => {});
+        s.once('data', () => s.write(wire));
+      });
+      await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+      const url = new URL(`https://127.0.0.1:${(server.address() as net.AddressInfo).port}/api/v1/read`);
+      pool = new HttpStreamPool(url);
+      const err = await readAll(pool, url).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnavailableError);
+      expect(String(err)).toMatch(/remote read: POST https:\/\/127\.0\.0\.1:\d+\/api\/v1\/read: .*self[- ]signed/);
+      // Trust switched off for this one call (no CA option exists on this path): the body arrives through TLS reads.
+      process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
+      const got = await readAll(pool, url);
+      expect(got.body.equals(body)).toBe(true);
+    } finally {
+      if (previous === undefined) delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+      else process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = previous;
+      pool?.close(); // the kept-alive connection would hold server.close() open
+      await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('surfaces an error status with the body as the message through PrometheusClient.remoteRead', async () => {
