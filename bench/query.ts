@@ -4,9 +4,10 @@
 // Run: npm run bench:query   (needs `npm run build`; BENCH_REPEAT (7) and BENCH_WARMUP (3) change the runs; one
 // unmeasured pass over all queries comes first). Also prints each process's CPU per measured query run (Linux
 // /proc), the querier's per query: on a shared machine CPU tells more than wall-clock ratios.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { processCpuMs } from './proc-cpu.js';
 import { promtoolCreateBlocks } from '../test/support/promtool.js';
 import { promDataDir, startProm, startQuery, startSidecar, tempWorkDir, type Prom, type ThanosProc } from '../test/query/support/ha-cluster.js';
 
@@ -75,12 +76,9 @@ async function timeQuery(base: string, q: string, start: number, end: number): P
 }
 
 /** User+system CPU ms of a process so far (Linux /proc; 0 elsewhere), to tell where a query's time goes. */
-async function cpuMs(pid: number): Promise<number> {
+function cpuMs(pid: number): number {
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, in clock ticks of 1/100 s (USER_HZ on Linux).
-    return (Number(f[11]) + Number(f[12])) * 1000 / 100;
+    return processCpuMs(pid);
   } catch {
     return 0;
   }
@@ -127,10 +125,10 @@ async function main(): Promise<void> {
       ['querier', query.proc.pid], ['sidecars', -1], ['prometheus-0', proms[0]!.proc.pid], ['prometheus-1', proms[1]!.proc.pid],
     ];
     const cpuTotals = new Map<string, number>(cpuPids.map(([n]) => [n, 0]));
-    const cpuNow = async (): Promise<Map<string, number>> => {
+    const cpuNow = (): Map<string, number> => {
       const m = new Map<string, number>();
       for (const [n, pid] of cpuPids) {
-        m.set(n, pid === -1 ? (await cpuMs(procs[0]!.proc.pid)) + (await cpuMs(procs[1]!.proc.pid)) : await cpuMs(pid));
+        m.set(n, pid === -1 ? cpuMs(procs[0]!.proc.pid) + cpuMs(procs[1]!.proc.pid) : cpuMs(pid));
       }
       return m;
     };
@@ -144,12 +142,12 @@ async function main(): Promise<void> {
         await timeQuery(query.httpUrl, q, start, end);
       }
       if (a.series !== b.series) throw new Error(`${q}: Prometheus returned ${a.series} series, thanos-ts ${b.series}`);
-      const before = await cpuNow();
+      const before = cpuNow();
       for (let i = 0; i < REPEAT; i++) {
         direct.push((await timeQuery(proms[0]!.url, q, start, end)).ms);
         through.push((await timeQuery(query.httpUrl, q, start, end)).ms);
       }
-      const after = await cpuNow();
+      const after = cpuNow();
       for (const [n] of cpuPids) cpuTotals.set(n, cpuTotals.get(n)! + after.get(n)! - before.get(n)!);
       const r = median(through) / median(direct);
       ratios.push(r);

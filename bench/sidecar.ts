@@ -4,7 +4,6 @@
 // reference reads with node:http; a read through the sidecar's own transport (http-stream) is timed and printed too.
 // Run: npm run bench:sidecar   (compiles dist/ first; BENCH_SERIES, BENCH_RUNS, BENCH_WARMUP to change the size)
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { seriesRequest } from '../src/store/store-api.js';
 import { PrometheusClient } from '../src/store/prometheus/client.js';
 import { ChunkedFrameDecoder, RESPONSE_STREAMED_XOR_CHUNKS, encodeReadRequest } from '../src/store/prometheus/remote-read-codec.js';
 import { snappyEncode } from '../src/store/prometheus/snappy.js';
+import { processCpuMs, threadCpuMs } from './proc-cpu.js';
 import { startPrometheus } from '../test/store/prometheus/prometheus-peer.js';
 import type { SidecarProcess } from '../test/store/prometheus/sidecar-process.js';
 import { eventually, startSidecar } from '../test/store/prometheus/sidecar-process.js';
@@ -113,25 +113,6 @@ async function viaSidecar(client: GrpcStoreClient, from: number, to: number): Pr
   return t;
 }
 
-/** CPU time (user + system) of a process in ms, from /proc (10 ms resolution). */
-function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
-
-/** CPU ms of a process's main thread and of its other threads (V8's GC and compiler helpers), from /proc. */
-function threadCpu(pid: number): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    const comm = t === String(pid) ? 'main' : 'helpers';
-    const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(comm, (out.get(comm) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
-  }
-  return out;
-}
-
 function selfCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -140,7 +121,7 @@ function selfCpuMs(): number {
 interface Cpu { prom: number; sidecar: number; client: number }
 
 function cpuNow(promPid: number, sidecarPid: number): Cpu {
-  return { prom: procCpuMs(promPid), sidecar: procCpuMs(sidecarPid), client: selfCpuMs() };
+  return { prom: processCpuMs(promPid), sidecar: processCpuMs(sidecarPid), client: selfCpuMs() };
 }
 
 function cpuAdd(acc: Cpu, a: Cpu, b: Cpu): void {
@@ -195,7 +176,7 @@ async function main(): Promise<void> {
     const wall: Record<Path, number[]> = { direct: [], transport: [], sidecar: [] };
     const cpu: Record<Path, Cpu> = { direct: { prom: 0, sidecar: 0, client: 0 }, transport: { prom: 0, sidecar: 0, client: 0 }, sidecar: { prom: 0, sidecar: 0, client: 0 } };
     const pids = [prom.proc.pid, sidecar.proc.pid] as const;
-    const threads0 = threadCpu(sidecar.proc.pid);
+    const threads0 = threadCpuMs(sidecar.proc.pid);
     for (let i = 0; i < RUNS; i++) {
       for (const name of Object.keys(paths) as Path[]) {
         const c0 = cpuNow(...pids);
@@ -216,8 +197,9 @@ async function main(): Promise<void> {
     console.log(`ratio sidecar/direct: ${(s / d).toFixed(2)}x  → sidecar overhead ${(((s - d) / d) * 100).toFixed(1)} % (target < 20 %)`);
     console.log(`ratio sidecar/direct over the sidecar's own transport: ${(s / f).toFixed(2)}x  → overhead ${(((s - f) / f) * 100).toFixed(1)} %`);
     const per = (c: Cpu, k: keyof Cpu): string => (c[k] / RUNS).toFixed(0);
-    const threads1 = threadCpu(sidecar.proc.pid);
-    console.log(`sidecar CPU ms by thread per round of the three paths: ${[...threads1].map(([k, v]) => `${k} ${((v - (threads0.get(k) ?? 0)) / RUNS).toFixed(1)}`).join(', ')}`);
+    const threads1 = threadCpuMs(sidecar.proc.pid);
+    const perRound = (k: 'main' | 'helpers'): string => ((threads1[k] - threads0[k]) / RUNS).toFixed(1);
+    console.log(`sidecar CPU ms by thread per round of the three paths: main ${perRound('main')}, helpers ${perRound('helpers')}`);
     for (const name of Object.keys(paths) as Path[]) {
       const c = cpu[name];
       console.log(`CPU per call (ms), ${name.padEnd(9)}: prometheus ${per(c, 'prom')}${name === 'sidecar' ? ` + sidecar ${per(c, 'sidecar')}` : ''} + client ${per(c, 'client')}`);

@@ -1,6 +1,14 @@
 // Small named async primitives shared by the long-running loops of every mode.
 import { AbortError } from './errors.js';
 
+/**
+ * Each item as a one-item group: adapts a stream made one item at a time to a consumer that takes groups (one
+ * await per group), e.g. stores without grouped Series.
+ */
+export async function* groupsOfOne<T>(items: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const x of items) yield [x];
+}
+
 /** Resolves after `ms`; rejects with AbortError as soon as `signal` aborts (for calls that must not go on). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

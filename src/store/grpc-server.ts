@@ -7,6 +7,7 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc
 import { AbortError, isThanosError } from '../runtime/errors.js';
 import type { GrpcService } from '../runtime/grpc-server.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
+import { groupsOfOne } from '../runtime/async.js';
 import {
   decodeLabelNamesRequest, decodeLabelValuesRequest, decodeSeriesRequest, encodeLabelNamesResponse, encodeLabelValuesResponse,
 } from './codec.js';
@@ -67,8 +68,8 @@ async function serveSeries(store: StoreAPI, logger: Logger, call: ServerWritable
     // Groups of messages where the store offers them: one await per group rather than per (often tiny) message.
     const encoded = isEncodedSeriesSource(store);
     const groups = encoded
-      ? (store.encodedSeriesGroups?.(req, signal) ?? singles(store.encodedSeries(req, signal)))
-      : singles(encodeSeriesStream(store.series(req, signal), req));
+      ? (store.encodedSeriesGroups?.(req, signal) ?? groupsOfOne(store.encodedSeries(req, signal)))
+      : groupsOfOne(encodeSeriesStream(store.series(req, signal), req));
     const release = encoded ? store.releaseMessage?.bind(store) : undefined;
     const inPlace = encoded && (store.messageHeadroom ?? 0) >= GRPC_FRAME_HEADROOM;
     for await (const group of groups) {
@@ -89,10 +90,6 @@ async function serveSeries(store: StoreAPI, logger: Logger, call: ServerWritable
   } finally {
     dispose();
   }
-}
-
-async function* singles(messages: AsyncIterable<Uint8Array>): AsyncIterable<readonly Uint8Array[]> {
-  for await (const m of messages) yield [m];
 }
 
 /** The two services to hand to runtime/grpc-server.ts startGrpcServer. */

@@ -2,6 +2,7 @@
 // per emitted series. Frames with identical labels, from one stream or several, become one series whose chunks
 // are sorted by time with exact duplicates (replicated chunks) dropped. Non-series frames pass straight through.
 
+import { groupsOfOne } from '../runtime/async.js';
 import { compareLabels, labelsEqual } from '../tsdb/labels/labels.js';
 import type { AggrChunk, Series, SeriesResponse } from './store-api.js';
 
@@ -211,12 +212,7 @@ export async function* mergeSeriesGroups(sources: readonly AsyncIterable<readonl
   }
 }
 
-/** Each frame of `source` as a group of its own: the input shape of mergeSeriesGroups for frame-at-a-time stores. */
-export async function* singleFrameGroups(source: AsyncIterable<SeriesResponse>): AsyncGenerator<readonly SeriesResponse[]> {
-  for await (const f of source) yield [f];
-}
-
 /** mergeSeriesGroups over frame-at-a-time streams, one frame at a time. */
 export async function* mergeSeries(sources: readonly AsyncIterable<SeriesResponse>[]): AsyncGenerator<SeriesResponse> {
-  for await (const group of mergeSeriesGroups(sources.map(singleFrameGroups))) yield* group;
+  for await (const group of mergeSeriesGroups(sources.map(groupsOfOne))) yield* group;
 }

@@ -5,10 +5,11 @@
 
 import { AbortError, UnavailableError, errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
+import { groupsOfOne } from '../runtime/async.js';
 import { compareLabels, getLabel, labelsEqual, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
 import { Gate } from './gate.js';
-import { mergeSeriesGroups, singleFrameGroups } from './merge.js';
+import { mergeSeriesGroups } from './merge.js';
 import {
   MAX_TIME, MIN_TIME, type LabelNamesRequest, type LabelNamesResponse, type LabelValuesRequest,
   type LabelValuesResponse, type PartialResponseStrategy, type SeriesRequest, type SeriesResponse, type StoreAPI,
@@ -60,7 +61,7 @@ function hasSeriesGroups(store: StoreAPI): store is GroupedSeriesStore {
 
 /** A store's Series frames in groups: its own when it has them, else one frame per group. */
 export function seriesGroupsOf(store: StoreAPI, req: SeriesRequest, signal?: AbortSignal): AsyncIterable<readonly SeriesResponse[]> {
-  return hasSeriesGroups(store) ? store.seriesGroups(req, signal) : singleFrameGroups(store.series(req, signal));
+  return hasSeriesGroups(store) ? store.seriesGroups(req, signal) : groupsOfOne(store.series(req, signal));
 }
 
 // Reasons for aborts that only tell the stores still running to stop: made once (an Error captures a stack trace

@@ -7,6 +7,7 @@ import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { encodeXor } from '../../tsdb/chunkenc/xor.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nopLogger } from '../../runtime/logger.js';
+import { groupsOfOne } from '../../runtime/async.js';
 import { AbortError, CorruptionError, InvalidArgumentError, UnavailableError, errorMessage, isThanosError } from '../../runtime/errors.js';
 import type {
   AggrChunk, ChunkEncoding, LabelNamesRequest, LabelNamesResponse, LabelValuesRequest, LabelValuesResponse,
@@ -135,14 +136,14 @@ export class PrometheusStore implements StoreAPI {
     const p = this.plan(req);
     if (p === undefined) return;
     if (req.skipChunks) {
-      yield* oneEach(encodeSeriesStream(this.labelsOnly(p, req.limit, signal), req));
+      yield* groupsOfOne(encodeSeriesStream(this.labelsOnly(p, req.limit, signal), req));
       return;
     }
     const res = await this.remoteRead(p, req, signal);
     try {
       if (!res.contentType.startsWith(STREAMED_CONTENT_TYPE)) {
         this.logger.debug('remote read answered with samples', { content_type: res.contentType });
-        yield* oneEach(encodeSeriesStream(this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime), req));
+        yield* groupsOfOne(encodeSeriesStream(this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime), req));
         return;
       }
       const tr = new SeriesTranscoder({
@@ -258,10 +259,6 @@ interface Plan extends Selection {
   readonly minTime: number;
   readonly maxTime: number;
   readonly finish: (l: readonly Label[]) => Labels;
-}
-
-async function* oneEach<T>(items: AsyncIterable<T>): AsyncIterable<T[]> {
-  for await (const x of items) yield [x];
 }
 
 /** The error to surface for a failure while reading Prometheus's answer. */
