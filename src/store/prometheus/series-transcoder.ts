@@ -33,11 +33,70 @@ export interface TranscoderOptions {
 
 /** Room before a batch's series for its SeriesResponse.batch tag and length (1 + up to 5 bytes). */
 const BATCH_HEAD = 6;
-/** Chunk fields per entry in `chunks`: min start, min end, max start, max end, StoreAPI type, data start, data end. */
-const CF = 7;
+/**
+ * Numbers per chunk in the chunk scratch: min time start, end, max time start, end, StoreAPI type, data start, data
+ * end, and the AggrChunk's encoded size.
+ */
+const CF = 8;
+const WHAT = 'remote read ChunkedReadResponse';
 
 function varintSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+function corrupt(at: number, reason: string): CorruptionError {
+  return new CorruptionError(WHAT, 'protobuf', at, reason);
+}
+
+// The parser keeps its cursor in locals: a varint's end comes back through this module variable, a second return
+// value that allocates nothing (the hot loop reads ~100k fields a call).
+let varintEnd = 0;
+
+/** The unsigned varint at buf[p], read no further than `end`; sets varintEnd. */
+function varint(buf: Uint8Array, p: number, end: number): number {
+  if (p < end) {
+    const c = buf[p]!;
+    if (c < 0x80) {
+      varintEnd = p + 1;
+      return c;
+    }
+  }
+  let x = 0;
+  let mul = 1;
+  for (let i = 0; i < 10 && p < end; i++) {
+    const c = buf[p++]!;
+    x += (c & 0x7f) * mul;
+    if (c < 0x80) {
+      varintEnd = p;
+      return x;
+    }
+    mul *= 128;
+  }
+  throw corrupt(p, p >= end ? 'truncated varint' : 'varint longer than 10 bytes');
+}
+
+/** The start of the length-delimited payload whose length is at buf[p]; varintEnd is set to the payload's end. */
+function payload(buf: Uint8Array, p: number, end: number): number {
+  const n = varint(buf, p, end);
+  const start = varintEnd;
+  if (n > end - start) throw corrupt(start, `length ${n} runs past the end of the message`);
+  varintEnd = start + n;
+  return start;
+}
+
+/** The end of the field whose tag is at buf[p], for fields the transcoder does not read. */
+function skipField(buf: Uint8Array, p: number, end: number): number {
+  const wire = varint(buf, p, end) & 7;
+  p = varintEnd;
+  switch (wire) {
+    case 0: varint(buf, p, end); return varintEnd;
+    case 1: p += 8; break;
+    case 2: payload(buf, p, end); return varintEnd;
+    case 5: p += 4; break;
+    default: throw corrupt(p, `unsupported wire type ${wire}`);
+  }
+  if (p > end) throw corrupt(end, 'truncated field');
+  return p;
 }
 
 function storeChunkType(type: number, at: number): number {
@@ -47,6 +106,13 @@ function storeChunkType(type: number, at: number): number {
     case PROM_CHUNK_FLOAT_HISTOGRAM: return 2;
     default: throw new CorruptionError('remote read stream', 'chunk', at, `unsupported chunk encoding ${type}`);
   }
+}
+
+/** A scratch array twice as long, holding the first `used` numbers of `a`. */
+function grown(a: Int32Array<ArrayBuffer>, used: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a.subarray(0, used));
+  return b;
 }
 
 /** Label fields (Series.labels = 1, Label{name = 1, value = 2}) for a label set, as Go writes them. */
@@ -111,9 +177,11 @@ export class SeriesTranscoder {
   private prev: Uint8Array | undefined;
   private prevStart = 0;
   private prevEnd = 0;
-  /** Scratch per series: kept label field ranges, then chunk entries (CF numbers each). */
-  private readonly labelRanges: number[] = [];
-  private readonly chunks: number[] = [];
+  /** Scratch per series: kept label field ranges (start, end), and chunk entries (CF numbers each). */
+  private labelRanges = new Int32Array(32);
+  private chunks = new Int32Array(16 * CF);
+  private labelCount = 0;
+  private chunkCount = 0;
   /** True once the limit stopped the stream: the caller should stop reading. */
   limited = false;
   private readonly onFrame = (buf: Uint8Array, start: number, end: number): void => this.frame(buf, start, end);
@@ -145,45 +213,41 @@ export class SeriesTranscoder {
   }
 
   private frame(buf: Uint8Array, start: number, end: number): void {
-    const r = new ProtoReader(buf, start, end, 'remote read ChunkedReadResponse');
-    while (!r.done() && !this.limited) {
-      const tag = r.uvarint();
-      if (tag !== 10) {
-        r.skip(tag & 7);
-        continue;
-      }
-      const outer = r.enter();
-      this.series(r);
-      r.leave(outer);
+    let p = start;
+    while (p < end && !this.limited) {
+      if (buf[p] === 0x0a) { // ChunkedReadResponse.chunked_series = 1
+        const s = payload(buf, p + 1, end);
+        p = varintEnd;
+        this.series(buf, s, p);
+      } else p = skipField(buf, p, end);
     }
   }
 
-  /** Transcodes the ChunkedSeries the reader is inside. */
-  private series(r: ProtoReader): void {
-    const buf = r.buf;
-    const lr = this.labelRanges;
-    const ch = this.chunks;
-    lr.length = 0;
-    ch.length = 0;
+  /** Transcodes the ChunkedSeries in buf[start, end). */
+  private series(buf: Uint8Array, start: number, end: number): void {
+    let lr = this.labelRanges;
+    let ch = this.chunks;
+    let nl = 0;
+    let nc = 0;
     const ext = this.extNames.length;
     let extFound = 0;
     let extOk = true;
     let labelBytes = 0;
     let dataBytes = 0;
     let chunkBytes = 0;
-    while (!r.done()) {
-      const fieldStart = r.pos;
-      const t = r.uvarint();
-      if (t === 10) {
-        const outer = r.enter();
+    let p = start;
+    while (p < end) {
+      const tag = buf[p]!;
+      if (tag === 0x0a) { // ChunkedSeries.labels = 1
+        const ls = payload(buf, p + 1, end);
+        const le = varintEnd;
         let ns = 0, ne = 0, vs = 0, ve = 0;
-        while (!r.done()) {
-          const f = r.uvarint();
-          if (f === 10) { ns = r.lenDelim(); ne = r.pos; }
-          else if (f === 18) { vs = r.lenDelim(); ve = r.pos; }
-          else r.skip(f & 7);
+        for (let q = ls; q < le;) {
+          const f = buf[q]!;
+          if (f === 0x0a) { ns = payload(buf, q + 1, le); q = ne = varintEnd; } // Label.name = 1
+          else if (f === 0x12) { vs = payload(buf, q + 1, le); q = ve = varintEnd; } // Label.value = 2
+          else q = skipField(buf, q, le);
         }
-        r.leave(outer);
         let keep = true;
         for (let i = 0; i < ext; i++) {
           const n = this.extNames[i]!;
@@ -195,35 +259,48 @@ export class SeriesTranscoder {
           break;
         }
         if (keep) {
-          lr.push(fieldStart, r.pos);
-          labelBytes += r.pos - fieldStart;
+          if (nl + 2 > lr.length) lr = this.labelRanges = grown(lr, nl);
+          lr[nl++] = p;
+          lr[nl++] = le;
+          labelBytes += le - p;
         }
-      } else if (t === 18) {
-        const outer = r.enter();
+        p = le;
+      } else if (tag === 0x12) { // ChunkedSeries.chunks = 2
+        const cs = payload(buf, p + 1, end);
+        const ce = varintEnd;
         let mins = 0, mine = 0, maxs = 0, maxe = 0, type = 0, ds = 0, de = 0;
-        while (!r.done()) {
-          const f = r.uvarint();
-          switch (f) {
-            case 8: mins = r.pos; r.skip(0); mine = r.pos; break;
-            case 16: maxs = r.pos; r.skip(0); maxe = r.pos; break;
-            case 24: type = r.uvarint(); break;
-            case 34: ds = r.lenDelim(); de = r.pos; break;
-            default: r.skip(f & 7);
+        for (let q = cs; q < ce;) {
+          switch (buf[q]) {
+            case 0x08: mins = q + 1; varint(buf, mins, ce); q = mine = varintEnd; break; // min_time_ms = 1
+            case 0x10: maxs = q + 1; varint(buf, maxs, ce); q = maxe = varintEnd; break; // max_time_ms = 2
+            case 0x18: type = varint(buf, q + 1, ce); q = varintEnd; break; // type = 3
+            case 0x22: ds = payload(buf, q + 1, ce); q = de = varintEnd; break; // data = 4
+            default: q = skipField(buf, q, ce);
           }
         }
-        r.leave(outer);
         // A zero time is left out, as Go's encoder does.
         if (mine - mins === 1 && buf[mins] === 0) mine = mins;
         if (maxe - maxs === 1 && buf[maxs] === 0) maxe = maxs;
-        const st = storeChunkType(type, outer);
-        ch.push(mins, mine, maxs, maxe, st, ds, de);
+        const st = storeChunkType(type, cs);
         const dl = de - ds;
-        const cs = (st !== 0 ? 2 : 0) + (dl > 0 ? 1 + varintSize(dl) + dl : 0);
-        const as = (mine > mins ? 1 + mine - mins : 0) + (maxe > maxs ? 1 + maxe - maxs : 0) + 1 + varintSize(cs) + cs;
+        const rs = (st !== 0 ? 2 : 0) + (dl > 0 ? 1 + varintSize(dl) + dl : 0);
+        const as = (mine > mins ? 1 + mine - mins : 0) + (maxe > maxs ? 1 + maxe - maxs : 0) + 1 + varintSize(rs) + rs;
+        if (nc + CF > ch.length) ch = this.chunks = grown(ch, nc);
+        ch[nc++] = mins;
+        ch[nc++] = mine;
+        ch[nc++] = maxs;
+        ch[nc++] = maxe;
+        ch[nc++] = st;
+        ch[nc++] = ds;
+        ch[nc++] = de;
+        ch[nc++] = as;
         chunkBytes += 1 + varintSize(as) + as;
         dataBytes += dl;
-      } else r.skip(t & 7);
+        p = ce;
+      } else p = skipField(buf, p, end);
     }
+    this.labelCount = nl;
+    this.chunkCount = nc;
     // Labels that must change (an external label missing or different) take the slow path through strings.
     let slow: Buffer | undefined;
     if (!extOk || extFound !== ext) {
@@ -238,15 +315,14 @@ export class SeriesTranscoder {
       }
       this.count++;
     }
-    const ss = labelBytes + chunkBytes;
-    this.write(buf, slow, ss, labelBytes, dataBytes);
+    this.write(buf, slow, labelBytes + chunkBytes, labelBytes, dataBytes);
   }
 
   private decodeLabels(buf: Uint8Array): Label[] {
     const out: Label[] = [];
     const lr = this.labelRanges;
     // Dropped labels are external ones, which finish() drops again anyway; only kept ranges are needed.
-    for (let i = 0; i < lr.length; i += 2) {
+    for (let i = 0; i < this.labelCount; i += 2) {
       const r = new ProtoReader(buf, lr[i]!, lr[i + 1]!, 'remote read label');
       r.uvarint();
       r.enter();
@@ -268,7 +344,7 @@ export class SeriesTranscoder {
     if (slow !== undefined) return bytesEqual(slow, 0, slow.length, prev, this.prevStart);
     let at = this.prevStart;
     const lr = this.labelRanges;
-    for (let i = 0; i < lr.length; i += 2) {
+    for (let i = 0; i < this.labelCount; i += 2) {
       if (!bytesEqual(buf, lr[i]!, lr[i + 1]!, prev, at)) return false;
       at += lr[i + 1]! - lr[i]!;
     }
@@ -304,18 +380,16 @@ export class SeriesTranscoder {
     else {
       // Label fields are short: a loop beats making a view for set().
       const lr = this.labelRanges;
-      for (let i = 0; i < lr.length; i += 2) for (let k = lr[i]!, e = lr[i + 1]!; k < e; k++) b[p++] = buf[k]!;
+      for (let i = 0, n = this.labelCount; i < n; i += 2) for (let k = lr[i]!, e = lr[i + 1]!; k < e; k++) b[p++] = buf[k]!;
     }
     this.prevEnd = p;
     if (p - this.prevStart !== labelBytes) throw new BugError(`series transcoder: wrote ${p - this.prevStart} label bytes, measured ${labelBytes}`);
     const ch = this.chunks;
-    for (let i = 0; i < ch.length; i += CF) {
+    for (let i = 0, n = this.chunkCount; i < n; i += CF) {
       const mins = ch[i]!, mine = ch[i + 1]!, maxs = ch[i + 2]!, maxe = ch[i + 3]!, st = ch[i + 4]!, ds = ch[i + 5]!, de = ch[i + 6]!;
       const dl = de - ds;
-      const cs = (st !== 0 ? 2 : 0) + (dl > 0 ? 1 + varintSize(dl) + dl : 0);
-      const as = (mine > mins ? 1 + mine - mins : 0) + (maxe > maxs ? 1 + maxe - maxs : 0) + 1 + varintSize(cs) + cs;
       b[p++] = 0x12; // Series.chunks = 2
-      p = writeVarint(b, p, as);
+      p = writeVarint(b, p, ch[i + 7]!);
       if (mine > mins) {
         b[p++] = 0x08; // AggrChunk.min_time = 1: the same int64 varint as prompb's min_time_ms
         for (let k = mins; k < mine; k++) b[p++] = buf[k]!;
@@ -325,7 +399,7 @@ export class SeriesTranscoder {
         for (let k = maxs; k < maxe; k++) b[p++] = buf[k]!;
       }
       b[p++] = 0x1a; // AggrChunk.raw = 3
-      p = writeVarint(b, p, cs);
+      p = writeVarint(b, p, (st !== 0 ? 2 : 0) + (dl > 0 ? 1 + varintSize(dl) + dl : 0));
       if (st !== 0) {
         b[p++] = 0x08; // Chunk.type = 1
         b[p++] = st;

@@ -158,4 +158,48 @@ describe('SeriesTranscoder', () => {
   it('rejects a truncated stream', () => {
     expect(() => transcode(stream.subarray(0, stream.length - 3), { ext, drop: [], limit: 0, batch: 0 }, 50)).toThrow(CorruptionError);
   });
+
+  it('skips fields it does not know, as protobuf requires', () => {
+    // Unknown fields of every wire type in the response, the series and a chunk, plus a query_index: the output must
+    // equal that of the same stream without them. (A label's fields are copied as they are, so they are left out.)
+    const unknown = Buffer.from([0x28, 0x96, 0x01, 0x31, 1, 2, 3, 4, 5, 6, 7, 8, 0x3a, 2, 0xaa, 0xbb, 0x45, 1, 2, 3, 4]);
+    const label = (n: string, v: string): Buffer => {
+      const lw = new ProtoWriter().stringField(1, n).stringField(2, v).finish();
+      return Buffer.from(new ProtoWriter().bytesField(1, lw).finish());
+    };
+    const chunk = Buffer.from(new ProtoWriter().bytesField(2, Buffer.concat([
+      Buffer.from(new ProtoWriter().tag(1, 0).int64(1000).tag(2, 0).int64(2000).finish()), unknown,
+      Buffer.from(new ProtoWriter().tag(3, 0).uvarint(1).bytesField(4, bytes(50, 9)).finish()),
+    ])).finish());
+    const seriesBody = Buffer.concat([label('__name__', 'up'), unknown, label('cluster', 'eu'), label('replica', 'r0'), chunk]);
+    const withUnknown = Buffer.concat([unknown, Buffer.from(new ProtoWriter().bytesField(1, seriesBody).tag(2, 0).uvarint(3).finish())]);
+    const plain = seriesMessage(L('__name__', 'up', 'cluster', 'eu', 'replica', 'r0'), [{ min: 1000, max: 2000, type: 1, data: bytes(50, 9) }]);
+    for (const batch of [0, 64]) {
+      const c: Case = { ext, drop: [], limit: 0, batch };
+      expect(transcode(frame(withUnknown), c, 5)).toEqual(transcode(frame(plain), c, 5));
+    }
+  });
+
+  // Frames whose checksum is right but whose message is not valid protobuf: a clear error naming the fault.
+  const malformed: Array<[string, number[], RegExp]> = [
+    ['a series length past the frame', [0x0a, 0x20, 0x0a, 0x00], /length 32 runs past the end/],
+    ['a label length past the series', [0x0a, 0x04, 0x0a, 0x09, 0x0a, 0x01], /length 9 runs past the end/],
+    ['a truncated varint', [0x0a, 0x03, 0x12, 0x01, 0x08], /truncated varint/],
+    ['a varint over 10 bytes', [0x0a, 0x0e, 0x12, 0x0c, 0x08, ...Array<number>(11).fill(0xff)], /varint longer than 10 bytes/],
+    ['an unsupported wire type', [0x0a, 0x02, 0x0f, 0x00], /unsupported wire type 7/],
+    ['a fixed64 field past the end', [0x09, 1, 2, 3], /truncated field/],
+  ];
+  it.each(malformed)('rejects %s', (_, msg, reason) => {
+    const bad = frame(Uint8Array.from(msg));
+    for (const batch of [0, 64]) {
+      let err: unknown;
+      try {
+        transcode(bad, { ext, drop: [], limit: 0, batch }, bad.length);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(CorruptionError);
+      expect((err as Error).message).toMatch(reason);
+    }
+  });
 });
