@@ -34,6 +34,17 @@ describe('Series decoder label cache', () => {
     }
   });
 
+  it('keeps a label present in every series cached through a stream of labels seen once', () => {
+    // As a querier reads a big answer: each series has its own `instance`, and all share `job`. The shared label must
+    // come back as one Label throughout, though 10k one-off labels pass through its cache set.
+    const series: Series[] = [];
+    for (let i = 0; i < 10_000; i++) series.push({ labels: [{ name: 'instance', value: `host-${i}:9100` }, { name: 'job', value: 'node' }], chunks: [] });
+    const got = decodeBatch(series);
+    const job = got[0]!.labels[1]!;
+    expect(got.every((s) => s.labels[1] === job)).toBe(true);
+    expect(got.map((s) => s.labels[0]!.value)).toEqual(series.map((s) => s.labels[0]!.value));
+  });
+
   it('keeps non-ASCII and empty values apart from their ASCII look-alikes', () => {
     const series: Series[] = [
       { labels: [{ name: 'a', value: 'é' }], chunks: [] },
