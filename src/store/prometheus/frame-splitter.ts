@@ -1,11 +1,11 @@
 // Splits a STREAMED_XOR_CHUNKS byte stream (uvarint size, BE32 CRC32C, message) into checked frames whatever the
-// network chunk boundaries, handing each message to a callback as a range of a buffer (no copy when it fits one).
+// network chunk boundaries, handing each message to a callback as a view of its own (no copy when it fits one chunk).
 // Pushed chunks may be borrowed (reused by the caller once push returns): an unfinished frame is copied.
 import { crc32c } from '../../tsdb/encoding/crc32c.js';
 import { CorruptionError, LimitError } from '../../runtime/errors.js';
 
-/** Receives one frame's message as buf[start, end); the range is valid as long as the pushed chunk is. */
-export type FrameHandler = (buf: Uint8Array, start: number, end: number) => void;
+/** Receives one frame's message, valid as long as the pushed chunk is (the view the CRC was checked on). */
+export type FrameHandler = (message: Uint8Array) => void;
 
 export class FrameSplitter {
   private pending: Uint8Array[] = [];
@@ -55,14 +55,13 @@ export class FrameSplitter {
       const buf = this.headView(headerLen + size)!;
       const crcAt = this.offset + headerLen - 4;
       const want = ((buf[crcAt]! << 24) | (buf[crcAt + 1]! << 16) | (buf[crcAt + 2]! << 8) | buf[crcAt + 3]!) >>> 0;
-      const msgStart = this.offset + headerLen;
-      const msgEnd = msgStart + size;
-      const got = crc32c(buf, 0, msgStart, msgEnd);
+      const message = new Uint8Array(buf.buffer, buf.byteOffset + this.offset + headerLen, size);
+      const got = crc32c(message);
       if (got !== want) {
         throw new CorruptionError('remote read stream', 'frame', this.offset, `checksum mismatch: header says ${want.toString(16)}, message has ${got.toString(16)}`);
       }
-      this.offset = msgEnd;
-      onFrame(buf, msgStart, msgEnd);
+      this.offset += headerLen + size;
+      onFrame(message);
     }
   }
 

@@ -220,8 +220,8 @@ export function decodeReadResponse(buf: Uint8Array): SampledSeries[][] {
 export class ChunkedFrameDecoder {
   private readonly splitter: FrameSplitter;
   private out: ChunkedReadResponse[] = [];
-  private readonly onFrame = (buf: Uint8Array, start: number, end: number): void => {
-    this.out.push(decodeChunkedReadResponse(buf, start, end));
+  private readonly onFrame = (message: Uint8Array): void => {
+    this.out.push(decodeChunkedReadResponse(message));
   };
 
   constructor(maxFrameBytes = 50 * 1024 * 1024) {

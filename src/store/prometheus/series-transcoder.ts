@@ -75,6 +75,13 @@ function varint(buf: Uint8Array, p: number, end: number): number {
   throw corrupt(p, p >= end ? 'truncated varint' : 'varint longer than 10 bytes');
 }
 
+/** The end of the varint at buf[p], for values only copied (times: a value past 2^31 would allocate a number). */
+function varintEndAt(buf: Uint8Array, p: number, end: number): number {
+  const stop = Math.min(end, p + 10);
+  while (p < stop) if (buf[p++]! < 0x80) return p;
+  throw corrupt(p, p >= end ? 'truncated varint' : 'varint longer than 10 bytes');
+}
+
 /** The start of the length-delimited payload whose length is at buf[p]; varintEnd is set to the payload's end. */
 function payload(buf: Uint8Array, p: number, end: number): number {
   const n = varint(buf, p, end);
@@ -184,7 +191,7 @@ export class SeriesTranscoder {
   private chunkCount = 0;
   /** True once the limit stopped the stream: the caller should stop reading. */
   limited = false;
-  private readonly onFrame = (buf: Uint8Array, start: number, end: number): void => this.frame(buf, start, end);
+  private readonly onFrame = (message: Uint8Array): void => this.frame(message);
 
   constructor(private readonly o: TranscoderOptions) {
     this.splitter = new FrameSplitter(o.maxFrameBytes);
@@ -212,8 +219,10 @@ export class SeriesTranscoder {
     this.slab = undefined;
   }
 
-  private frame(buf: Uint8Array, start: number, end: number): void {
-    let p = start;
+  /** Transcodes one frame's ChunkedReadResponse. */
+  private frame(buf: Uint8Array): void {
+    const end = buf.length;
+    let p = 0;
     while (p < end && !this.limited) {
       if (buf[p] === 0x0a) { // ChunkedReadResponse.chunked_series = 1
         const s = payload(buf, p + 1, end);
@@ -271,8 +280,8 @@ export class SeriesTranscoder {
         let mins = 0, mine = 0, maxs = 0, maxe = 0, type = 0, ds = 0, de = 0;
         for (let q = cs; q < ce;) {
           switch (buf[q]) {
-            case 0x08: mins = q + 1; varint(buf, mins, ce); q = mine = varintEnd; break; // min_time_ms = 1
-            case 0x10: maxs = q + 1; varint(buf, maxs, ce); q = maxe = varintEnd; break; // max_time_ms = 2
+            case 0x08: mins = q + 1; q = mine = varintEndAt(buf, mins, ce); break; // min_time_ms = 1
+            case 0x10: maxs = q + 1; q = maxe = varintEndAt(buf, maxs, ce); break; // max_time_ms = 2
             case 0x18: type = varint(buf, q + 1, ce); q = varintEnd; break; // type = 3
             case 0x22: ds = payload(buf, q + 1, ce); q = de = varintEnd; break; // data = 4
             default: q = skipField(buf, q, ce);
@@ -315,7 +324,7 @@ export class SeriesTranscoder {
       }
       this.count++;
     }
-    this.write(buf, slow, labelBytes + chunkBytes, labelBytes, dataBytes);
+    this.write(buf, start, end, slow, labelBytes + chunkBytes, labelBytes, dataBytes);
   }
 
   private decodeLabels(buf: Uint8Array): Label[] {
@@ -351,15 +360,23 @@ export class SeriesTranscoder {
     return true;
   }
 
-  /** Writes one Series (size `ss`) into the current batch, or as its own message when not batching. */
-  private write(buf: Uint8Array, slow: Buffer | undefined, ss: number, labelBytes: number, dataBytes: number): void {
+  /**
+   * Writes one Series (size `ss`) from the ChunkedSeries in buf[start, end) into the current batch, or as its own
+   * message when not batching.
+   */
+  private write(buf: Uint8Array, start: number, end: number, slow: Buffer | undefined, ss: number, labelBytes: number, dataBytes: number): void {
     const need = 1 + varintSize(ss) + ss;
-    if (this.slab === undefined || this.slab.length - this.pos < need + (this.inBatch === 0 ? this.room : 0)) {
+    // The series' input is copied too (see below): the whole frame message when the series is nearly all of it (as
+    // Prometheus sends, a series per frame), which takes no view of its own; else just the series.
+    const input = buf.length - (end - start) <= 16 ? buf : new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+    const inputStart = input === buf ? 0 : start;
+    const want = need + input.length;
+    if (this.slab === undefined || this.slab.length - this.pos < want + (this.inBatch === 0 ? this.room : 0)) {
       // A batch being filled moves to the next slab (it is at most MAX_BATCH_BYTES and one series), so batch
       // boundaries do not depend on slab sizes. The old slab keeps its bytes until its messages are released, and
       // `prev` (compared before this write) moves to the new slab with it.
       const carry = this.inBatch > 0 ? this.pos - this.batchStart : 0;
-      const next = this.slabs.take(carry + need + this.room);
+      const next = this.slabs.take(carry + want + this.room);
       if (carry > 0) next.set(new Uint8Array(this.slab!.buffer, this.slab!.byteOffset + this.batchStart, carry), 0);
       if (this.slab !== undefined) this.slabs.seal(this.slab);
       this.slab = next;
@@ -372,15 +389,28 @@ export class SeriesTranscoder {
     }
     const b = this.slab!;
     let p = this.pos;
+    // The input goes in one copy just past where this series' output ends, and fields move from there with
+    // copyWithin. Copying each field out of `buf` would need a view per field, a heap object each: 50k a call were
+    // most of the sidecar's garbage. Later writes overwrite the copy.
+    const copyAt = p + need;
+    b.set(input, copyAt);
+    const shift = copyAt - inputStart;
     b[p++] = 0x0a; // SeriesResponse.series = 1, or SeriesBatch.series = 1
     p = writeVarint(b, p, ss);
     this.prev = b;
     this.prevStart = p;
     if (slow !== undefined) p = writeBytes(b, p, slow);
     else {
-      // Label fields are short: a loop beats making a view for set().
       const lr = this.labelRanges;
-      for (let i = 0, n = this.labelCount; i < n; i += 2) for (let k = lr[i]!, e = lr[i + 1]!; k < e; k++) b[p++] = buf[k]!;
+      const n = this.labelCount;
+      for (let i = 0; i < n;) {
+        // Adjacent ranges (all of them, unless a label is dropped) move in one call.
+        const from = lr[i]!;
+        let to = lr[i + 1]!;
+        for (i += 2; i < n && lr[i] === to; i += 2) to = lr[i + 1]!;
+        b.copyWithin(p, from + shift, to + shift);
+        p += to - from;
+      }
     }
     this.prevEnd = p;
     if (p - this.prevStart !== labelBytes) throw new BugError(`series transcoder: wrote ${p - this.prevStart} label bytes, measured ${labelBytes}`);
@@ -407,11 +437,11 @@ export class SeriesTranscoder {
       if (dl > 0) {
         b[p++] = 0x12; // Chunk.data = 2
         p = writeVarint(b, p, dl);
-        // A plain view: Buffer#subarray goes through a slower wrapper.
-        b.set(new Uint8Array(buf.buffer, buf.byteOffset + ds, dl), p);
+        b.copyWithin(p, ds + shift, de + shift);
         p += dl;
       }
     }
+    if (p > copyAt) throw new BugError(`series transcoder: output ran ${p - copyAt} bytes into its input copy`);
     this.pos = p;
     this.inBatch++;
     this.batchDataBytes += dataBytes;
