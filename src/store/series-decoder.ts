@@ -10,13 +10,22 @@ import type { AggrChunk, Chunk, ChunkEncoding, Series } from './store-api.js';
 const TWO_32 = 4294967296;
 const ENCODINGS: readonly ChunkEncoding[] = ['XOR', 'HISTOGRAM', 'FLOAT_HISTOGRAM'];
 const AGGR_FIELDS = ['raw', 'count', 'sum', 'min', 'max', 'counter'] as const;
+/** A chunk without data (shared: an empty view per chunk would be garbage). */
+const NO_DATA = new Uint8Array(0);
 const VARINT = 0;
 const I64 = 1;
 const LEN = 2;
 const I32 = 5;
 
 class In {
-  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {}
+  /** The buffer's memory, read once: `.buffer` is a getter call, and every chunk's data is a view of it. */
+  readonly memory: ArrayBufferLike;
+  readonly memoryOffset: number;
+
+  constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {
+    this.memory = buf.buffer;
+    this.memoryOffset = buf.byteOffset;
+  }
 
   fail(reason: string): never {
     throw new InvalidArgumentError(`decode SeriesResponse: malformed protobuf at byte ${this.pos}: ${reason}`);
@@ -42,6 +51,26 @@ class In {
 
   /** A two's-complement int64 varint as a number, clamped to the safe-integer range like the generic decoder. */
   int64(): number {
+    const b = this.buf;
+    let p = this.pos;
+    // Timestamps (6 bytes) and other values below 2^49 in one loop; only longer ones need the split below.
+    if (this.end - p >= 7) {
+      let v = 0;
+      let mul = 1;
+      for (let i = 0; i < 7; i++) {
+        const c = b[p++]!;
+        v += (c & 127) * mul;
+        if (c < 128) {
+          this.pos = p;
+          return v;
+        }
+        mul *= 128;
+      }
+    }
+    return this.int64Long();
+  }
+
+  private int64Long(): number {
     let lo = 0;
     for (let i = 0; i < 4; i++) {
       const b = this.byte();
@@ -158,7 +187,7 @@ function decodeLabel(r: In, end: number): Label {
   const label = decodeLabelFields(r, end);
   const way = recent ^ 1;
   const slot = set * 2 + way;
-  labelArena.set(new Uint8Array(b.buffer, b.byteOffset + start, len), slot * MAX_CACHED_LABEL);
+  labelArena.set(new Uint8Array(r.memory, r.memoryOffset + start, len), slot * MAX_CACHED_LABEL);
   labelKeyLengths[slot] = len;
   labelValues[slot] = label;
   labelRecent[set] = way;
@@ -180,7 +209,7 @@ function decodeLabelFields(r: In, end: number): Label {
 
 function decodeChunk(r: In, end: number): Chunk {
   let encoding: ChunkEncoding = 'XOR';
-  let data: Uint8Array = new Uint8Array(0);
+  let data: Uint8Array = NO_DATA;
   let hash = 0n;
   while (r.pos < end) {
     const tag = r.uint32();
@@ -193,7 +222,7 @@ function decodeChunk(r: In, end: number): Chunk {
       r.expect(tag & 7, LEN, 'Chunk.data');
       const start = r.len();
       // A plain view: Buffer#subarray costs several times more, and 10k series carry 40k chunks.
-      data = new Uint8Array(r.buf.buffer, r.buf.byteOffset + start, r.pos - start);
+      data = new Uint8Array(r.memory, r.memoryOffset + start, r.pos - start);
     } else if (field === 3) {
       r.expect(tag & 7, VARINT, 'Chunk.hash');
       hash = r.uint64Big();

@@ -30,6 +30,18 @@ describe('Series frame codec', () => {
     expect(plain(decodeSeriesResponse(encodeSeriesResponse({ type: 'batch', series: [s, s] })))).toEqual(plain({ type: 'batch', series: [s, s] }));
   });
 
+  // Times at every varint length boundary (1 to 10 bytes), each also as the very last bytes of the frame, where
+  // fewer than the fast path's 7 bytes remain.
+  const times = [0, 1, 127, 128, 2 ** 14 - 1, 2 ** 14, 2 ** 21, 2 ** 28 - 1, 2 ** 28, 2 ** 35, 2 ** 42 - 1, 2 ** 42,
+    2 ** 49 - 1, 2 ** 49, Number.MAX_SAFE_INTEGER, -1, -(2 ** 31), -(2 ** 49), Number.MIN_SAFE_INTEGER];
+  it.each(times)('decodes the time %d exactly, also at the end of a frame', (t) => {
+    for (const raw of [{ encoding: 'XOR' as const, data: Buffer.from([1, 2]) }, undefined]) {
+      // Without a raw chunk, max_time is the frame's last field.
+      const s: Series = { labels: [], chunks: [raw === undefined ? { minTime: t, maxTime: t } : { minTime: t, maxTime: t, raw }] };
+      expect(plain(decodeSeriesResponse(encodeSeriesResponse({ type: 'series', series: s })))).toEqual(plain({ type: 'series', series: s }));
+    }
+  });
+
   it('writes bytes protobufjs reads back the same way', () => {
     const T = protoType('thanos.SeriesResponse');
     const bytes = encodeSeriesResponse({ type: 'series', series: awkward[2]! });
