@@ -1,116 +1,121 @@
 // Splits a STREAMED_XOR_CHUNKS byte stream (uvarint size, BE32 CRC32C, message) into checked frames whatever the
 // network chunk boundaries, handing each message to a callback as a view of its own (no copy when it fits one chunk).
-// Pushed chunks may be borrowed (reused by the caller once push returns): an unfinished frame is copied.
+// Pushed chunks may be borrowed (reused by the caller once push returns): only a frame split between chunks is copied,
+// and only that frame's bytes.
 import { crc32c } from '../../tsdb/encoding/crc32c.js';
 import { CorruptionError, LimitError } from '../../runtime/errors.js';
 
 /** Receives one frame's message, valid as long as the pushed chunk is (the view the CRC was checked on). */
 export type FrameHandler = (message: Uint8Array) => void;
 
+/** Longest frame header: a 10-byte size varint and the 4-byte CRC. */
+const MAX_HEADER = 14;
+
+/** Where the frame header parsed last ends, and its message size: second return values of `header`. */
+let headerLen = 0;
+let messageSize = 0;
+
 export class FrameSplitter {
-  private pending: Uint8Array[] = [];
-  private pendingLen = 0;
-  private offset = 0;
+  /** The start of a frame split between chunks: its header bytes, then (once the header is whole) all of it. */
+  private carry: Buffer | undefined;
+  private carryLen = 0;
+  /** Where in the stream the carried frame starts, and where the current chunk does: for error offsets. */
+  private carryAt = 0;
+  private streamOffset = 0;
 
   constructor(private readonly maxFrameBytes = 50 * 1024 * 1024) {}
 
   /** Calls `onFrame` for every frame `chunk` completes; each frame's CRC32C is checked, its size capped before buffering. */
   push(chunk: Uint8Array, onFrame: FrameHandler): void {
-    if (chunk.length > 0) {
-      this.pending.push(chunk);
-      this.pendingLen += chunk.length;
+    let off = this.carryLen > 0 ? this.finishCarried(chunk, onFrame) : 0;
+    while (off < chunk.length) {
+      if (!this.header(chunk, off, chunk.length, this.streamOffset + off)) break;
+      const total = headerLen + messageSize;
+      if (chunk.length - off < total) break;
+      this.check(chunk, off, this.streamOffset + off, onFrame);
+      off += total;
     }
-    this.split(onFrame);
-    // What is left of `chunk` (the start of the next frame) is copied: the caller may reuse the chunk's memory.
-    if (this.pendingLen - this.offset > 0 && this.pending[this.pending.length - 1] === chunk) this.coalesce();
-  }
-
-  private split(onFrame: FrameHandler): void {
-    for (;;) {
-      const head = this.headView(15);
-      if (head === undefined) return;
-      // Frame header: uvarint size then 4 bytes of CRC.
-      let size = 0;
-      let mul = 1;
-      let i = this.offset;
-      let complete = false;
-      for (let k = 0; k < 10 && i < head.length; k++) {
-        const c = head[i++]!;
-        size += (c & 0x7f) * mul;
-        mul *= 128;
-        if (c < 0x80) {
-          complete = true;
-          break;
-        }
-      }
-      if (!complete) {
-        if (i - this.offset >= 10) throw new CorruptionError('remote read stream', 'frame header', this.offset, 'size varint longer than 10 bytes');
-        return;
-      }
-      if (size > this.maxFrameBytes) {
-        throw new LimitError(`remote read frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} bytes`, 'chunked_read_limit', size);
-      }
-      const headerLen = i - this.offset + 4;
-      if (this.pendingLen - this.offset < headerLen + size) return;
-      const buf = this.headView(headerLen + size)!;
-      const crcAt = this.offset + headerLen - 4;
-      const want = ((buf[crcAt]! << 24) | (buf[crcAt + 1]! << 16) | (buf[crcAt + 2]! << 8) | buf[crcAt + 3]!) >>> 0;
-      const message = new Uint8Array(buf.buffer, buf.byteOffset + this.offset + headerLen, size);
-      const got = crc32c(message);
-      if (got !== want) {
-        throw new CorruptionError('remote read stream', 'frame', this.offset, `checksum mismatch: header says ${want.toString(16)}, message has ${got.toString(16)}`);
-      }
-      this.offset += headerLen + size;
-      onFrame(message);
-    }
+    if (off < chunk.length) this.startCarry(chunk, off);
+    this.streamOffset += chunk.length;
   }
 
   /** Throws when the stream ended inside a frame. */
   end(): void {
-    if (this.pendingLen - this.offset > 0) {
-      throw new CorruptionError('remote read stream', 'frame', this.offset, `stream ended inside a frame (${this.pendingLen - this.offset} bytes left)`);
+    if (this.carryLen > 0) {
+      throw new CorruptionError('remote read stream', 'frame', this.carryAt, `stream ended inside a frame (${this.carryLen} bytes left)`);
     }
   }
 
   /**
-   * Makes at least `n` unread bytes (or all there are, when fewer) contiguous in pending[0] and returns it; the
-   * unread part starts at this.offset. undefined when nothing is unread.
+   * Parses the frame header at buf[at, end) (`streamAt` in the stream): false when it is not all there yet. Sets
+   * headerLen and messageSize; throws on a malformed size or one over the limit (before anything is buffered for it).
    */
-  private headView(n: number): Uint8Array | undefined {
-    const unread = this.pendingLen - this.offset;
-    if (unread <= 0) {
-      this.pending.length = 0; // reused: this runs once per frame
-      this.pendingLen = 0;
-      this.offset = 0;
-      return undefined;
+  private header(buf: Uint8Array, at: number, end: number, streamAt: number): boolean {
+    let size = 0;
+    let mul = 1;
+    for (let i = at; i < end && i < at + 10; i++) {
+      const c = buf[i]!;
+      size += (c & 0x7f) * mul;
+      if (c < 0x80) {
+        if (size > this.maxFrameBytes) {
+          throw new LimitError(`remote read frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} bytes`, 'chunked_read_limit', size);
+        }
+        headerLen = i - at + 1 + 4;
+        messageSize = size;
+        return end - at >= headerLen;
+      }
+      mul *= 128;
     }
-    const first = this.pending[0]!;
-    if (first.length - this.offset >= Math.min(n, unread)) {
-      if (this.offset >= first.length) return undefined;
-      return first;
-    }
-    // Coalesce the unread bytes into one buffer; done at most once per frame, so copying stays linear.
-    return this.coalesce();
+    if (end - at >= 10) throw new CorruptionError('remote read stream', 'frame header', streamAt, 'size varint longer than 10 bytes');
+    return false;
   }
 
-  /** Copies the unread bytes into one buffer of their own, which becomes the only pending one. */
-  private coalesce(): Buffer {
-    const unread = this.pendingLen - this.offset;
-    const merged = Buffer.allocUnsafe(unread); // every byte is written below
-    let at = 0;
-    let skip = this.offset;
-    for (const p of this.pending) {
-      if (skip >= p.length) {
-        skip -= p.length;
-        continue;
-      }
-      merged.set(skip > 0 ? p.subarray(skip) : p, at);
-      at += p.length - skip;
-      skip = 0;
+  /** Checks the CRC of the whole frame at buf[at, at + headerLen + messageSize) and hands its message over. */
+  private check(buf: Uint8Array, at: number, streamAt: number, onFrame: FrameHandler): void {
+    const crcAt = at + headerLen - 4;
+    const want = ((buf[crcAt]! << 24) | (buf[crcAt + 1]! << 16) | (buf[crcAt + 2]! << 8) | buf[crcAt + 3]!) >>> 0;
+    const message = new Uint8Array(buf.buffer, buf.byteOffset + at + headerLen, messageSize);
+    const got = crc32c(message);
+    if (got !== want) {
+      throw new CorruptionError('remote read stream', 'frame', streamAt, `checksum mismatch: header says ${want.toString(16)}, message has ${got.toString(16)}`);
     }
-    this.pending = [merged];
-    this.pendingLen = unread;
-    this.offset = 0;
-    return merged;
+    onFrame(message);
+  }
+
+  /** Copies the unfinished frame at chunk[off..] (the chunk may be borrowed). */
+  private startCarry(chunk: Uint8Array, off: number): void {
+    const n = chunk.length - off;
+    // Sized for the whole frame once its header is known; else for the longest header.
+    this.carryAt = this.streamOffset + off;
+    const whole = this.header(chunk, off, chunk.length, this.carryAt) ? headerLen + messageSize : MAX_HEADER;
+    this.carry = Buffer.allocUnsafe(Math.max(whole, n));
+    this.carry.set(new Uint8Array(chunk.buffer, chunk.byteOffset + off, n), 0);
+    this.carryLen = n;
+  }
+
+  /** Completes the carried frame from the start of `chunk`; returns how many bytes of `chunk` it took. */
+  private finishCarried(chunk: Uint8Array, onFrame: FrameHandler): number {
+    let carry = this.carry!;
+    let taken = 0;
+    // The header itself may have been split: complete it a byte at a time (it is at most 14).
+    while (!this.header(carry, 0, this.carryLen, this.carryAt)) {
+      if (taken === chunk.length) return taken;
+      carry[this.carryLen++] = chunk[taken++]!;
+    }
+    const total = headerLen + messageSize;
+    if (carry.length < total) {
+      const bigger = Buffer.allocUnsafe(total);
+      bigger.set(carry.subarray(0, this.carryLen), 0);
+      this.carry = carry = bigger;
+    }
+    const n = Math.min(total - this.carryLen, chunk.length - taken);
+    carry.set(new Uint8Array(chunk.buffer, chunk.byteOffset + taken, n), this.carryLen);
+    this.carryLen += n;
+    taken += n;
+    if (this.carryLen < total) return taken;
+    this.carry = undefined;
+    this.carryLen = 0;
+    this.check(carry, 0, this.carryAt, onFrame);
+    return taken;
   }
 }
