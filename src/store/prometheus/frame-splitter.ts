@@ -28,11 +28,14 @@ export class FrameSplitter {
   /** Calls `onFrame` for every frame `chunk` completes; each frame's CRC32C is checked, its size capped before buffering. */
   push(chunk: Uint8Array, onFrame: FrameHandler): void {
     let off = this.carryLen > 0 ? this.finishCarried(chunk, onFrame) : 0;
+    // Read once: `.buffer` and `.byteOffset` are getter calls, and a 10k-series read has 10k frames.
+    const memory = chunk.buffer;
+    const memoryOffset = chunk.byteOffset;
     while (off < chunk.length) {
       if (!this.header(chunk, off, chunk.length, this.streamOffset + off)) break;
       const total = headerLen + messageSize;
       if (chunk.length - off < total) break;
-      this.check(chunk, off, this.streamOffset + off, onFrame);
+      this.check(chunk, off, new Uint8Array(memory, memoryOffset + off + headerLen, messageSize), this.streamOffset + off, onFrame);
       off += total;
     }
     if (off < chunk.length) this.startCarry(chunk, off);
@@ -70,11 +73,10 @@ export class FrameSplitter {
     return false;
   }
 
-  /** Checks the CRC of the whole frame at buf[at, at + headerLen + messageSize) and hands its message over. */
-  private check(buf: Uint8Array, at: number, streamAt: number, onFrame: FrameHandler): void {
+  /** Checks the CRC of the frame whose header is at buf[at] and whose message is `message`, and hands it over. */
+  private check(buf: Uint8Array, at: number, message: Uint8Array, streamAt: number, onFrame: FrameHandler): void {
     const crcAt = at + headerLen - 4;
     const want = ((buf[crcAt]! << 24) | (buf[crcAt + 1]! << 16) | (buf[crcAt + 2]! << 8) | buf[crcAt + 3]!) >>> 0;
-    const message = new Uint8Array(buf.buffer, buf.byteOffset + at + headerLen, messageSize);
     const got = crc32c(message);
     if (got !== want) {
       throw new CorruptionError('remote read stream', 'frame', streamAt, `checksum mismatch: header says ${want.toString(16)}, message has ${got.toString(16)}`);
@@ -115,7 +117,8 @@ export class FrameSplitter {
     if (this.carryLen < total) return taken;
     this.carry = undefined;
     this.carryLen = 0;
-    this.check(carry, 0, this.carryAt, onFrame);
+    // A plain Uint8Array like every other message: one type keeps the consumer's parse loop monomorphic.
+    this.check(carry, 0, new Uint8Array(carry.buffer, carry.byteOffset + headerLen, messageSize), this.carryAt, onFrame);
     return taken;
   }
 }
