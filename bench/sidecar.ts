@@ -21,7 +21,7 @@ import type { SidecarProcess } from '../test/store/prometheus/sidecar-process.js
 import { eventually, startSidecar } from '../test/store/prometheus/sidecar-process.js';
 
 const SERIES = Number(process.env['BENCH_SERIES'] ?? 10_000);
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 11);
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 21);
 /** Unmeasured rounds of all three paths first: a sidecar in service is warm (JIT-compiled), and so is the reference. */
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 3);
 const STEP = 15_000;
