@@ -1,6 +1,7 @@
 // Re-encodes STREAMED_XOR_CHUNKS frames (prompb ChunkedReadResponse) straight into thanos SeriesResponse messages,
 // the sidecar's hot path: label fields and chunk bytes are copied as bytes, with no Series, label string or chunk
-// object in between. Output is byte for byte what encodeSeriesResponse writes for the same series (tests check).
+// object in between. Output is byte for byte what encodeSeriesResponse writes for the same series (tests check),
+// except that a label's unknown fields, which Prometheus never writes, are kept.
 import type { Label, Labels } from '../../tsdb/labels/labels.js';
 import { BugError, CorruptionError } from '../../runtime/errors.js';
 import { MAX_BATCH_BYTES } from '../series-encoder.js';
