@@ -22,9 +22,13 @@ class In {
   readonly memory: ArrayBufferLike;
   readonly memoryOffset: number;
 
+  /** The same bytes read four at a time (label cache keys are hashed and compared by words). */
+  readonly words: DataView;
+
   constructor(readonly buf: Uint8Array, public pos: number, readonly end: number) {
     this.memory = buf.buffer;
     this.memoryOffset = buf.byteOffset;
+    this.words = new DataView(this.memory, this.memoryOffset, buf.length);
   }
 
   fail(reason: string): never {
@@ -155,15 +159,19 @@ class In {
 const LABEL_SETS = 2048;
 const MAX_CACHED_LABEL = 64;
 const labelArena = new Uint8Array(LABEL_SETS * 2 * MAX_CACHED_LABEL);
+const arenaWords = new DataView(labelArena.buffer);
 const labelKeyLengths = new Int32Array(LABEL_SETS * 2).fill(-1);
 const labelValues: (Label | undefined)[] = new Array<Label | undefined>(LABEL_SETS * 2).fill(undefined);
 /** Per set, the way hit or filled last. */
 const labelRecent = new Uint8Array(LABEL_SETS);
 
-function cachedKeyIs(slot: number, b: Uint8Array, start: number, len: number): boolean {
+function cachedKeyIs(slot: number, r: In, start: number, len: number): boolean {
   if (labelKeyLengths[slot] !== len) return false;
   const at = slot * MAX_CACHED_LABEL;
-  for (let i = 0; i < len; i++) if (labelArena[at + i] !== b[start + i]) return false;
+  const w = r.words;
+  let i = 0;
+  for (; i + 4 <= len; i += 4) if (arenaWords.getInt32(at + i, true) !== w.getInt32(start + i, true)) return false;
+  for (; i < len; i++) if (labelArena[at + i] !== r.buf[start + i]) return false;
   return true;
 }
 
@@ -171,14 +179,19 @@ function decodeLabel(r: In, end: number): Label {
   const start = r.pos;
   const len = end - start;
   if (len > MAX_CACHED_LABEL) return decodeLabelFields(r, end);
-  const b = r.buf;
+  const w = r.words;
   let h = 0x811c9dc5 ^ len;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    h = Math.imul(h ^ w.getInt32(i, true), 0x5bd1e995);
+    h ^= h >>> 15;
+  }
+  for (; i < end; i++) h = Math.imul(h ^ r.buf[i]!, 0x01000193);
   const set = (h ^ (h >>> 16)) & (LABEL_SETS - 1);
   const recent = labelRecent[set]!;
   for (let way = recent, k = 0; k < 2; k++, way ^= 1) {
     const slot = set * 2 + way;
-    if (cachedKeyIs(slot, b, start, len)) {
+    if (cachedKeyIs(slot, r, start, len)) {
       labelRecent[set] = way;
       r.pos = end;
       return labelValues[slot]!;
