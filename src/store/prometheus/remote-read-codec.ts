@@ -89,7 +89,7 @@ export interface ChunkedReadResponse {
 }
 
 /** Reads a Label submessage at the reader's position. */
-function readLabel(r: ProtoReader): Label {
+export function readLabel(r: ProtoReader): Label {
   const outer = r.enter();
   let name = '';
   let value = '';

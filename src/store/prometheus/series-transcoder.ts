@@ -6,7 +6,7 @@ import type { Label, Labels } from '../../tsdb/labels/labels.js';
 import { BugError, CorruptionError } from '../../runtime/errors.js';
 import { MAX_BATCH_BYTES } from '../series-encoder.js';
 import { FrameSplitter } from './frame-splitter.js';
-import { PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR } from './remote-read-codec.js';
+import { PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR, readLabel } from './remote-read-codec.js';
 import { ProtoReader } from './proto-wire.js';
 import type { SlabPool } from './slab-pool.js';
 import { seriesSlabs } from './slab-pool.js';
@@ -36,9 +36,9 @@ export interface TranscoderOptions {
 const BATCH_HEAD = 6;
 /**
  * Numbers per chunk in the chunk scratch: min time start, end, max time start, end, StoreAPI type, data start, data
- * end, and the AggrChunk's encoded size.
+ * end, and the encoded sizes of the AggrChunk and of its raw Chunk.
  */
-const CF = 8;
+const CF = 9;
 const WHAT = 'remote read ChunkedReadResponse';
 
 function varintSize(n: number): number {
@@ -304,6 +304,7 @@ export class SeriesTranscoder {
         ch[nc++] = ds;
         ch[nc++] = de;
         ch[nc++] = as;
+        ch[nc++] = rs;
         chunkBytes += 1 + varintSize(as) + as;
         dataBytes += dl;
         p = ce;
@@ -334,17 +335,8 @@ export class SeriesTranscoder {
     // Dropped labels are external ones, which finish() drops again anyway; only kept ranges are needed.
     for (let i = 0; i < this.labelCount; i += 2) {
       const r = new ProtoReader(buf, lr[i]!, lr[i + 1]!, 'remote read label');
-      r.uvarint();
-      r.enter();
-      let name = '';
-      let value = '';
-      while (!r.done()) {
-        const f = r.uvarint();
-        if (f === 10) name = r.string();
-        else if (f === 18) value = r.string();
-        else r.skip(f & 7);
-      }
-      out.push({ name, value });
+      r.uvarint(); // the ChunkedSeries.labels tag
+      out.push(readLabel(r));
     }
     return out;
   }
@@ -430,7 +422,7 @@ export class SeriesTranscoder {
         for (let k = maxs; k < maxe; k++) b[p++] = buf[k]!;
       }
       b[p++] = 0x1a; // AggrChunk.raw = 3
-      p = writeVarint(b, p, (st !== 0 ? 2 : 0) + (dl > 0 ? 1 + varintSize(dl) + dl : 0));
+      p = writeVarint(b, p, ch[i + 8]!);
       if (st !== 0) {
         b[p++] = 0x08; // Chunk.type = 1
         b[p++] = st;
