@@ -25,6 +25,16 @@ export function frameInPlace(payload: Uint8Array): FramedMessage {
   return new FramedMessage(framed);
 }
 
+/**
+ * A copy of `message` in memory of its own with GRPC_FRAME_HEADROOM free bytes before it, for a source that promises
+ * headroom (EncodedSeriesSource.messageHeadroom) but got the message from an encoder that packs messages side by side.
+ */
+export function withFrameHeadroom(message: Uint8Array): Uint8Array {
+  const copy = Buffer.allocUnsafe(GRPC_FRAME_HEADROOM + message.byteLength);
+  copy.set(message, GRPC_FRAME_HEADROOM);
+  return copy.subarray(GRPC_FRAME_HEADROOM);
+}
+
 /** A response serializer that also takes FramedMessages (their payload), for when the fast path is not installed. */
 export function framedAware(serialize: (value: Buffer) => Buffer): (value: Buffer | FramedMessage) => Buffer {
   return (value) => (value instanceof FramedMessage ? value.payload : serialize(value));

@@ -7,7 +7,6 @@ import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { encodeXor } from '../../tsdb/chunkenc/xor.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nopLogger } from '../../runtime/logger.js';
-import { groupsOfOne } from '../../runtime/async.js';
 import { AbortError, CorruptionError, InvalidArgumentError, UnavailableError, errorMessage, isThanosError } from '../../runtime/errors.js';
 import type {
   AggrChunk, ChunkEncoding, LabelNamesRequest, LabelNamesResponse, LabelValuesRequest, LabelValuesResponse,
@@ -19,7 +18,7 @@ import { responseBatchSize } from '../series-encoder.js';
 import type { PrometheusClient, RemoteReadResponse } from './client.js';
 import { SeriesTranscoder } from './series-transcoder.js';
 import { seriesSlabs } from './slab-pool.js';
-import { GRPC_FRAME_HEADROOM } from '../../runtime/grpc-framed.js';
+import { GRPC_FRAME_HEADROOM, withFrameHeadroom } from '../../runtime/grpc-framed.js';
 import { pumpBodyGroups } from './stream-pump.js';
 import type { ChunkedSeries, ReadHints, SampledSeries } from './remote-read-codec.js';
 import {
@@ -136,14 +135,14 @@ export class PrometheusStore implements StoreAPI {
     const p = this.plan(req);
     if (p === undefined) return;
     if (req.skipChunks) {
-      yield* groupsOfOne(encodeSeriesStream(this.labelsOnly(p, req.limit, signal), req));
+      yield* framable(encodeSeriesStream(this.labelsOnly(p, req.limit, signal), req));
       return;
     }
     const res = await this.remoteRead(p, req, signal);
     try {
       if (!res.contentType.startsWith(STREAMED_CONTENT_TYPE)) {
         this.logger.debug('remote read answered with samples', { content_type: res.contentType });
-        yield* groupsOfOne(encodeSeriesStream(this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime), req));
+        yield* framable(encodeSeriesStream(this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime), req));
         return;
       }
       const tr = new SeriesTranscoder({
@@ -262,6 +261,14 @@ interface Plan extends Selection {
 }
 
 /** The error to surface for a failure while reading Prometheus's answer. */
+/**
+ * Messages of the shared encoder, one per group, each copied to keep the headroom this store promises: that
+ * encoder packs messages side by side, so framing one in place would overwrite the end of the one before.
+ */
+async function* framable(messages: AsyncIterable<Uint8Array>): AsyncIterable<readonly Uint8Array[]> {
+  for await (const m of messages) yield [withFrameHeadroom(m)];
+}
+
 function readFailure(err: unknown, signal: AbortSignal | undefined): Error {
   if (signal?.aborted) return new AbortError('series aborted', { cause: err });
   if (isThanosError(err)) return err;

@@ -10,6 +10,7 @@ import { RESPONSE_SAMPLES } from '../../../src/store/prometheus/remote-read-code
 import type { SeriesResponse, StoreAPI } from '../../../src/store/store-api.js';
 import { labelNamesRequest, labelValuesRequest, seriesRequest } from '../../../src/store/store-api.js';
 import { encodeSeriesStream } from '../../../src/store/series-batcher.js';
+import { GRPC_FRAME_HEADROOM, frameInPlace } from '../../../src/runtime/grpc-framed.js';
 import { Matcher } from '../../../src/tsdb/labels/matcher.js';
 import { formatLabels, labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
 import type { Labels } from '../../../src/tsdb/labels/labels.js';
@@ -125,6 +126,30 @@ describe('PrometheusStore', () => {
       for await (const m of store.encodedSeries(req)) got.push(Buffer.from(m));
       expect(got.length).toBeGreaterThan(0);
       expect(got).toEqual(want);
+    }
+  });
+
+  it('leaves room before every message to frame it in place without touching another one, on every answer path', async () => {
+    // What the gRPC server does: frame each message in its own memory as it comes, while grpc-js may still hold the
+    // earlier ones. Each message must read the same after all of them are framed.
+    const base = { matchers: [new Matcher('=~', '__name__', 'test_.*')], minTime: from, maxTime: to };
+    const cases = [
+      { store: makeStore(), req: seriesRequest(base) },
+      { store: makeStore(), req: seriesRequest({ ...base, skipChunks: true }) },
+      { store: makeStore(), req: seriesRequest({ ...base, skipChunks: true, responseBatchSize: 2 }) },
+      { store: makeStore([RESPONSE_SAMPLES]), req: seriesRequest(base) },
+    ];
+    for (const { store, req } of cases) {
+      expect(store.messageHeadroom).toBe(GRPC_FRAME_HEADROOM);
+      const messages: Uint8Array[] = [];
+      const copies: Buffer[] = [];
+      for await (const m of store.encodedSeries(req)) {
+        copies.push(Buffer.from(m));
+        frameInPlace(m);
+        messages.push(m);
+      }
+      expect(messages.length).toBeGreaterThan(1);
+      expect(messages.map((m) => Buffer.from(m))).toEqual(copies);
     }
   });
 
