@@ -1,7 +1,7 @@
 // Reloader: $(NAME) substitution, change detection on the template and rule dirs, POST /-/reload with retries.
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
@@ -78,6 +78,17 @@ describe('Reloader', () => {
     });
   }
 
+  /**
+   * Replaces a watched file at once, as config tools and kubelet do: written in place, the reloader could read it
+   * empty between the truncate and the write and reload for that, making the reload count race the test.
+   */
+  async function replaceFile(file: string, content: string): Promise<void> {
+    const staged = path.join(dir, 'staging', path.basename(file));
+    await mkdir(path.dirname(staged), { recursive: true });
+    await writeFile(staged, content);
+    await rename(staged, file);
+  }
+
   async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
     const end = Date.now() + 10_000;
     while (!(await cond())) {
@@ -98,11 +109,11 @@ describe('Reloader', () => {
       await until(() => reloads === 1, 'first reload');
       expect(await readFile(path.join(dir, 'out', 'prom.yaml'), 'utf8')).toContain('replica: pod-7');
 
-      await writeFile(path.join(dir, 'prom.yaml.tmpl'), 'global:\n  external_labels:\n    replica: $(POD_NAME)-b\n');
+      await replaceFile(path.join(dir, 'prom.yaml.tmpl'), 'global:\n  external_labels:\n    replica: $(POD_NAME)-b\n');
       await until(() => reloads === 2, 'reload after template edit');
       expect(await readFile(path.join(dir, 'out', 'prom.yaml'), 'utf8')).toContain('replica: pod-7-b');
 
-      await writeFile(path.join(dir, 'rules', 'b.yaml'), 'groups: []\n');
+      await replaceFile(path.join(dir, 'rules', 'b.yaml'), 'groups: []\n');
       await until(() => reloads === 3, 'reload after rule edit');
 
       const text = await registry.metrics();
@@ -162,7 +173,7 @@ describe('Reloader', () => {
     try {
       await until(async () => /config_apply_operations_failed_total [1-9]/.test(await registry.metrics()), 'failed apply');
       expect(reloads).toBe(0);
-      await writeFile(path.join(dir, 'prom.yaml.tmpl'), 'a: $(POD_NAME)\n');
+      await replaceFile(path.join(dir, 'prom.yaml.tmpl'), 'a: $(POD_NAME)\n');
       await until(() => reloads === 1, 'reload after fixing the template');
     } finally {
       ac.abort();
