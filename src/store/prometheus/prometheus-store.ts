@@ -260,7 +260,6 @@ interface Plan extends Selection {
   readonly finish: (l: readonly Label[]) => Labels;
 }
 
-/** The error to surface for a failure while reading Prometheus's answer. */
 /**
  * Messages of the shared encoder, one per group, each copied to keep the headroom this store promises: that
  * encoder packs messages side by side, so framing one in place would overwrite the end of the one before.
@@ -269,6 +268,7 @@ async function* framable(messages: AsyncIterable<Uint8Array>): AsyncIterable<rea
   for await (const m of messages) yield [withFrameHeadroom(m)];
 }
 
+/** The error to surface for a failure while reading Prometheus's answer. */
 function readFailure(err: unknown, signal: AbortSignal | undefined): Error {
   if (signal?.aborted) return new AbortError('series aborted', { cause: err });
   if (isThanosError(err)) return err;
