@@ -4,7 +4,7 @@
 // Run: npm run bench:query   (needs `npm run build`; BENCH_REPEAT (7) and BENCH_WARMUP (3) change the runs; one
 // unmeasured pass over all queries comes first). Also prints each process's CPU per measured query run (Linux
 // /proc), the querier's per query: on a shared machine CPU tells more than wall-clock ratios.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { processCpuMs } from './proc-cpu.js';
@@ -162,6 +162,7 @@ async function main(): Promise<void> {
   } finally {
     for (const p of procs.reverse()) await p.proc.stop();
     for (const p of proms) await p.proc.stop();
+    await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 // End to end: two real Prometheus 2.42 replicas (external labels cluster="c", replica="0"|"1") scraping one exporter,
 // a thanos-ts sidecar each, and thanos-ts query deduplicating them: dedup on/off, no gap across a replica restart,
 // partial response with a sidecar down, Prometheus's error types, and promtool printing the same as against Prometheus.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promtool } from '../support/promtool.js';
@@ -58,6 +58,7 @@ describe('thanos-ts query over two Prometheus replicas with sidecars', () => {
     for (const p of [flat, query, ...sidecars].reverse()) await p?.proc.stop();
     for (const p of proms) await p.proc.stop();
     await exporter?.close();
+    if (work) await rm(work, { recursive: true, force: true });
   }, 60_000);
 
   it('returns every series once, without the replica label; dedup=false returns both replicas', async () => {

@@ -49,6 +49,7 @@ describe('query web UI in Chromium', () => {
     for (const p of [query, store, ...sidecars].reverse()) await p?.proc.stop();
     for (const p of proms) await p.proc.stop();
     await exporter?.close();
+    if (work) await rm(work, { recursive: true, force: true });
   }, 60_000);
 
   /** Replaces the expression of the first panel and runs it with the Execute button. */

@@ -1,12 +1,12 @@
 // registerWebUi on a bare fastify app: redirects and pages under route/external/header prefixes, caching headers,
 // only built assets served, a clear 503 when the UI was not built; plus the real dist/web that `npm run build` made.
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultAssetsDir, registerWebUi, webPrefixFor, type WebUiOptions } from '../../../src/query/ui/web-ui.js';
 
 const INDEX = '<html><head><meta name="thanos-web-prefix" content="__THANOS_WEB_PREFIX__">'
@@ -26,6 +26,10 @@ beforeAll(async () => {
 afterEach(async () => {
   await app?.close();
   app = undefined;
+});
+
+afterAll(async () => {
+  await rm(assets, { recursive: true, force: true });
 });
 
 function build(opts: Partial<WebUiOptions> = {}): FastifyInstance {
