@@ -63,6 +63,7 @@ export async function serveMode(options: ServeOptions): Promise<void> {
         server = await startGrpcServer(services, {
           address: grpc.address,
           logger: rt.logger,
+          registry: rt.registry,
           maxConnectionAgeMs: grpc.maxConnectionAgeMs,
           ...(grpc.tlsCert && grpc.tlsKey
             ? { tls: { certFile: grpc.tlsCert, keyFile: grpc.tlsKey, ...(grpc.tlsClientCA ? { clientCaFile: grpc.tlsClientCA } : {}) } }

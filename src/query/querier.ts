@@ -6,6 +6,7 @@ import type { GrpcService } from '../runtime/grpc-server.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { pause } from '../runtime/async.js';
 import { errorMessage } from '../runtime/errors.js';
+import { grpcClientMetrics } from '../runtime/grpc-metrics.js';
 import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
@@ -62,7 +63,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
   const endpoints = new EndpointSet({
     addresses: () => [...new Set([...dnsAddresses, ...fileAddresses])],
     strict: opts.strictEndpoints,
-    ...(opts.clientTls ? { clientOptions: { tls: opts.clientTls } } : {}),
+    clientOptions: { ...(opts.clientTls ? { tls: opts.clientTls } : {}), interceptors: [grpcClientMetrics(rt.registry)] },
     unhealthyTimeoutMs: opts.unhealthyTimeoutMs,
     logger,
     registry: rt.registry,

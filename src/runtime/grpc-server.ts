@@ -10,6 +10,8 @@ import { ConfigError, errorMessage } from './errors.js';
 import { nopLogger, type Logger } from './logger.js';
 import { serverCredentials, type ServerTlsOptions } from './grpc-tls.js';
 import { installFramedMessages } from './grpc-framed.js';
+import { grpcServerMetrics } from './grpc-metrics.js';
+import type { Registry } from 'prom-client';
 
 /** One service to expose: a grpc-js definition and its handlers (e.g. from store/grpc-server.ts). */
 export interface GrpcService {
@@ -27,6 +29,8 @@ export interface GrpcServerOptions {
   /** Largest message accepted and sent; upstream allows MaxInt32 both ways. */
   readonly maxMessageBytes?: number;
   readonly logger?: Logger;
+  /** Where grpc_server_* metrics go; none are kept without it. */
+  readonly registry?: Registry;
 }
 
 export interface RunningGrpcServer {
@@ -61,6 +65,7 @@ export async function startGrpcServer(services: readonly GrpcService[], options:
     'grpc.max_receive_message_length': max,
     'grpc.max_send_message_length': max,
     ...(options.maxConnectionAgeMs ? { 'grpc.max_connection_age_ms': options.maxConnectionAgeMs } : {}),
+    ...(options.registry ? { interceptors: [grpcServerMetrics(options.registry)] } : {}),
   });
   const health = new HealthState(services);
   server.addService(HEALTH_SERVICE, health.implementation());

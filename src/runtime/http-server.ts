@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import type { Prober } from './prober.js';
 import { parseHostPort } from './flag-values.js';
+import { instrumentHttp } from './http-metrics.js';
 
 export interface HttpServerOptions {
   /** `host:port`, as --http-address. Port 0 picks a free port. */
@@ -23,6 +24,7 @@ export class HttpServer {
   constructor(private readonly options: HttpServerOptions) {
     this.app = Fastify({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true });
     const { prober, registry } = options;
+    instrumentHttp(this.app, registry);
     this.app.get('/-/healthy', async (_req, reply) => {
       const h = prober.health;
       return reply.code(h.ok ? 200 : 503).type('text/plain; charset=utf-8')

@@ -1,7 +1,7 @@
 // A StoreAPI that talks to a remote thanos.Store over gRPC (ours or upstream's). Per-call deadlines, TLS/mTLS from
 // the --grpc-client-tls-* flags, optional keepalive, large messages; Series frames are read with backpressure.
 
-import { Client, Metadata, status as Status, type CallOptions, type ChannelOptions } from '@grpc/grpc-js';
+import { Client, Metadata, status as Status, type CallOptions, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
 import { AbortError } from '../runtime/errors.js';
 import { clientCredentials, type ClientTlsOptions } from '../runtime/grpc-tls.js';
 import {
@@ -32,6 +32,8 @@ export interface GrpcStoreClientOptions {
   readonly responseBatchSize?: number;
   /** Extra grpc-js channel options (tests, tuning). */
   readonly channelOptions?: ChannelOptions;
+  /** Client interceptors, e.g. runtime/grpc-metrics.ts grpcClientMetrics. */
+  readonly interceptors?: readonly Interceptor[];
 }
 
 const MAX_INT32 = 2 ** 31 - 1;
@@ -57,6 +59,7 @@ export class GrpcStoreClient implements StoreAPI {
       } : {}),
       ...tlsOptions,
       ...options.channelOptions,
+      ...(options.interceptors ? { interceptors: [...options.interceptors] } : {}),
     });
   }
 

@@ -101,6 +101,10 @@ describe('thanos-ts store', () => {
       const values = await client.labelValues(labelValuesRequest('code'));
       expect(values.values).toEqual(['200', '500']);
       expect(await first.metric('thanos_bucket_store_indexheader_build_bytes_total')).toBeGreaterThan(0);
+      // The families upstream's store dashboard and ThanosStoreGrpcErrorRate read.
+      expect(await first.metric('grpc_server_handled_total', 'grpc_service="thanos.Store",grpc_method="Series",grpc_code="OK"')).toBe(2);
+      expect(await first.metric('grpc_server_handling_seconds_count', 'grpc_method="LabelValues"')).toBe(1);
+      expect(await first.metric('http_requests_total', 'handler="/-/ready"')).toBeGreaterThan(0);
     } finally {
       client.close();
       await first.proc.stop(10_000);
