@@ -40,6 +40,7 @@ export async function serveMode(options: ServeOptions): Promise<void> {
   const http: HttpServer = new Http({
     address: options.http.address, logger: rt.logger, registry: rt.registry, prober: rt.prober,
     gracePeriodMs: options.http.gracePeriodMs,
+    webConfigFile: options.http.configFile,
   });
   const parts = await options.setup(rt, http.app);
   const group = new RunGroup(rt.logger);

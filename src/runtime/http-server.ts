@@ -1,11 +1,14 @@
 // The HTTP server every mode runs (fastify): /metrics, /-/healthy, /-/ready, plus whatever routes the mode adds.
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import type { Server as HttpsServer } from 'node:https';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import type { Prober } from './prober.js';
 import { parseHostPort } from './flag-values.js';
 import { instrumentHttp } from './http-metrics.js';
+import { WebAccess } from './web-access.js';
+import { tlsServerOptions } from './web-config.js';
 
 export interface HttpServerOptions {
   /** `host:port`, as --http-address. Port 0 picks a free port. */
@@ -15,16 +18,29 @@ export interface HttpServerOptions {
   readonly prober: Prober;
   /** How long in-flight requests may take to finish on stop (--http-grace-period). */
   readonly gracePeriodMs: number;
+  /** --http.config: TLS, basic auth, headers and rate limit (exporter-toolkit's web config). */
+  readonly webConfigFile?: string | undefined;
 }
 
 export class HttpServer {
   readonly app: FastifyInstance;
   private listening = false;
 
+  private readonly tls: boolean;
+  private readonly access: WebAccess | undefined;
+
+  /** Throws ConfigError when --http.config cannot be read or is invalid. */
   constructor(private readonly options: HttpServerOptions) {
-    this.app = Fastify({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true });
+    const access = options.webConfigFile ? new WebAccess(options.webConfigFile, options.logger) : undefined;
+    this.access = access;
+    const tls = access?.initial.tls;
+    this.tls = tls !== undefined;
+    const base = { logger: false, forceCloseConnections: 'idle', return503OnClosing: true } as const;
+    // Routes see the same request and reply objects over HTTPS; only the server's type differs.
+    this.app = tls ? Fastify({ ...base, https: tlsServerOptions(tls) }) as unknown as FastifyInstance : Fastify(base);
     const { prober, registry } = options;
     instrumentHttp(this.app, registry);
+    access?.attach(this.app, tls ? this.app.server as unknown as HttpsServer : undefined);
     this.app.get('/-/healthy', async (_req, reply) => {
       const h = prober.health;
       return reply.code(h.ok ? 200 : 503).type('text/plain; charset=utf-8')
@@ -48,13 +64,14 @@ export class HttpServer {
     this.listening = true;
     const addr = this.app.server.address();
     const bound = typeof addr === 'object' && addr !== null ? { host: addr.address, port: addr.port } : { host, port };
-    this.options.logger.info('listening for requests and metrics', { component: 'http', address: `${bound.host}:${bound.port}` });
+    this.options.logger.info('listening for requests and metrics', { component: 'http', address: `${bound.host}:${bound.port}`, tls: this.tls });
     this.options.prober.healthy();
     return bound;
   }
 
   /** Stops accepting connections and waits for in-flight requests, at most the grace period. */
   async close(): Promise<void> {
+    this.access?.close();
     if (!this.listening) return;
     this.listening = false;
     this.options.prober.notReady('shutting down');
