@@ -105,6 +105,18 @@ describe('thanos-ts store', () => {
       expect(await first.metric('grpc_server_handled_total', 'grpc_service="thanos.Store",grpc_method="Series",grpc_code="OK"')).toBe(2);
       expect(await first.metric('grpc_server_handling_seconds_count', 'grpc_method="LabelValues"')).toBe(1);
       expect(await first.metric('http_requests_total', 'handler="/-/ready"')).toBeGreaterThan(0);
+      expect(await first.metric('thanos_bucket_store_series_gate_queries_total')).toBe(2);
+      expect(await first.metric('thanos_bucket_store_series_gate_queries_max')).toBe(20);
+      expect(await first.metric('thanos_bucket_store_series_gate_duration_seconds_count')).toBe(2);
+      expect(await first.metric('thanos_bucket_store_series_blocks_queried_count')).toBe(2);
+      expect(await first.metric('thanos_bucket_store_series_blocks_queried_sum')).toBeGreaterThan(0);
+      expect(await first.metric('thanos_bucket_store_series_result_series_sum')).toBe(2 * want.length);
+      expect(await first.metric('thanos_bucket_store_sent_chunk_size_bytes_count')).toBe(2 * want.length);
+      // The second call found the postings and series in memcached: touched twice, fetched from the bucket once.
+      const touched = await first.metric('thanos_bucket_store_series_data_touched_sum', 'data_type="series"');
+      const fetched = await first.metric('thanos_bucket_store_series_data_fetched_sum', 'data_type="series"');
+      expect(touched).toBeGreaterThan(0);
+      expect(fetched).toBeLessThan(touched);
     } finally {
       client.close();
       await first.proc.stop(10_000);

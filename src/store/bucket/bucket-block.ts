@@ -27,9 +27,13 @@ export interface BucketBlockOptions {
 }
 
 /** Per-request counters the limits and query stats use. */
+/** What one request read: `touched` counts every item used (cache hits too), `fetched` only what was read from the bucket. */
 export interface RequestStats {
+  postingsTouched: number;
   postingsFetched: number;
+  seriesTouched: number;
   seriesFetched: number;
+  chunksTouched: number;
   chunksFetched: number;
   bytesFetched: number;
 }
@@ -113,6 +117,7 @@ export class BucketBlock {
   private async cachedPostings(r: IndexReader, ms: readonly Matcher[], stats: RequestStats): Promise<Postings> {
     const m = ms[0];
     const key = cacheKey('Postings', this.id, m ? m.toString() : 'ALL');
+    stats.postingsTouched++;
     const decoded = (await this.options.cache.fetchDecoded('Postings', [key], decodePostings)).get(key);
     if (decoded) return decoded;
     let p: Postings;
@@ -134,6 +139,7 @@ export class BucketBlock {
   /** Series entries for sorted IDs, from the cache where possible (hot entries stay decoded in memory). */
   async series(r: IndexReader, ids: Postings, stats: RequestStats): Promise<CachedSeries[]> {
     const prefix = cacheKey('Series', this.id, '');
+    stats.seriesTouched += ids.length;
     const keys = Array.from(ids, (id) => prefix + String(id));
     const hits = await this.options.cache.fetchDecoded('Series', keys, decodeSeriesEntry);
     const out = new Array<CachedSeries | undefined>(ids.length);
@@ -169,6 +175,7 @@ export class BucketBlock {
     if (refs.length === 0) return [];
     const reader = await this.segments();
     const out = await reader.chunks(refs);
+    stats.chunksTouched += refs.length;
     stats.chunksFetched += out.length;
     for (const c of out) stats.bytesFetched += c.data.length;
     return out;

@@ -4,7 +4,7 @@
 
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { externalLabels, mapConcurrent, type MetaFetcher, type ThanosMeta } from '../../block/fetcher.js';
 import type { BucketReader } from '../../objstore/bucket.js';
 import { UnavailableError, errorMessage } from '../../runtime/errors.js';
@@ -12,7 +12,7 @@ import { nopLogger, type Logger } from '../../runtime/logger.js';
 import { compareLabels, labelsEqual, type Labels } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { noopIndexCache, type IndexCache } from '../cache/index-cache.js';
-import { Gate } from '../gate.js';
+import { Gate, GateMetrics } from '../gate.js';
 import {
   MAX_TIME, MIN_TIME, type LabelNamesRequest, type LabelNamesResponse, type LabelValuesRequest, type LabelValuesResponse,
   type SeriesRequest, type SeriesResponse, type StoreAPI, type StoreInfo,
@@ -50,7 +50,14 @@ interface Metrics {
   readonly blockLoadFailures: Counter;
   readonly blockDrops: Counter;
   readonly indexHeaderBuildBytes: Counter;
+  readonly dataTouched: Histogram<'data_type'>;
+  readonly dataFetched: Histogram<'data_type'>;
+  readonly blocksQueried: Histogram;
+  readonly resultSeries: Histogram;
+  readonly sentChunkSize: Histogram;
 }
+
+const exponential = (start: number, factor: number, count: number): number[] => Array.from({ length: count }, (_, i) => start * factor ** i);
 
 function metrics(registry: Registry): Metrics {
   const registers = [registry];
@@ -60,11 +67,33 @@ function metrics(registry: Registry): Metrics {
     blockLoadFailures: new Counter({ name: 'thanos_bucket_store_block_load_failures_total', help: 'Total number of failed remote block loading attempts.', registers }),
     blockDrops: new Counter({ name: 'thanos_bucket_store_block_drops_total', help: 'Total number of local blocks that were dropped.', registers }),
     indexHeaderBuildBytes: new Counter({ name: 'thanos_bucket_store_indexheader_build_bytes_total', help: 'Bytes of bucket index read to build index-headers.', registers }),
+    // Per Series request, with upstream's buckets (pkg/store/bucket.go).
+    dataTouched: new Histogram({
+      name: 'thanos_bucket_store_series_data_touched', help: 'Number of items of a data type touched to fulfill a single Store API series request.',
+      labelNames: ['data_type'] as const, buckets: exponential(200, 2, 15), registers,
+    }),
+    dataFetched: new Histogram({
+      name: 'thanos_bucket_store_series_data_fetched', help: 'Number of items of a data type retrieved to fulfill a single Store API series request.',
+      labelNames: ['data_type'] as const, buckets: exponential(200, 2, 15), registers,
+    }),
+    blocksQueried: new Histogram({
+      name: 'thanos_bucket_store_series_blocks_queried', help: 'Number of blocks in a bucket store that were touched to satisfy a query.',
+      buckets: exponential(1, 2, 10), registers,
+    }),
+    resultSeries: new Histogram({
+      name: 'thanos_bucket_store_series_result_series', help: 'Number of series observed in the final result of a query.',
+      buckets: exponential(100, 2, 15), registers,
+    }),
+    sentChunkSize: new Histogram({
+      name: 'thanos_bucket_store_sent_chunk_size_bytes',
+      help: 'Size in bytes of the chunks for the single series, which is adequate to the gRPC message size sent to querier.',
+      buckets: [32, 256, 512, 1024, 32 << 10, 256 << 10, 512 << 10, 1 << 20, 32 << 20, 256 << 20, 512 << 20], registers,
+    }),
   };
 }
 
 function newStats(): RequestStats {
-  return { postingsFetched: 0, seriesFetched: 0, chunksFetched: 0, bytesFetched: 0 };
+  return { postingsTouched: 0, postingsFetched: 0, seriesTouched: 0, seriesFetched: 0, chunksTouched: 0, chunksFetched: 0, bytesFetched: 0 };
 }
 
 export class BucketStore implements StoreAPI {
@@ -79,7 +108,11 @@ export class BucketStore implements StoreAPI {
 
   constructor(private readonly bucket: BucketReader, private readonly fetcher: MetaFetcher, private readonly options: BucketStoreOptions) {
     this.logger = options.logger ?? nopLogger;
-    this.gate = new Gate(options.maxConcurrency ?? 20);
+    const limit = options.maxConcurrency ?? 20;
+    // The mixin's store dashboard and ThanosStoreSeriesGateLatencyHigh read the wait under its older name.
+    this.gate = new Gate(limit, options.registry
+      ? new GateMetrics(options.registry, 'thanos_bucket_store_series_', 'queries', limit, ['thanos_bucket_store_series_gate_duration_seconds'])
+      : undefined);
     this.pool = new ChunkPool(options.chunkPoolSize ?? 0);
     this.m = options.registry ? metrics(options.registry) : undefined;
     this.cache = options.cache ?? noopIndexCache;
@@ -192,12 +225,41 @@ export class BucketStore implements StoreAPI {
         yield { type: 'warning', warning: msg };
       }
       let n = 0;
-      for await (const f of blocksSeries(blocks, ctx)) {
-        if (f.type === 'series' && req.limit > 0 && ++n > req.limit) return;
-        yield f;
+      try {
+        for await (const f of blocksSeries(blocks, ctx)) {
+          if (f.type === 'series') {
+            if (req.limit > 0 && n + 1 > req.limit) return;
+            n++;
+            if (this.m && !req.skipChunks) {
+              let bytes = 0;
+              for (const c of f.series.chunks) {
+                for (const part of [c.raw, c.count, c.sum, c.min, c.max, c.counter]) bytes += part?.data.length ?? 0;
+              }
+              this.m.sentChunkSize.observe(bytes);
+            }
+          }
+          yield f;
+        }
+      } finally {
+        this.observeRequest(blocks.length, n, ctx.stats);
       }
     } finally {
       release();
+    }
+  }
+
+  private observeRequest(blocks: number, series: number, stats: RequestStats): void {
+    const m = this.m;
+    if (!m) return;
+    m.blocksQueried.observe(blocks);
+    m.resultSeries.observe(series);
+    for (const [type, touched, fetched] of [
+      ['postings', stats.postingsTouched, stats.postingsFetched],
+      ['series', stats.seriesTouched, stats.seriesFetched],
+      ['chunks', stats.chunksTouched, stats.chunksFetched],
+    ] as const) {
+      m.dataTouched.observe({ data_type: type }, touched);
+      m.dataFetched.observe({ data_type: type }, fetched);
     }
   }
 
