@@ -126,6 +126,10 @@ export function analyseFastRegex(pattern: string): FastRegex | undefined {
   // decided here by lower-casing; anything else goes to the engine.
   if (!globs.every((g) => g.parts.every(isAscii))) return undefined;
   const lowered = globs.map((g) => ({ parts: g.parts.map((p) => p.toLowerCase()), gaps: g.gaps }));
+  if (lowered.every((g) => g.parts.length === 1)) {
+    const set = new Set(lowered.map((g) => g.parts[0]!));
+    return { test: (v) => (isAscii(v) ? set.has(v.toLowerCase()) : undefined), literals: undefined };
+  }
   return {
     test: (v) => {
       if (!isAscii(v)) return undefined;
