@@ -1,12 +1,16 @@
 // RE2 regular expressions with Go's syntax and semantics, matched in linear time by re2js (a pure-JS port of RE2).
 // Prometheus compiles every matcher, label_replace and relabel regex as `^(?s:pattern)$`; so does compileAnchored.
 //
-// Why re2js over the native `re2` binding (bench/regex.ts, measured 2026-12-04 on the shared 2-core machine):
-// re2js follows Go's regexp/syntax (it descends from RE2/J, a port of Go's package), so errors and edge cases
-// (`\C`, `\pN` tables, `(?U)`, repeat limits) agree with Prometheus; the binding is C++ RE2, whose syntax differs
-// in places, needs a >10 min node-gyp build of RE2 + Abseil on install here (no prebuilt binaries offline) and pays
-// a UTF-16 → UTF-8 copy and a native call per match, which eats its speed on short label values. Common matcher
-// shapes never reach either engine: see fast-regex.ts.
+// Why re2js over the native `re2` binding (measured 2026-12-04 on the shared 2-core machine, load average ~20):
+// - semantics: re2js follows Go's regexp/syntax (it descends from RE2/J, a port of Go's package); the binding is
+//   C++ RE2, which accepts `\C` where Go refuses it and words its errors differently ("invalid repetition size"
+//   where Go and Prometheus say "invalid repeat count");
+// - install: the binding has no prebuilt binary reachable here, so npm compiles RE2 + Abseil with node-gyp: ~17 min
+//   on this machine, on every fresh CI machine, and a C++ toolchain in the image;
+// - speed on the engine path (8 typical matchers, ~20-char values, same run): JS RegExp 0.5-1.4 M matches/s,
+//   native 0.2-0.4 M/s, re2js 0.06-0.27 M/s: native is 1.2-4x faster than re2js (its per-call UTF-16 → UTF-8
+//   copy and native crossing cost most on short values), which does not outweigh the two points above. Common
+//   matcher shapes never reach either engine (fast-regex.ts); `npm run bench:regex` prints ratios to a JS RegExp.
 
 import { RE2JS, RE2JSException } from 're2js';
 import { InvalidArgumentError } from '../../runtime/errors.js';
