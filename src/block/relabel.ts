@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../runtime/errors.js';
 import { sortLabels, type Label, type Labels } from '../tsdb/labels/labels.js';
-import { compileAnchored, translateRE2 } from '../tsdb/labels/re2.js';
+import { compileAnchored, expandTemplate, type AnchoredRegex } from '../tsdb/labels/re2.js';
 
 export const RELABEL_ACTIONS = ['replace', 'keep', 'drop', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'keepequal', 'dropequal', 'lowercase', 'uppercase'] as const;
 export type RelabelAction = (typeof RELABEL_ACTIONS)[number];
@@ -14,7 +14,8 @@ export type RelabelAction = (typeof RELABEL_ACTIONS)[number];
 export interface RelabelConfig {
   readonly sourceLabels: readonly string[];
   readonly separator: string;
-  readonly regex: RegExp;
+  /** `^(?s:regex)$`, RE2 (linear time), as Prometheus compiles relabel regexes. */
+  readonly regex: AnchoredRegex;
   /** The regex as written, for messages. */
   readonly regexSource: string;
   readonly modulus: number;
@@ -57,10 +58,9 @@ function parseOne(item: unknown, where: string): RelabelConfig {
   const action = RELABEL_ACTIONS.find((a) => a === actionRaw);
   if (!action) throw new ConfigError(`unknown relabel action "${actionRaw}" (one of ${RELABEL_ACTIONS.join(', ')})`, { where });
   const regexSource = field(raw, 'regex', where, isString, 'a string', '(.*)');
-  let regex: RegExp;
+  let regex: AnchoredRegex;
   try {
     regex = compileAnchored(regexSource);
-    translateRE2(regexSource);
   } catch (err) {
     throw new ConfigError(`invalid regex ${JSON.stringify(regexSource)}: ${err instanceof Error ? err.message : String(err)}`, { where });
   }
@@ -87,15 +87,6 @@ export function hashMod(value: string, modulus: number): number {
   return Number(h.readBigUInt64BE(8) % BigInt(modulus));
 }
 
-/** Expands $1, ${1}, $name in a replacement from a regex match (Go regexp.Expand semantics for the common forms). */
-function expand(template: string, m: RegExpExecArray): string {
-  return template.replace(/\$(?:\{(\w+)\}|(\w+))/g, (_all, braced: string | undefined, bare: string | undefined) => {
-    const key = braced ?? bare ?? '';
-    const g = /^\d+$/.test(key) ? m[Number(key)] : m.groups?.[key];
-    return g ?? '';
-  });
-}
-
 /**
  * Applies the configs in order. Returns undefined when the set was dropped (a keep/drop decided so, or nothing is
  * left), else the resulting sorted labels.
@@ -115,8 +106,8 @@ export function relabel(input: Labels, configs: readonly RelabelConfig[]): Label
       case 'replace': {
         const m = c.regex.exec(val);
         if (!m) break;
-        const target = expand(c.targetLabel, m);
-        const value = expand(c.replacement, m);
+        const target = expandTemplate(c.targetLabel, m);
+        const value = expandTemplate(c.replacement, m);
         if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(target)) break;
         if (value === '') lb.delete(target); else lb.set(target, value);
         break;
@@ -124,7 +115,7 @@ export function relabel(input: Labels, configs: readonly RelabelConfig[]): Label
       case 'labelmap':
         for (const [n, v] of [...lb]) {
           const m = c.regex.exec(n);
-          if (m) lb.set(expand(c.replacement, m), v);
+          if (m) lb.set(expandTemplate(c.replacement, m), v);
         }
         break;
       case 'labeldrop': for (const n of [...lb.keys()]) if (c.regex.test(n)) lb.delete(n); break;

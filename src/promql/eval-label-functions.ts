@@ -2,7 +2,7 @@
 
 import type { Label, Labels } from '../tsdb/labels/labels.js';
 import { METRIC_NAME, compareLabels, sortLabels } from '../tsdb/labels/labels.js';
-import { compileAnchored } from '../tsdb/labels/re2.js';
+import { compileAnchored, expandTemplate, type AnchoredRegex } from '../tsdb/labels/re2.js';
 import type { Grid, VSeries } from './eval-types.js';
 import { QueryError, SeriesCollector } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
@@ -18,39 +18,6 @@ function setLabel(labels: Labels, name: string, value: string): Labels {
   return sortLabels(rest);
 }
 
-/** Go's regexp.Expand for `$1`, `${1}`, `$name`, `${name}`, `$$`. */
-function expand(template: string, m: RegExpExecArray): string {
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i]!;
-    if (c !== '$' || i === template.length - 1) {
-      out += c;
-      continue;
-    }
-    if (template[i + 1] === '$') {
-      out += '$';
-      i++;
-      continue;
-    }
-    let name: string;
-    if (template[i + 1] === '{') {
-      const close = template.indexOf('}', i + 2);
-      if (close < 0) { out += c; continue; }
-      name = template.slice(i + 2, close);
-      if (!/^[A-Za-z0-9_]+$/.test(name)) { out += c; continue; }
-      i = close;
-    } else {
-      const mm = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
-      if (!mm) { out += c; continue; }
-      name = mm[0];
-      i += name.length;
-    }
-    if (/^[0-9]+$/.test(name)) out += m[Number(name)] ?? '';
-    else out += m.groups?.[name] ?? '';
-  }
-  return out;
-}
-
 function collect(vec: VSeries[], grid: Grid, relabel: (s: VSeries) => { labels: Labels; dropName: boolean }): VSeries[] {
   const col = new SeriesCollector(grid.n);
   for (const s of vec) {
@@ -63,7 +30,7 @@ function collect(vec: VSeries[], grid: Grid, relabel: (s: VSeries) => { labels: 
 export function labelReplace(
   _ev: Evaluator, vec: VSeries[], dst: string, repl: string, src: string, reStr: string, grid: Grid,
 ): VSeries[] {
-  let re: RegExp;
+  let re: AnchoredRegex;
   try {
     re = compileAnchored(reStr);
   } catch {
@@ -74,7 +41,7 @@ export function labelReplace(
     const srcVal = s.labels.find((l) => l.name === src)?.value ?? '';
     const m = re.exec(srcVal);
     if (!m) return { labels: s.labels, dropName: s.dropName };
-    const res = expand(repl, m);
+    const res = expandTemplate(repl, m);
     return { labels: setLabel(s.labels, dst, res), dropName: dst === METRIC_NAME ? false : s.dropName };
   });
 }

@@ -27,12 +27,30 @@ describe('relabel', () => {
     expect(formatLabels(relabel(L({ a: 'x-y' }), cfg)!)).toBe('{a="x-y", b="y/x"}');
   });
 
+  it('matches with RE2 semantics in linear time: astral runes, \\s, a pathological keep regex', () => {
+    const keep = parseRelabelConfigs('- action: keep\n  source_labels: [a]\n  regex: "(.*.*)*x"\n', 'f');
+    expect(relabel(L({ a: 'a'.repeat(5000) }), keep)).toBeUndefined();
+    expect(relabel(L({ a: 'a'.repeat(5000) + 'x' }), keep)).toBeDefined();
+    const astral = parseRelabelConfigs('- source_labels: [a]\n  regex: "(.)(.*)"\n  target_label: first\n  replacement: "$1"\n', 'f');
+    expect(formatLabels(relabel(L({ a: '😀b' }), astral)!)).toBe('{a="😀b", first="😀"}');
+    const space = parseRelabelConfigs('- action: drop\n  source_labels: [a]\n  regex: "x\\\\sy"\n', 'f');
+    expect(relabel(L({ a: 'x\u00a0y' }), space)).toBeDefined();
+    expect(relabel(L({ a: 'x y' }), space)).toBeUndefined();
+  });
+
+  it('maps label names with labelmap and Go template names', () => {
+    const cfg = parseRelabelConfigs('- action: labelmap\n  regex: "__meta_(?P<rest>.+)"\n  replacement: "m_${rest}"\n', 'f');
+    expect(formatLabels(relabel(L({ __meta_zone: 'eu', job: 'x' }), cfg)!)).toBe('{__meta_zone="eu", job="x", m_zone="eu"}');
+  });
+
   it.each([
     { name: 'unknown action', yaml: '- action: explode\n', msg: /unknown relabel action "explode"/ },
     { name: 'hashmod without modulus', yaml: '- action: hashmod\n  target_label: x\n', msg: /non-zero modulus/ },
     { name: 'unknown field', yaml: '- action: keep\n  regexp: a\n', msg: /field regexp not found/ },
     { name: 'not a list', yaml: 'action: keep\n', msg: /must be a list/ },
     { name: 'bad regex', yaml: '- action: keep\n  regex: "a("\n', msg: /invalid regex/ },
+    { name: 'repeat count over 1000', yaml: '- action: keep\n  regex: "a{1001}"\n', msg: /invalid repeat count/ },
+    { name: 'backreference', yaml: '- action: keep\n  regex: "(a)\\\\1"\n', msg: /invalid escape sequence/ },
   ])('rejects $name with a ConfigError naming where', ({ yaml, msg }) => {
     expect(() => parseRelabelConfigs(yaml, 'relabel.yml')).toThrow(ConfigError);
     expect(() => parseRelabelConfigs(yaml, 'relabel.yml')).toThrow(msg);

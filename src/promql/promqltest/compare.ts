@@ -6,7 +6,7 @@ import { isStaleNaN, STALE_NAN } from '../queryable.js';
 import type { QueryValue } from '../value.js';
 import { labelsKey } from '../eval-types.js';
 import type { EvalCommand, Expectation } from './script.js';
-import { compileAnchored } from '../../tsdb/labels/re2.js';
+import { compileAnchored, type AnchoredRegex } from '../../tsdb/labels/re2.js';
 
 /** Prometheus's almost-equal with relative tolerance 1e-6 (stale markers only equal each other). */
 export function almostEqual(a: number, b: number): boolean {
@@ -27,8 +27,8 @@ function matchText(e: Expectation, text: string): boolean {
   return true;
 }
 
-function unanchored(re: string): RegExp {
-  // compileAnchored wraps the pattern as ^(?:…)$; `.*` on both sides makes it a search.
+function unanchored(re: string): AnchoredRegex {
+  // compileAnchored wraps the pattern as ^(?s:…)$; `.*` on both sides makes it a search.
   return compileAnchored(`.*(?:${re}).*`);
 }
 

@@ -3,7 +3,8 @@
 
 import type { Labels } from './labels.js';
 import { getLabel } from './labels.js';
-import { compileAnchored } from './re2.js';
+import { analyseFastRegex, type FastRegex } from './fast-regex.js';
+import { compileAnchored, type AnchoredRegex } from './re2.js';
 
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
@@ -11,11 +12,10 @@ export class Matcher {
   readonly type: MatchType;
   readonly name: string;
   readonly value: string;
-  private readonly re: RegExp | undefined;
-  /** For regexes that are only alternations of literals (`a|b|c`), the set of those literals. */
-  private readonly set: ReadonlySet<string> | undefined;
-  /** `.*` (everything) or `.+` (everything non-empty): answered without running the regex. */
-  private readonly anyKind: 'all' | 'nonEmpty' | undefined;
+  /** The RE2 engine, compiled on first use when a fast path cannot answer alone. */
+  private re: AnchoredRegex | undefined;
+  /** String operations that answer common regex shapes without the engine (see fast-regex.ts). */
+  private readonly fast: FastRegex | undefined;
 
   /** Throws InvalidArgumentError for a regex RE2 would reject. */
   constructor(type: MatchType, name: string, value: string) {
@@ -23,13 +23,9 @@ export class Matcher {
     this.name = name;
     this.value = value;
     if (type === '=~' || type === '!~') {
-      if (value === '.*') this.anyKind = 'all';
-      else if (value === '.+') this.anyKind = 'nonEmpty';
-      else {
-        const literals = literalAlternation(value);
-        if (literals) this.set = new Set(literals);
-        this.re = compileAnchored(value);
-      }
+      this.fast = analyseFastRegex(value);
+      // A fast-path shape is valid RE2 by construction; anything else is compiled now so errors surface here.
+      if (this.fast === undefined) this.re = compileAnchored(value);
     }
   }
 
@@ -54,7 +50,7 @@ export class Matcher {
 
   /** For `=~` with only literal alternatives: those values, so the index can look them up directly. */
   setMatches(): readonly string[] | undefined {
-    return this.set ? [...this.set] : undefined;
+    return this.fast?.literals;
   }
 
   toString(): string {
@@ -62,17 +58,11 @@ export class Matcher {
   }
 
   private regexMatches(v: string): boolean {
-    if (this.anyKind === 'all') return true;
-    if (this.anyKind === 'nonEmpty') return v !== '';
-    if (this.set) return this.set.has(v);
-    return this.re!.test(v);
+    const fast = this.fast?.test(v);
+    if (fast !== undefined) return fast;
+    this.re ??= compileAnchored(this.value);
+    return this.re.test(v);
   }
-}
-
-/** `a|b|c` with no metacharacters → ['a','b','c']; anything else → undefined. */
-function literalAlternation(pattern: string): string[] | undefined {
-  if (pattern === '' || /[\\^$.*+?()[\]{}]/.test(pattern)) return undefined;
-  return pattern.split('|');
 }
 
 export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
