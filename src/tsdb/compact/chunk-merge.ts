@@ -23,7 +23,7 @@ export interface SeriesMergeInput {
  * overlap). Returns chunks in time order without overlap. `labels` is the output label set. A replacement (e.g.
  * Thanos's penalty deduplication of replicas) is plugged in through the compactor's `mergeFunc` option.
  */
-export type SeriesMergeFunc = (labels: Labels, inputs: readonly SeriesMergeInput[]) => EncodedChunk[];
+export type SeriesMergeFunc = (labels: Labels, inputs: readonly SeriesMergeInput[]) => readonly EncodedChunk[];
 
 /** Samples per chunk when merged samples are re-encoded (Prometheus's seriesToChunkEncoderSplit). */
 export const MERGED_SAMPLES_PER_CHUNK = 120;
@@ -94,6 +94,22 @@ export function chunksInOrder(chunks: readonly EncodedChunk[]): boolean {
 }
 
 /**
+ * The inputs' chunks in time order when no chunk overlaps another (the common case of blocks side by side), which
+ * are then copied as they are; undefined when the merge function must run.
+ */
+export function disjointChunks(inputs: readonly SeriesMergeInput[]): readonly EncodedChunk[] | undefined {
+  if (inputs.length === 1) return chunksInOrder(inputs[0]!.chunks) ? inputs[0]!.chunks : undefined;
+  const byTime = [...inputs].sort((a, b) => a.chunks[0]!.minTime - b.chunks[0]!.minTime);
+  const out: EncodedChunk[] = [];
+  for (const inp of byTime) {
+    if (!chunksInOrder(inp.chunks)) return undefined;
+    if (out.length > 0 && inp.chunks[0]!.minTime <= out[out.length - 1]!.maxTime) return undefined;
+    for (const c of inp.chunks) out.push(c);
+  }
+  return out;
+}
+
+/**
  * Decodes chunks and merges their samples by timestamp: one sample per timestamp, taken from the earliest chunk in
  * `chunks` that has it. Returns parallel arrays (values keep their bit patterns, so stale markers survive).
  */
@@ -151,6 +167,8 @@ export function encodeSamples(ts: ArrayLike<number>, vs: ArrayLike<number>): Enc
  * pass through untouched.
  */
 export const compactingChunkMerge: SeriesMergeFunc = (labels, inputs) => {
+  const disjoint = disjointChunks(inputs);
+  if (disjoint) return disjoint;
   const heap = new ChunkHeap();
   for (const inp of inputs) for (const c of inp.chunks) heap.push(c);
   const out: EncodedChunk[] = [];

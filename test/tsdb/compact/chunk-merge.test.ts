@@ -40,6 +40,11 @@ const cases: { name: string; inputs: SeriesMergeInput[]; samples: S[]; chunkSize
     samples: range(0, 20), chunkSizes: [10, 10], passthrough: true,
   },
   {
+    name: 'disjoint blocks given newest first: chunks put in time order, untouched',
+    inputs: [input(0, range(20, 30)), input(1, range(0, 10), range(10, 20))],
+    samples: range(0, 30), chunkSizes: [10, 10, 10], passthrough: true,
+  },
+  {
     name: 'identical chunks in two blocks are kept once (1:1 duplicate, not re-encoded)',
     inputs: [input(0, range(0, 10)), input(1, range(0, 10))],
     samples: range(0, 10), chunkSizes: [10], passthrough: true,
