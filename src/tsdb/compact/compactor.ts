@@ -4,7 +4,7 @@
 //
 //   const meta = await compactBlocks(dataDir, [dirA, dirB], { mergeFunc });   // undefined when nothing is left
 
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ulid as newUlid } from 'ulid';
 import { InvalidArgumentError } from '../../runtime/errors.js';
@@ -115,6 +115,22 @@ export async function compactBlocks(destDir: string, blockDirs: readonly string[
   } finally {
     for (const r of readers) await r.close();
   }
+}
+
+/**
+ * Removes the temporary directories of block builds a crash left in `dir` (`*.tmp-for-creation`, as Prometheus
+ * removes them when it opens a data directory); returns their names. Call it before compacting into `dir`, never
+ * while another build writes there.
+ */
+export async function removeTmpBlockDirs(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && e.name.endsWith(TMP_FOR_CREATION)) {
+      await rm(join(dir, e.name), { recursive: true, force: true });
+      removed.push(e.name);
+    }
+  }
+  return removed;
 }
 
 async function fsyncDir(path: string): Promise<void> {

@@ -53,6 +53,20 @@ export function trimChunks(labels: Labels, chunks: readonly EncodedChunk[], mint
   return out;
 }
 
+/** Series read per index and chunk read of one block: what one input holds in memory at a time. */
+const READ_BATCH = 512;
+
+/**
+ * A block's series within its time range, a batch of series IDs at a time (the reader would otherwise read the
+ * index in spans of megabytes per block).
+ */
+async function* blockSeries(b: BlockReader): AsyncGenerator<BlockSeries> {
+  const ids = await b.index.allPostings();
+  for (let k = 0; k < ids.length; k += READ_BATCH) {
+    yield* b.select([], b.meta.minTime, b.meta.maxTime - 1, { postings: ids.subarray(k, k + READ_BATCH) });
+  }
+}
+
 /**
  * Groups the series of `blocks` by output label set, in increasing label order. `drop` names labels removed from
  * every series first; series that become equal are grouped (also within one block). Dropping a label can reorder a
@@ -64,8 +78,7 @@ export async function* mergeSeriesSets(blocks: readonly BlockReader[], drop: Rea
   const outLabels = drop.size === 0 ? (l: Labels): Labels => l : (l: Labels): Labels => l.filter((x) => !drop.has(x.name));
   const trimIt = new ChunkSeriesIterator();
   const cursors: Cursor[] = blocks.map((b, block) => ({
-    block, it: b.select([], b.meta.minTime, b.meta.maxTime - 1)[Symbol.asyncIterator](),
-    mint: b.meta.minTime, maxt: b.meta.maxTime - 1, cur: undefined,
+    block, it: blockSeries(b)[Symbol.asyncIterator](), mint: b.meta.minTime, maxt: b.meta.maxTime - 1, cur: undefined,
   }));
   const advance = async (c: Cursor): Promise<void> => {
     const r = await c.it.next();

@@ -32,6 +32,24 @@ class U32Log {
 }
 
 /**
+ * The pair indices ordered by (key, index). When key × count + index stays exact in a double, the composite values
+ * are sorted natively in place (no comparator calls, no copy); otherwise a comparator sort.
+ */
+export function sortedOrder(keys: Float64Array, keyLimit: number): Uint32Array {
+  const n = keys.length;
+  const order = new Uint32Array(n);
+  if (keyLimit * n + n < Number.MAX_SAFE_INTEGER) {
+    const composite = new Float64Array(n);
+    for (let i = 0; i < n; i++) composite[i] = keys[i]! * n + i;
+    composite.sort();
+    for (let i = 0; i < n; i++) order[i] = composite[i]! % n;
+    return order;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort((a, b) => keys[a]! - keys[b]! || a - b);
+}
+
+/**
  * Usage: `IndexFileWriter.create(path)`, `addSymbols(sorted)` once, `await addSeries(labels, chunks)` in strictly
  * increasing label order, then `await finish()` (fsynced and closed). `abort()` closes the file after a failure
  * (the caller removes it).
@@ -192,9 +210,7 @@ export class IndexFileWriter {
     const nSyms = syms.length;
     const keys = new Float64Array(nPairs);
     for (let i = 0; i < nPairs; i++) keys[i] = names[i]! * nSyms + values[i]!;
-    const order = new Uint32Array(nPairs);
-    for (let i = 0; i < nPairs; i++) order[i] = i;
-    order.sort((a, b) => keys[a]! - keys[b]! || a - b);
+    const order = sortedOrder(keys, nSyms * nSyms);
     const sortedIds = new Uint32Array(nPairs);
     for (let i = 0; i < nPairs; i++) sortedIds[i] = pairIds[order[i]!]!;
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../src/runtime/errors.js';
 import { MemoryByteSource } from '../../../src/tsdb/byte-source.js';
-import { IndexFileWriter } from '../../../src/tsdb/index/file-writer.js';
+import { IndexFileWriter, sortedOrder } from '../../../src/tsdb/index/file-writer.js';
 import { IndexReader } from '../../../src/tsdb/index/reader.js';
 import { IndexWriter, compareBytewise } from '../../../src/tsdb/index/writer.js';
 import type { ChunkMeta } from '../../../src/tsdb/index/writer.js';
@@ -91,5 +91,12 @@ describe('IndexFileWriter', () => {
     await expect(fw.addSeries(labelsFromRecord({ a: 'a' }), chunksFor(1, 1))).rejects.toThrow(InvalidArgumentError);
     await expect(fw.addSeries(labelsFromRecord({ a: 'zz' }), chunksFor(1, 1))).rejects.toThrow(/not in the symbol table/);
     await fw.abort();
+  });
+
+  it('orders label pairs by key then position, natively and through the comparator fallback alike', () => {
+    const keys = Float64Array.from({ length: 5000 }, (_, i) => (i * 7919) % 97);
+    const want = Array.from({ length: 5000 }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
+    expect([...sortedOrder(keys, 97)]).toEqual(want);
+    expect([...sortedOrder(keys, Number.MAX_SAFE_INTEGER)]).toEqual(want);
   });
 });
