@@ -1,5 +1,5 @@
 // One block merge in a process of its own, for bench/merge.ts: runs the compiled compactor (dist/) on the given
-// blocks and prints JSON with the merge's wall time and this process's peak RSS (VmHWM) once it is done.
+// blocks and prints JSON with the merge's wall and CPU time and this process's peak RSS (VmHWM) once it is done.
 // Usage: node bench/merge-child.mjs DEST_DIR BLOCK_DIR...
 import { readFileSync } from 'node:fs';
 import { compactBlocks } from '../dist/tsdb/compact/compactor.js';
@@ -15,8 +15,10 @@ function status() {
 
 const [dest, ...dirs] = process.argv.slice(2);
 const before = status();
+const cpu0 = process.cpuUsage();
 const start = performance.now();
 const meta = await compactBlocks(dest, dirs);
 const seconds = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpu0);
 const after = status();
-process.stdout.write(JSON.stringify({ seconds, meta, rssBefore: before.VmRSS, peakRss: after.VmHWM }) + '\n');
+process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, meta, rssBefore: before.VmRSS, peakRss: after.VmHWM }) + '\n');

@@ -5,7 +5,8 @@
 //     real Prometheus 2.42 started on hard links of the four blocks, whose leveled compaction makes the same 6h block
 //     (timed by prometheus_tsdb_compaction_duration_seconds; peak RSS from its /proc VmHWM). Targets: samples/s
 //     ratio ≥ 1.0, peak RSS ratio ≤ 1.0. Peak anonymous RSS (sampled every 20 ms) is printed beside VmHWM, which
-//     also counts the file pages Prometheus maps.
+//     also counts the file pages Prometheus maps. CPU seconds are printed too: on a shared machine wall time
+//     depends on the load, and a multi-threaded Go process gets a larger share of a busy CPU than one Node thread.
 // Options: --series=N (default 100000), --keep (leave the work directory).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { BlockWriter } from '../src/tsdb/block/writer.js';
 import type { Labels } from '../src/tsdb/labels/labels.js';
 import { compareLabels, labelsFromRecord } from '../src/tsdb/labels/labels.js';
 import { startPrometheus } from '../test/support/prometheus.js';
+import { processCpuMs } from './proc-cpu.js';
 
 const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, '').split('='); return [k!, v ?? 'true']; }));
 const SERIES = Number(args.get('series') ?? 100_000);
@@ -119,7 +121,7 @@ function anonPeak(pid: number): { stop(): number } {
   return { stop() { clearInterval(timer); peak = Math.max(peak, procStatus(pid)['RssAnon'] ?? 0); return peak; } };
 }
 
-interface MergeRun { seconds: number; meta: BlockMeta; rssBefore: number; peakRss: number; peakAnon: number }
+interface MergeRun { seconds: number; cpuSeconds: number; meta: BlockMeta; rssBefore: number; peakRss: number; peakAnon: number }
 
 async function runMerge(dest: string, dirs: readonly string[]): Promise<MergeRun> {
   await mkdir(dest, { recursive: true });
@@ -156,7 +158,7 @@ async function main(): Promise<void> {
     const allSamples = samples(metas);
     const budget = 0.25 * inputBytes;
     console.log(`\n(1) merge of ${BLOCKS} blocks (${fmt(inputBytes / MB)} MiB, ${fmt(allSamples, 0)} samples) → 1 block of ${fmt(all.meta.stats.numSeries ?? 0, 0)} series`);
-    console.log(`    time ${fmt(all.seconds, 2)} s, ${fmt(allSamples / all.seconds / 1e6, 2)}M samples/s`);
+    console.log(`    time ${fmt(all.seconds, 2)} s, ${fmt(allSamples / all.seconds / 1e6, 2)}M samples/s (CPU ${fmt(all.cpuSeconds, 2)} s)`);
     console.log(`    peak RSS (VmHWM) ${fmt(all.peakRss / MB)} MiB = ${fmt(100 * all.peakRss / inputBytes)}% of the inputs (budget 25% = ${fmt(budget / MB)} MiB): ${all.peakRss < budget ? 'OK' : 'OVER BUDGET'}`);
     console.log(`    (RSS at start, before merging: ${fmt(all.rssBefore / MB)} MiB; peak anonymous RSS ${fmt(all.peakAnon / MB)} MiB)`);
     await rm(path.join(work, 'out4'), { recursive: true, force: true });
@@ -169,6 +171,8 @@ async function main(): Promise<void> {
     for (const d of blocks) await hardLinkTree(d, path.join(promData, path.basename(d)));
     const prom = await startPrometheus({ dataDir: promData, workDir: path.join(work, 'prom-work') });
     const promAnon = anonPeak(prom.process.pid);
+    const promCpu0 = processCpuMs(prom.process.pid);
+    let promCpuSeconds = 0;
     let promSeconds: number | undefined;
     let promPeak = 0;
     let promPeakAnon = 0;
@@ -178,6 +182,7 @@ async function main(): Promise<void> {
       while (Date.now() < deadline) {
         if ((await metric(prom.url, 'prometheus_tsdb_compaction_duration_seconds_count') ?? 0) >= 1) {
           promSeconds = await metric(prom.url, 'prometheus_tsdb_compaction_duration_seconds_sum');
+          promCpuSeconds = (processCpuMs(prom.process.pid) - promCpu0) / 1000;
           break;
         }
         await new Promise((r) => setTimeout(r, 250));
@@ -196,9 +201,9 @@ async function main(): Promise<void> {
     const oursRate = threeSamples / ours.seconds;
     const promRate = threeSamples / promSeconds;
     console.log(`\n(2) 3 × 2h → 6h (${fmt(threeSamples, 0)} samples), same blocks, same run`);
-    console.log(`    thanos-ts  : ${fmt(ours.seconds, 2)} s, ${fmt(oursRate / 1e6, 2)}M samples/s, peak RSS ${fmt(ours.peakRss / MB)} MiB (anon ${fmt(ours.peakAnon / MB)} MiB)`);
-    console.log(`    Prometheus : ${fmt(promSeconds, 2)} s, ${fmt(promRate / 1e6, 2)}M samples/s, peak RSS ${fmt(promPeak / MB)} MiB (anon ${fmt(promPeakAnon / MB)} MiB)`);
-    console.log(`    ratio samples/s (ours / Prometheus): ${fmt(oursRate / promRate, 2)}  (target ≥ 1.0)`);
+    console.log(`    thanos-ts  : ${fmt(ours.seconds, 2)} s, ${fmt(oursRate / 1e6, 2)}M samples/s, CPU ${fmt(ours.cpuSeconds, 2)} s, peak RSS ${fmt(ours.peakRss / MB)} MiB (anon ${fmt(ours.peakAnon / MB)} MiB)`);
+    console.log(`    Prometheus : ${fmt(promSeconds, 2)} s, ${fmt(promRate / 1e6, 2)}M samples/s, CPU ${fmt(promCpuSeconds, 2)} s (process, start to compaction done), peak RSS ${fmt(promPeak / MB)} MiB (anon ${fmt(promPeakAnon / MB)} MiB)`);
+    console.log(`    ratio samples/s (ours / Prometheus): ${fmt(oursRate / promRate, 2)}  (target ≥ 1.0; per CPU second: ${fmt(promCpuSeconds / ours.cpuSeconds, 2)})`);
     console.log(`    ratio peak RSS  (ours / Prometheus): ${fmt(ours.peakRss / promPeak, 2)}  (target ≤ 1.0; anon ${fmt(ours.peakAnon / promPeakAnon, 2)})`);
   } finally {
     if (args.has('keep')) console.log(`work directory kept: ${work}`);

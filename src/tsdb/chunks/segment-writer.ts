@@ -12,7 +12,7 @@ import {
   DEFAULT_SEGMENT_SIZE, RECORD_OVERHEAD, SEGMENT_FORMAT_V1, SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, packChunkRef, segmentFileName,
 } from './refs.js';
 
-const FLUSH_AT = 4 * 1024 * 1024;
+const FLUSH_AT = 1024 * 1024;
 
 export interface SegmentWriterOptions {
   /** Maximum segment size in bytes (default 512 MiB). */
