@@ -22,7 +22,8 @@ export function externalLabels(meta: ThanosMeta): Labels {
 }
 
 /** Synced state names, as upstream's thanos_blocks_meta_synced{state}. */
-export type SyncState = 'loaded' | 'failed' | 'partial' | 'marked-for-deletion' | 'time-excluded' | 'label-excluded' | 'too-fresh';
+export type SyncState = 'loaded' | 'failed' | 'partial' | 'marked-for-deletion' | 'time-excluded' | 'label-excluded' | 'too-fresh'
+  | 'duplicate' | 'marked-for-no-compact';
 
 /** What one fetch produced; filters delete from `metas` and count what they dropped in `synced`. */
 export interface FetchResult {

@@ -26,6 +26,7 @@ import type { ChunkRef } from '../chunks/refs.js';
 import type { Labels } from '../labels/labels.js';
 import type { Matcher } from '../labels/matcher.js';
 import { IndexReader } from '../index/reader.js';
+import type { Postings } from '../index/postings.js';
 import type { BlockMeta } from './meta.js';
 import { readMeta } from './meta.js';
 import { ChunkSeriesIterator } from './series-iterator.js';
@@ -52,6 +53,8 @@ export interface SelectOptions {
   /** Return labels only (chunks empty); no chunk data is read. */
   readonly skipChunks?: boolean;
   readonly signal?: AbortSignal;
+  /** Read only these series IDs (sorted), instead of those the matchers select. */
+  readonly postings?: Postings;
 }
 
 /** Series read per batch of chunk reads. */
@@ -103,7 +106,7 @@ export class BlockReader {
    * partly deleted XOR chunks re-encoded. Yielded objects and their chunk bytes belong to the caller.
    */
   async *select(matchers: readonly Matcher[], mint = -Infinity, maxt = Infinity, opts: SelectOptions = {}): AsyncGenerator<BlockSeries> {
-    const ids = matchers.length > 0 ? await this.index.postingsForMatchers(matchers) : await this.index.allPostings();
+    const ids = opts.postings ?? (matchers.length > 0 ? await this.index.postingsForMatchers(matchers) : await this.index.allPostings());
     let batch: { labels: Labels; metas: { minTime: number; maxTime: number; ref: ChunkRef }[]; deleted: readonly Interval[] | undefined }[] = [];
     const flush = async function* (this: BlockReader): AsyncGenerator<BlockSeries> {
       if (opts.skipChunks) { for (const s of batch) yield { labels: s.labels, chunks: [] }; return; }

@@ -97,7 +97,7 @@ export class ChunkReader {
       const span = await src.read(start, end - start);
       for (let m = k; m < j; m++) {
         const idx = order[m]!;
-        out[idx] = await this.parse(src, refs[idx]!, span, start);
+        out[idx] = this.parseIn(src, refs[idx]!, span, start) ?? await this.parseAlone(src, refs[idx]!);
       }
       k = j;
     }
@@ -110,25 +110,22 @@ export class ChunkReader {
     }
   }
 
-  /** Parses the record at `ref` from `span` (which starts at file offset `spanAt`), reading more when it overflows. */
-  private async parse(src: ByteSource, ref: ChunkRef, span: Uint8Array, spanAt: number): Promise<RawChunk> {
+  /**
+   * Parses the record at `ref` from `b` (which starts at file offset `bAt`); undefined when the record does not
+   * end inside `b`. Synchronous: a batch's chunks are parsed without an await each.
+   */
+  private parseIn(src: ByteSource, ref: ChunkRef, b: Uint8Array, bAt: number): RawChunk | undefined {
     const off = chunkRefOffset(ref);
     this.checkOffset(src, off);
-    let b = span;
-    let i = off - spanAt;
+    const i = off - bAt;
     // uvarint length (at most 5 bytes for 32-bit lengths)
     let len = 0;
     let shift = 1;
     let p = i;
     for (;;) {
       if (p >= b.length) {
-        if (spanAt + p >= src.length) throw new CorruptionError(src.name, 'chunk', off, 'truncated chunk length');
-        b = await src.read(off, Math.min(src.length - off, 16));
-        i = 0;
-        p = 0;
-        len = 0;
-        shift = 1;
-        continue;
+        if (bAt + p >= src.length) throw new CorruptionError(src.name, 'chunk', off, 'truncated chunk length');
+        return undefined;
       }
       const c = b[p++]!;
       len += (c & 0x7f) * shift;
@@ -139,7 +136,7 @@ export class ChunkReader {
     const headLen = p - i;
     const total = headLen + 1 + len + 4;
     if (off + total > src.length) throw new CorruptionError(src.name, 'chunk', off, `chunk of ${len} bytes runs past end of segment (${src.length} bytes)`);
-    if (i + total > b.length) { b = await src.read(off, total); i = 0; }
+    if (i + total > b.length) return undefined;
     const encAt = i + headLen;
     const dataEnd = encAt + 1 + len;
     if (this.verify) {
@@ -148,5 +145,28 @@ export class ChunkReader {
       if (want !== got) throw new CorruptionError(src.name, 'chunk', off, `checksum mismatch: stored 0x${want.toString(16).padStart(8, '0')}, computed 0x${got.toString(16).padStart(8, '0')}`);
     }
     return { ref, encoding: b[encAt]!, data: b.subarray(encAt + 1, dataEnd) };
+  }
+
+  /** Parses a record that overflows the batch's read: reads its length field, then the whole record. */
+  private async parseAlone(src: ByteSource, ref: ChunkRef): Promise<RawChunk> {
+    const off = chunkRefOffset(ref);
+    this.checkOffset(src, off);
+    const head = await src.read(off, Math.min(src.length - off, 16));
+    let len = 0;
+    let shift = 1;
+    let p = 0;
+    for (;;) {
+      if (p >= head.length) throw new CorruptionError(src.name, 'chunk', off, 'truncated chunk length');
+      const c = head[p++]!;
+      len += (c & 0x7f) * shift;
+      if (c < 0x80) break;
+      shift *= 128;
+      if (p > 5) throw new CorruptionError(src.name, 'chunk', off, 'chunk length varint too long');
+    }
+    const total = p + 1 + len + 4;
+    if (off + total > src.length) throw new CorruptionError(src.name, 'chunk', off, `chunk of ${len} bytes runs past end of segment (${src.length} bytes)`);
+    const rec = this.parseIn(src, ref, await src.read(off, total), off);
+    if (rec === undefined) throw new CorruptionError(src.name, 'chunk', off, 'chunk record shorter than its length field says');
+    return rec;
   }
 }

@@ -12,7 +12,7 @@ import {
   DEFAULT_SEGMENT_SIZE, RECORD_OVERHEAD, SEGMENT_FORMAT_V1, SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, packChunkRef, segmentFileName,
 } from './refs.js';
 
-const FLUSH_AT = 4 * 1024 * 1024;
+const FLUSH_AT = 1024 * 1024;
 
 export interface SegmentWriterOptions {
   /** Maximum segment size in bytes (default 512 MiB). */
@@ -20,7 +20,10 @@ export interface SegmentWriterOptions {
 }
 
 export class SegmentWriter {
-  private readonly buf = new Encoder(FLUSH_AT + 64 * 1024);
+  private buf = new Encoder(FLUSH_AT + 64 * 1024);
+  private spare = new Encoder(FLUSH_AT + 64 * 1024);
+  /** Whether `spare` holds bytes a pending write has not finished with. */
+  private spareBusy = false;
   private fh: FileHandle | undefined;
   private segment = -1;
   /** Bytes of the current segment, written or buffered. */
@@ -77,22 +80,38 @@ export class SegmentWriter {
     this.buf.putZeros(3);
   }
 
+  /**
+   * Hands the buffered bytes over for writing. The two buffers take turns, so the bytes are not copied; the one
+   * just handed over may still be in a write that has not finished (two segment cuts before a flush), and then
+   * the bytes are copied instead.
+   */
   private takeBuffer(): Uint8Array {
-    const out = this.buf.bytes().slice();
+    const full = this.buf;
+    if (this.spareBusy) {
+      const out = full.bytes().slice();
+      full.reset();
+      return out;
+    }
+    this.buf = this.spare;
     this.buf.reset();
-    return out;
+    this.spare = full;
+    this.spareBusy = true;
+    return full.bytes();
   }
 
   /** Writes buffered bytes when enough have collected (or always with `force`). */
   async flush(force = false): Promise<void> {
-    if (this.buf.length < FLUSH_AT && !force) { await this.pending; return; }
-    const data = this.takeBuffer();
-    const before = this.pending;
-    this.pending = (async () => {
-      await before;
-      if (data.length > 0) await this.fh!.write(data);
-    })();
+    if (this.buf.length >= FLUSH_AT || force) {
+      const data = this.takeBuffer();
+      const before = this.pending;
+      this.pending = (async () => {
+        await before;
+        if (data.length > 0) await this.fh!.write(data);
+      })();
+    }
     await this.pending;
+    // Every write handed over before this flush has finished, the spare buffer's included.
+    this.spareBusy = false;
   }
 
   /** Closes the open file without flushing (after a failure; the caller removes the directory). */

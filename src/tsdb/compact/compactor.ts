@@ -1,0 +1,139 @@
+// Prometheus's leveled-compaction core: N blocks in, one block out, streamed series by series. Chunks go to the
+// segment files and series to the index file as each series is merged; meta.json is written last, in
+// `<ulid>.tmp-for-creation`, which is renamed into place, so a crash never leaves a directory that reads as a block.
+//
+//   const meta = await compactBlocks(dataDir, [dirA, dirB], { mergeFunc });   // undefined when nothing is left
+
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ulid as newUlid } from 'ulid';
+import { InvalidArgumentError } from '../../runtime/errors.js';
+import type { BlockMeta } from '../block/meta.js';
+import { writeMeta } from '../block/meta.js';
+import { BlockReader } from '../block/reader.js';
+import { EMPTY_TOMBSTONES, writeTombstones } from '../block/tombstones.js';
+import type { EncodedChunk } from '../block/writer.js';
+import { SegmentWriter } from '../chunks/segment-writer.js';
+import { IndexFileWriter } from '../index/file-writer.js';
+import type { ChunkMeta } from '../index/writer.js';
+import { compareBytewise } from '../index/writer.js';
+import { formatLabels } from '../labels/labels.js';
+import type { SeriesMergeFunc } from './chunk-merge.js';
+import { chunksInOrder, compactingChunkMerge } from './chunk-merge.js';
+import { compactBlockMetas } from './meta.js';
+import { mergeSeriesSets } from './series-set.js';
+
+export interface CompactOptions {
+  /** ULID of the new block; a fresh one by default. */
+  readonly ulid?: string;
+  /** Merges a series held by several inputs (or overlapping in one); Prometheus's compacting merge by default. */
+  readonly mergeFunc?: SeriesMergeFunc;
+  /** Label names removed from every series before merging (series that become equal are merged). */
+  readonly dropLabels?: readonly string[];
+  /** Extra top-level meta.json fields (e.g. Thanos's section), written with the rest. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+  /** Maximum chunk segment size (default 512 MiB). */
+  readonly segmentSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Suffix of the directory a block is built in before it is renamed into place (as Prometheus names it). */
+export const TMP_FOR_CREATION = '.tmp-for-creation';
+
+/** Union of sorted, unique string lists, sorted bytewise. */
+function unionSorted(lists: readonly (readonly string[])[]): string[] {
+  const all = new Set<string>();
+  for (const l of lists) for (const s of l) all.add(s);
+  return [...all].sort(compareBytewise);
+}
+
+function numSamples(c: EncodedChunk): number {
+  return c.data.length >= 2 ? (c.data[0]! << 8) | c.data[1]! : 0;
+}
+
+/**
+ * Compacts the blocks in `blockDirs` into one new block under `destDir` and returns its meta. When no sample is
+ * left (everything deleted), no block is written, the inputs' meta.json get `compaction.deletable`, and the result is
+ * undefined, as Prometheus does.
+ */
+export async function compactBlocks(destDir: string, blockDirs: readonly string[], opts: CompactOptions = {}): Promise<BlockMeta | undefined> {
+  if (blockDirs.length === 0) throw new InvalidArgumentError('compaction needs at least one input block');
+  const id = opts.ulid ?? newUlid();
+  const mergeFunc = opts.mergeFunc ?? compactingChunkMerge;
+  const readers: BlockReader[] = [];
+  const tmp = join(destDir, `${id}${TMP_FOR_CREATION}`);
+  let segments: SegmentWriter | undefined;
+  let index: IndexFileWriter | undefined;
+  try {
+    for (const d of blockDirs) readers.push(await BlockReader.open(d));
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(tmp, { recursive: true });
+    segments = await SegmentWriter.create(join(tmp, 'chunks'), opts.segmentSize !== undefined ? { segmentSize: opts.segmentSize } : {});
+    index = await IndexFileWriter.create(join(tmp, 'index'));
+    index.addSymbols(unionSorted(readers.map((r) => r.index.symbols())));
+
+    let nSamples = 0, nSeries = 0, nChunks = 0;
+    const metas: ChunkMeta[] = [];
+    for await (const g of mergeSeriesSets(readers, new Set(opts.dropLabels ?? []), opts.signal)) {
+      const only = g.inputs.length === 1 ? g.inputs[0]! : undefined;
+      const chunks = only && chunksInOrder(only.chunks) ? only.chunks : mergeFunc(g.labels, g.inputs);
+      if (chunks.length === 0) continue;
+      if (!chunksInOrder(chunks)) throw new InvalidArgumentError(`merge function returned overlapping or unordered chunks for ${formatLabels(g.labels)}`);
+      metas.length = 0;
+      for (const c of chunks) {
+        metas.push({ minTime: c.minTime, maxTime: c.maxTime, ref: segments.add(c.encoding, c.data) });
+        nSamples += numSamples(c);
+      }
+      nChunks += chunks.length;
+      nSeries++;
+      await segments.flush();
+      await index.addSeries(g.labels, metas);
+    }
+    await segments.close();
+    await index.finish();
+    if (nSamples === 0) {
+      await rm(tmp, { recursive: true, force: true });
+      for (const r of readers) await writeMeta(r.dir!, { ...r.meta, compaction: { ...r.meta.compaction, deletable: true } });
+      return undefined;
+    }
+    await writeTombstones(tmp, EMPTY_TOMBSTONES);
+    const meta: BlockMeta = {
+      ...compactBlockMetas(id, readers.map((r) => r.meta), { numSamples: nSamples, numSeries: nSeries, numChunks: nChunks }),
+      ...(opts.extra ? { extra: opts.extra } : {}),
+    };
+    await writeMeta(tmp, meta);
+    await fsyncDir(tmp);
+    await fsyncDir(join(tmp, 'chunks'));
+    await rename(tmp, join(destDir, id));
+    await fsyncDir(destDir);
+    return meta;
+  } catch (err) {
+    await segments?.abort();
+    await index?.abort();
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  } finally {
+    for (const r of readers) await r.close();
+  }
+}
+
+/**
+ * Removes the temporary directories of block builds a crash left in `dir` (`*.tmp-for-creation`, as Prometheus
+ * removes them when it opens a data directory); returns their names. Call it before compacting into `dir`, never
+ * while another build writes there.
+ */
+export async function removeTmpBlockDirs(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.isDirectory() && e.name.endsWith(TMP_FOR_CREATION)) {
+      await rm(join(dir, e.name), { recursive: true, force: true });
+      removed.push(e.name);
+    }
+  }
+  return removed;
+}
+
+async function fsyncDir(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try { await fh.sync(); } catch { /* some filesystems refuse fsync on directories */ } finally { await fh.close(); }
+}
