@@ -169,8 +169,8 @@ function toAggr(meta: ChunkMeta, raw: RawChunk, block: BucketBlock): AggrChunk {
 interface Loss {
   readonly block: BucketBlock;
   readonly err: Error;
-  /** Series of this block left out. */
-  series: number;
+  /** Series of this block left out, or 'all' when its index could not be read. */
+  series: number | 'all';
 }
 
 /**
@@ -213,10 +213,10 @@ async function fetchBatch(batch: readonly Merged[], ctx: SeriesContext, losses: 
 }
 
 /** Counts `series` lost in `block`, keeping the first error. */
-function noteLoss(losses: Map<BucketBlock, Loss>, block: BucketBlock, err: unknown, series: number): void {
+function noteLoss(losses: Map<BucketBlock, Loss>, block: BucketBlock, err: unknown, series: number | 'all'): void {
   const l = losses.get(block);
-  if (l) l.series += series;
-  else losses.set(block, { block, err: blockError(block, err), series });
+  if (!l) losses.set(block, { block, err: blockError(block, err), series });
+  else if (l.series !== 'all') l.series = series === 'all' ? 'all' : l.series + series;
 }
 
 /**
@@ -251,7 +251,7 @@ export async function* blocksSeries(blocks: readonly { block: BucketBlock; match
       return await select(block, matchers, ctx);
     } catch (err) {
       if (!ctx.confineDataLoss || !isDataLoss(err)) throw logged(blockError(block, err), block, ctx);
-      noteLoss(losses, block, err, 0); // its index cannot be read: every series it would add is lost
+      noteLoss(losses, block, err, 'all'); // its index cannot be read: every series it would add is lost
       return [];
     }
   }));
