@@ -28,11 +28,14 @@ const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf';
 
 export interface PrometheusClientOptions extends HttpStreamOptions {
   /**
-   * Cap on a SAMPLES remote-read body (snappy-compressed, held whole to be decoded), in bytes. Default 256 MiB:
-   * a SAMPLES answer at Prometheus's default --storage.remote.read-sample-limit (5e7) compresses to about that.
+   * Cap on a SAMPLES remote-read body (snappy-compressed, held whole to be decoded), in bytes. Default 256 MiB, a
+   * quarter of the decompressed cap (snappy seldom shrinks sample data more than that).
    */
   readonly maxSampledBodyBytes?: number;
-  /** Cap on that body once decompressed, checked before decompressing. Default 1 GiB. */
+  /**
+   * Cap on that body once decompressed, checked before decompressing. Default 1 GiB: about what Prometheus's default
+   * --storage.remote.read-sample-limit (5e7 samples of ~20 encoded bytes) lets through.
+   */
   readonly maxSampledDecodedBytes?: number;
 }
 
