@@ -1,6 +1,7 @@
 // The querier's set of StoreAPI endpoints (upstream pkg/query/endpointset.go): one gRPC client per discovered
-// address, Info polled on every update, unhealthy endpoints left out of queries but kept on /api/v1/stores until
-// --store.unhealthy-timeout, strict endpoints always queried, and the upstream connection-count metric.
+// address, Info polled on every update, failing endpoints queried as stores that fail at once (so every answer
+// missing their data says so) and kept on /api/v1/stores until --store.unhealthy-timeout, strict endpoints always
+// queried, and the upstream connection-count metric.
 
 import { Gauge, type Registry } from 'prom-client';
 import { errorMessage, UnavailableError } from '../runtime/errors.js';
@@ -139,19 +140,21 @@ export class EndpointSet {
   }
 
   /**
-   * The stores a query may use now: healthy endpoints and strict ones. An endpoint that answered before but now
-   * fails Info stays in, as a store that fails at once, until --store.unhealthy-timeout: its missing data then
-   * shows as a partial-response warning (or fails the query under partial_response=false) instead of vanishing
-   * silently, and no query waits on a dead connection.
+   * The stores a query may use now: healthy endpoints and strict ones, and every other discovered endpoint whose
+   * Info fails (never answered: unreachable, TLS failure; or stopped answering) as a store that fails at once. Upstream
+   * leaves those out silently, which turns a dead or misconfigured endpoint into answers that just lack its data;
+   * here the loss shows as a partial-response warning naming the endpoint (or fails the query under
+   * partial_response=false) for as long as the endpoint stays discovered, and no query waits on a dead connection.
+   * An endpoint that never answered is assumed to hold anything, as upstream assumes for strict ones.
    */
   targets(): StoreTarget[] {
     const out: StoreTarget[] = [];
-    const timeout = this.options.unhealthyTimeoutMs ?? 5 * 60_000;
     for (const e of this.endpoints.values()) {
       if (e.healthy && e.info) out.push({ name: e.address, store: e.client, info: e.info });
       else if (e.strict) out.push({ name: e.address, store: e.client, info: e.info ?? UNKNOWN_INFO });
-      else if (e.info && this.now() - e.unhealthySince <= timeout) {
-        out.push({ name: e.address, store: new UnavailableStore(e.info, `endpoint is unhealthy: ${e.lastError ?? 'unknown error'}`), info: e.info });
+      else if (e.lastCheck !== 0) {
+        const why = `${e.info ? 'endpoint is unhealthy' : 'endpoint unreachable'}: ${e.lastError ?? 'unknown error'}`;
+        out.push({ name: e.address, store: new UnavailableStore(e.info ?? UNKNOWN_INFO, why), info: e.info ?? UNKNOWN_INFO });
       }
     }
     return out;

@@ -181,6 +181,7 @@ export class ProxyStore implements StoreAPI {
       if (signal.aborted) throw caught; // someone else failed the request, or the caller left
       const err: unknown = own?.signal.aborted ? own.signal.reason : caught;
       if (strategy === 'ABORT') {
+        this.logger.warn('store failed, failing the request (partial response disabled)', { store: t.name, err: errorMessage(err) });
         onFatal(err);
         throw err;
       }
@@ -224,10 +225,13 @@ export class ProxyStore implements StoreAPI {
           for (const v of r.values) values.add(v);
           warnings.push(...r.warnings);
         } catch (err) {
-          if (strategy === 'ABORT' || sig.aborted) {
+          if (sig.aborted) throw err;
+          if (strategy === 'ABORT') {
+            this.logger.warn('store failed, failing the request (partial response disabled)', { store: t.name, err: errorMessage(err) });
             ac.abort(err);
             throw err;
           }
+          this.logger.warn('store failed, returning partial response', { store: t.name, err: errorMessage(err) });
           warnings.push(`fetch labels from store ${t.name}: ${errorMessage(err)}`);
         } finally {
           release?.();

@@ -1,13 +1,16 @@
 // FILESYSTEM provider: objects are files under `directory` (upstream providers/filesystem; "testing/demo only" there,
-// the embedded bucket of `standalone` here). Uploads go to a temp file renamed into place, so they are atomic.
+// the embedded bucket of `standalone` here). Uploads go to a temp file renamed into place, so they are atomic; temp
+// files a crashed writer left behind are removed when the bucket is opened.
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { randomBytes } from 'node:crypto';
-import { NotFoundError } from '../../runtime/errors.js';
+import { createHash, randomBytes } from 'node:crypto';
+import { NotFoundError, errorMessage } from '../../runtime/errors.js';
+import { nopLogger, type Logger } from '../../runtime/logger.js';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
 import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { Provider } from '../registry.js';
@@ -21,8 +24,37 @@ export interface FilesystemConfig {
 const DIRECT_READ_MAX = 8 * 1024 * 1024;
 const STREAM_CHUNK = 1024 * 1024;
 
-/** Temp files of uploads in progress; never listed. */
+/** Temp files of uploads in progress, `.thanos-upload-<writer>-<pid>-<random>`; never listed. */
 const TMP_MARK = '.thanos-upload-';
+const TMP_NAME = /^\.thanos-upload-([0-9a-f]{12})-(\d+)-[0-9a-f]+$/;
+/**
+ * A temp file whose writer cannot be checked (another machine or PID namespace, or a name from before writers were
+ * recorded) is taken as abandoned once untouched for this long: a live upload writes as its data arrives.
+ */
+export const STALE_UPLOAD_AGE_MS = 60 * 60_000;
+
+/**
+ * Names the PID numbering this process lives in (host, boot, PID namespace): a temp file carrying the same writer ID
+ * and a PID that no longer runs was left by a crash. Off Linux the host name alone.
+ */
+async function writerId(): Promise<string> {
+  const parts = [os.hostname()];
+  try {
+    parts.push((await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim(), await readlink('/proc/self/ns/pid'));
+  } catch {
+    // No procfs: PIDs are still checked, and a reused one only delays the cleanup until the file is stale.
+  }
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrno(err, 'EPERM'); // it exists, owned by someone else
+  }
+}
 
 export const filesystemProvider: Provider<FilesystemConfig> = {
   type: 'FILESYSTEM',
@@ -32,9 +64,11 @@ export const filesystemProvider: Provider<FilesystemConfig> = {
     if (directory === '') throw f.error('directory', 'is required');
     return { directory: path.resolve(directory) };
   },
-  async create(config) {
+  async create(config, deps) {
     await mkdir(config.directory, { recursive: true });
-    return new FilesystemBucket(config.directory);
+    const bucket = new FilesystemBucket(config.directory, { logger: deps.logger });
+    bucket.startSweep();
+    return bucket;
   },
 };
 
@@ -55,12 +89,79 @@ function isErrno(err: unknown, ...codes: string[]): boolean {
   return typeof err === 'object' && err !== null && codes.includes(String((err as { code?: unknown }).code));
 }
 
+export interface FilesystemBucketOptions {
+  readonly logger?: Logger;
+  /** This process's writer ID (tests); default from the host, boot and PID namespace. */
+  readonly writer?: string;
+}
+
 export class FilesystemBucket implements Bucket {
   readonly provider = 'FILESYSTEM';
   readonly name: string;
+  private readonly logger: Logger;
+  private readonly writer: Promise<string>;
+  private sweeping: Promise<void> | undefined;
 
-  constructor(private readonly root: string) {
+  constructor(private readonly root: string, options: FilesystemBucketOptions = {}) {
     this.name = root;
+    this.logger = options.logger ?? nopLogger;
+    this.writer = options.writer !== undefined ? Promise.resolve(options.writer) : writerId();
+  }
+
+  /** Runs sweepAbandonedUploads in the background (close() waits for it); failures are logged, not thrown. */
+  startSweep(): void {
+    this.sweeping ??= this.sweepAbandonedUploads().then((n) => {
+      if (n > 0) this.logger.info('removed temp files of uploads abandoned by a crash', { bucket: this.root, files: n });
+    }, (err: unknown) => {
+      this.logger.warn('cleaning up abandoned upload temp files failed', { bucket: this.root, err: errorMessage(err) });
+    });
+  }
+
+  /**
+   * Removes upload temp files whose writer is gone: written under this PID numbering by a process no longer running
+   * (or by an earlier holder of this process's PID, before it started), or untouched for STALE_UPLOAD_AGE_MS when
+   * the writer cannot be checked (another machine sharing the directory). A writer seen running keeps its file.
+   * Returns how many were removed.
+   */
+  async sweepAbandonedUploads(now = Date.now()): Promise<number> {
+    const writer = await this.writer;
+    const started = now - process.uptime() * 1000;
+    let removed = 0;
+    const visit = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isErrno(err, 'ENOENT', 'ENOTDIR')) return;
+        throw err;
+      }
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) await visit(full);
+        else if (e.name.startsWith(TMP_MARK) && await this.abandoned(full, e.name, writer, started, now)) {
+          await rm(full, { force: true });
+          removed++;
+        }
+      }
+    };
+    await visit(this.root);
+    return removed;
+  }
+
+  private async abandoned(file: string, name: string, writer: string, started: number, now: number): Promise<boolean> {
+    let mtime: number;
+    try {
+      mtime = (await stat(file)).mtimeMs;
+    } catch {
+      return false; // renamed into place or removed meanwhile
+    }
+    const m = TMP_NAME.exec(name);
+    if (m !== null && m[1] === writer) {
+      const pid = Number(m[2]);
+      if (pid === process.pid) return mtime < started;
+      return !pidAlive(pid); // a live writer keeps its file however slow it is
+    }
+    return now - mtime > STALE_UPLOAD_AGE_MS;
   }
 
   async *iter(dir: string, options?: IterOptions): AsyncGenerator<string> {
@@ -155,7 +256,7 @@ export class FilesystemBucket implements Bucket {
     throwIfAborted(options?.signal);
     const target = this.file(name);
     const dir = path.dirname(target);
-    const tmp = path.join(dir, `${TMP_MARK}${randomBytes(6).toString('hex')}`);
+    const tmp = path.join(dir, `${TMP_MARK}${await this.writer}-${process.pid}-${randomBytes(6).toString('hex')}`);
     const sig = options?.signal ? { signal: options.signal } : {};
     try {
       if (body instanceof Uint8Array) {
@@ -194,7 +295,9 @@ export class FilesystemBucket implements Bucket {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.sweeping;
+  }
 
   private file(name: string): string {
     return path.join(this.root, ...name.split('/'));

@@ -1,9 +1,12 @@
 // The Series stream of one block: matchers on the block's external labels decide whether the block takes part at
 // all, the rest select postings; series entries are read, chunks outside the time range dropped, external labels
 // attached (they take precedence, as upstream), replica labels stripped, the result sorted, then chunks fetched in
-// batches so only one batch's bytes are held at a time.
+// batches so only one batch's bytes are held at a time. Unreadable block data (corrupt or missing files) costs only
+// the series it touches when partial answers are allowed: a warning and a log line name the block, file and offset.
 
-import { AbortError, CorruptionError, LimitError, isThanosError } from '../../runtime/errors.js';
+import { mapConcurrent } from '../../block/fetcher.js';
+import { AbortError, CorruptionError, LimitError, NotFoundError, isThanosError } from '../../runtime/errors.js';
+import type { Logger } from '../../runtime/logger.js';
 import type { RawChunk } from '../../tsdb/chunks/refs.js';
 import type { ChunkMeta } from '../../tsdb/index/writer.js';
 import { compareLabels, type Label, type Labels } from '../../tsdb/labels/labels.js';
@@ -14,6 +17,8 @@ import type { ChunkPool, RequestLimiter } from './limits.js';
 
 /** Series whose chunks (from every block) are fetched together. */
 const CHUNK_BATCH_SERIES = 512;
+/** Series-by-series chunk reads in flight while isolating unreadable chunks of one block. */
+const ISOLATE_CONCURRENCY = 16;
 
 const ENCODINGS: Readonly<Record<number, ChunkEncoding>> = { 1: 'XOR', 2: 'HISTOGRAM', 3: 'FLOAT_HISTOGRAM' };
 
@@ -27,6 +32,17 @@ export interface SeriesContext {
   readonly stats: RequestStats;
   readonly pool: ChunkPool;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Partial answers allowed: unreadable data of a block (see isDataLoss) drops only the series it touches, with a
+   * warning, instead of failing the request.
+   */
+  readonly confineDataLoss: boolean;
+  readonly logger: Logger;
+}
+
+/** A failure that belongs to one block's stored bytes (a corrupt or missing file), not to the store or the request. */
+export function isDataLoss(err: unknown): err is CorruptionError | NotFoundError {
+  return err instanceof CorruptionError || err instanceof NotFoundError;
 }
 
 /**
@@ -149,8 +165,19 @@ function toAggr(meta: ChunkMeta, raw: RawChunk, block: BucketBlock): AggrChunk {
   return { minTime: meta.minTime, maxTime: meta.maxTime, raw: { encoding, data: raw.data } };
 }
 
-/** Fetches the chunks of a batch from every block involved, in parallel; raws come back per part, in order. */
-async function fetchBatch(batch: readonly Merged[], ctx: SeriesContext): Promise<Map<Part, RawChunk[]>> {
+/** A block whose data could not be read for some series of a request, with the first error (the block named in it). */
+interface Loss {
+  readonly block: BucketBlock;
+  readonly err: Error;
+  /** Series of this block left out, or 'all' when its index could not be read. */
+  series: number | 'all';
+}
+
+/**
+ * Fetches the chunks of a batch from every block involved, in parallel; raws come back per part, in order. A part
+ * whose chunks cannot be read (ctx.confineDataLoss) has no entry; `losses` says which block lost how many.
+ */
+async function fetchBatch(batch: readonly Merged[], ctx: SeriesContext, losses: Map<BucketBlock, Loss>): Promise<Map<Part, RawChunk[]>> {
   const perBlock = new Map<BucketBlock, Part[]>();
   for (const m of batch) {
     for (const p of m.parts) {
@@ -166,11 +193,49 @@ async function fetchBatch(batch: readonly Merged[], ctx: SeriesContext): Promise
     try {
       raws = await block.chunks(refs, ctx.stats);
     } catch (err) {
-      throw blockError(block, err);
+      if (!ctx.confineDataLoss || !isDataLoss(err)) throw blockError(block, err);
+      // Neighbouring chunks are read together, so one bad chunk failed them all: read series by series so only the
+      // series whose own chunks are unreadable are lost.
+      await mapConcurrent(parts, ISOLATE_CONCURRENCY, async (p) => {
+        try {
+          out.set(p, await block.chunks(p.chunks.map((c) => c.ref), ctx.stats));
+        } catch (e) {
+          if (!isDataLoss(e)) throw blockError(block, e);
+          noteLoss(losses, block, e, 1);
+        }
+      });
+      return;
     }
     let k = 0;
     for (const p of parts) { out.set(p, raws.slice(k, k + p.chunks.length)); k += p.chunks.length; }
   }));
+  return out;
+}
+
+/** Counts `series` lost in `block`, keeping the first error. */
+function noteLoss(losses: Map<BucketBlock, Loss>, block: BucketBlock, err: unknown, series: number | 'all'): void {
+  const l = losses.get(block);
+  if (!l) losses.set(block, { block, err: blockError(block, err), series });
+  else if (l.series !== 'all') l.series = series === 'all' ? 'all' : l.series + series;
+}
+
+/**
+ * Reports the losses noted since the last call: one log line per block each time, one warning per block per
+ * request (`warned` keeps which). Returns the warnings to send.
+ */
+function reportLosses(losses: Map<BucketBlock, Loss>, warned: Set<BucketBlock>, ctx: SeriesContext): SeriesResponse[] {
+  const out: SeriesResponse[] = [];
+  for (const l of losses.values()) {
+    const where = l.err instanceof CorruptionError ? { file: l.err.file, offset: l.err.offset }
+      : l.err instanceof NotFoundError ? { file: l.err.object } : {};
+    ctx.logger.warn('unreadable block data, its series are left out of the answer', {
+      block: l.block.id, ...where, series: l.series, err: l.err.message,
+    });
+    if (warned.has(l.block)) continue;
+    warned.add(l.block);
+    out.push({ type: 'warning', warning: `${l.err.message} (series of this block that need it are left out)` });
+  }
+  losses.clear();
   return out;
 }
 
@@ -179,13 +244,18 @@ async function fetchBatch(batch: readonly Merged[], ctx: SeriesContext): Promise
  * every block merged in time order with exact duplicates (same block range twice) removed. Errors name the block.
  */
 export async function* blocksSeries(blocks: readonly { block: BucketBlock; matchers: readonly Matcher[] }[], ctx: SeriesContext): AsyncGenerator<SeriesResponse> {
+  const losses = new Map<BucketBlock, Loss>();
+  const warned = new Set<BucketBlock>();
   const lists = await Promise.all(blocks.map(async ({ block, matchers }) => {
     try {
       return await select(block, matchers, ctx);
     } catch (err) {
-      throw blockError(block, err);
+      if (!ctx.confineDataLoss || !isDataLoss(err)) throw logged(blockError(block, err), block, ctx);
+      noteLoss(losses, block, err, 'all'); // its index cannot be read: every series it would add is lost
+      return [];
     }
   }));
+  yield* reportLosses(losses, warned, ctx);
   const merged = mergeAll(lists);
   for (let i = 0; i < merged.length; i += CHUNK_BATCH_SERIES) {
     if (ctx.signal?.aborted) throw new AbortError('series request aborted');
@@ -197,7 +267,13 @@ export async function* blocksSeries(blocks: readonly { block: BucketBlock; match
     let n = 0;
     for (const s of batch) for (const p of s.parts) n += p.chunks.length;
     ctx.limiter.addChunks(n);
-    const raws = await fetchBatch(batch, ctx);
+    let raws: Map<Part, RawChunk[]>;
+    try {
+      raws = await fetchBatch(batch, ctx, losses);
+    } catch (err) {
+      throw isDataLoss(err) ? logged(err, undefined, ctx) : err;
+    }
+    if (losses.size > 0) yield* reportLosses(losses, warned, ctx);
     let bytes = 0;
     for (const r of raws.values()) for (const c of r) bytes += c.data.length;
     const release = ctx.pool.take(bytes);
@@ -206,16 +282,38 @@ export async function* blocksSeries(blocks: readonly { block: BucketBlock; match
       for (const s of batch) {
         const chunks: AggrChunk[] = [];
         for (const p of s.parts) {
-          const r = raws.get(p)!;
-          for (let k = 0; k < p.chunks.length; k++) chunks.push(toAggr(p.chunks[k]!, r[k]!, p.block));
+          const r = raws.get(p);
+          if (r === undefined) continue; // unreadable in this block (reported above)
+          const had = chunks.length;
+          try {
+            for (let k = 0; k < p.chunks.length; k++) chunks.push(toAggr(p.chunks[k]!, r[k]!, p.block));
+          } catch (err) {
+            if (!ctx.confineDataLoss || !isDataLoss(err)) throw logged(blockError(p.block, err), p.block, ctx);
+            chunks.length = had;
+            noteLoss(losses, p.block, err, 1);
+          }
         }
+        if (chunks.length === 0) continue;
         if (s.parts.length > 1) sortChunks(chunks);
         yield { type: 'series', series: { labels: s.labels, chunks } };
       }
+      if (losses.size > 0) yield* reportLosses(losses, warned, ctx);
     } finally {
       release();
     }
   }
+}
+
+/** Logs unreadable block data that fails the whole request (partial answers not allowed), then returns the error. */
+function logged(err: Error, block: BucketBlock | undefined, ctx: SeriesContext): Error {
+  if (isDataLoss(err)) {
+    ctx.logger.warn('unreadable block data fails the request (partial response disabled)', {
+      ...(block ? { block: block.id } : {}),
+      ...(err instanceof CorruptionError ? { file: err.file, offset: err.offset } : { file: err.object }),
+      err: err.message,
+    });
+  }
+  return err;
 }
 
 /** Orders chunks by time and drops exact repeats (overlapping blocks with identical chunks). */

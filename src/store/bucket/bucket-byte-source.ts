@@ -11,8 +11,12 @@ export class BucketByteSource implements ByteSource {
   bytesRead = 0;
   reads = 0;
 
-  /** `name` is the object name, which errors carry (it starts with the block ID). */
-  constructor(private readonly bucket: BucketReader, readonly name: string, readonly length: number) {}
+  /**
+   * `name` is the object name, which errors carry (it starts with the block ID). `length` is what the meta says until
+   * a read finds the object shorter (truncated): from then on it is the real length, so later reads of the intact
+   * part succeed and only what lay in the lost tail fails.
+   */
+  constructor(private readonly bucket: BucketReader, readonly name: string, public length: number) {}
 
   static async open(bucket: BucketReader, name: string, size?: number): Promise<BucketByteSource> {
     return new BucketByteSource(bucket, name, size ?? (await bucket.attributes(name)).size);
@@ -26,6 +30,7 @@ export class BucketByteSource implements ByteSource {
     const b = await readAll(await this.bucket.getRange(this.name, offset, length));
     this.reads++;
     this.bytesRead += b.length;
+    if (b.length < length) this.length = Math.min(this.length, offset + b.length);
     if (b.length !== length) throw new CorruptionError(this.name, 'range', offset, `object returned ${b.length} bytes for a ${length}-byte range (changed or truncated?)`);
     return new Uint8Array(b.buffer, b.byteOffset, b.length);
   }

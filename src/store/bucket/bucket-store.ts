@@ -208,6 +208,7 @@ export class BucketStore implements StoreAPI {
       const ctx = {
         minTime, maxTime, skipChunks: req.skipChunks, withoutReplicaLabels: new Set(req.withoutReplicaLabels),
         limiter: new RequestLimiter(this.options.limits ?? NO_LIMITS), stats: newStats(), pool: this.pool, signal,
+        confineDataLoss: !(req.partialResponseDisabled || req.partialResponseStrategy === 'ABORT'), logger: this.logger,
       };
       const blocks: { block: BucketBlock; matchers: Matcher[] }[] = [];
       // The store serves raw data; downsampled blocks are only picked when the request allows their resolution.

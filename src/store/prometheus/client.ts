@@ -1,6 +1,7 @@
 // An HTTP client for the Prometheus the sidecar runs beside: readiness, external labels from the loaded config,
 // label names/values and series through the HTTP API, and the raw remote-read call. Errors carry Prometheus's own
-// message: 4xx answers become InvalidArgumentError, everything else UnavailableError.
+// message: 4xx answers become InvalidArgumentError, everything else UnavailableError. Remote read has connect and
+// response-head deadlines, and a body that must be held whole (SAMPLES, an error text) has a size cap.
 import { parse as parseYaml } from 'yaml';
 import type { Labels } from '../../tsdb/labels/labels.js';
 import { labelsFromRecord, sortLabels } from '../../tsdb/labels/labels.js';
@@ -8,7 +9,7 @@ import type { Label } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { AbortError, InvalidArgumentError, UnavailableError, errorMessage } from '../../runtime/errors.js';
 import { sleep } from '../../runtime/async.js';
-import { HttpStreamPool, postStream } from './http-stream.js';
+import { HttpStreamPool, postStream, type HttpStreamOptions } from './http-stream.js';
 import type { PushedBody } from './stream-pump.js';
 
 /** Bounds at or beyond these are "unbounded" and left out of API calls (Prometheus then uses its own extremes). */
@@ -18,6 +19,24 @@ export interface TimeBounds {
   /** Inclusive, ms. */
   readonly start: number;
   readonly end: number;
+}
+
+/** Error texts of failed remote reads are read up to this many bytes (the rest is dropped with the connection). */
+const MAX_ERROR_BODY_BYTES = 64 << 10;
+/** The streamed remote-read answer's content type; anything else is one SAMPLES message read whole. */
+const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf';
+
+export interface PrometheusClientOptions extends HttpStreamOptions {
+  /**
+   * Cap on a SAMPLES remote-read body (snappy-compressed, held whole to be decoded), in bytes. Default 256 MiB, a
+   * quarter of the decompressed cap (snappy seldom shrinks sample data more than that).
+   */
+  readonly maxSampledBodyBytes?: number;
+  /**
+   * Cap on that body once decompressed, checked before decompressing. Default 1 GiB: about what Prometheus's default
+   * --storage.remote.read-sample-limit (5e7 samples of ~20 encoded bytes) lets through.
+   */
+  readonly maxSampledDecodedBytes?: number;
 }
 
 /** A remote-read answer: its content type, and the body to read either way http-stream offers. */
@@ -37,10 +56,15 @@ export class PrometheusClient {
 
   /** Keep-alive connections for remote read, which is called per query. */
   private readonly readPool: HttpStreamPool;
+  private readonly maxSampledBodyBytes: number;
+  /** Cap on a decompressed SAMPLES answer (the reader of the body applies it when decoding). */
+  readonly maxSampledDecodedBytes: number;
 
-  constructor(url: string) {
+  constructor(url: string, options: PrometheusClientOptions = {}) {
     this.baseUrl = url.endsWith('/') ? url : url + '/';
-    this.readPool = new HttpStreamPool(new URL(this.baseUrl));
+    this.readPool = new HttpStreamPool(new URL(this.baseUrl), options);
+    this.maxSampledBodyBytes = options.maxSampledBodyBytes ?? 256 << 20;
+    this.maxSampledDecodedBytes = options.maxSampledDecodedBytes ?? 1 << 30;
   }
 
   private url(path: string, params?: URLSearchParams): string {
@@ -173,16 +197,23 @@ export class PrometheusClient {
     const res = await postStream(this.readPool, url, REMOTE_READ_HEADERS, compressedRequest, signal);
     if (res.status !== 200) {
       const parts: Buffer[] = [];
+      let n = 0;
       try {
-        for await (const p of res.body) parts.push(p as Buffer);
+        for await (const p of res.body) {
+          parts.push(p as Buffer);
+          n += (p as Buffer).length;
+          if (n >= MAX_ERROR_BODY_BYTES) break; // leaving the loop drops the connection
+        }
       } catch {
         // The status says enough when the error text cannot be read.
       }
-      const msg = Buffer.concat(parts).toString('utf8').trim();
+      const msg = Buffer.concat(parts).subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8').trim();
       throw statusError(res.status, `remote read: prometheus answered ${res.status}: ${msg}`);
     }
+    const contentType = res.headers.get('content-type') ?? '';
+    if (!contentType.startsWith(STREAMED_CONTENT_TYPE)) res.limitBody(this.maxSampledBodyBytes);
     return {
-      contentType: res.headers.get('content-type') ?? '',
+      contentType,
       get body() {
         return res.body;
       },

@@ -2,11 +2,12 @@
 // (~10k per query), and node:http wakes JS once per chunk and once per socket read. Here the chunked framing is
 // removed in place, each socket read reaches the consumer as one buffer, and a large answer is read in batches.
 // Plain-TCP reads land in one shared buffer (no allocation per read); a consumer either borrows each piece while it
-// is handed over (readBody) or takes a stream of copies (body).
+// is handed over (readBody) or takes a stream of copies (body). A peer that does not connect, or connects and never
+// answers, is given up on after a deadline; a body past its cap fails with a LimitError.
 import net from 'node:net';
 import tls from 'node:tls';
 import { Readable } from 'node:stream';
-import { AbortError, UnavailableError, errorMessage } from '../../runtime/errors.js';
+import { AbortError, LimitError, UnavailableError, errorMessage } from '../../runtime/errors.js';
 
 /** Receives the body piece by piece; `data` is borrowed: valid only during the call (copy what must be kept). */
 export interface BodySink {
@@ -28,7 +29,34 @@ export interface HttpStreamResponse {
   readonly resume: () => void;
   /** Drops the connection; a sink gets no more calls. */
   readonly destroy: () => void;
+  /**
+   * Caps this body at `maxBytes` (tighter than the pool's cap): a declared Content-Length above it fails at once,
+   * otherwise the body fails with a LimitError as soon as it passes the cap. For consumers that buffer the body.
+   */
+  readonly limitBody: (maxBytes: number) => void;
 }
+
+export interface HttpStreamOptions {
+  /**
+   * Deadline for a new connection to be ready to send (TCP connect, and the TLS handshake for https), in ms; 0 = none.
+   * Default 5s + 10s for TLS: upstream's HTTP client defaults (dialer_timeout 5s, tls_handshake_timeout 10s).
+   */
+  readonly connectTimeoutMs?: number;
+  /** Extra time for the TLS handshake after the TCP connect, in ms; 0 = none. Default 10s. */
+  readonly tlsHandshakeTimeoutMs?: number;
+  /**
+   * Deadline, from the request being sent on a connected socket, for the whole response head, in ms; 0 = none.
+   * Default 2m (the querier's default --query.timeout: by then the caller has given up anyway). Upstream's
+   * response_header_timeout defaults to none and leans on the caller's deadline, which a call without one lacks.
+   */
+  readonly headTimeoutMs?: number;
+  /** Cap on any response body, in bytes; 0 = none (the default: streamed bodies are never held whole). */
+  readonly maxBodyBytes?: number;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+const DEFAULT_HEAD_TIMEOUT_MS = 120_000;
 
 /** Largest response head accepted. */
 const MAX_HEAD_BYTES = 64 << 10;
@@ -55,8 +83,17 @@ const readers = new WeakMap<net.Socket, (data: Buffer) => void>();
 /** Keep-alive connections to one origin. */
 export class HttpStreamPool {
   private readonly idle: net.Socket[] = [];
+  readonly connectTimeoutMs: number;
+  readonly tlsHandshakeTimeoutMs: number;
+  readonly headTimeoutMs: number;
+  readonly maxBodyBytes: number;
 
-  constructor(private readonly url: URL) {}
+  constructor(private readonly url: URL, options: HttpStreamOptions = {}) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.tlsHandshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
+    this.headTimeoutMs = options.headTimeoutMs ?? DEFAULT_HEAD_TIMEOUT_MS;
+    this.maxBodyBytes = options.maxBodyBytes ?? 0;
+  }
 
   take(): net.Socket | undefined {
     for (;;) {
@@ -149,6 +186,10 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
     let keepAlive = true;
     let received = 0;
     let batchTimer: NodeJS.Timeout | undefined;
+    /** The connect deadline, then the response-head deadline; cleared once the head is in. */
+    let deadline: NodeJS.Timeout | undefined;
+    let bodyBytes = 0;
+    let bodyLimit = pool.maxBodyBytes;
     /** Reading is held by the consumer (pause(), a full stream, or no consumer attached yet). */
     let held = false;
     let settled = false;
@@ -175,8 +216,23 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
       else earlyError = err;
     };
     const onAbort = (): void => fail(new AbortError('remote read aborted'));
+    const arm = (ms: number, what: string): void => {
+      clearTimeout(deadline);
+      deadline = ms > 0 ? setTimeout(() => fail(new UnavailableError(`remote read: ${where}: ${what} within ${ms}ms`)), ms) : undefined;
+    };
+    const isTls = socket instanceof tls.TLSSocket;
+    const onConnected = (): void => arm(pool.headTimeoutMs, 'no response head');
+    const onTcpConnected = (): void => {
+      if (isTls) arm(pool.tlsHandshakeTimeoutMs, 'no TLS handshake');
+      else onConnected();
+    };
+    const overLimit = (n: number): LimitError =>
+      new LimitError(`remote read: ${where}: response body of ${n} bytes or more exceeds the limit of ${bodyLimit} bytes`, 'remote_read_body_bytes', n);
     const cleanup = (): void => {
       signal?.removeEventListener('abort', onAbort);
+      clearTimeout(deadline);
+      socket.removeListener('connect', onTcpConnected);
+      socket.removeListener('secureConnect', onConnected);
       if (batchTimer !== undefined) clearTimeout(batchTimer);
       batchTimer = undefined;
       readers.delete(socket);
@@ -218,6 +274,8 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
           }
           keepAlive = !/(^|,)\s*close\s*(,|$)/i.test(parsed.headers.get('connection') ?? '');
           decoder = bodyDecoder(parsed.headers, where);
+          clearTimeout(deadline);
+          if (bodyLimit > 0 && decoder.declared > bodyLimit) throw overLimit(decoder.declared);
           settled = true;
           setHeld(true); // until a consumer attaches
           resolve(response(parsed));
@@ -225,6 +283,8 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
         }
         received += chunk.length;
         const data = decoder.decode(chunk);
+        bodyBytes += data.length;
+        if (bodyLimit > 0 && bodyBytes > bodyLimit) throw overLimit(bodyBytes);
         if (data.length > 0) deliver(data);
         if (decoder.done) finish();
         else if (received > BATCH_AFTER && chunk.length < BATCH_BELOW && batchTimer === undefined && !held) {
@@ -258,6 +318,13 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
         destroy: () => {
           sink = { data: () => {}, end: () => {}, error: () => {} };
           if (!over) fail(new AbortError('remote read: body dropped by the reader'));
+        },
+        limitBody: (maxBytes: number) => {
+          if (bodyLimit === 0 || maxBytes < bodyLimit) bodyLimit = maxBytes;
+          if (over) return;
+          const declared = decoder?.declared ?? 0;
+          if (declared > bodyLimit) fail(overLimit(declared));
+          else if (bodyBytes > bodyLimit) fail(overLimit(bodyBytes));
         },
         get body(): Readable {
           if (stream !== undefined) return stream;
@@ -313,6 +380,12 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
     signal?.addEventListener('abort', onAbort, { once: true });
     readers.set(socket, onBytes);
     socket.on('end', onEnd).on('error', onError).on('close', onClose);
+    if (reused) onConnected();
+    else {
+      arm(pool.connectTimeoutMs, 'no connection');
+      socket.once('connect', onTcpConnected);
+      if (isTls) socket.once('secureConnect', onConnected);
+    }
     socket.resume();
     // One write for head and body: with Nagle off, two writes are two packets and two wake-ups of the server.
     const requestText = requestHead(url, headers, payload.length);
@@ -354,6 +427,8 @@ interface BodyDecoder {
   readonly leftover: number;
   /** The body runs until the server closes (no length, not chunked). */
   readonly untilClose: boolean;
+  /** The Content-Length, when one was sent (else 0). */
+  readonly declared: number;
 }
 
 function bodyDecoder(headers: ReadonlyMap<string, string>, where: string): BodyDecoder {
@@ -374,10 +449,12 @@ class LengthDecoder implements BodyDecoder {
   done: boolean;
   leftover = 0;
   readonly untilClose: boolean;
+  readonly declared: number;
 
   constructor(private left: number) {
     this.done = left === 0;
     this.untilClose = left === Infinity;
+    this.declared = left === Infinity ? 0 : left;
   }
 
   decode(chunk: Buffer): Buffer {
@@ -401,6 +478,7 @@ class ChunkedDecoder implements BodyDecoder {
   done = false;
   leftover = 0;
   readonly untilClose = false;
+  readonly declared = 0;
   private state = Chunked.Size;
   private size = 0;
   private sizeDigits = 0;

@@ -210,7 +210,7 @@ export class PrometheusStore implements StoreAPI {
   private async *sampled(body: AsyncIterable<Uint8Array>, finish: (l: readonly Label[]) => Labels, limit: number, minTime: number, maxTime: number): AsyncIterable<SeriesResponse> {
     const parts: Uint8Array[] = [];
     for await (const p of body) parts.push(p);
-    const raw = snappyDecode(Buffer.concat(parts), 'remote read SAMPLES response');
+    const raw = snappyDecode(Buffer.concat(parts), 'remote read SAMPLES response', this.client.maxSampledDecodedBytes);
     const results = decodeReadResponse(raw);
     const series = (results[0] ?? []).map((s) => ({ labels: finish(s.labels), s })).sort((a, b) => compareLabels(a.labels, b.labels));
     if (series.some(({ s }) => s.histograms > 0)) {

@@ -1,7 +1,7 @@
 // Snappy block format (not framed), as Prometheus's remote read uses for requests and SAMPLES responses.
 // snappyjs ships no types; it is loaded through require and given the two functions we use.
 import { createRequire } from 'node:module';
-import { CorruptionError, errorMessage } from '../../runtime/errors.js';
+import { CorruptionError, LimitError, errorMessage } from '../../runtime/errors.js';
 
 interface SnappyJs {
   compress(input: Uint8Array): Uint8Array;
@@ -19,6 +19,9 @@ export function snappyDecode(data: Uint8Array, what: string, maxLength?: number)
   try {
     return maxLength === undefined ? snappy.uncompress(data) : snappy.uncompress(data, maxLength);
   } catch (err) {
+    // snappyjs checks the declared length against the cap before allocating anything.
+    const big = maxLength !== undefined ? /uncompressed length of (\d+) is too big/.exec(errorMessage(err)) : null;
+    if (big) throw new LimitError(`${what}: decompressed size ${big[1]} bytes exceeds the limit of ${maxLength} bytes`, 'snappy_decoded_bytes', Number(big[1]), { cause: err });
     throw new CorruptionError(what, 'snappy block', 0, errorMessage(err), { cause: err });
   }
 }

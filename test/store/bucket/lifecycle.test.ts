@@ -135,7 +135,7 @@ describe('BucketStore hashmod sharding', () => {
 });
 
 describe('BucketStore corruption', () => {
-  it('fails only queries touching a block with a corrupt chunk or index object, naming the block', async () => {
+  it('confines a corrupt chunk or index object to the series it touches, naming the block (an error under ABORT)', async () => {
     const { bucket, a, b, dir } = await freshBucket();
     // Chunk corruption: flip bytes inside the first chunk of cluster a's first block.
     const chunkFile = path.join(dir, a[0]!, 'chunks', '000001');
@@ -153,9 +153,17 @@ describe('BucketStore corruption', () => {
     try {
       expect(gw.store.blockIds()).toHaveLength(a.length + b.length);
       const inA0 = seriesRequest({ matchers: [new Matcher('=~', '__name__', '.+'), new Matcher('=', 'cluster', 'a')], minTime: T0, maxTime: T0 + 3600_000 });
-      await expect(collectSeries(gw.client, inA0)).rejects.toThrow(new RegExp(`block ${a[0]!}.*checksum mismatch`));
+      await expect(collectSeries(gw.client, { ...inA0, partialResponseStrategy: 'ABORT' })).rejects.toThrow(new RegExp(`block ${a[0]!}.*checksum mismatch`));
+      const partA = await collectSeries(gw.client, inA0);
+      expect(partA.warnings).toHaveLength(1);
+      expect(partA.warnings[0]).toMatch(new RegExp(`block ${a[0]!}: corrupt chunk in ${a[0]!}/chunks/000001 at byte 8: checksum mismatch`));
+      expect(partA.series).toHaveLength(23); // the first chunk's series alone is lost
       const bLast = seriesRequest({ matchers: [new Matcher('=~', '__name__', '.+'), new Matcher('=', 'cluster', 'b')] });
-      await expect(collectSeries(gw.client, bLast)).rejects.toThrow(new RegExp(`block ${b[b.length - 1]!}: corrupt series`));
+      await expect(collectSeries(gw.client, { ...bLast, partialResponseStrategy: 'ABORT' })).rejects.toThrow(new RegExp(`block ${b[b.length - 1]!}: corrupt series`));
+      const partB = await collectSeries(gw.client, bLast);
+      expect(partB.warnings).toHaveLength(1);
+      expect(partB.warnings[0]).toMatch(new RegExp(`block ${b[b.length - 1]!}: corrupt series`));
+      expect(partB.series).toHaveLength(24); // every series, from the blocks before the last one
       // Everything else keeps serving: cluster a after its first block, cluster b before its last one.
       const laterA = await collectSeries(gw.client, seriesRequest({ matchers: [...up, new Matcher('=', 'cluster', 'a')], minTime: T0 + 2 * 3600_000 }));
       expect(laterA.series).toHaveLength(8);
