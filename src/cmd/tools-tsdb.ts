@@ -43,7 +43,7 @@ export function registerToolsTsdb(tools: Command): void {
 
   tsdb.command('dump')
     .description('Dump samples from a TSDB data directory or block directory.')
-    .argument('[db-path]', 'database path (a data directory of blocks or one block directory)', 'data/')
+    .argument('[db-path]', 'database path (a data directory of blocks and its head in wal/, or one block directory)', 'data/')
     .option('--min-time <ms>', 'minimum timestamp to dump (inclusive, ms)', MIN_INT64)
     .option('--max-time <ms>', 'maximum timestamp to dump (inclusive, ms)', MAX_INT64)
     .option('--match <selector>', 'series selector', DEFAULT_MATCH)
