@@ -26,7 +26,11 @@ export interface DbOptions extends HeadOptions {
   readonly walSegmentSize?: number;
   /** Snappy-compress WAL records (default true, as Prometheus 2.42's --storage.tsdb.wal-compression). */
   readonly walCompression?: boolean;
-  /** Test hook: called between the steps of head compaction ('block-written', 'head-truncated', 'checkpointed'). */
+  /**
+   * Test hook (crash tests stop the process there): called during head compaction at 'block-writing' (after the
+   * first series), 'block-written', 'head-truncated', 'checkpoint-writing' (records written, not yet renamed) and
+   * 'checkpointed'.
+   */
   readonly onCompactionStep?: (step: string) => void;
 }
 
@@ -117,6 +121,7 @@ export class Db {
         // Head chunks never cross a chunk range boundary, so these are exactly the chunks of [mint, maxt).
         const chunks = s.chunks(mint, maxt - 1, this.head.arena);
         await w.addSeriesChunks(s.labels, chunks);
+        if (w.seriesCount === 1) this.opts.onCompactionStep?.('block-writing');
       }
       const meta = await w.finish();
       this.logger.info('write block', { ulid: meta.ulid, mint, maxt, series: meta.stats.numSeries ?? 0 });
@@ -142,7 +147,7 @@ export class Db {
     if (last <= first) return;
     const head = this.head;
     const stats = writeCheckpoint(this.walDir, first, last, (ref) => head.get(ref) !== undefined || head.deleted.has(ref), mint,
-      this.opts.walCompression ?? true);
+      this.opts.walCompression ?? true, () => this.opts.onCompactionStep?.('checkpoint-writing'));
     this.opts.onCompactionStep?.('checkpointed');
     truncateSegments(this.walDir, last + 1);
     for (const [ref, seg] of head.deleted) if (seg <= last) head.deleted.delete(ref);

@@ -31,7 +31,11 @@ const BATCH_BYTES = 1 << 20;
  * `keep(ref)` holds, samples and exemplars at or after `mint`, tombstones of kept series ending at or after `mint`,
  * the last metadata of each kept series.
  */
-export function writeCheckpoint(walDir: string, from: number, to: number, keep: (ref: number) => boolean, mint: number, compress = true): CheckpointStats {
+export function writeCheckpoint(
+  walDir: string, from: number, to: number, keep: (ref: number) => boolean, mint: number, compress = true,
+  /** Called after each batch of records is written to the unfinished checkpoint (crash tests stop there). */
+  onWritten?: () => void,
+): CheckpointStats {
   const final = join(walDir, checkpointName(to));
   const tmp = `${final}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
@@ -43,7 +47,7 @@ export function writeCheckpoint(walDir: string, from: number, to: number, keep: 
   const emit = (rec: Uint8Array): void => {
     pending.push(rec.slice());
     pendingBytes += rec.length;
-    if (pendingBytes >= BATCH_BYTES) { out.log(...pending); pending = []; pendingBytes = 0; }
+    if (pendingBytes >= BATCH_BYTES) { out.log(...pending); pending = []; pendingBytes = 0; onWritten?.(); }
   };
   const metadata = new Map<number, MetadataEntry>();
   const cols: SampleColumns = newSampleColumns();
@@ -102,7 +106,7 @@ export function writeCheckpoint(walDir: string, from: number, to: number, keep: 
       }
     }
     if (metadata.size > 0) emit(encodeMetadata([...metadata.values()], enc));
-    if (pending.length > 0) out.log(...pending);
+    if (pending.length > 0) { out.log(...pending); onWritten?.(); }
     out.close();
   } catch (err) {
     try { out.close(); } catch { /* already failing */ }
