@@ -43,12 +43,10 @@ async function runDriver(data: string, ack: string, step: string | undefined, de
     await new Promise((r) => setTimeout(r, 10));
   }
   if (!out.includes('ready')) throw new Error(`driver exited before it was ready: ${err}`);
-  let timer: NodeJS.Timeout | undefined;
   // A step kill should come within a few compactions; if it does not, kill anyway (the check then says so).
-  timer = setTimeout(() => child.kill('SIGKILL'), step ? 20_000 : delayMs);
+  const timer = setTimeout(() => child.kill('SIGKILL'), step ? 20_000 : delayMs);
   const signal = await exited;
   clearTimeout(timer);
-  timer = undefined;
   if (signal !== 'SIGKILL') throw new Error(`driver ended with ${signal ?? child.exitCode} instead of SIGKILL: ${err}`);
   return out;
 }
