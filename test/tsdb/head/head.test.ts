@@ -149,6 +149,7 @@ describe('a store over blocks and the head', () => {
     const req: SeriesRequest = {
       minTime: MIN_TIME, maxTime: MAX_TIME, matchers: [new Matcher('=', 'job', 'a')], maxResolutionWindow: 0, aggregates: [],
       partialResponseDisabled: false, partialResponseStrategy: 'ABORT', skipChunks: false, withoutReplicaLabels: [], limit: 0,
+      step: 0, range: 0, responseBatchSize: 0,
     };
     const series = [];
     for await (const f of store.series(req)) if (f.type === 'series') series.push(f.series);
