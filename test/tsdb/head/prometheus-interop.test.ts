@@ -14,6 +14,7 @@ import { listSegments } from '../../../src/tsdb/wal/segment.js';
 import { startPrometheus } from '../../support/prometheus.js';
 import { freePort } from '../../support/peers/process.js';
 import { promtoolAnalyze, promtoolDump } from '../../support/promtool.js';
+import { runToolsTsdb } from '../support/run-tools.js';
 import { Appended, dumpDir } from './support.js';
 
 const dirs: string[] = [];
@@ -92,6 +93,10 @@ describe('WAL interop with Prometheus 2.42', () => {
     const theirs = await promtoolDump(data);
     expect(ours.split('\n').length).toBeGreaterThan(1000);
     expect(ours).toBe(theirs);
+    // The same through the command line.
+    const cli = await runToolsTsdb(['dump', data]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toBe(theirs);
   }, 120_000);
 
   it('head compaction writes a block promtool analyzes, and the directory dumps as appended', async () => {
