@@ -87,7 +87,7 @@ async function benchReplay(): Promise<void> {
   const data = path.join(work, 'replay-src');
   const prom = await startPrometheus({ dataDir: data, workDir: path.join(work, 'prom-src'), flags: ['--web.enable-remote-write-receiver'] });
   const start = Date.now() - SAMPLES * 60_000;
-  let written = 0;
+  let written: number;
   try {
     written = await remoteWrite(prom.url, SERIES, SAMPLES, 60_000, start, SAMPLES);
   } finally {
@@ -135,7 +135,7 @@ async function benchMemory(): Promise<void> {
 
   const data = path.join(work, 'mem-prom');
   const prom = await startPrometheus({ dataDir: data, workDir: path.join(work, 'prom-mem'), flags: ['--web.enable-remote-write-receiver'] });
-  let theirs = 0;
+  let theirs: number;
   try {
     await new Promise((r) => setTimeout(r, 1000));
     const before = rssOf(prom.process.pid);
