@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConfigError } from '../runtime/errors.js';
+import { createLogger } from '../runtime/logger.js';
 import { backfillOpenMetrics, DEFAULT_BLOCK_DURATION } from '../tsdb/tools/backfill.js';
 import { dumpSamples } from '../tsdb/tools/dump.js';
 import { analyzeBlock, formatBlockTable, listBlocks } from '../tsdb/tools/list.js';
@@ -43,7 +44,7 @@ export function registerToolsTsdb(tools: Command): void {
 
   tsdb.command('dump')
     .description('Dump samples from a TSDB data directory or block directory.')
-    .argument('[db-path]', 'database path (a data directory of blocks or one block directory)', 'data/')
+    .argument('[db-path]', 'database path (a data directory of blocks and its head in wal/, or one block directory)', 'data/')
     .option('--min-time <ms>', 'minimum timestamp to dump (inclusive, ms)', MIN_INT64)
     .option('--max-time <ms>', 'maximum timestamp to dump (inclusive, ms)', MAX_INT64)
     .option('--match <selector>', 'series selector', DEFAULT_MATCH)
@@ -51,6 +52,7 @@ export function registerToolsTsdb(tools: Command): void {
       const matchers = opts.match === DEFAULT_MATCH ? [] : parseSelector(opts.match);
       await dumpSamples(dbPath, process.stdout, {
         minTime: parseMillis('--min-time', opts.minTime), maxTime: parseMillis('--max-time', opts.maxTime), matchers,
+        logger: createLogger({ caller: false }),
       });
     });
 

@@ -4,7 +4,7 @@
 
 import { CorruptionError } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
-import { BlockReader, findBlockDirs, type BlockChunk } from '../tsdb/block/reader.js';
+import { BlockReader, findBlockDirs, type BlockChunk, type SeriesBlock } from '../tsdb/block/reader.js';
 import { Encoding } from '../tsdb/chunkenc/chunk.js';
 import { compareLabels, sortLabels, type Label, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
@@ -53,8 +53,11 @@ export class TsdbStore implements StoreAPI {
   private readonly ext: Labels;
   private readonly logger: Logger;
 
-  /** `blocks` is asked on every request, so the owner may add and drop blocks (e.g. after compaction). */
-  constructor(private readonly blocks: () => readonly BlockReader[], private readonly options: TsdbStoreOptions = {}) {
+  /**
+   * `blocks` is asked on every request, so the owner may add and drop blocks (e.g. after compaction); a head is one
+   * of them (src/tsdb/head implements SeriesBlock).
+   */
+  constructor(private readonly blocks: () => readonly SeriesBlock[], private readonly options: TsdbStoreOptions = {}) {
     this.ext = sortLabels([...(options.externalLabels ?? [])]);
     this.logger = options.logger ?? nopLogger;
   }
@@ -88,7 +91,7 @@ export class TsdbStore implements StoreAPI {
     };
   }
 
-  private blocksIn(minTime: number, maxTime: number): BlockReader[] {
+  private blocksIn(minTime: number, maxTime: number): SeriesBlock[] {
     // Block maxTime is exclusive in meta.json.
     return this.blocks().filter((b) => b.meta.minTime <= maxTime && b.meta.maxTime > minTime);
   }
@@ -123,7 +126,7 @@ export class TsdbStore implements StoreAPI {
     for (const series of out) yield { type: 'series', series };
   }
 
-  private async *blockSeries(b: BlockReader, matchers: readonly Matcher[], req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
+  private async *blockSeries(b: SeriesBlock, matchers: readonly Matcher[], req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
     for await (const s of b.select(matchers, req.minTime, req.maxTime, { skipChunks: req.skipChunks, ...(signal ? { signal } : {}) })) {
       yield {
         type: 'series',
@@ -166,7 +169,7 @@ function limit(xs: string[], n: number): string[] {
   return n > 0 && xs.length > n ? xs.slice(0, n) : xs;
 }
 
-function toAggrChunk(c: BlockChunk, b: BlockReader): AggrChunk {
+function toAggrChunk(c: BlockChunk, b: SeriesBlock): AggrChunk {
   const encoding = ENCODINGS.get(c.encoding);
   if (!encoding) throw new CorruptionError(b.dir ?? b.meta.ulid, 'chunk', 0, `unknown chunk encoding ${c.encoding}`);
   return { minTime: c.minTime, maxTime: c.maxTime, raw: { encoding, data: c.data } };

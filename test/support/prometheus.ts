@@ -16,6 +16,8 @@ export interface PrometheusOptions {
   /** Where the config and log go; default a fresh temporary directory, removed by stop(). */
   readonly workDir?: string;
   readonly readyTimeoutMs?: number;
+  /** Listen port (default a free one); give it when the config must name Prometheus's own address. */
+  readonly port?: number;
 }
 
 export interface RunningPrometheus {
@@ -40,7 +42,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   await mkdir(opts.dataDir, { recursive: true });
   const configFile = path.join(workDir, 'prometheus.yml');
   await writeFile(configFile, opts.config ?? 'global:\n  scrape_interval: 15s\n');
-  const port = await freePort();
+  const port = opts.port ?? await freePort();
   const proc = spawnPeer('prometheus', bin, [
     `--config.file=${configFile}`,
     `--storage.tsdb.path=${opts.dataDir}`,

@@ -32,7 +32,7 @@ import { readMeta } from './meta.js';
 import { ChunkSeriesIterator } from './series-iterator.js';
 import type { Interval, Tombstones } from './tombstones.js';
 import { EMPTY_TOMBSTONES, readTombstones } from './tombstones.js';
-import { readdir } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 
 /** One chunk of a selected series: inclusive time range, ref, and the stored encoding + data. */
 export interface BlockChunk {
@@ -57,10 +57,23 @@ export interface SelectOptions {
   readonly postings?: Postings;
 }
 
+/**
+ * What a store reads from a persisted block or from the head: a time range (`maxTime` exclusive), series selected
+ * by matchers in label order, label names and values.
+ */
+export interface SeriesBlock {
+  readonly meta: { readonly ulid: string; readonly minTime: number; readonly maxTime: number };
+  /** The block directory, when it is one on disk. */
+  readonly dir: string | undefined;
+  select(matchers: readonly Matcher[], mint?: number, maxt?: number, opts?: SelectOptions): AsyncGenerator<BlockSeries>;
+  labelNames(matchers?: readonly Matcher[]): Promise<string[]>;
+  labelValues(name: string, matchers?: readonly Matcher[]): Promise<string[]>;
+}
+
 /** Series read per batch of chunk reads. */
 const SERIES_BATCH = 512;
 
-export class BlockReader {
+export class BlockReader implements SeriesBlock {
   private constructor(
     readonly meta: BlockMeta,
     readonly index: IndexReader,
@@ -179,7 +192,10 @@ function applyDeletions(chunks: BlockChunk[], deleted: readonly Interval[]): Blo
   return out;
 }
 
-/** Block directories in `dir`: `dir` itself when it holds meta.json, else its subdirectories that do. */
+/**
+ * Block directories in `dir`: `dir` itself when it holds meta.json, else its ULID-named subdirectories that do (a
+ * directory without meta.json is an unfinished write, never a block).
+ */
 export async function findBlockDirs(dir: string): Promise<string[]> {
   let entries;
   try {
@@ -189,8 +205,13 @@ export async function findBlockDirs(dir: string): Promise<string[]> {
     throw err;
   }
   if (entries.some((e) => e.isFile() && e.name === 'meta.json')) return [dir];
-  return entries
-    .filter((e) => e.isDirectory() && /^[0-9A-HJKMNP-TV-Z]{26}$/i.test(e.name))
-    .map((e) => join(dir, e.name))
-    .sort();
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || !/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(e.name)) continue;
+    try {
+      await access(join(dir, e.name, 'meta.json'));
+      out.push(join(dir, e.name));
+    } catch { /* no meta.json: not a block */ }
+  }
+  return out.sort();
 }

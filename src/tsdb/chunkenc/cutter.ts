@@ -4,12 +4,12 @@
 /** Default target samples per chunk. */
 export const SAMPLES_PER_CHUNK = 120;
 
-/** Go's (t / width) * width + width with truncating division. */
-function rangeForTimestamp(t: number, width: number): number {
+/** The end of the chunk range holding t: Go's (t / width) * width + width with truncating division. */
+export function rangeForTimestamp(t: number, width: number): number {
   return Math.trunc(t / width) * width + width;
 }
 
-function computeChunkEndTime(start: number, cur: number, max: number): number {
+export function computeChunkEndTime(start: number, cur: number, max: number): number {
   const n = Math.trunc((max - start) / ((cur - start + 1) * 4));
   if (n <= 1) return max;
   return start + Math.trunc((max - start) / n);

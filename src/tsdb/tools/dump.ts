@@ -1,20 +1,28 @@
-// `dump`: prints every sample of the selected series of a block or a directory of blocks as promtool tsdb dump
-// does (`{labels} value timestamp` per line, series in label order), writing with backpressure.
+// `dump`: prints every sample of the selected series of a block or a data directory (its blocks and, as promtool
+// tsdb dump does, its head replayed read-only from wal/) as `{labels} value timestamp` lines in label order,
+// writing with backpressure.
 
 import type { Writable } from 'node:stream';
 import { CorruptionError } from '../../runtime/errors.js';
 import type { Labels } from '../labels/labels.js';
 import { compareLabels, formatLabels } from '../labels/labels.js';
 import type { Matcher } from '../labels/matcher.js';
-import type { BlockChunk, BlockSeries } from '../block/reader.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../../runtime/logger.js';
+import type { BlockChunk, BlockSeries, SeriesBlock } from '../block/reader.js';
 import { BlockReader, findBlockDirs } from '../block/reader.js';
 import { ChunkSeriesIterator } from '../block/series-iterator.js';
+import { Head } from '../head/head.js';
+import { replayWal } from '../head/replay.js';
 import { formatGoFloat } from './format.js';
 
 export interface DumpOptions {
   readonly minTime?: number;
   readonly maxTime?: number;
   readonly matchers?: readonly Matcher[];
+  /** Where WAL damage found while reading the head is reported. */
+  readonly logger?: Logger;
 }
 
 const FLUSH_AT = 256 * 1024;
@@ -70,8 +78,11 @@ async function write(out: Writable, s: string): Promise<void> {
 export async function dumpSamples(dir: string, out: Writable, opts: DumpOptions = {}): Promise<void> {
   const mint = opts.minTime ?? -Infinity;
   const maxt = opts.maxTime ?? Infinity;
-  const blocks = (await openBlocks(dir)).filter((b) => b.meta.maxTime > mint && b.meta.minTime <= maxt);
+  const opened = await openBlocks(dir);
+  const blocks: SeriesBlock[] = opened.filter((b) => b.meta.maxTime > mint && b.meta.minTime <= maxt);
   try {
+    const head = readHead(dir, opened, opts.logger);
+    if (head) blocks.push(head);
     const streams = blocks.map((b) => b.select(opts.matchers ?? [], mint, maxt)[Symbol.asyncIterator]());
     const it = new ChunkSeriesIterator();
     let buf = '';
@@ -91,6 +102,19 @@ export async function dumpSamples(dir: string, out: Writable, opts: DumpOptions 
     }
     if (buf.length > 0) await write(out, buf);
   } finally {
-    for (const b of blocks) await b.close();
+    for (const b of opened) await b.close();
   }
+}
+
+/**
+ * The head of a data directory, replayed from `dir/wal` without changing it (damage is reported, not repaired);
+ * samples already in blocks are left out, as Prometheus does on start.
+ */
+function readHead(dir: string, blocks: readonly BlockReader[], logger?: Logger): Head | undefined {
+  const walDir = join(dir, 'wal');
+  if (!existsSync(walDir)) return undefined;
+  const head = new Head();
+  for (const b of blocks) head.minValidTime = Math.max(head.minValidTime, b.meta.maxTime);
+  replayWal(head, walDir, { repair: false, ...(logger ? { logger } : {}) });
+  return head;
 }
