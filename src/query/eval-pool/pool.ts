@@ -33,7 +33,8 @@ export interface EvalPoolOptions {
   readonly retireHeapBytes?: number;
   /**
    * A query still evaluating after this long has its worker thread's priority lowered (nice 10), so the main
-   * thread's I/O and short queries go first on a busy machine; default 50 ms. Linux only.
+   * thread's I/O and short queries go first on a busy machine; default 500 ms, so that typical dashboard queries
+   * keep their normal priority. Linux only.
    */
   readonly lowerPriorityAfterMs?: number;
   /** Stack of each worker: deeply nested queries recurse deeply. Default 64 MiB. */
@@ -131,7 +132,7 @@ export class EvalPool {
       signal.addEventListener('abort', onAbort, { once: true });
       const lower = setTimeout(() => {
         if (!settled) this.lowerPriority(slot);
-      }, this.opts.lowerPriorityAfterMs ?? 50);
+      }, this.opts.lowerPriorityAfterMs ?? 500);
       lower.unref();
       reads.signal.addEventListener('abort', () => clearTimeout(lower), { once: true });
       post(slot, { type: 'run', job });
