@@ -100,7 +100,9 @@ export class EvalPool {
       };
       const onAbort = (): void => {
         settle(new AbortError('query evaluation aborted', { cause: signal.reason }));
-        this.discard(slot);
+        // The answer is written first; ending the worker and starting its replacement cost the main thread time.
+        slot.job = undefined;
+        setImmediate(() => this.discard(slot));
       };
       slot.job = (e) => {
         if (e.kind === 'gone') {
