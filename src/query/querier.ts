@@ -91,6 +91,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     algorithm: opts.algorithm,
     partialResponse: opts.partialResponse,
     maxConcurrent: opts.maxConcurrent,
+    prestartWorkers: true,
     maxConcurrentSelect: opts.maxConcurrentSelect,
     defaultStepMs: opts.defaultStepMs,
     autoDownsampling: opts.autoDownsampling,

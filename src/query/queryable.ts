@@ -97,50 +97,65 @@ function stripLabels(labels: Labels, strip: ReadonlySet<string>): Labels {
   return labels;
 }
 
+/** The raw answer of one selector's Series call: series (replica labels stripped) and their chunks, not yet merged. */
+export interface FetchedSeries {
+  readonly labels: Labels;
+  readonly chunks: readonly AggrChunk[];
+}
+
+/**
+ * The StoreAPI half of a select: one Series call with the query's range, matchers and hints; store warnings go to
+ * `opts.warnings`. Kept apart from buildSeries so the I/O can run on the main thread while evaluation (which builds
+ * the series) runs in a worker (see eval-pool/).
+ */
+export async function fetchSeries(
+  store: StoreAPI, opts: QueryOptions, matchers: readonly Matcher[], hints: SelectHints, signal: AbortSignal,
+): Promise<FetchedSeries[]> {
+  const strip: ReadonlySet<string> = new Set(opts.dedup ? opts.replicaLabels : []);
+  const req = seriesRequest({
+    minTime: hints.start,
+    maxTime: hints.end,
+    matchers,
+    maxResolutionWindow: opts.maxSourceResolutionMs,
+    aggregates: ['RAW'],
+    partialResponseDisabled: !opts.partialResponse,
+    partialResponseStrategy: opts.partialResponse ? 'WARN' : 'ABORT',
+    withoutReplicaLabels: [...strip],
+    step: hints.step,
+    range: hints.range,
+    queryHints: {
+      stepMillis: hints.step,
+      ...(hints.func ? { func: { name: hints.func } } : {}),
+      ...(hints.grouping.length > 0 || hints.by ? { grouping: { by: hints.by, labels: hints.grouping } } : {}),
+      ...(hints.range ? { range: { millis: hints.range } } : {}),
+      projectionLabels: [],
+      projectionInclude: false,
+    },
+  });
+  const got: FetchedSeries[] = [];
+  let skippedNonXor = false;
+  // A group of frames at a time: one await per gRPC message rather than per series.
+  for await (const group of seriesGroupsOf(store, req, signal)) {
+    for (const f of group) {
+      if (f.type === 'warning') opts.warnings.add(f.warning);
+      else if (f.type === 'series') {
+        // Stores that do not support without_replica_labels send them anyway; strip here (buildSeries re-sorts).
+        const labels = strip.size > 0 ? stripLabels(f.series.labels, strip) : f.series.labels;
+        if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true;
+        got.push({ labels, chunks: f.series.chunks });
+      }
+    }
+  }
+  if (skippedNonXor) opts.warnings.add('native histogram and downsampled chunks are not supported yet and were skipped');
+  return got;
+}
+
 export class StoreQueryable implements Queryable {
   constructor(private readonly store: StoreAPI, private readonly opts: QueryOptions) {}
 
-  private get stripped(): ReadonlySet<string> {
-    return new Set(this.opts.dedup ? this.opts.replicaLabels : []);
-  }
-
   async *select(matchers: readonly Matcher[], hints: SelectHints, signal: AbortSignal): AsyncGenerator<StorageSeries> {
-    const strip = this.stripped;
-    const req = seriesRequest({
-      minTime: hints.start,
-      maxTime: hints.end,
-      matchers,
-      maxResolutionWindow: this.opts.maxSourceResolutionMs,
-      aggregates: ['RAW'],
-      partialResponseDisabled: !this.opts.partialResponse,
-      partialResponseStrategy: this.opts.partialResponse ? 'WARN' : 'ABORT',
-      withoutReplicaLabels: [...strip],
-      step: hints.step,
-      range: hints.range,
-      queryHints: {
-        stepMillis: hints.step,
-        ...(hints.func ? { func: { name: hints.func } } : {}),
-        ...(hints.grouping.length > 0 || hints.by ? { grouping: { by: hints.by, labels: hints.grouping } } : {}),
-        ...(hints.range ? { range: { millis: hints.range } } : {}),
-        projectionLabels: [],
-        projectionInclude: false,
-      },
-    });
-    const got: { labels: Labels; chunks: readonly AggrChunk[] }[] = [];
-    let skippedNonXor = false;
-    // A group of frames at a time: one await per gRPC message rather than per series.
-    for await (const group of seriesGroupsOf(this.store, req, signal)) {
-      for (const f of group) {
-        if (f.type === 'warning') this.opts.warnings.add(f.warning);
-        else if (f.type === 'series') {
-          // Stores that do not support without_replica_labels send them anyway; strip here (then re-sort below).
-          const labels = strip.size > 0 ? stripLabels(f.series.labels, strip) : f.series.labels;
-          if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true;
-          got.push({ labels, chunks: f.series.chunks });
-        }
-      }
-    }
-    if (skippedNonXor) this.opts.warnings.add('native histogram and downsampled chunks are not supported yet and were skipped');
-    yield* buildSeries(got, { dedup: strip.size > 0, algorithm: this.opts.algorithm, func: hints.func });
+    const got = await fetchSeries(this.store, this.opts, matchers, hints, signal);
+    const dedup = this.opts.dedup && this.opts.replicaLabels.length > 0;
+    yield* buildSeries(got, { dedup, algorithm: this.opts.algorithm, func: hints.func });
   }
 }

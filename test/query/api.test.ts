@@ -51,6 +51,12 @@ describe('QueryApi', () => {
       endpointStatuses: () => ({ sidecar: [] }), now: () => T0 + 300_000,
     }).register(app, '/prefix');
     await app.ready();
+    // Evaluation runs on worker threads, which load the engine from TypeScript here (seconds on a busy machine):
+    // wait until one answers before measuring anything against the 5 s timeout.
+    for (let i = 0; i < 20; i++) {
+      const r = await app.inject({ method: 'GET', url: '/prefix/api/v1/query?query=1' });
+      if (r.statusCode === 200) break;
+    }
   });
   afterAll(async () => {
     await app.close();
@@ -182,5 +188,52 @@ describe('QueryApi', () => {
     } finally {
       targets.pop();
     }
+  });
+
+  // The answers below are what Prometheus 2.42 itself answers to the same requests.
+  describe('parameters and query text as Prometheus reads them', () => {
+    const badData = (error: string): { code: number; body: { status: string; errorType: string; error: string } } =>
+      ({ code: 400, body: { status: 'error', errorType: 'bad_data', error } });
+
+    it('a time that overflows a float is bad_data, not a 200 with invalid JSON', async () => {
+      expect(await get('/query?query=1&time=1e400'))
+        .toEqual(badData('invalid parameter "time": Invalid time value for \'time\': cannot parse "1e400" to a valid timestamp'));
+      expect(await get('/query_range?query=1&start=0&end=1e400&step=1'))
+        .toEqual(badData('invalid parameter "end": cannot parse "1e400" to a valid timestamp'));
+    });
+
+    it('engine= accepts prometheus and thanos only', async () => {
+      expect(await get('/query?query=1&engine=bogus')).toEqual(badData("'bogus' bad engine"));
+      for (const engine of ['prometheus', 'thanos', '']) {
+        const { code, body } = await get(`/query?query=1&time=10&engine=${engine}`);
+        expect(code).toBe(200);
+        expect(body.data).toEqual({ resultType: 'scalar', result: [10, '1'] });
+      }
+    });
+
+    it('a NUL byte is an unexpected character outside strings and kept inside them', async () => {
+      expect(await get('/query?query=up%00')).toEqual(badData('invalid parameter "query": 1:3: parse error: unexpected character: \'\\x00\''));
+      const { code, body } = await get('/query?query=%22a%00b%22&time=10');
+      expect(code).toBe(200);
+      expect(body.data).toEqual({ resultType: 'string', result: [10, 'a\u0000b'] });
+    });
+
+    it('a pair with a bad %-escape is dropped, as Go reads a form', async () => {
+      expect(await get('/query?query=%zz')).toEqual(badData('invalid parameter "query": 1:1: parse error: no expression found in input'));
+      const { code, body } = await get('/query?query=1&time=10&x=%zz');
+      expect(code).toBe(200);
+      expect(body.data).toEqual({ resultType: 'scalar', result: [10, '1'] });
+      const form = await app.inject({
+        method: 'POST', url: '/prefix/api/v1/query', payload: 'query=2&time=10&bad=%g1;x', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(form.json()).toEqual({ status: 'success', data: { resultType: 'scalar', result: [10, '2'] } });
+    });
+
+    it('deep nesting and long operator chains evaluate (on the worker\'s large stack)', async () => {
+      const parens = await post('/query', { query: '('.repeat(2700) + '1' + ')'.repeat(2700), time: '10' });
+      expect(parens.body.data).toEqual({ resultType: 'scalar', result: [10, '1'] });
+      const sum = await post('/query', { query: Array.from({ length: 1100 }, () => '1').join('+'), time: '10' });
+      expect(sum.body.data).toEqual({ resultType: 'scalar', result: [10, '1100'] });
+    });
   });
 });

@@ -31,9 +31,18 @@ class LexError extends Error {
 }
 
 /** Go's %q of one rune. */
+/** Go's %q of a rune: printable runes as they are, the rest escaped (`'\\x00'`, `'\\n'`, `'\\u00a0'`). */
 function quoteRune(c: string): string {
   if (c === '\'') return '\'\\\'\'';
   if (c === '\\') return '\'\\\\\'';
+  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
+  if (named[c] !== undefined) return `'${named[c]}'`;
+  const cp = c.codePointAt(0) ?? 0;
+  if (c !== ' ' && /^[\p{C}\p{Z}]/u.test(c)) {
+    if (cp < 0x80) return `'\\x${cp.toString(16).padStart(2, '0')}'`;
+    if (cp < 0x10000) return `'\\u${cp.toString(16).padStart(4, '0')}'`;
+    return `'\\U${cp.toString(16).padStart(8, '0')}'`;
+  }
   return `'${c}'`;
 }
 

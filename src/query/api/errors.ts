@@ -5,8 +5,17 @@ import { AbortError, InvalidArgumentError, isThanosError, errorMessage } from '.
 import type { ErrorType } from './json.js';
 import { BadDataError } from './params.js';
 
+/** An error whose API type is already decided (e.g. by an evaluation worker). */
+export class ApiError extends Error {
+  constructor(readonly errorType: ErrorType, message: string) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
 export function classifyError(err: unknown): { type: ErrorType; message: string } {
   const message = errorMessage(err);
+  if (err instanceof ApiError) return { type: err.errorType, message };
   if (err instanceof BadDataError || err instanceof InvalidArgumentError) return { type: 'bad_data', message };
   if (err instanceof AbortError || (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError'))) {
     // The engine says which: its deadline (or the request's timeout=) passed, or the caller went away.

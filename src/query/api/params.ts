@@ -16,7 +16,7 @@ export class Params {
   private readonly values = new Map<string, string[]>();
 
   /** `body` values come before query-string values, as in Go's Request.Form. */
-  constructor(query: URLSearchParams, body?: URLSearchParams) {
+  constructor(query: Iterable<readonly [string, string]>, body?: Iterable<readonly [string, string]>) {
     for (const src of body ? [body, query] : [query]) {
       for (const [k, v] of src) {
         const list = this.values.get(k);
@@ -40,6 +40,39 @@ export class Params {
   }
 }
 
+/**
+ * A query string or form body as Go's url.ParseQuery reads it: `+` is a space, `%XX` a byte (bytes that are not
+ * UTF-8 become U+FFFD), and a pair with a bad escape (`%zz`) or a semicolon is dropped, not taken literally.
+ */
+export function parseForm(raw: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const pair of raw.split('&')) {
+    if (pair === '' || pair.includes(';')) continue;
+    const eq = pair.indexOf('=');
+    const key = unescapeForm(eq < 0 ? pair : pair.slice(0, eq));
+    const value = unescapeForm(eq < 0 ? '' : pair.slice(eq + 1));
+    if (key === undefined || value === undefined) continue;
+    out.push([key, value]);
+  }
+  return out;
+}
+
+function unescapeForm(s: string): string | undefined {
+  if (!s.includes('%')) return s.replaceAll('+', ' ');
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === '%') {
+      const hex = s.slice(i + 1, i + 3);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) return undefined;
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (c === '+') bytes.push(0x20);
+    else for (const b of Buffer.from(c, 'utf8')) bytes.push(b);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 /** How Prometheus's API spells its unbounded times (clients such as promtool send these). */
 export const MIN_TIME_FORMATTED = '-292273086-05-16T16:47:06Z';
 export const MAX_TIME_FORMATTED = '292277025-08-18T07:12:54.999999999Z';
@@ -51,6 +84,8 @@ export const MAX_TIME_MS = Number.MAX_SAFE_INTEGER;
 export function parseTime(s: string): number {
   if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s.trim()) && s.trim() !== '') {
     const f = Number(s);
+    // Go's ParseFloat fails on overflow (`1e400`); so does Prometheus's parseTime.
+    if (!Number.isFinite(f)) throw new BadDataError(`cannot parse ${JSON.stringify(s)} to a valid timestamp`);
     const sec = Math.trunc(f);
     const frac = Math.round((f - sec) * 1000) / 1000;
     return sec * 1000 + Math.round(frac * 1000);

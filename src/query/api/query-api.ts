@@ -7,10 +7,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AbortError } from '../../runtime/errors.js';
 import { nopLogger, type Logger } from '../../runtime/logger.js';
 import { buildInfo } from '../../runtime/version.js';
-import { Engine, type EngineOptions } from '../../promql/engine.js';
+import type { EngineOptions } from '../../promql/engine.js';
 import type { Expr } from '../../promql/parser/ast.js';
-import { documentedType } from '../../promql/parser/ast.js';
-import { exprType, parseExpr } from '../../promql/parser/parse.js';
+import { parseExpr } from '../../promql/parser/parse.js';
 import { Gate } from '../../store/gate.js';
 import { ProxyStore, type StoreTarget } from '../../store/proxy.js';
 import { labelNamesRequest, labelValuesRequest, seriesRequest } from '../../store/store-api.js';
@@ -18,11 +17,13 @@ import { compareLabels, withoutLabels, type Labels } from '../../tsdb/labels/lab
 import { matchesAll, type Matcher } from '../../tsdb/labels/matcher.js';
 import type { DedupAlgorithm } from '../dedup.js';
 import type { EndpointStatus } from '../endpoint-set.js';
-import { StoreQueryable } from '../queryable.js';
+import { EvalPool } from '../eval-pool/pool.js';
+import type { EvalJob } from '../eval-pool/protocol.js';
+import { fetchSeries, type QueryOptions } from '../queryable.js';
 import { classifyError } from './errors.js';
-import { errorJson, ERROR_STATUS, labelsJson, queryDataJson, successJson } from './json.js';
+import { errorJson, ERROR_STATUS, labelsJson, successJson } from './json.js';
 import {
-  BadDataError, MAX_TIME_MS, MIN_TIME_MS, Params, boolParam, invalidParam, parseDuration, parseTime, timeParam,
+  BadDataError, MAX_TIME_MS, MIN_TIME_MS, Params, boolParam, invalidParam, parseDuration, parseForm, parseTime, timeParam,
 } from './params.js';
 
 export interface QueryApiOptions {
@@ -34,8 +35,10 @@ export interface QueryApiOptions {
   readonly algorithm: DedupAlgorithm;
   /** --query.partial-response: the default of partial_response=. */
   readonly partialResponse: boolean;
-  /** --query.max-concurrent. */
+  /** --query.max-concurrent: queries evaluating at once, each on its own worker thread. */
   readonly maxConcurrent: number;
+  /** Start the warm evaluation workers when the routes are registered, not on the first queries. */
+  readonly prestartWorkers?: boolean;
   /** --query.max-concurrent-select: store calls one request runs at once. */
   readonly maxConcurrentSelect?: number;
   /** --query.auto-downsampling: max_source_resolution defaults to step/5 for range queries. */
@@ -59,20 +62,22 @@ type Handler = (p: Params, signal: AbortSignal, req: FastifyRequest) => Promise<
 
 export class QueryApi {
   private readonly gate: Gate;
-  private readonly engine: Engine;
+  private readonly pool: EvalPool;
   private readonly logger: Logger;
   private readonly now: () => number;
 
   constructor(private readonly opts: QueryApiOptions) {
     this.gate = new Gate(opts.maxConcurrent);
-    this.engine = new Engine(opts.engineOptions);
     this.logger = opts.logger ?? nopLogger;
+    this.pool = new EvalPool({ maxWorkers: opts.maxConcurrent, logger: this.logger });
     this.now = opts.now ?? Date.now;
   }
 
   /** Registers every route under `prefix` (--web.route-prefix, '' or '/path'). */
   register(app: FastifyInstance, prefix = ''): void {
     const base = normalizePrefix(prefix) + '/api/v1';
+    if (this.opts.prestartWorkers) this.pool.prestart();
+    app.addHook('onClose', async () => this.pool.close());
     if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) {
       app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     }
@@ -97,7 +102,9 @@ export class QueryApi {
 
   private async serve(req: FastifyRequest, reply: FastifyReply, h: Handler): Promise<FastifyReply> {
     const url = new URL(req.url, 'http://x');
-    const body = typeof req.body === 'string' ? new URLSearchParams(req.body) : undefined;
+    const q = req.url.indexOf('?');
+    const query = parseForm(q < 0 ? '' : req.url.slice(q + 1));
+    const body = typeof req.body === 'string' ? parseForm(req.body) : undefined;
     const ac = new AbortController();
     // The client went away before we answered: stop the work it asked for.
     const onClose = (): void => {
@@ -106,7 +113,7 @@ export class QueryApi {
     reply.raw.on('close', onClose);
     reply.type('application/json');
     try {
-      const r = await h(new Params(url.searchParams, body), ac.signal, req);
+      const r = await h(new Params(query, body), ac.signal, req);
       return reply.code(200).send(successJson(r.data, r.warnings, r.infos));
     } catch (err) {
       const { type, message } = classifyError(err);
@@ -118,7 +125,7 @@ export class QueryApi {
   }
 
   /** Everything a request says about stores and dedup, validated. */
-  private requestScope(p: Params, warnings: Set<string>, stepMs = 0): { proxy: ProxyStore; queryable: StoreQueryable; replicaLabels: string[]; dedup: boolean; partial: boolean } {
+  private requestScope(p: Params, warnings: Set<string>, stepMs = 0): { proxy: ProxyStore; queryOptions: QueryOptions; replicaLabels: string[]; dedup: boolean; partial: boolean } {
     const dedup = boolParam(p, 'dedup', true);
     const partial = boolParam(p, 'partial_response', this.opts.partialResponse);
     const replicaLabels = p.has('replicaLabels[]') ? p.all('replicaLabels[]').filter((l) => l !== '') : [...this.opts.replicaLabels];
@@ -139,21 +146,22 @@ export class QueryApi {
       ? this.opts.targets
       : (): readonly StoreTarget[] => this.opts.targets().filter((t) => storeMatch.some((ms) => matchesAll(ms, [{ name: '__address__', value: t.name }])));
     const proxy = new ProxyStore(targets, { logger: this.logger, maxConcurrency: this.opts.maxConcurrentSelect ?? 0 });
-    const queryable = new StoreQueryable(proxy, {
+    const queryOptions: QueryOptions = {
       replicaLabels, dedup, algorithm: this.opts.algorithm, partialResponse: partial, maxSourceResolutionMs, warnings,
-    });
-    return { proxy, queryable, replicaLabels, dedup, partial };
+    };
+    return { proxy, queryOptions, replicaLabels, dedup, partial };
   }
 
-  private engineFor(p: Params): Engine {
-    if (!p.has('lookback_delta') || p.get('lookback_delta') === '') return this.engine;
+  /** The engine settings of a request: lookback_delta= overrides --query.lookback-delta. */
+  private engineFor(p: Params): EngineOptions {
+    if (!p.has('lookback_delta') || p.get('lookback_delta') === '') return this.opts.engineOptions;
     let ms: number;
     try {
       ms = parseDuration(p.get('lookback_delta'));
     } catch (err) {
       throw invalidParam('lookback_delta', err);
     }
-    return new Engine({ ...this.opts.engineOptions, lookbackDeltaMs: ms });
+    return { ...this.opts.engineOptions, lookbackDeltaMs: ms };
   }
 
   /** start/end of series and label requests; absent, the last --query.metadata.default-time-range (0 = all time). */
@@ -196,23 +204,26 @@ export class QueryApi {
     }
   }
 
-  private parseQuery(p: Params): Expr {
-    try {
-      return parseExpr(p.get('query'));
-    } catch (err) {
-      throw invalidParam('query', err);
-    }
-  }
-
   private async query(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
     const t = timeParam(p, 'time', this.now());
     const sig = this.withTimeout(p, signal);
-    const expr = this.parseQuery(p);
+    return this.runQuery(p, sig, t, t, 0);
+  }
+
+  /**
+   * Evaluates on a worker (parsing included: a query's size and nesting must not stall the main thread); the
+   * worker's selects run here against the stores.
+   */
+  private async runQuery(p: Params, sig: AbortSignal, start: number, end: number, step: number): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
     const warnings = new Set<string>();
-    const { queryable } = this.requestScope(p, warnings);
-    const engine = this.engineFor(p);
-    const r = await this.evaluate(sig, () => engine.instantQuery(queryable, expr, t, sig));
-    return { data: queryDataJson(r.value), warnings: [...warnings, ...r.warnings], infos: r.infos };
+    const { proxy, queryOptions } = this.requestScope(p, warnings, step);
+    engineParam(p);
+    const job: EvalJob = {
+      query: p.get('query'), start, end, step, engine: this.engineFor(p), algorithm: this.opts.algorithm,
+      dedup: queryOptions.dedup && queryOptions.replicaLabels.length > 0,
+    };
+    const r = await this.evaluate(sig, () => this.pool.run(job, (ms, hints, s) => fetchSeries(proxy, queryOptions, ms, hints, s), sig));
+    return { data: r.data, warnings: [...warnings, ...r.warnings], infos: r.infos };
   }
 
   private async queryRange(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
@@ -226,16 +237,7 @@ export class QueryApi {
       throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
     const sig = this.withTimeout(p, signal);
-    const expr = this.parseQuery(p);
-    const t = exprType(expr);
-    if (t !== 'vector' && t !== 'scalar') {
-      throw invalidParam('query', new Error(`invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`));
-    }
-    const warnings = new Set<string>();
-    const { queryable } = this.requestScope(p, warnings, step);
-    const engine = this.engineFor(p);
-    const r = await this.evaluate(sig, () => engine.rangeQuery(queryable, expr, start, end, step, sig));
-    return { data: queryDataJson(r.value), warnings: [...warnings, ...r.warnings], infos: r.infos };
+    return this.runQuery(p, sig, start, end, step);
   }
 
   private async series(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[] }> {
@@ -304,6 +306,12 @@ export class QueryApi {
     }
     return { data: JSON.stringify(limited([...values].sort(), limit, warnings)), warnings: [...warnings] };
   }
+}
+
+/** Thanos's engine= parameter: either engine's answers follow Prometheus's semantics, which ours implements. */
+function engineParam(p: Params): void {
+  const e = p.get('engine');
+  if (e !== '' && e !== 'prometheus' && e !== 'thanos') throw new BadDataError(`'${e}' bad engine`);
 }
 
 /** The error Prometheus reports when `sig` fired: its deadline passed, or the request was cancelled. */
