@@ -99,6 +99,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     flags: opts.flags,
     endpointStatuses: () => endpoints.statuses(),
     logger,
+    registry: rt.registry,
     now: rt.now,
   }).register(http, opts.routePrefix);
 

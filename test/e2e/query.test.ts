@@ -83,6 +83,18 @@ describe('thanos-ts query over two Prometheus replicas with sidecars', () => {
     expect(rangeAll.body.data.result).toHaveLength(6);
   });
 
+  it('exposes the families of upstream\'s query dashboard: HTTP by handler, gRPC client calls, the query gate', async () => {
+    await api(query.httpUrl, 'query', { query: 'demo_gauge' });
+    const text = await (await fetch(`${query.httpUrl}/metrics`)).text();
+    const sum = (re: RegExp): number => text.split('\n').filter((l) => re.test(l)).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    expect(sum(/^http_requests_total\{code="200",handler="query",method="get"\}/)).toBeGreaterThan(0);
+    expect(sum(/^http_request_duration_seconds_count\{code="200",handler="query",method="get"\}/)).toBeGreaterThan(0);
+    expect(sum(/^grpc_client_handled_total\{.*grpc_service="thanos\.Store",grpc_method="Series",grpc_code="OK"\}/)).toBeGreaterThanOrEqual(2);
+    expect(sum(/^grpc_client_handling_seconds_count\{.*grpc_method="Series"/)).toBeGreaterThanOrEqual(2);
+    expect(sum(/^thanos_query_concurrent_gate_queries_max /)).toBe(20);
+    expect(sum(/^thanos_query_concurrent_gate_queries_total /)).toBeGreaterThan(0);
+  });
+
   it('lists both sidecars on /api/v1/stores', async () => {
     const res = await (await fetch(`${query.httpUrl}/api/v1/stores`)).json() as { data: Record<string, { name: string; lastError: null; labelSets: unknown[] }[]> };
     expect(Object.keys(res.data)).toEqual(['sidecar']);

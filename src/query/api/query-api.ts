@@ -4,13 +4,14 @@
 // max_source_resolution. Responses and errors have Prometheus's JSON shapes, status codes and texts.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
 import { AbortError } from '../../runtime/errors.js';
 import { nopLogger, type Logger } from '../../runtime/logger.js';
 import { buildInfo } from '../../runtime/version.js';
 import type { EngineOptions } from '../../promql/engine.js';
 import type { Expr } from '../../promql/parser/ast.js';
 import { parseExpr } from '../../promql/parser/parse.js';
-import { Gate } from '../../store/gate.js';
+import { Gate, GateMetrics } from '../../store/gate.js';
 import { ProxyStore, type StoreTarget } from '../../store/proxy.js';
 import { labelNamesRequest, labelValuesRequest, seriesRequest } from '../../store/store-api.js';
 import { compareLabels, withoutLabels, type Labels } from '../../tsdb/labels/labels.js';
@@ -51,6 +52,8 @@ export interface QueryApiOptions {
   readonly flags: Readonly<Record<string, string>>;
   readonly endpointStatuses: () => Record<string, EndpointStatus[]>;
   readonly logger?: Logger;
+  /** Where the concurrent-query gate's metrics go (thanos_query_concurrent_gate_queries_*). */
+  readonly registry?: Registry;
   readonly now?: () => number;
 }
 
@@ -67,7 +70,9 @@ export class QueryApi {
   private readonly now: () => number;
 
   constructor(private readonly opts: QueryApiOptions) {
-    this.gate = new Gate(opts.maxConcurrent);
+    this.gate = new Gate(opts.maxConcurrent, opts.registry
+      ? new GateMetrics(opts.registry, 'thanos_query_concurrent_', 'queries', opts.maxConcurrent)
+      : undefined);
     this.logger = opts.logger ?? nopLogger;
     this.pool = new EvalPool({ maxWorkers: opts.maxConcurrent, logger: this.logger });
     this.now = opts.now ?? Date.now;
