@@ -198,7 +198,7 @@ export class Head implements SeriesBlock {
   }
 }
 
-/** A key unique per label set (names and values cannot contain \xff in practice; the lengths make it exact). */
+/** A key unique per label set: each name and value prefixed by its length, so no two sets share a key. */
 export function seriesKey(labels: Labels): string {
   let k = '';
   for (const l of labels) k += `${l.name.length}:${l.name}${l.value.length}:${l.value}`;
