@@ -3,7 +3,7 @@ import type { FlagReader, FlagSpec } from './flags.js';
 import { FlagError } from './flags.js';
 import { LOG_LEVELS } from '../runtime/logger.js';
 import type { LogFormat, LogLevel } from '../runtime/logger.js';
-import { parseHostPort } from '../runtime/flag-values.js';
+import { TLS_VERSIONS, parseHostPort } from '../runtime/flag-values.js';
 import { errorMessage } from '../runtime/errors.js';
 
 export const LOG_FLAGS: readonly FlagSpec[] = [
@@ -46,6 +46,8 @@ export interface GrpcServerOptions {
   readonly tlsKey: string | undefined;
   readonly tlsClientCA: string | undefined;
   readonly maxConnectionAgeMs: number;
+  /** --grpc-server-tls-min-version as upstream writes it ("1.3"). */
+  readonly tlsMinVersion: string;
 }
 export interface ObjstoreFlagValue { readonly content: string; readonly source: string }
 
@@ -83,7 +85,14 @@ export function readGrpcServerOptions(f: FlagReader): GrpcServerOptions {
     tlsCert, tlsKey,
     tlsClientCA: f.optionalString('grpc-server-tls-client-ca'),
     maxConnectionAgeMs: f.durationMs('grpc-server-max-connection-age'),
+    tlsMinVersion: tlsMinVersion(f),
   };
+}
+
+function tlsMinVersion(f: FlagReader): string {
+  const v = f.string('grpc-server-tls-min-version');
+  if (TLS_VERSIONS[v] === undefined) throw new FlagError('grpc-server-tls-min-version', v, `must be one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
+  return v;
 }
 
 /** The bucket YAML from --objstore.config-file or --objstore.config; a missing file fails here, naming it. */

@@ -8,6 +8,7 @@ import type { QuerierOptions } from '../query/querier.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
+import { ensureUsableDir } from './data-dir.js';
 import { defineMode } from './mode.js';
 import { QUERY_FLAGS, readQuerierOptions } from './query.js';
 import { serveMode } from './serve.js';
@@ -57,6 +58,7 @@ export function registerStandalone(program: Command): void {
       const dataDir = f.string('data-dir');
       const objstore = bucketFlag(f, dataDir);
       const store = { ...readStoreOptions(f, objstore), dataDir: path.join(dataDir, 'store') };
+      ensureUsableDir(store.dataDir, 'data-dir');
       const replicaLabels = f.commaList('query.replica-label');
       const querier: QuerierOptions = {
         ...readQuerierOptions(f),

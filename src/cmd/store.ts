@@ -6,6 +6,7 @@ import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions,
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 import { FlagError } from './flags.js';
+import { ensureUsableDir } from './data-dir.js';
 import { defineMode } from './mode.js';
 import { serveMode } from './serve.js';
 
@@ -112,6 +113,7 @@ export function registerStore(program: Command): void {
       const http = readHttpOptions(f);
       const grpc = readGrpcServerOptions(f);
       const opts = readStoreOptions(f);
+      ensureUsableDir(opts.dataDir, 'data-dir');
       await serveMode({ component: 'store', log, http, grpc, setup: async (rt) => (await import('./store-build.js')).buildStore(rt, opts) });
     },
   });
