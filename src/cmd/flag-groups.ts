@@ -14,7 +14,7 @@ export const LOG_FLAGS: readonly FlagSpec[] = [
 export const HTTP_FLAGS: readonly FlagSpec[] = [
   { name: 'http-address', default: '0.0.0.0:10902', placeholder: 'host:port', help: 'Listen host:port for HTTP endpoints.' },
   { name: 'http-grace-period', default: '2m', placeholder: 'duration', help: 'Time to wait after an interrupt received for HTTP Server.' },
-  { name: 'http.config', default: '', placeholder: 'file', help: '[EXPERIMENTAL] Path to the configuration file that can enable TLS or authentication for all HTTP endpoints.' },
+  { name: 'http.config', default: '', placeholder: 'file', help: '[EXPERIMENTAL] Path to the configuration file that can enable TLS or authentication for all HTTP endpoints.', support: 'refused' },
 ];
 
 export const GRPC_SERVER_FLAGS: readonly FlagSpec[] = [
@@ -23,7 +23,7 @@ export const GRPC_SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'grpc-server-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificate for gRPC server, leave blank to disable TLS.' },
   { name: 'grpc-server-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the gRPC server, leave blank to disable TLS.' },
   { name: 'grpc-server-tls-client-ca', default: '', placeholder: 'file', help: 'TLS CA to verify clients against. If no client CA is specified, there is no client verification on server side. (tls.NoClientCert)' },
-  { name: 'grpc-server-tls-min-version', default: '1.3', help: 'TLS supported minimum version for gRPC server.' },
+  { name: 'grpc-server-tls-min-version', default: '1.3', placeholder: 'version', help: 'TLS supported minimum version for gRPC server (1.0, 1.1, 1.2, 1.3). Applies when --grpc-server-tls-cert is set.' },
   { name: 'grpc-server-max-connection-age', default: '60m', placeholder: 'duration', help: 'The grpc server max connection age.' },
 ];
 
