@@ -47,7 +47,7 @@ export async function startDnsmasq(records: DnsRecords): Promise<Dnsmasq> {
       break;
     } catch (err) {
       if ((err as { code?: string }).code !== 'ECONNREFUSED' && (err as { code?: string }).code !== 'ETIMEOUT') break;
-      if (i > 50) throw new Error(`dnsmasq did not start; see ${proc.logFile}`);
+      if (i > 50) throw new Error(`dnsmasq did not start; see ${proc.logFile}`, { cause: err });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
