@@ -1,5 +1,8 @@
 # thanos-ts image: build with dev dependencies, ship only the compiled CLI and production dependencies.
-FROM node:20-slim AS build
+# Node 22 is the oldest maintained LTS that every dependency supports. Build: docker build -t thanos-ts .
+# Expected size, about 310 MB unpacked: node:22-slim (about 200 MB) + production node_modules (107 MB, measured with
+# `npm ci --omit=dev`) + dist (4 MB). Not built or measured as an image here: no Docker daemon on these machines.
+FROM node:22-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY tsconfig.json tsconfig.build.json ./
@@ -7,9 +10,9 @@ COPY src ./src
 COPY proto ./proto
 COPY bin ./bin
 COPY web ./web
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev && find dist -name '*.map' -delete
 
-FROM node:20-slim
+FROM node:22-slim
 WORKDIR /opt/thanos-ts
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode } from './mode.js';
+import { NotBuiltError, defineMode, type ModeRegistry } from './mode.js';
 
 export const COMPACT_FLAGS: readonly FlagSpec[] = [
   ...LOG_FLAGS,
@@ -10,6 +10,8 @@ export const COMPACT_FLAGS: readonly FlagSpec[] = [
   { name: 'data-dir', default: './data', placeholder: 'dir', help: 'Data directory in which to cache blocks and process compactions.' },
   ...OBJSTORE_FLAGS,
   { name: 'consistency-delay', default: '30m', placeholder: 'duration', help: 'Minimum age of fresh (non-compacted) blocks before they are being processed. Malformed blocks older than the maximum of consistency-delay and 48h0m0s will be removed.' },
+  // Upstream renamed it in v0.5; manifests of that time still pass it.
+  { name: 'sync-delay', placeholder: 'duration', help: 'Old name of --consistency-delay (upstream before v0.5); overrides it when given.', support: { deprecated: 'use --consistency-delay (same meaning)' } },
   { name: 'retention.resolution-raw', default: '0d', placeholder: 'duration', help: 'How long to retain raw samples in bucket. Setting this to 0d will retain samples of this resolution forever' },
   { name: 'retention.resolution-5m', default: '0d', placeholder: 'duration', help: 'How long to retain samples of resolution 1 (5 minutes) in bucket. Setting this to 0d will retain samples of this resolution forever' },
   { name: 'retention.resolution-1h', default: '0d', placeholder: 'duration', help: 'How long to retain samples of resolution 2 (1 hour) in bucket. Setting this to 0d will retain samples of this resolution forever' },
@@ -37,21 +39,23 @@ export const COMPACT_FLAGS: readonly FlagSpec[] = [
   { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.' },
 ];
 
-export function registerCompact(program: Command): void {
+export function registerCompact(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'compact',
-    description: 'Continuously compacts blocks in an object store bucket.',
+    description: 'Continuously compacts blocks in an object store bucket. Not built yet in thanos-ts: exits 1 after checking its flags.',
     flags: COMPACT_FLAGS,
-    action: async (f) => {
+    read: (f) => {
       readLogOptions(f);
       readHttpOptions(f);
       readObjstoreFlag(f);
-      for (const name of ['consistency-delay', 'retention.resolution-raw', 'retention.resolution-5m', 'retention.resolution-1h', 'wait-interval', 'delete-delay', 'compact.cleanup-interval', 'compact.progress-interval']) {
+      const consistencyDelayMs = f.given('sync-delay') ? f.durationMs('sync-delay') : f.durationMs('consistency-delay');
+      for (const name of ['retention.resolution-raw', 'retention.resolution-5m', 'retention.resolution-1h', 'wait-interval', 'delete-delay', 'compact.cleanup-interval', 'compact.progress-interval']) {
         f.durationMs(name);
       }
       f.timeMs('min-time');
       f.timeMs('max-time');
-      throw new NotBuiltError('compact');
+      return { consistencyDelayMs };
     },
-  });
+    run: () => Promise.reject(new NotBuiltError('compact')),
+  }, registry);
 }

@@ -3,7 +3,7 @@ import type { FlagReader, FlagSpec } from './flags.js';
 import { FlagError } from './flags.js';
 import { LOG_LEVELS } from '../runtime/logger.js';
 import type { LogFormat, LogLevel } from '../runtime/logger.js';
-import { parseHostPort } from '../runtime/flag-values.js';
+import { TLS_VERSIONS, parseHostPort } from '../runtime/flag-values.js';
 import { errorMessage } from '../runtime/errors.js';
 
 export const LOG_FLAGS: readonly FlagSpec[] = [
@@ -23,7 +23,7 @@ export const GRPC_SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'grpc-server-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificate for gRPC server, leave blank to disable TLS.' },
   { name: 'grpc-server-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the gRPC server, leave blank to disable TLS.' },
   { name: 'grpc-server-tls-client-ca', default: '', placeholder: 'file', help: 'TLS CA to verify clients against. If no client CA is specified, there is no client verification on server side. (tls.NoClientCert)' },
-  { name: 'grpc-server-tls-min-version', default: '1.3', help: 'TLS supported minimum version for gRPC server.' },
+  { name: 'grpc-server-tls-min-version', default: '1.3', placeholder: 'version', help: 'TLS supported minimum version for gRPC server (1.0, 1.1, 1.2, 1.3). Applies when --grpc-server-tls-cert is set.' },
   { name: 'grpc-server-max-connection-age', default: '60m', placeholder: 'duration', help: 'The grpc server max connection age.' },
 ];
 
@@ -46,6 +46,8 @@ export interface GrpcServerOptions {
   readonly tlsKey: string | undefined;
   readonly tlsClientCA: string | undefined;
   readonly maxConnectionAgeMs: number;
+  /** --grpc-server-tls-min-version as upstream writes it ("1.3"). */
+  readonly tlsMinVersion: string;
 }
 export interface ObjstoreFlagValue { readonly content: string; readonly source: string }
 
@@ -83,7 +85,14 @@ export function readGrpcServerOptions(f: FlagReader): GrpcServerOptions {
     tlsCert, tlsKey,
     tlsClientCA: f.optionalString('grpc-server-tls-client-ca'),
     maxConnectionAgeMs: f.durationMs('grpc-server-max-connection-age'),
+    tlsMinVersion: tlsMinVersion(f),
   };
+}
+
+function tlsMinVersion(f: FlagReader): string {
+  const v = f.string('grpc-server-tls-min-version');
+  if (TLS_VERSIONS[v] === undefined) throw new FlagError('grpc-server-tls-min-version', v, `must be one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
+  return v;
 }
 
 /** The bucket YAML from --objstore.config-file or --objstore.config; a missing file fails here, naming it. */

@@ -1,11 +1,22 @@
 // Declaring flags with upstream's names/defaults on a commander command, and reading them back as typed values
 // with one error format: `invalid value "5x" for flag --retention.resolution-raw: <reason>`.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { parseBytes, parseDuration, parseTimeOrDuration } from '../runtime/flag-values.js';
 
 export type FlagKind = 'string' | 'bool' | 'repeat';
+
+/**
+ * What thanos-ts does with an upstream flag it declares, so that none is accepted and silently ignored:
+ * - 'works' (the default): implemented; the only kind --help lists.
+ * - 'refused': not supported yet; set to anything but its default it stops the mode (exit 2) saying so. Declared so
+ *   that manifests spelling out the default still run.
+ * - { ignored }: accepted with one warning giving the reason (upstream itself ignores it, or it has nothing to act
+ *   on here, e.g. gossip-era flags).
+ * - { deprecated }: works, with one warning naming what replaces it.
+ */
+export type FlagSupport = 'works' | 'refused' | { readonly ignored: string } | { readonly deprecated: string };
 
 export interface FlagSpec {
   readonly name: string;
@@ -17,7 +28,13 @@ export interface FlagSpec {
   readonly short?: string;
   /** Shown as the value placeholder in --help. */
   readonly placeholder?: string;
+  readonly support?: FlagSupport;
 }
+
+export const supportOf = (spec: FlagSpec): FlagSupport => spec.support ?? 'works';
+
+/** The same flags, refused in a mode that does not implement them (e.g. the store limits outside the store). */
+export const refused = (specs: readonly FlagSpec[]): FlagSpec[] => specs.map((s) => ({ ...s, support: 'refused' }));
 
 /** A flag value was wrong; the CLI prints the message as one line and exits 2. */
 export class FlagError extends ConfigError {
@@ -32,25 +49,33 @@ export function declareFlags(cmd: Command, specs: readonly FlagSpec[]): void {
   for (const spec of specs) {
     const short = spec.short ? `-${spec.short}, ` : '';
     const placeholder = spec.placeholder ?? spec.name.split(/[.-]/).pop()!.toUpperCase();
+    // --help lists only flags that work; the others stay declared so upstream manifests still parse.
+    const support = supportOf(spec);
+    const hidden = support === 'refused' || (typeof support === 'object' && 'ignored' in support);
+    let option: Option;
     switch (spec.kind ?? 'string') {
       case 'string':
-        if (spec.default !== undefined) cmd.option(`${short}--${spec.name} <${placeholder}>`, spec.help, spec.default);
-        else cmd.option(`${short}--${spec.name} <${placeholder}>`, spec.help);
+        option = new Option(`${short}--${spec.name} <${placeholder}>`, spec.help);
+        if (spec.default !== undefined) option.default(spec.default);
         break;
       case 'repeat':
-        cmd.option(`${short}--${spec.name} <${placeholder}>`, `${spec.help} (repeatable)`, collect);
+        option = new Option(`${short}--${spec.name} <${placeholder}>`, `${spec.help} (repeatable)`).argParser(collect);
         break;
       case 'bool':
-        cmd.option(`${short}--${spec.name}`, spec.help);
-        // kingpin accepts --no-<flag> for every bool flag; so do we.
-        cmd.option(`--no-${spec.name}`, `disable --${spec.name}`);
-        if (spec.default === 'true') cmd.setOptionValueWithSource(attributeOf(cmd, spec.name), true, 'default');
+        option = new Option(`${short}--${spec.name}`, spec.default === 'true' ? `${spec.help} (default: true; --no-${spec.name} to disable)` : spec.help);
         break;
+    }
+    cmd.addOption(hidden ? option.hideHelp() : option);
+    if (spec.kind === 'bool') {
+      // kingpin accepts --no-<flag> for every bool flag; so do we, without a second help line per flag.
+      cmd.addOption(new Option(`--no-${spec.name}`).hideHelp());
+      if (spec.default === 'true') cmd.setOptionValueWithSource(attributeOf(cmd, spec.name), true, 'default');
     }
   }
 }
 
-function attributeOf(cmd: Command, name: string): string {
+function attributeOf(cmd: Command, name: string, read?: Set<string>): string {
+  read?.add(name);
   const opt = cmd.options.find((o) => o.long === `--${name}`);
   if (!opt) throw new Error(`flag --${name} is not declared`);
   return opt.attributeName();
@@ -59,19 +84,64 @@ function attributeOf(cmd: Command, name: string): string {
 /** Typed access to a parsed command's flags; every getter names the flag in its error. */
 export class FlagReader {
   private readonly values: Record<string, unknown>;
+  /** Every flag a reader looked at; a test checks that each implemented flag is read by its mode. */
+  readonly read = new Set<string>();
+  /** Warnings a reader raised about flag combinations (logged once when the mode starts). */
+  readonly warnings: string[] = [];
 
   constructor(private readonly cmd: Command) {
     this.values = cmd.opts();
   }
 
+  /** Whether the command declares the flag at all. */
+  declared(name: string): boolean {
+    return this.cmd.options.some((o) => o.long === `--${name}`);
+  }
+
   /** Whether the user gave the flag (as opposed to its default). */
   given(name: string): boolean {
-    const source = this.cmd.getOptionValueSource(attributeOf(this.cmd, name));
+    const source = this.cmd.getOptionValueSource(attributeOf(this.cmd, name, this.read));
     return source !== undefined && source !== 'default';
   }
 
+  /** Whether the flag holds something other than its default (a refused flag may still spell its default). */
+  differsFromDefault(spec: FlagSpec): boolean {
+    if (!this.given(spec.name)) return false;
+    switch (spec.kind ?? 'string') {
+      case 'bool': return this.bool(spec.name) !== (spec.default === 'true');
+      case 'repeat': return this.list(spec.name).length > 0;
+      case 'string': return this.string(spec.name) !== (spec.default ?? '');
+    }
+  }
+
+  /**
+   * Applies the flag table's support column: throws for a refused flag set to a non-default value, and returns one
+   * warning per ignored flag that was given.
+   */
+  checkSupport(specs: readonly FlagSpec[]): string[] {
+    const warnings: string[] = [];
+    for (const spec of specs) {
+      const support = supportOf(spec);
+      if (support === 'works') continue;
+      if (support === 'refused') {
+        if (this.differsFromDefault(spec)) throw new ConfigError(`flag --${spec.name} is not supported yet by thanos-ts; remove it${spec.default !== undefined && spec.default !== '' ? ` or set it to its default (${spec.default})` : ''}`);
+      } else if (this.given(spec.name)) {
+        warnings.push('ignored' in support ? `flag --${spec.name} is ignored: ${support.ignored}` : `flag --${spec.name} is deprecated: ${support.deprecated}`);
+      }
+    }
+    return warnings;
+  }
+
+  /** The flag's value as text, for /api/v1/status/flags; not counted as reading it. */
+  display(spec: FlagSpec): string {
+    const v = this.values[attributeOf(this.cmd, spec.name)];
+    if (Array.isArray(v)) return v.join(',');
+    if (spec.kind === 'bool') return String(v === true);
+    return typeof v === 'string' ? v : '';
+  }
+
   string(name: string): string {
-    const v = this.values[attributeOf(this.cmd, name)];
+    const v = this.values[attributeOf(this.cmd, name, this.read)];
     return typeof v === 'string' ? v : '';
   }
 
@@ -81,11 +151,11 @@ export class FlagReader {
   }
 
   bool(name: string): boolean {
-    return this.values[attributeOf(this.cmd, name)] === true;
+    return this.values[attributeOf(this.cmd, name, this.read)] === true;
   }
 
   list(name: string): string[] {
-    const v = this.values[attributeOf(this.cmd, name)];
+    const v = this.values[attributeOf(this.cmd, name, this.read)];
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
   }
 

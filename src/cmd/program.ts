@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, InvalidArgumentError, ParseError, errorMessage } from '../runtime/errors.js';
 import { buildInfo } from '../runtime/version.js';
-import { NotBuiltError } from './mode.js';
+import { NotBuiltError, type ModeRegistry } from './mode.js';
 import { registerCompact } from './compact.js';
 import { registerQuery } from './query.js';
 import { registerReceive } from './receive.js';
@@ -12,21 +12,21 @@ import { registerSidecar } from './sidecar.js';
 import { registerStandalone } from './standalone.js';
 import { registerStore } from './store.js';
 import { registerTools } from './tools.js';
-import { removedFlagMessage } from './removed-flags.js';
 
-export function buildProgram(): Command {
+/** The program; `registry`, when given, collects every mode's definition (tests read the flag tables through it). */
+export function buildProgram(registry?: ModeRegistry): Command {
   const program = new Command('thanos-ts')
     .description('A block storage based long-term storage for Prometheus.')
     .version(buildInfo().version, '--version', 'Show application version.')
     .showSuggestionAfterError(true);
-  registerSidecar(program);
-  registerStore(program);
-  registerQuery(program);
-  registerCompact(program);
-  registerReceive(program);
-  registerRule(program);
+  registerSidecar(program, registry);
+  registerStore(program, registry);
+  registerQuery(program, registry);
+  registerCompact(program, registry);
+  registerReceive(program, registry);
+  registerRule(program, registry);
   registerTools(program);
-  registerStandalone(program);
+  registerStandalone(program, registry);
   // Commander's own errors (unknown flag, missing value) also exit 2 with one line.
   const exitOverride = (err: CommanderError): never => { throw err; };
   const apply = (cmd: Command): void => {
@@ -38,11 +38,6 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const removed = removedFlagMessage(argv.slice(2));
-  if (removed) {
-    process.stderr.write(`thanos-ts: ${removed}\n`);
-    return 2;
-  }
   try {
     await buildProgram().parseAsync(argv as string[]);
     return 0;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode } from './mode.js';
+import { NotBuiltError, defineMode, type ModeRegistry } from './mode.js';
 
 export const RECEIVE_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -42,12 +42,12 @@ export const RECEIVE_FLAGS: readonly FlagSpec[] = [
   ...STORE_LIMIT_FLAGS,
 ];
 
-export function registerReceive(program: Command): void {
+export function registerReceive(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'receive',
-    description: 'Accept Prometheus remote write API requests and write to local tsdb.',
+    description: 'Accept Prometheus remote write API requests and write to local tsdb. Not built yet in thanos-ts: exits 1 after checking its flags.',
     flags: RECEIVE_FLAGS,
-    action: async (f) => {
+    read: (f) => {
       readLogOptions(f);
       readHttpOptions(f);
       readGrpcServerOptions(f);
@@ -55,7 +55,7 @@ export function registerReceive(program: Command): void {
       f.labels('label');
       f.durationMs('tsdb.retention');
       f.int('receive.replication-factor');
-      throw new NotBuiltError('receive');
     },
-  });
+    run: () => Promise.reject(new NotBuiltError('receive')),
+  }, registry);
 }

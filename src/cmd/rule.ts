@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode } from './mode.js';
+import { NotBuiltError, defineMode, type ModeRegistry } from './mode.js';
 
 export const RULE_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -49,12 +49,12 @@ export const RULE_FLAGS: readonly FlagSpec[] = [
   ...STORE_LIMIT_FLAGS,
 ];
 
-export function registerRule(program: Command): void {
+export function registerRule(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'rule',
-    description: 'Ruler evaluating Prometheus rules against given Query nodes, exposing Store API and storing old blocks in bucket.',
+    description: 'Ruler evaluating Prometheus rules against given Query nodes, exposing Store API and storing old blocks in bucket. Not built yet in thanos-ts: exits 1 after checking its flags.',
     flags: RULE_FLAGS,
-    action: async (f) => {
+    read: (f) => {
       readLogOptions(f);
       readHttpOptions(f);
       readGrpcServerOptions(f);
@@ -63,7 +63,7 @@ export function registerRule(program: Command): void {
       f.durationMs('eval-interval');
       f.durationMs('tsdb.block-duration');
       f.durationMs('tsdb.retention');
-      throw new NotBuiltError('rule');
     },
-  });
+    run: () => Promise.reject(new NotBuiltError('rule')),
+  }, registry);
 }

@@ -43,37 +43,32 @@ export async function serveMode(options: ServeOptions): Promise<void> {
     webConfigFile: options.http.configFile,
   });
   const parts = await options.setup(rt, http.app);
-  const group = new RunGroup(rt.logger);
-
-  group.add({
-    name: 'http',
-    run: async (signal) => {
-      await http.listen();
-      await untilAborted(signal);
-    },
-    stop: () => http.close(),
-  });
-
+  // Both listeners are bound before any actor starts, so a taken port stops the mode at once (upstream exits too)
+  // instead of leaving a process that syncs, is never reachable, and never gets restarted.
+  await http.listen();
   const grpc = options.grpc;
+  let server: RunningGrpcServer | undefined;
   if (grpc && parts.grpcServices && parts.grpcServices.length > 0) {
-    const services = parts.grpcServices;
-    let server: RunningGrpcServer | undefined;
-    group.add({
-      name: 'grpc',
-      run: async (signal) => {
-        server = await startGrpcServer(services, {
-          address: grpc.address,
-          logger: rt.logger,
-          registry: rt.registry,
-          maxConnectionAgeMs: grpc.maxConnectionAgeMs,
-          ...(grpc.tlsCert && grpc.tlsKey
-            ? { tls: { certFile: grpc.tlsCert, keyFile: grpc.tlsKey, ...(grpc.tlsClientCA ? { clientCaFile: grpc.tlsClientCA } : {}) } }
-            : {}),
-        });
-        await untilAborted(signal);
-      },
-      stop: async () => { await server?.stop(grpc.gracePeriodMs); },
-    });
+    try {
+      server = await startGrpcServer(parts.grpcServices, {
+        address: grpc.address,
+        logger: rt.logger,
+        registry: rt.registry,
+        maxConnectionAgeMs: grpc.maxConnectionAgeMs,
+        ...(grpc.tlsCert && grpc.tlsKey
+          ? { tls: { certFile: grpc.tlsCert, keyFile: grpc.tlsKey, ...(grpc.tlsClientCA ? { clientCaFile: grpc.tlsClientCA } : {}), ...(grpc.tlsMinVersion ? { minVersion: grpc.tlsMinVersion } : {}) } }
+          : {}),
+      });
+    } catch (err) {
+      await http.close();
+      throw err;
+    }
+  }
+  const group = new RunGroup(rt.logger);
+  group.add({ name: 'http', run: (signal) => untilAborted(signal), stop: () => http.close() });
+  if (grpc && server) {
+    const running = server;
+    group.add({ name: 'grpc', run: (signal) => untilAborted(signal), stop: () => running.stop(grpc.gracePeriodMs) });
   }
   for (const actor of parts.actors ?? []) group.add(actor);
   await runUntilSignal(group, rt.logger);

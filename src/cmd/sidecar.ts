@@ -4,12 +4,11 @@ import type { Command } from 'commander';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
-import { FlagError } from './flags.js';
-import { defineMode } from './mode.js';
+import { FlagError, refused } from './flags.js';
+import { gossipFlags } from './removed-flags.js';
+import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
-import { ConfigError, errorMessage } from '../runtime/errors.js';
-
-/** How often the shipper looks for new blocks, as upstream. */
+import { errorMessage } from '../runtime/errors.js';
 
 export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -17,8 +16,8 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   { name: 'prometheus.ready_timeout', default: '10m', placeholder: 'duration', help: 'Maximum time to wait for the Prometheus instance to start up' },
   { name: 'prometheus.get_config_interval', default: '30s', placeholder: 'duration', help: 'How often to get Prometheus config' },
   { name: 'prometheus.get_config_timeout', default: '30s', placeholder: 'duration', help: 'Timeout for getting Prometheus config' },
-  { name: 'prometheus.http-client-file', default: '', placeholder: 'file', help: 'Path to YAML file or string with http client configs. See Format details: https://thanos.io/tip/components/sidecar.md/#configuration.' },
-  { name: 'prometheus.http-client', default: '', placeholder: 'content', help: 'Alternative to \'prometheus.http-client-file\' flag (mutually exclusive).' },
+  { name: 'prometheus.http-client-file', default: '', placeholder: 'file', help: 'Path to YAML file or string with http client configs. See Format details: https://thanos.io/tip/components/sidecar.md/#configuration.', support: 'refused' },
+  { name: 'prometheus.http-client', default: '', placeholder: 'content', help: 'Alternative to \'prometheus.http-client-file\' flag (mutually exclusive).', support: 'refused' },
   { name: 'tsdb.path', default: './data', placeholder: 'path', help: 'Data directory of TSDB.' },
   { name: 'reloader.config-file', default: '', placeholder: 'file', help: 'Config file watched by the reloader.' },
   { name: 'reloader.config-envsubst-file', default: '', placeholder: 'file', help: 'Output file for environment variable substituted config file.' },
@@ -30,9 +29,10 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   ...OBJSTORE_FLAGS,
   { name: 'shipper.upload-compacted', kind: 'bool', help: 'If true shipper will try to upload compacted blocks as well. Useful for migration purposes. Works only if compaction is disabled on Prometheus. Do it once and then disable the flag when done.' },
   { name: 'shipper.meta-file-name', default: 'thanos.shipper.json', help: 'the file to store shipper metadata in' },
-  { name: 'shipper.upload-concurrency', default: '0', help: 'Number of goroutines to use when uploading block files. 0 means sequential uploads.' },
+  { name: 'shipper.upload-concurrency', default: '0', help: 'Number of goroutines to use when uploading block files. 0 means sequential uploads.', support: 'refused' },
   { name: 'min-time', default: '0000-01-01T00:00:00Z', placeholder: 'time', help: 'Start of time range limit to serve. Thanos sidecar will serve only metrics, which happened later than this value. Option can be a constant time in RFC3339 format or time duration relative to current time, such as -1d or 2h45m. Valid duration units are ms, s, m, h, d, w, y.' },
-  ...STORE_LIMIT_FLAGS,
+  ...refused(STORE_LIMIT_FLAGS),
+  ...gossipFlags('ignored'),
 ];
 
 export interface SidecarOptions {
@@ -57,19 +57,15 @@ export interface SidecarOptions {
   readonly minTime: number;
 }
 
-export function registerSidecar(program: Command): void {
+export function registerSidecar(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'sidecar',
     description: 'Sidecar for Prometheus server.',
     flags: SIDECAR_FLAGS,
-    action: async (f) => {
-      const log = readLogOptions(f);
-      const http = readHttpOptions(f);
-      const grpc = readGrpcServerOptions(f);
-      const opts = readSidecarOptions(f);
-      await serveMode({ component: 'sidecar', log, http, grpc, setup: async (rt) => (await import('./sidecar-build.js')).buildSidecar(rt, opts) });
-    },
-  });
+    read: (f) => ({ log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), sidecar: readSidecarOptions(f) }),
+    run: ({ log, http, grpc, sidecar }) =>
+      serveMode({ component: 'sidecar', log, http, grpc, setup: async (rt) => (await import('./sidecar-build.js')).buildSidecar(rt, sidecar) }),
+  }, registry);
 }
 
 export function readSidecarOptions(f: FlagReader): SidecarOptions {
@@ -79,9 +75,6 @@ export function readSidecarOptions(f: FlagReader): SidecarOptions {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme must be http or https');
   } catch (err) {
     throw new FlagError('prometheus.url', url, errorMessage(err));
-  }
-  if (f.string('prometheus.http-client') !== '' || f.string('prometheus.http-client-file') !== '') {
-    throw new ConfigError('--prometheus.http-client(-file) is not supported yet by thanos-ts; reach Prometheus over plain HTTP(S)');
   }
   const method = f.string('reloader.method');
   if (method !== 'http' && method !== 'signal') throw new FlagError('reloader.method', method, 'must be one of http, signal');

@@ -3,12 +3,12 @@
 // and, with --prometheus.url, a sidecar for that Prometheus. Components are wired in-process, not over gRPC.
 import path from 'node:path';
 import type { Command } from 'commander';
-import { parseEndpointSpec } from '../query/dns-discovery.js';
 import type { QuerierOptions } from '../query/querier.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
-import { defineMode } from './mode.js';
+import { ensureUsableDir } from './data-dir.js';
+import { defineMode, type ModeRegistry } from './mode.js';
 import { QUERY_FLAGS, readQuerierOptions } from './query.js';
 import { serveMode } from './serve.js';
 import { SIDECAR_FLAGS, readSidecarOptions } from './sidecar.js';
@@ -25,7 +25,8 @@ function standaloneFlags(): FlagSpec[] {
   const seen = new Set<string>();
   const out: FlagSpec[] = [];
   for (const spec of [...SERVER_FLAGS, ...OBJSTORE_FLAGS, ...OWN_FLAGS, ...STORE_FLAGS, ...QUERY_FLAGS, ...SIDECAR_FLAGS]) {
-    if (seen.has(spec.name)) continue;
+    // Gossip-era flags are for manifests of separate components; standalone has no use for them.
+    if (seen.has(spec.name) || spec.name.startsWith('cluster.') || spec.name === 'grpc-advertise-address') continue;
     seen.add(spec.name);
     // Standalone's own defaults: a local store cache, a querier that deduplicates the usual replica label,
     // a bucket re-synced often (the in-process sidecar uploads into it), and no sidecar unless asked for.
@@ -45,15 +46,12 @@ function bucketFlag(f: FlagReader, dataDir: string): ObjstoreFlagValue {
   };
 }
 
-export function registerStandalone(program: Command): void {
+export function registerStandalone(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'standalone',
     description: 'Every built mode in one process (store gateway, querier, optional sidecar) over an embedded filesystem bucket.',
     flags: standaloneFlags(),
-    action: async (f) => {
-      const log = readLogOptions(f);
-      const http = readHttpOptions(f);
-      const grpc = readGrpcServerOptions(f);
+    read: (f) => {
       const dataDir = f.string('data-dir');
       const objstore = bucketFlag(f, dataDir);
       const store = { ...readStoreOptions(f, objstore), dataDir: path.join(dataDir, 'store') };
@@ -61,17 +59,20 @@ export function registerStandalone(program: Command): void {
       const querier: QuerierOptions = {
         ...readQuerierOptions(f),
         replicaLabels: replicaLabels.length > 0 ? replicaLabels : ['replica'],
-        endpoints: f.list('endpoint').map((v) => parseEndpointSpec(v, '--endpoint')),
       };
       const sidecar = f.string('prometheus.url') !== '' ? { ...readSidecarOptions(f), objstore: f.string('tsdb.path') !== '' ? objstore : undefined } : undefined;
-      const demo = f.bool('demo');
+      return {
+        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f),
+        objstore, store, querier, sidecar, demo: f.bool('demo'),
+        webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
+      };
+    },
+    run: async ({ log, http, grpc, ...parts }) => {
+      ensureUsableDir(parts.store.dataDir, 'data-dir');
       await serveMode({
         component: 'standalone', log, http, grpc,
-        setup: async (rt, app) => (await import('./standalone-build.js')).buildStandalone(rt, app, {
-          objstore, store, querier, sidecar, demo,
-          webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
-        }),
+        setup: async (rt, app) => (await import('./standalone-build.js')).buildStandalone(rt, app, parts),
       });
     },
-  });
+  }, registry);
 }

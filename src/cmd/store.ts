@@ -6,13 +6,17 @@ import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions,
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 import { FlagError } from './flags.js';
-import { defineMode } from './mode.js';
+import { gossipFlags } from './removed-flags.js';
+import { ensureUsableDir } from './data-dir.js';
+import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
+
+const NO_BLOCK_VIEWER = 'the thanos-ts store gateway has no block viewer UI or admin API yet, so there is nothing to configure';
 
 export const STORE_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
   { name: 'data-dir', default: './data', placeholder: 'dir', help: 'Local data directory used for caching purposes (index-header, in-mem cache items and meta.jsons).' },
-  { name: 'cache-index-header', kind: 'bool', default: 'true', help: 'Cache TSDB index-headers on disk to reduce startup time.' },
+  { name: 'cache-index-header', kind: 'bool', default: 'true', help: 'Cache TSDB index-headers on disk to reduce startup time.', support: 'refused' },
   { name: 'index-cache-size', default: '250MB', placeholder: 'bytes', help: 'Maximum size of items held in the in-memory index cache. Ignored if --index-cache.config or --index-cache.config-file option is specified.' },
   { name: 'index-cache.config-file', placeholder: 'file-path', help: 'Path to YAML file that contains index cache configuration.' },
   { name: 'index-cache.config', placeholder: 'content', help: 'Alternative to \'index-cache.config-file\' flag (mutually exclusive).' },
@@ -23,7 +27,7 @@ export const STORE_FLAGS: readonly FlagSpec[] = [
   { name: 'store.grpc.series-max-concurrency', default: '20', help: 'Maximum number of concurrent Series calls.' },
   ...OBJSTORE_FLAGS,
   { name: 'sync-block-duration', default: '15m', placeholder: 'duration', help: 'Repeat interval for syncing the blocks between local and remote view.' },
-  { name: 'block-discovery-strategy', default: 'concurrent', help: 'One of concurrent, recursive.' },
+  { name: 'block-discovery-strategy', default: 'concurrent', help: 'One of concurrent, recursive.', support: 'refused' },
   { name: 'block-sync-concurrency', default: '20', help: 'Number of goroutines to use when constructing index-cache.json blocks from object storage. Must be equal or greater than 1.' },
   { name: 'block-meta-fetch-concurrency', default: '32', help: 'Number of goroutines to use when fetching block metadata from object storage.' },
   { name: 'min-time', default: '0000-01-01T00:00:00Z', placeholder: 'time', help: 'Start of time range limit to serve. Thanos Store will serve only metrics, which happened later than this value. Option can be a constant time in RFC3339 format or time duration relative to current time, such as -1d or 2h45m. Valid duration units are ms, s, m, h, d, w, y.' },
@@ -33,13 +37,14 @@ export const STORE_FLAGS: readonly FlagSpec[] = [
   { name: 'consistency-delay', default: '0s', placeholder: 'duration', help: 'Minimum age of all blocks before they are being read. Set it to safe value (e.g 30m) if your object storage is eventually consistent.' },
   { name: 'ignore-deletion-marks-delay', default: '24h', placeholder: 'duration', help: 'Duration after which the blocks marked for deletion will be filtered out while fetching blocks.' },
   { name: 'store.enable-index-header-lazy-reader', kind: 'bool', help: 'If true, Store Gateway will lazy memory map index-header only once the block is required by a query.' },
-  { name: 'store.enable-lazy-expanded-postings', kind: 'bool', help: 'If true, Store Gateway will estimate postings size and try to lazily expand postings if it downloads less data than expanding all postings.' },
-  { name: 'web.disable', kind: 'bool', help: 'Disable Block Viewer UI.' },
-  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the bucket web UI interface.' },
-  { name: 'web.prefix-header', default: '', help: 'Name of HTTP request header used for dynamic prefixing of UI links and redirects.' },
-  { name: 'web.disable-cors', kind: 'bool', help: 'Whether to disable CORS headers to be set by Thanos. By default Thanos sets CORS headers to be allowed by all.' },
-  { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.' },
+  { name: 'store.enable-lazy-expanded-postings', kind: 'bool', help: 'If true, Store Gateway will estimate postings size and try to lazily expand postings if it downloads less data than expanding all postings.', support: 'refused' },
+  { name: 'web.disable', kind: 'bool', help: 'Disable Block Viewer UI.', support: { ignored: NO_BLOCK_VIEWER } },
+  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the bucket web UI interface.', support: { ignored: NO_BLOCK_VIEWER } },
+  { name: 'web.prefix-header', default: '', help: 'Name of HTTP request header used for dynamic prefixing of UI links and redirects.', support: { ignored: NO_BLOCK_VIEWER } },
+  { name: 'web.disable-cors', kind: 'bool', help: 'Whether to disable CORS headers to be set by Thanos.', support: { ignored: NO_BLOCK_VIEWER } },
+  { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.', support: { ignored: NO_BLOCK_VIEWER } },
   ...STORE_LIMIT_FLAGS,
+  ...gossipFlags('ignored'),
 ];
 
 export interface StoreOptions {
@@ -102,17 +107,15 @@ export function readStoreOptions(f: FlagReader, bucket?: ObjstoreFlagValue): Sto
 }
 
 
-export function registerStore(program: Command): void {
+export function registerStore(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'store',
-    description: 'Store node giving access to blocks in a bucket provider. Now supported GCS, S3, Azure, Swift, Tencent COS and Aliyun OSS.',
+    description: 'Store node giving access to blocks in a bucket provider. Supported: GCS, S3, Azure, Swift and the local filesystem.',
     flags: STORE_FLAGS,
-    action: async (f) => {
-      const log = readLogOptions(f);
-      const http = readHttpOptions(f);
-      const grpc = readGrpcServerOptions(f);
-      const opts = readStoreOptions(f);
-      await serveMode({ component: 'store', log, http, grpc, setup: async (rt) => (await import('./store-build.js')).buildStore(rt, opts) });
+    read: (f) => ({ log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), store: readStoreOptions(f) }),
+    run: async ({ log, http, grpc, store }) => {
+      ensureUsableDir(store.dataDir, 'data-dir');
+      await serveMode({ component: 'store', log, http, grpc, setup: async (rt) => (await import('./store-build.js')).buildStore(rt, store) });
     },
-  });
+  }, registry);
 }

@@ -126,3 +126,8 @@ export function parseHostPort(s: string): { host: string; port: number } {
   const host = m[1]!.replace(/^\[|\]$/g, '');
   return { host: host === '' ? '0.0.0.0' : host, port };
 }
+
+/** Upstream's TLS version flag values (--grpc-server-tls-min-version) and Node's names for them. */
+export const TLS_VERSIONS: Readonly<Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'>> = {
+  '1.0': 'TLSv1', '1.1': 'TLSv1.1', '1.2': 'TLSv1.2', '1.3': 'TLSv1.3',
+};

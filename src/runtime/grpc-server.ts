@@ -6,6 +6,7 @@ import {
   Server, status as Status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { isIPv4 } from 'node:net';
 import { ConfigError, errorMessage } from './errors.js';
 import { nopLogger, type Logger } from './logger.js';
 import { serverCredentials, type ServerTlsOptions } from './grpc-tls.js';
@@ -48,11 +49,17 @@ export interface RunningGrpcServer {
 
 const MAX_INT32 = 2 ** 31 - 1;
 
-/** Go's `:10901` means every interface; grpc-js needs a host. */
+/**
+ * Go's `:10901` means every interface; grpc-js needs a host. Go also accepts a bracketed IPv4 host
+ * (`[10.0.0.1]:10901`, what prometheus-operator writes from `[$(POD_IP)]`), which grpc-js cannot parse.
+ */
 export function normalizeGrpcAddress(address: string): string {
   const m = /^(.*):(\d+)$/.exec(address);
   if (!m) throw new ConfigError(`address ${JSON.stringify(address)} is not host:port`, { where: '--grpc-address' });
-  return m[1] === '' ? `0.0.0.0:${m[2]}` : address;
+  if (m[1] === '') return `0.0.0.0:${m[2]}`;
+  const bracketed = /^\[(.*)\]$/.exec(m[1]!);
+  if (bracketed && isIPv4(bracketed[1]!)) return `${bracketed[1]}:${m[2]}`;
+  return address;
 }
 
 export async function startGrpcServer(services: readonly GrpcService[], options: GrpcServerOptions): Promise<RunningGrpcServer> {
@@ -72,8 +79,12 @@ export async function startGrpcServer(services: readonly GrpcService[], options:
   for (const s of services) server.addService(s.definition, s.implementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (err, p) => {
-      if (err) reject(new ConfigError(`listen on ${address}: ${errorMessage(err)}`, { where: '--grpc-address', cause: err }));
-      else resolve(p);
+      if (!err) resolve(p);
+      else {
+        // grpc-js wraps the socket error ("No address added out of total 1 resolved errors: [listen EADDRINUSE…]").
+        const reason = /EADDRINUSE/.test(err.message) ? 'address already in use' : /EADDRNOTAVAIL/.test(err.message) ? 'address not available on this host' : errorMessage(err);
+        reject(new ConfigError(`cannot listen on ${options.address}: ${reason}`, { where: '--grpc-address', cause: err }));
+      }
     });
   });
   const host = address.slice(0, address.lastIndexOf(':'));

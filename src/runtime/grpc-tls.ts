@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { ChannelCredentials, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { ConfigError, errorMessage } from './errors.js';
+import { TLS_VERSIONS } from './flag-values.js';
 
 export interface ServerTlsOptions {
   /** --grpc-server-tls-cert: PEM certificate chain. */
@@ -12,6 +13,15 @@ export interface ServerTlsOptions {
   readonly keyFile: string;
   /** --grpc-server-tls-client-ca: when set, clients must present a certificate signed by this CA (mTLS). */
   readonly clientCaFile?: string;
+  /** --grpc-server-tls-min-version as upstream writes it ("1.0" … "1.3"); Node's default (TLS 1.2) when absent. */
+  readonly minVersion?: string;
+}
+
+/** grpc-js's createSsl has no minimum-version knob; this carries its options plus minVersion to the TLS server. */
+class MinVersionServerCredentials extends ServerCredentials {
+  _equals(other: ServerCredentials): boolean {
+    return this === other;
+  }
 }
 
 export interface ClientTlsOptions {
@@ -52,7 +62,11 @@ export function serverCredentials(tls: Partial<ServerTlsOptions> | undefined): S
   if (key === '') throw new ConfigError('a certificate needs a key too', { where: '--grpc-server-tls-key' });
   const pair = { cert_chain: readPem(cert, '--grpc-server-tls-cert'), private_key: readPem(key, '--grpc-server-tls-key') };
   const rootCerts = ca === '' ? null : readPem(ca, '--grpc-server-tls-client-ca');
-  return ServerCredentials.createSsl(rootCerts, [pair], rootCerts !== null);
+  const ssl = ServerCredentials.createSsl(rootCerts, [pair], rootCerts !== null);
+  if (tls?.minVersion === undefined) return ssl;
+  const minVersion = TLS_VERSIONS[tls.minVersion];
+  if (minVersion === undefined) throw new ConfigError(`unknown TLS version ${JSON.stringify(tls.minVersion)}; want one of ${Object.keys(TLS_VERSIONS).join(', ')}`, { where: '--grpc-server-tls-min-version' });
+  return new MinVersionServerCredentials(ssl._getConstructorOptions(), { ...ssl._getSecureContextOptions(), minVersion });
 }
 
 /** Client credentials plus the channel options that go with them (server-name override). */

@@ -9,6 +9,7 @@ import { parseHostPort } from './flag-values.js';
 import { instrumentHttp } from './http-metrics.js';
 import { WebAccess } from './web-access.js';
 import { tlsServerOptions } from './web-config.js';
+import { ConfigError, errorMessage } from './errors.js';
 
 export interface HttpServerOptions {
   /** `host:port`, as --http-address. Port 0 picks a free port. */
@@ -60,7 +61,14 @@ export class HttpServer {
   /** Starts listening; resolves with the bound address (useful with port 0). */
   async listen(): Promise<{ host: string; port: number }> {
     const { host, port } = parseHostPort(this.options.address);
-    await this.app.listen({ host, port });
+    try {
+      await this.app.listen({ host, port });
+    } catch (err) {
+      // Named by flag and address, so the one line the CLI prints says which port is taken.
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'EADDRINUSE' ? 'address already in use' : code === 'EADDRNOTAVAIL' ? 'address not available on this host' : errorMessage(err);
+      throw new ConfigError(`cannot listen on ${this.options.address}: ${reason}`, { where: '--http-address', cause: err });
+    }
     this.listening = true;
     const addr = this.app.server.address();
     const bound = typeof addr === 'object' && addr !== null ? { host: addr.address, port: addr.port } : { host, port };

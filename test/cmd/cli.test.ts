@@ -50,16 +50,6 @@ describe('thanos-ts errors', () => {
     expect(lines[0]).toContain('--objstore.config-file');
   });
 
-  it('exits 2 naming the replacement of a removed gossip flag', () => {
-    const r = runCli(['query', '--cluster.peers=x:10900']);
-    expect(r.code).toBe(2);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('--cluster.peers');
-    expect(lines[0]).toMatch(/--endpoint/);
-    expect(lines[0]).toMatch(/dnssrv\+/);
-  });
-
   it('exits 2 with the upstream-style message for a bad duration', () => {
     const r = runCli(['compact', '--retention.resolution-raw=5x']);
     expect(r.code).toBe(2);

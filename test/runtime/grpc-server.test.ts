@@ -2,7 +2,8 @@
 // client options from the --grpc-client-tls-* flags, flag errors, and graceful stop that forces after the grace.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,8 @@ describe('startGrpcServer', () => {
   it('serves plaintext and resolves port 0 and Go-style addresses', async () => {
     expect(normalizeGrpcAddress(':10901')).toBe('0.0.0.0:10901');
     expect(normalizeGrpcAddress('[::]:10901')).toBe('[::]:10901');
+    // prometheus-operator writes --grpc-address=[$(POD_IP)]:10901; Go accepts a bracketed IPv4 host.
+    expect(normalizeGrpcAddress('[127.0.0.1]:10901')).toBe('127.0.0.1:10901');
     expect(() => normalizeGrpcAddress('nope')).toThrow(ConfigError);
     const s = await startGrpcServer(storeGrpcServices(store), { address: '127.0.0.1:0' });
     try {
@@ -123,6 +126,27 @@ describe('startGrpcServer', () => {
     } finally {
       await s.stop(1000);
     }
+  });
+
+  it('refuses TLS below --grpc-server-tls-min-version and rejects unknown versions', async () => {
+    const handshake = (port: number, maxVersion: 'TLSv1.2' | 'TLSv1.3'): Promise<string> => new Promise((resolve) => {
+      const sock = tlsConnect({ host: '127.0.0.1', port, ca: readFileSync(f('ca.crt')), servername: 'localhost', ALPNProtocols: ['h2'], maxVersion });
+      sock.once('secureConnect', () => { resolve(sock.getProtocol() ?? ''); sock.destroy(); });
+      sock.once('error', () => resolve('refused'));
+    });
+    const tls = { certFile: f('server.crt'), keyFile: f('server.key') };
+    const strict = await startGrpcServer(storeGrpcServices(store), { address: '127.0.0.1:0', tls: { ...tls, minVersion: '1.3' } });
+    const lax = await startGrpcServer(storeGrpcServices(store), { address: '127.0.0.1:0', tls: { ...tls, minVersion: '1.2' } });
+    try {
+      expect(await handshake(strict.port, 'TLSv1.2')).toBe('refused');
+      expect(await handshake(strict.port, 'TLSv1.3')).toBe('TLSv1.3');
+      expect(await handshake(lax.port, 'TLSv1.2')).toBe('TLSv1.2');
+      expect(await canQuery(strict.port, { secure: true, caFile: f('ca.crt') })).toBe(true);
+    } finally {
+      await strict.stop(1000);
+      await lax.stop(1000);
+    }
+    expect(() => serverCredentials({ ...tls, minVersion: 'bogus' })).toThrow(/--grpc-server-tls-min-version.*bogus/);
   });
 
   it('rejects incomplete or unreadable TLS flags, naming the flag', () => {

@@ -1,6 +1,6 @@
 // OpenStack Swift authentication (as ncw/swift does for upstream): v1 tempauth/swauth, Keystone v2 password and
 // Keystone v3 password or application credential. Yields the storage URL and token, and the token's expiry if known.
-import { ConfigError, UnavailableError } from '../../runtime/errors.js';
+import { ConfigError, ThanosError, UnavailableError, errorMessage } from '../../runtime/errors.js';
 import type { Agents } from './http-config.js';
 import { bodyText, discard, header, httpRequest } from './http-request.js';
 
@@ -40,10 +40,17 @@ export function authVersionOf(cfg: SwiftAuthConfig): 1 | 2 | 3 {
 }
 
 export async function swiftAuthenticate(cfg: SwiftAuthConfig, agents: Agents, timeoutMs: number, signal?: AbortSignal): Promise<SwiftSession> {
-  switch (authVersionOf(cfg)) {
-    case 1: return authV1(cfg, agents, timeoutMs, signal);
-    case 2: return authV2(cfg, agents, timeoutMs, signal);
-    case 3: return authV3(cfg, agents, timeoutMs, signal);
+  try {
+    switch (authVersionOf(cfg)) {
+      case 1: return await authV1(cfg, agents, timeoutMs, signal);
+      case 2: return await authV2(cfg, agents, timeoutMs, signal);
+      case 3: return await authV3(cfg, agents, timeoutMs, signal);
+    }
+  } catch (err) {
+    // A bare "getaddrinfo ENOTFOUND" does not say it was the Keystone/auth URL of the objstore config that failed.
+    // Errors that already name the auth URL (answers from Keystone) pass as they are.
+    if (signal?.aborted || (err instanceof ThanosError && (!(err instanceof UnavailableError) || err.message.includes(cfg.authUrl)))) throw err;
+    throw new UnavailableError(`swift auth: cannot reach auth_url ${cfg.authUrl} (from the objstore config): ${errorMessage(err)}`, { cause: err });
   }
 }
 

@@ -80,7 +80,8 @@ export class PrometheusClient {
     } catch (err) {
       if (signal?.aborted) throw new AbortError(`${what} aborted`, { cause: err });
       const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : '';
-      throw new UnavailableError(`${what}: ${method} ${url}: ${errorMessage(err)}${cause}`, { cause: err });
+      // Say what to check: a bare "fetch failed" does not tell the operator it was --prometheus.url that failed.
+      throw new UnavailableError(`${what}: ${method} ${url}: ${errorMessage(err)}${cause} (is Prometheus running, and does --prometheus.url=${this.baseUrl} reach it?)`, { cause: err });
     }
   }
 
