@@ -1,4 +1,4 @@
-// Benchmark: upload and ranged-read throughput of our Bucket over FILESYSTEM and S3 (moto, started here), each next
+// Benchmark: upload and ranged-read throughput of our Bucket over FILESYSTEM and S3 (s3rver, started here), each next
 // to a reference doing the same I/O without our layer (node:fs; the bare @aws-sdk/client-s3), printed as ratios.
 // Run: npm run bench:objstore   (BENCH_SCALE=2 doubles the work)
 import { randomBytes } from 'node:crypto';
@@ -10,7 +10,7 @@ import { nopLogger } from '../src/runtime/logger.js';
 import { createBucket, parseBucketConfig } from '../src/objstore/config.js';
 import type { Bucket } from '../src/objstore/bucket.js';
 import { readAll } from '../src/objstore/streams.js';
-import { startMoto } from '../test/support/peers/s3.js';
+import { startS3rver } from '../test/support/peers/s3.js';
 import { streamOf } from '../test/support/bucket-acceptance.js';
 
 const MiB = 1024 * 1024;
@@ -125,14 +125,14 @@ async function main(): Promise<void> {
     print('FILESYSTEM bucket, best of 3 alternating rounds', ours, ref, 'node:fs writeFile / FileHandle.read');
     await fsBucket.close();
 
-    // S3 on moto vs the bare SDK.
-    const moto = await startMoto(dir);
+    // S3 on s3rver vs the bare SDK.
+    const s3server = await startS3rver(dir);
     try {
-      await moto.createBucket('bench');
-      const s3 = await createBucket(parseBucketConfig(`type: S3\nconfig:\n  bucket: bench\n  endpoint: ${moto.endpoint}\n  access_key: ${moto.accessKey}\n  secret_key: ${moto.secretKey}\n  insecure: true\n`, 'bench', nopLogger), { logger: nopLogger });
+      await s3server.createBucket('bench');
+      const s3 = await createBucket(parseBucketConfig(`type: S3\nconfig:\n  bucket: bench\n  endpoint: ${s3server.endpoint}\n  access_key: ${s3server.accessKey}\n  secret_key: ${s3server.secretKey}\n  insecure: true\n`, 'bench', nopLogger), { logger: nopLogger });
       const client = new S3Client({
-        endpoint: `http://${moto.endpoint}`, region: 'us-east-1', forcePathStyle: true,
-        credentials: { accessKeyId: moto.accessKey, secretAccessKey: moto.secretKey },
+        endpoint: `http://${s3server.endpoint}`, region: 'us-east-1', forcePathStyle: true,
+        credentials: { accessKeyId: s3server.accessKey, secretAccessKey: s3server.secretKey },
         requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
       });
       const bare: Ops = {
@@ -143,11 +143,11 @@ async function main(): Promise<void> {
         },
       };
       const [oursS3, bareS3] = await compare(bucketOps(s3), bare, 1);
-      print('S3 bucket on moto (default part_size 64 MiB, send_content_md5), alternating', oursS3, bareS3, 'bare @aws-sdk/client-s3: single PutObject / GetObject Range');
+      print('S3 bucket on s3rver (default part_size 64 MiB, send_content_md5), alternating', oursS3, bareS3, 'bare @aws-sdk/client-s3: single PutObject / GetObject Range');
       client.destroy();
       await s3.close();
     } finally {
-      await moto.stop();
+      await s3server.stop();
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

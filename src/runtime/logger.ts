@@ -67,7 +67,9 @@ class FieldLogger implements Logger {
     if (RANK[level] < this.sink.min) return;
     const record: [string, unknown][] = [['level', level], ['ts', this.sink.now().toISOString()]];
     if (this.sink.withCaller) record.push(['caller', callerOf()]);
-    for (const [k, v] of Object.entries(this.fields)) record.push([k, v]);
+    // A field given on the line replaces the logger's own of that name (a line's `component` wins over the mode's),
+    // so no key appears twice.
+    for (const [k, v] of Object.entries(this.fields)) if (fields === undefined || !(k in fields)) record.push([k, v]);
     record.push(['msg', msg]);
     if (fields) for (const [k, v] of Object.entries(fields)) record.push([k, v]);
     this.sink.write(this.sink.format === 'json' ? formatJson(record) : formatLogfmt(record));

@@ -9,6 +9,7 @@ import { Encoding } from '../tsdb/chunkenc/chunk.js';
 import { compareLabels, sortLabels, type Label, type Labels } from '../tsdb/labels/labels.js';
 import type { Matcher } from '../tsdb/labels/matcher.js';
 import { mergeSeries } from './merge.js';
+import { SortedSeriesStream, seriesOrder } from './sorted-runs.js';
 import {
   MAX_TIME, MIN_TIME, type AggrChunk, type ChunkEncoding, type LabelNamesRequest, type LabelNamesResponse,
   type LabelValuesRequest, type LabelValuesResponse, type Series, type SeriesRequest, type SeriesResponse,
@@ -126,13 +127,17 @@ export class TsdbStore implements StoreAPI {
     for (const series of out) yield { type: 'series', series };
   }
 
+  /** One block's series with external labels, re-sorted where adding them breaks the index order (sorted-runs.ts). */
   private async *blockSeries(b: SeriesBlock, matchers: readonly Matcher[], req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
+    const sorter = new SortedSeriesStream<Series>(seriesOrder(this.ext));
+    const ready: Series[] = [];
     for await (const s of b.select(matchers, req.minTime, req.maxTime, { skipChunks: req.skipChunks, ...(signal ? { signal } : {}) })) {
-      yield {
-        type: 'series',
-        series: { labels: withExternal(s.labels, this.ext), chunks: req.skipChunks ? [] : s.chunks.map((c) => toAggrChunk(c, b)) },
-      };
+      sorter.push({ labels: withExternal(s.labels, this.ext), chunks: req.skipChunks ? [] : s.chunks.map((c) => toAggrChunk(c, b)) }, ready);
+      for (const series of ready) yield { type: 'series', series };
+      ready.length = 0;
     }
+    sorter.end(ready);
+    for (const series of ready) yield { type: 'series', series };
   }
 
   async labelNames(req: LabelNamesRequest): Promise<LabelNamesResponse> {

@@ -1,4 +1,4 @@
-// End to end on an S3-compatible server (moto): the sidecar ships Prometheus's blocks with a valid thanos meta
+// End to end on an S3-compatible server (s3rver, installed by scripts/install-test-deps.sh): the sidecar ships Prometheus's blocks with a valid thanos meta
 // section; an upload interrupted by killing the sidecar (its meta.json PUT held back by a proxy) leaves no meta.json,
 // and the block is completed after a restart.
 import { createServer, request } from 'node:http';
@@ -13,7 +13,7 @@ import { parseThanosMeta } from '../../src/block/meta.js';
 import { readLocalBlocks } from '../../src/shipper/shipper.js';
 import { nopLogger } from '../../src/runtime/logger.js';
 import type { S3Server } from '../support/peers/s3.js';
-import { startMoto } from '../support/peers/s3.js';
+import { startS3rver } from '../support/peers/s3.js';
 import { freePort } from '../support/peers/process.js';
 import type { PrometheusPeer } from '../store/prometheus/prometheus-peer.js';
 import { backfill, regularSeries, startPrometheus } from '../store/prometheus/prometheus-peer.js';
@@ -63,7 +63,7 @@ class HoldingProxy {
 }
 
 let work: string;
-let moto: S3Server;
+let s3: S3Server;
 let prom: PrometheusPeer;
 let proxy: HoldingProxy;
 let bucket: Bucket;
@@ -73,23 +73,23 @@ const s3Config = (endpoint: string): string => `type: S3
 config:
   bucket: thanos
   endpoint: ${endpoint}
-  access_key: ${moto.accessKey}
-  secret_key: ${moto.secretKey}
+  access_key: ${s3.accessKey}
+  secret_key: ${s3.secretKey}
   insecure: true
 `;
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'e2e-sidecar-s3-'));
-  moto = await startMoto(work);
-  await moto.createBucket('thanos');
+  s3 = await startS3rver(work);
+  await s3.createBucket('thanos');
   const from = Math.floor((Date.now() - 7 * HOUR) / (2 * HOUR)) * 2 * HOUR;
   await backfill(work, path.join(work, 'tsdb'), [
     regularSeries({ __name__: 's3_gauge', job: 'a' }, from, from + 6 * HOUR, 15_000, (i) => i % 17),
   ]);
   prom = await startPrometheus(work, { config: 'global:\n  external_labels:\n    cluster: s3\n    replica: r1\n' });
-  proxy = new HoldingProxy(moto.endpoint);
+  proxy = new HoldingProxy(s3.endpoint);
   await proxy.listen();
-  bucket = await createBucket(parseBucketConfig(s3Config(moto.endpoint), 'moto.yml', nopLogger), { logger: nopLogger });
+  bucket = await createBucket(parseBucketConfig(s3Config(s3.endpoint), 's3.yml', nopLogger), { logger: nopLogger });
 });
 
 afterAll(async () => {
@@ -97,7 +97,7 @@ afterAll(async () => {
   await proxy?.close();
   await bucket?.close();
   await prom?.stop();
-  await moto?.stop();
+  await s3?.stop();
   await rm(work, { recursive: true, force: true });
 });
 
@@ -112,7 +112,7 @@ describe('sidecar on S3 (e2e)', { timeout: 240_000 }, () => {
     const local = (await readLocalBlocks(prom.tsdbDir)).map((b) => b.meta.ulid).sort();
     expect(local.length).toBe(3);
     await writeFile(path.join(work, 'via-proxy.yml'), s3Config(`127.0.0.1:${proxy.port}`));
-    await writeFile(path.join(work, 'direct.yml'), s3Config(moto.endpoint));
+    await writeFile(path.join(work, 'direct.yml'), s3Config(s3.endpoint));
     const args = [`--prometheus.url=${prom.url}`, `--tsdb.path=${prom.tsdbDir}`];
 
     sidecar = await startSidecar(work, [...args, `--objstore.config-file=${path.join(work, 'via-proxy.yml')}`]);

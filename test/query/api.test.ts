@@ -97,7 +97,7 @@ describe('QueryApi', () => {
     expect(code).toBe(200);
     expect(body.data.resultType).toBe('matrix');
     expect(body.data.result).toHaveLength(1);
-    const values = body.data.result[0].values as [number, string][];
+    const values = body.data.result[0]!.values as [number, string][];
     expect(values).toHaveLength(17);
     for (const [, v] of values) expect(Number(v)).toBeCloseTo(1, 5);
   });

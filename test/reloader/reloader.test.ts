@@ -1,6 +1,6 @@
-// Reloader: $(NAME) substitution, change detection on the template and rule dirs, POST /-/reload with retries.
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+// Reloader: $(NAME) substitution, change detection on the template and rule dirs, POST /-/reload with retries,
+// against a real Prometheus 2.42 whose config file is the reloader's output (its config and rules APIs show what
+// each reload applied; an invalid rule file makes it refuse a reload, as it does in service).
 import { mkdtemp, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { Reloader } from '../../src/reloader/reloader.js';
 import { httpReloadTrigger } from '../../src/reloader/trigger.js';
 import { nopLogger } from '../../src/runtime/logger.js';
 import { ConfigError } from '../../src/runtime/errors.js';
+import { startPrometheus, type PrometheusPeer } from '../store/prometheus/prometheus-peer.js';
 
 describe('expandEnvRefs', () => {
   it.each([
@@ -30,40 +31,51 @@ describe('expandEnvRefs', () => {
 
 describe('Reloader', () => {
   let dir: string;
-  let server: Server;
+  let prom: PrometheusPeer | undefined;
   let url: string;
-  let reloads: number;
-  let failNext: number;
+  let registry: Registry;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'reloader-'));
-    reloads = 0;
-    failNext = 0;
-    server = createServer((req, res) => {
-      if (req.method === 'POST' && req.url === '/-/reload') {
-        if (failNext > 0) {
-          failNext--;
-          res.writeHead(500).end('failed to reload config: boom');
-          return;
-        }
-        reloads++;
-        res.writeHead(200).end();
-        return;
-      }
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const addr = server.address();
-    if (typeof addr !== 'object' || addr === null) throw new Error('no address');
-    url = `http://127.0.0.1:${addr.port}`;
+    registry = new Registry();
+    // Prometheus reads the reloader's output; it starts from a minimal config the first reload replaces.
+    await mkdir(path.join(dir, 'out'), { recursive: true });
+    await writeFile(path.join(dir, 'out', 'prom.yaml'), 'global: {}\n');
+    prom = await startPrometheus(dir, { configFile: path.join(dir, 'out', 'prom.yaml') });
+    url = prom.url;
   });
 
   afterEach(async () => {
-    await new Promise<void>((r) => server.close(() => r()));
+    await prom?.stop();
+    prom = undefined;
     await rm(dir, { recursive: true, force: true });
   });
 
-  function makeReloader(registry: Registry, watchIntervalMs = 60_000): Reloader {
+  /** A metric of the reloader's registry (0 when absent). */
+  async function metric(name: string): Promise<number> {
+    const m = await registry.getSingleMetric(name)?.get();
+    return m?.values[0]?.value ?? 0;
+  }
+  /** Reloads Prometheus accepted. */
+  const reloads = async (): Promise<number> => (await metric('thanos_sidecar_reloader_reloads_total')) - (await metric('thanos_sidecar_reloader_reloads_failed_total'));
+
+  /** The config Prometheus runs now, as it prints it. */
+  async function runningConfig(): Promise<string> {
+    const body = await (await fetch(`${url}/api/v1/status/config`)).json() as { data: { yaml: string } };
+    return body.data.yaml;
+  }
+
+  /** The rule group names Prometheus has loaded. */
+  async function ruleGroups(): Promise<string[]> {
+    const body = await (await fetch(`${url}/api/v1/rules`)).json() as { data: { groups: { name: string }[] } };
+    return body.data.groups.map((g) => g.name).sort();
+  }
+
+  const template = (replica: string): string =>
+    `global:\n  external_labels:\n    replica: ${replica}\nrule_files:\n  - ${path.join(dir, 'rules', '*.yaml')}\n`;
+  const group = (name: string, record = 'job:up:sum'): string => `groups:\n  - name: ${name}\n    rules:\n      - record: ${JSON.stringify(record)}\n        expr: sum(up)\n`;
+
+  function makeReloader(watchIntervalMs = 60_000): Reloader {
     return new Reloader({
       configFile: path.join(dir, 'prom.yaml.tmpl'),
       configEnvsubstFile: path.join(dir, 'out', 'prom.yaml'),
@@ -90,31 +102,33 @@ describe('Reloader', () => {
   }
 
   async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-    const end = Date.now() + 10_000;
+    const end = Date.now() + 20_000;
     while (!(await cond())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${await registry.metrics()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
   it('renders the template, reloads once at start, and again after template or rule edits', async () => {
-    await writeFile(path.join(dir, 'prom.yaml.tmpl'), 'global:\n  external_labels:\n    replica: $(POD_NAME)\n');
+    await writeFile(path.join(dir, 'prom.yaml.tmpl'), template('$(POD_NAME)'));
     await mkdir(path.join(dir, 'rules'));
-    await writeFile(path.join(dir, 'rules', 'a.yaml'), 'groups: []\n');
-    const registry = new Registry();
-    const r = makeReloader(registry);
+    await writeFile(path.join(dir, 'rules', 'a.yaml'), group('a'));
+    const r = makeReloader();
     const ac = new AbortController();
     const running = r.run(ac.signal);
     try {
-      await until(() => reloads === 1, 'first reload');
+      await until(async () => (await reloads()) === 1, 'first reload');
       expect(await readFile(path.join(dir, 'out', 'prom.yaml'), 'utf8')).toContain('replica: pod-7');
+      expect(await runningConfig()).toContain('replica: pod-7');
+      expect(await ruleGroups()).toEqual(['a']);
 
-      await replaceFile(path.join(dir, 'prom.yaml.tmpl'), 'global:\n  external_labels:\n    replica: $(POD_NAME)-b\n');
-      await until(() => reloads === 2, 'reload after template edit');
-      expect(await readFile(path.join(dir, 'out', 'prom.yaml'), 'utf8')).toContain('replica: pod-7-b');
+      await replaceFile(path.join(dir, 'prom.yaml.tmpl'), template('$(POD_NAME)-b'));
+      await until(async () => (await reloads()) === 2, 'reload after template edit');
+      expect(await runningConfig()).toContain('replica: pod-7-b');
 
-      await replaceFile(path.join(dir, 'rules', 'b.yaml'), 'groups: []\n');
-      await until(() => reloads === 3, 'reload after rule edit');
+      await replaceFile(path.join(dir, 'rules', 'b.yaml'), group('b'));
+      await until(async () => (await reloads()) === 3, 'reload after rule edit');
+      expect(await ruleGroups()).toEqual(['a', 'b']);
 
       const text = await registry.metrics();
       expect(text).toMatch(/thanos_sidecar_reloader_reloads_total 3/);
@@ -127,18 +141,22 @@ describe('Reloader', () => {
   });
 
   it('retries a failing reload until Prometheus accepts it, counting failures', async () => {
-    await writeFile(path.join(dir, 'prom.yaml.tmpl'), 'a: 1\n');
+    await writeFile(path.join(dir, 'prom.yaml.tmpl'), template('r'));
     await mkdir(path.join(dir, 'rules'));
-    failNext = 3;
-    const registry = new Registry();
-    const r = makeReloader(registry);
+    // Prometheus refuses the reload (500) while a rule records an invalid metric name.
+    await writeFile(path.join(dir, 'rules', 'a.yaml'), group('a', 'not a metric name'));
+    const r = makeReloader();
     const ac = new AbortController();
     const running = r.run(ac.signal);
     try {
-      await until(() => reloads === 1, 'reload after retries');
+      await until(async () => (await metric('thanos_sidecar_reloader_reloads_failed_total')) >= 2, 'failed reloads');
+      expect(await reloads()).toBe(0);
+      await replaceFile(path.join(dir, 'rules', 'a.yaml'), group('a'));
+      await until(async () => (await reloads()) === 1, 'reload after the rule file was fixed');
+      expect(await ruleGroups()).toEqual(['a']);
       const text = await registry.metrics();
-      expect(text).toMatch(/thanos_sidecar_reloader_reloads_failed_total 3/);
-      expect(text).toMatch(/thanos_sidecar_reloader_reloads_total 4/);
+      expect(text).toMatch(/thanos_sidecar_reloader_reloads_failed_total [2-9]/);
+      expect(text).toMatch(/thanos_sidecar_reloader_last_reload_successful 1/);
     } finally {
       ac.abort();
       await running;
@@ -146,16 +164,15 @@ describe('Reloader', () => {
   });
 
   it('does not reload when nothing changed on a periodic pass', async () => {
-    await writeFile(path.join(dir, 'prom.yaml.tmpl'), 'a: 1\n');
+    await writeFile(path.join(dir, 'prom.yaml.tmpl'), template('r'));
     await mkdir(path.join(dir, 'rules'));
-    const registry = new Registry();
-    const r = makeReloader(registry, 100);
+    const r = makeReloader(100);
     const ac = new AbortController();
     const running = r.run(ac.signal);
     try {
-      await until(() => reloads === 1, 'first reload');
+      await until(async () => (await reloads()) === 1, 'first reload');
       await new Promise((res) => setTimeout(res, 400));
-      expect(reloads).toBe(1);
+      expect(await reloads()).toBe(1);
       expect(await registry.metrics()).toMatch(/thanos_sidecar_reloader_config_apply_operations_total [3-9]/);
     } finally {
       ac.abort();
@@ -164,17 +181,17 @@ describe('Reloader', () => {
   });
 
   it('counts a template with an unset variable as a failed apply and keeps running', async () => {
-    await writeFile(path.join(dir, 'prom.yaml.tmpl'), 'a: $(UNSET_VAR)\n');
+    await writeFile(path.join(dir, 'prom.yaml.tmpl'), template('$(UNSET_VAR)'));
     await mkdir(path.join(dir, 'rules'));
-    const registry = new Registry();
-    const r = makeReloader(registry, 100);
+    const r = makeReloader(100);
     const ac = new AbortController();
     const running = r.run(ac.signal);
     try {
       await until(async () => /config_apply_operations_failed_total [1-9]/.test(await registry.metrics()), 'failed apply');
-      expect(reloads).toBe(0);
-      await replaceFile(path.join(dir, 'prom.yaml.tmpl'), 'a: $(POD_NAME)\n');
-      await until(() => reloads === 1, 'reload after fixing the template');
+      expect(await reloads()).toBe(0);
+      await replaceFile(path.join(dir, 'prom.yaml.tmpl'), template('$(POD_NAME)'));
+      await until(async () => (await reloads()) === 1, 'reload after fixing the template');
+      expect(await runningConfig()).toContain('replica: pod-7');
     } finally {
       ac.abort();
       await running;
@@ -193,11 +210,11 @@ describe('Reloader', () => {
       retryIntervalMs: 50,
       trigger: httpReloadTrigger(url),
       logger: nopLogger,
-      metrics: createReloaderMetrics(new Registry()),
+      metrics: createReloaderMetrics(registry, 'thanos_sidecar_'),
       env: { POD_NAME: 'gz-1' },
     });
     await r.apply(new AbortController().signal);
     expect(await readFile(path.join(dir, 'out.yaml'), 'utf8')).toBe('replica: gz-1\n');
-    expect(reloads).toBe(1);
+    expect(await reloads()).toBe(1);
   });
 });

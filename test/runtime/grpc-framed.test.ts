@@ -76,6 +76,39 @@ describe('grpc-framed', () => {
     }
   });
 
+  // installFramedMessages patches a private grpc-js method; this pins what the patch relies on, so a grpc-js upgrade
+  // that changes it fails here (fix grpc-framed.ts, or drop the fast path) rather than corrupting Series answers.
+  it('pins grpc-js: BaseServerInterceptingCall.prototype.serializeMessage frames each written message whole', async () => {
+    const proto = (BaseServerInterceptingCall as unknown as { prototype: { serializeMessage?: (v: unknown) => Buffer } }).prototype;
+    expect(typeof proto.serializeMessage, 'grpc-js no longer has the private method grpc-framed.ts patches').toBe('function');
+    const hook = proto.serializeMessage!;
+    const seen: Array<{ value: unknown; out: Buffer }> = [];
+    proto.serializeMessage = function (v: unknown): Buffer {
+      const out = hook.call(this, v);
+      seen.push({ value: v, out: Buffer.from(out) });
+      return out;
+    };
+    const msgs = [Buffer.from('a'), Buffer.alloc(0), Buffer.alloc(70_000, 7)];
+    try {
+      const got = await roundTrip((call) => {
+        for (const m of msgs) call.write(m);
+        call.end();
+      });
+      expect(got).toEqual(msgs);
+    } finally {
+      proto.serializeMessage = hook;
+    }
+    // Called once per message with the value written, returning the whole frame: flag 0, BE32 length, payload.
+    expect(seen).toHaveLength(msgs.length);
+    for (const [i, m] of msgs.entries()) {
+      expect(seen[i]!.value).toBe(m);
+      const out = seen[i]!.out;
+      expect(out[0]).toBe(0);
+      expect(out.readUInt32BE(1)).toBe(m.length);
+      expect(out.subarray(GRPC_FRAME_HEADROOM).equals(m)).toBe(true);
+    }
+  });
+
   it('writes the prefix into the headroom only, and refuses a message without headroom', () => {
     const msgs = messagesWithHeadroom([3, 4]);
     const before = msgs.map((m) => Buffer.from(m));

@@ -1,5 +1,5 @@
 // Shipper over promtool-made blocks: uploads level-1 blocks with the thanos meta section (meta.json last), records
-// them in thanos.shipper.json, never uploads twice, retries failures on the next pass; FILESYSTEM and S3 (moto).
+// them in thanos.shipper.json, never uploads twice, retries failures on the next pass; FILESYSTEM and S3 (s3rver).
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { nopLogger } from '../../src/runtime/logger.js';
 import { labelsFromRecord } from '../../src/tsdb/labels/labels.js';
 import { backfill, regularSeries } from '../store/prometheus/prometheus-peer.js';
 import type { S3Server } from '../support/peers/s3.js';
-import { startMoto } from '../support/peers/s3.js';
+import { startS3rver } from '../support/peers/s3.js';
 
 const HOUR = 3600_000;
 const EXT = labelsFromRecord({ cluster: 'c1', replica: 'r0' });
@@ -171,13 +171,13 @@ describe('Shipper', () => {
   });
 });
 
-describe('Shipper on S3 (moto)', () => {
+describe('Shipper on S3 (s3rver)', () => {
   let work: string;
   let server: S3Server;
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'shipper-s3-'));
-    server = await startMoto(work);
+    server = await startS3rver(work);
     await server.createBucket('thanos');
   });
 
@@ -191,7 +191,7 @@ describe('Shipper on S3 (moto)', () => {
     const tsdb = path.join(work, 'tsdb');
     await cp(path.join(fixtureDir, 'tsdb'), tsdb, { recursive: true });
     const yaml = `type: S3\nconfig:\n  bucket: thanos\n  endpoint: ${server.endpoint}\n  access_key: ${server.accessKey}\n  secret_key: ${server.secretKey}\n  insecure: true\n`;
-    const bucket = await createBucket(parseBucketConfig(yaml, 'moto.yml', nopLogger), { logger: nopLogger });
+    const bucket = await createBucket(parseBucketConfig(yaml, 's3.yml', nopLogger), { logger: nopLogger });
     try {
       const s = new Shipper(bucket, tsdb, { logger: nopLogger, labels: () => EXT, source: 'sidecar' });
       expect(await s.sync()).toEqual({ uploaded: 3, failed: 0 });

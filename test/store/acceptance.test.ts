@@ -14,7 +14,7 @@ import { TsdbStore } from '../../src/store/tsdb-store.js';
 import { BlockWriter } from '../../src/tsdb/block/writer.js';
 import { encodeXor } from '../../src/tsdb/chunkenc/xor.js';
 import type { Labels } from '../../src/tsdb/labels/labels.js';
-import { describeStoreAPI, type SampleSeries, type StoreUnderTest } from './support/acceptance.js';
+import { T0, describeStoreAPI, type SampleSeries, type StoreUnderTest } from './support/acceptance.js';
 import { MemoryStore } from './support/memory-store.js';
 
 /** Samples in [from, to) of every series, cut into 120-sample XOR chunks. */
@@ -33,7 +33,7 @@ function toSeries(data: readonly SampleSeries[], from = -Infinity, to = Infinity
   });
 }
 
-const SPLIT = 1_700_000_000_000 + 250 * 15_000;
+const SPLIT = T0 + 250 * 15_000;
 
 async function overGrpc(inner: StoreUnderTest): Promise<StoreUnderTest> {
   const server = await startGrpcServer(storeGrpcServices(inner.store), { address: '127.0.0.1:0' });

@@ -15,6 +15,12 @@ export interface BucketUnderTest {
 export interface AcceptanceOptions {
   /** Size of the "large object" test: multipart/segmented wherever the provider config's part size is smaller. */
   readonly bigObjectBytes?: number;
+  /**
+   * Whether listing the bucket's root with a delimiter returns its top-level directories. s3rver answers such a
+   * ListObjectsV2 (empty prefix, delimiter /) with the top-level objects only, no CommonPrefixes (a bug of s3rver,
+   * seen with the bare SDK as well); its factory says so and the root check is left out there. Default true.
+   */
+  readonly listsRootDirs?: boolean;
 }
 
 export const MiB = 1024 * 1024;
@@ -134,7 +140,7 @@ export function describeBucket(name: string, factory: () => Promise<BucketUnderT
       expect(await collect(bkt().iter(`${d}/missing`))).toEqual([]);
       expect(await collect(bkt().iter(`${d}/missing`, { recursive: true }))).toEqual([]);
       // The root lists this suite's top directory.
-      expect(await collect(bkt().iter(''))).toContain(`${base}/`);
+      if (options.listsRootDirs ?? true) expect(await collect(bkt().iter(''))).toContain(`${base}/`);
     });
 
     it('deletes objects, idempotently, and drops emptied dirs from listings', async () => {

@@ -10,7 +10,7 @@ import { nopLogger } from '../../runtime/logger.js';
 import { AbortError, CorruptionError, InvalidArgumentError, UnavailableError, errorMessage, isThanosError } from '../../runtime/errors.js';
 import type {
   AggrChunk, ChunkEncoding, LabelNamesRequest, LabelNamesResponse, LabelValuesRequest, LabelValuesResponse,
-  SeriesRequest, SeriesResponse, StoreAPI, StoreInfo,
+  Series, SeriesRequest, SeriesResponse, StoreAPI, StoreInfo,
 } from '../store-api.js';
 import { MAX_TIME } from '../store-api.js';
 import { encodeSeriesStream } from '../series-batcher.js';
@@ -26,6 +26,7 @@ import {
   RESPONSE_STREAMED_XOR_CHUNKS, decodeReadResponse, encodeReadRequest,
 } from './remote-read-codec.js';
 import { snappyDecode, snappyEncode } from './snappy.js';
+import { SortedSeriesStream, seriesOrder } from '../sorted-runs.js';
 
 /** Samples per XOR chunk when re-encoding a SAMPLES answer, as Prometheus cuts chunks. */
 const SAMPLES_PER_CHUNK = 120;
@@ -112,7 +113,7 @@ export class PrometheusStore implements StoreAPI {
     const res = await this.remoteRead(p, req, signal);
     try {
       if (res.contentType.startsWith(STREAMED_CONTENT_TYPE)) {
-        yield* this.streamed(res.body, p.finish, req.limit, signal);
+        yield* this.streamed(res.body, p.ext, p.finish, req.limit, signal);
       } else {
         this.logger.debug('remote read answered with samples', { content_type: res.contentType });
         yield* this.sampled(res.body, p.finish, req.limit, p.minTime, p.maxTime);
@@ -181,12 +182,15 @@ export class PrometheusStore implements StoreAPI {
     }
   }
 
-  private async *streamed(body: AsyncIterable<Uint8Array>, finish: (l: readonly Label[]) => Labels, limit: number, signal?: AbortSignal): AsyncIterable<SeriesResponse> {
+  private async *streamed(body: AsyncIterable<Uint8Array>, ext: Labels, finish: (l: readonly Label[]) => Labels, limit: number, signal?: AbortSignal): AsyncIterable<SeriesResponse> {
     const dec = new ChunkedFrameDecoder(this.o.maxFrameBytes);
+    // Prometheus's order is not the served order once external labels are merged in (see sorted-runs.ts).
+    const sorter = new SortedSeriesStream<Series>(seriesOrder(ext));
+    const ready: Series[] = [];
     let count = 0;
     let last: Labels | undefined;
     let lastRaw: Label[] | undefined;
-    for await (const part of body) {
+    read: for await (const part of body) {
       if (signal?.aborted) throw new AbortError('series aborted');
       for (const frame of dec.push(part)) {
         for (const s of frame.series) {
@@ -194,17 +198,21 @@ export class PrometheusStore implements StoreAPI {
           let labels: Labels;
           if (last !== undefined && lastRaw !== undefined && sameLabels(lastRaw, s.labels)) labels = last;
           else {
-            if (limit > 0 && count >= limit) return;
+            if (limit > 0 && count >= limit) break read;
             count++;
             labels = finish(s.labels);
           }
           last = labels;
           lastRaw = s.labels;
-          yield { type: 'series', series: { labels, chunks: convertChunks(s) } };
+          sorter.push({ labels, chunks: convertChunks(s) }, ready);
         }
       }
+      for (const series of ready) yield { type: 'series', series };
+      ready.length = 0;
     }
-    dec.end();
+    if (!(limit > 0 && count >= limit)) dec.end();
+    sorter.end(ready);
+    for (const series of ready) yield { type: 'series', series };
   }
 
   private async *sampled(body: AsyncIterable<Uint8Array>, finish: (l: readonly Label[]) => Labels, limit: number, minTime: number, maxTime: number): AsyncIterable<SeriesResponse> {

@@ -10,6 +10,8 @@ import { PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR, readL
 import { ProtoReader } from './proto-wire.js';
 import type { SlabPool } from './slab-pool.js';
 import { seriesSlabs } from './slab-pool.js';
+import type { RunOrder } from '../sorted-runs.js';
+import { SortedRun } from '../sorted-runs.js';
 
 export interface TranscoderOptions {
   /** External labels every series must carry (Prometheus normally merged them in already). */
@@ -165,6 +167,27 @@ function bytesEqual(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: nu
   return true;
 }
 
+/** Go's string order on UTF-8 bytes: a[as, ae) against b[bs, be). */
+function compareBytes(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let i = 0; i < n; i++) {
+    const d = a[as + i]! - b[bs + i]!;
+    if (d !== 0) return d;
+  }
+  return (ae - as) - (be - bs);
+}
+
+/**
+ * One series part (frame) taken out of the output while a run is sorted: its whole `series = 1` field as written
+ * (tag, length, Series), where its label fields are, and its chunk data bytes (for batch sizing).
+ */
+interface Part {
+  readonly bytes: Uint8Array;
+  readonly labelStart: number;
+  readonly labelEnd: number;
+  readonly dataBytes: number;
+}
+
 export class SeriesTranscoder {
   private readonly splitter: FrameSplitter;
   private readonly extNames: Buffer[];
@@ -173,6 +196,11 @@ export class SeriesTranscoder {
   private out: Uint8Array[] = [];
   private readonly slabs: SlabPool;
   private slab: Buffer | undefined;
+  /**
+   * The slab as a plain Uint8Array: the parser's functions (varint, payload) see only plain arrays, so their
+   * element reads stay monomorphic; handing them a Buffer as well made the whole parse ~40 % slower.
+   */
+  private slabView: Uint8Array = new Uint8Array(0);
   /** Bytes reserved before a message's first series: headroom, plus the batch head when batching. */
   private readonly room: number;
   /** Start of the batch being filled in `slab` (its reserved room included), and the write position. */
@@ -189,9 +217,29 @@ export class SeriesTranscoder {
   private labelRanges = new Int32Array(32);
   private chunks = new Int32Array(16 * CF);
   private labelCount = 0;
+  /** Labels of the series written last (its label fields are prev[prevStart, prevEnd)), and whether it was relabelled. */
+  private prevCount = 0;
+  private prevSlow = false;
+  private slowCount = 0;
   private chunkCount = 0;
   /** True once the limit stopped the stream: the caller should stop reading. */
   limited = false;
+  /**
+   * Messages complete but not handed out: they hold the latest series (the tail), which the next series may sort
+   * before once external labels are merged in (see sorted-runs.ts). Handed out when the next series sorts after it.
+   */
+  private readonly held: (Uint8Array | undefined)[] = [];
+  /** Messages in `held` (the array is not shrunk: setting an array's length to 0 frees its store, a new one per series). */
+  private heldN = 0;
+  /** Where the tail's first part is: the index in `held` of its message (heldN: the batch being filled), slab and offset. */
+  private tailHeld = 0;
+  private tailSlab: Buffer | undefined;
+  private tailAt = 0;
+  /** The run being sorted, while there is one. */
+  private run: SortedRun<Part> | undefined;
+  private readonly order: RunOrder<Part>;
+  /** Name and value ranges of the two labels compared last (scratch, 8 numbers). */
+  private readonly nv = new Int32Array(8);
   private readonly onFrame = (message: Uint8Array): void => this.frame(message);
 
   constructor(private readonly o: TranscoderOptions) {
@@ -201,6 +249,10 @@ export class SeriesTranscoder {
     this.dropNames = [...o.drop].map((n) => Buffer.from(n, 'utf8'));
     this.slabs = o.slabs ?? seriesSlabs;
     this.room = (o.headroom ?? 0) + (o.batchSize > 0 ? BATCH_HEAD : 0);
+    this.order = {
+      compare: (a, b) => this.compareFields(a.bytes, a.labelStart, a.labelEnd, b.bytes, b.labelStart, b.labelEnd),
+      extendsRoot: (root, x) => this.extendsRoot(root, x),
+    };
   }
 
 
@@ -215,7 +267,9 @@ export class SeriesTranscoder {
   end(out: Uint8Array[]): void {
     this.out = out;
     if (!this.limited) this.splitter.end();
+    if (this.run !== undefined) this.endRun();
     this.flush();
+    this.releaseHeld();
     if (this.slab !== undefined) this.slabs.seal(this.slab);
     this.slab = undefined;
   }
@@ -315,18 +369,246 @@ export class SeriesTranscoder {
     // Labels that must change (an external label missing or different) take the slow path through strings.
     let slow: Buffer | undefined;
     if (!extOk || extFound !== ext) {
-      slow = encodeLabelFields(this.o.finish(this.decodeLabels(buf)));
+      const finished = this.o.finish(this.decodeLabels(buf));
+      this.slowCount = finished.length;
+      slow = encodeLabelFields(finished);
       labelBytes = slow.length;
     }
-    // Distinct series are counted only for the limit; a series split over frames repeats its labels.
-    if (this.o.limit > 0 && !(this.prev !== undefined && labelBytes === this.prevEnd - this.prevStart && this.sameLabels(buf, slow))) {
+    // Where this series goes against the one before (0: the same labels, i.e. a series split over frames, which is
+    // not counted for the limit nor reordered; below 0: it sorts before, so a run starts).
+    // Only a series with more labels can sort before the previous one (sorted-runs.ts), so the usual case costs a
+    // length check, plus a byte comparison when the counts are equal (a split series); relabelled series (the slow
+    // path) fall outside that reasoning and are always compared.
+    const labels = slow !== undefined ? this.slowCount : nl >> 1;
+    let order = 1;
+    if (this.prev !== undefined) {
+      if (slow !== undefined || this.prevSlow || labels > this.prevCount) order = this.compareToPrev(buf, slow);
+      else if (labels === this.prevCount && labelBytes === this.prevEnd - this.prevStart && this.sameLabels(buf)) order = 0;
+    }
+    const cont = order === 0;
+    if (this.o.limit > 0 && !cont) {
       if (this.count >= this.o.limit) {
         this.limited = true;
         return;
       }
       this.count++;
     }
-    this.write(buf, start, end, slow, labelBytes + chunkBytes, labelBytes, dataBytes);
+    if (this.run !== undefined) {
+      // Inside a run (rare): the series is written as usual, then taken out to be sorted with the run.
+      this.write(buf, start, end, slow, labelBytes + chunkBytes, labelBytes, dataBytes, false);
+      const part = this.cutTail()[0]!;
+      if (this.run.add(part)) return;
+      this.endRun();
+      this.place(part);
+      return;
+    }
+    if (order < 0) {
+      // This series sorts before the one held: start a run at that one.
+      const root = this.cutTail();
+      this.write(buf, start, end, slow, labelBytes + chunkBytes, labelBytes, dataBytes, false);
+      this.run = new SortedRun(this.order, root, this.cutTail()[0]!);
+      return;
+    }
+    if (!cont) this.releaseHeld();
+    this.write(buf, start, end, slow, labelBytes + chunkBytes, labelBytes, dataBytes, cont);
+  }
+
+  /**
+   * The sign of (this series' labels − the previous series' labels), in Go's order; labels are in `slow` or buf at
+   * the label ranges. Label fields with equal bytes are passed over without parsing (most are: the metric name,
+   * the external labels), so only the first differing label is parsed.
+   */
+  private compareToPrev(buf: Uint8Array, slow: Buffer | undefined): number {
+    const prev = this.prev!;
+    if (slow !== undefined) return this.compareFields(new Uint8Array(slow.buffer, slow.byteOffset, slow.length), 0, slow.length, prev, this.prevStart, this.prevEnd);
+    const lr = this.labelRanges;
+    let q = this.prevStart;
+    const pe = this.prevEnd;
+    for (let i = 0, n = this.labelCount; i < n; i += 2) {
+      if (q >= pe) return 1;
+      const s = lr[i]!, e = lr[i + 1]!;
+      const len = varint(prev, q + 1, pe);
+      const qe = varintEnd + len;
+      if (qe - q !== e - s || !bytesEqual(buf, s, e, prev, q)) {
+        this.labelAt(buf, s, e, 0);
+        this.labelAt(prev, q, pe, 4);
+        const c = this.compareNv(buf, prev);
+        if (c !== 0) return c;
+      }
+      q = qe;
+    }
+    return q < pe ? -1 : 0;
+  }
+
+  /** The sign of (a's label fields − b's label fields) in Go's order. */
+  private compareFields(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+    while (as < ae && bs < be) {
+      as = this.labelAt(a, as, ae, 0);
+      bs = this.labelAt(b, bs, be, 4);
+      const c = this.compareNv(a, b);
+      if (c !== 0) return c;
+    }
+    return as < ae ? 1 : bs < be ? -1 : 0;
+  }
+
+  /** Compares the labels parsed last into nv[0..3] (of a) and nv[4..7] (of b): name first, then value. */
+  private compareNv(a: Uint8Array, b: Uint8Array): number {
+    const nv = this.nv;
+    return compareBytes(a, nv[0]!, nv[1]!, b, nv[4]!, nv[5]!) || compareBytes(a, nv[2]!, nv[3]!, b, nv[6]!, nv[7]!);
+  }
+
+  /** Parses the label field (tag, length, Label) at buf[s]: name and value ranges go to nv[k..k+3]; returns its end. */
+  private labelAt(buf: Uint8Array, s: number, end: number, k: number): number {
+    const ls = payload(buf, s + 1, end);
+    const le = varintEnd;
+    let ns = 0, ne = 0, vs = 0, ve = 0;
+    for (let q = ls; q < le;) {
+      const f = buf[q]!;
+      if (f === 0x0a) { ns = payload(buf, q + 1, le); q = ne = varintEnd; } // Label.name = 1
+      else if (f === 0x12) { vs = payload(buf, q + 1, le); q = ve = varintEnd; } // Label.value = 2
+      else q = skipField(buf, q, le);
+    }
+    const nv = this.nv;
+    nv[k] = ns;
+    nv[k + 1] = ne;
+    nv[k + 2] = vs;
+    nv[k + 3] = ve;
+    return le;
+  }
+
+  /** True when x's label fields, external labels left out, start with all of root's. */
+  private extendsRoot(root: Part, x: Part): boolean {
+    let r = root.labelStart;
+    let q = x.labelStart;
+    for (;;) {
+      r = this.skipExternal(root.bytes, r, root.labelEnd);
+      q = this.skipExternal(x.bytes, q, x.labelEnd);
+      if (r >= root.labelEnd) return true;
+      if (q >= x.labelEnd) return false;
+      const re = this.labelAt(root.bytes, r, root.labelEnd, 0);
+      const qe = this.labelAt(x.bytes, q, x.labelEnd, 4);
+      if (re - r !== qe - q || !bytesEqual(root.bytes, r, re, x.bytes, q)) return false;
+      r = re;
+      q = qe;
+    }
+  }
+
+  /** The first label field at or after buf[s] that is not an external label. */
+  private skipExternal(buf: Uint8Array, s: number, end: number): number {
+    while (s < end) {
+      const next = this.labelAt(buf, s, end, 0);
+      const ns = this.nv[0]!, ne = this.nv[1]!;
+      if (!this.extNames.some((n) => n.length === ne - ns && bytesEqual(buf, ns, ne, n, 0))) return s;
+      s = next;
+    }
+    return s;
+  }
+
+  /** Hands the held messages to the consumer: the series that follows sorts after them. */
+  private releaseHeld(): void {
+    const held = this.held;
+    for (let i = 0, n = this.heldN; i < n; i++) {
+      this.out.push(held[i]!);
+      held[i] = undefined;
+    }
+    this.heldN = 0;
+  }
+
+  /**
+   * Takes the tail series (all its parts) out of the output, as copies: out of held messages (dropped, or cut short
+   * when earlier series share the message) and out of the batch being filled.
+   */
+  private cutTail(): Part[] {
+    const parts: Part[] = [];
+    const held = this.held;
+    const slab = this.tailSlab!;
+    const first = this.tailHeld;
+    const heldLen = this.heldN;
+    let keepFirst = false;
+    for (let i = first; i < heldLen; i++) {
+      const m = held[i]!;
+      // The series area of the message: after the batch header when batching.
+      let from = 0;
+      if (this.o.batchSize > 0) {
+        varint(m, 1, m.length);
+        from = varintEnd;
+      }
+      const seriesStart = from;
+      if (i === first) from = slab.byteOffset + this.tailAt - m.byteOffset;
+      copyParts(m, from, m.length, parts);
+      if (i === first && from > seriesStart) {
+        // Earlier series stay: rewrite the batch header for the shorter length, just before them.
+        const len = from - seriesStart;
+        const at = seriesStart - 1 - varintSize(len);
+        m[at] = 0x22;
+        writeVarint(m, at + 1, len);
+        held[i] = m.subarray(at, from);
+        keepFirst = true;
+      } else this.slabs.release(m);
+    }
+    if (first < heldLen) {
+      this.heldN = first + (keepFirst ? 1 : 0);
+      for (let i = this.heldN; i < heldLen; i++) held[i] = undefined;
+    }
+    if (this.inBatch > 0) {
+      // The batch being filled holds the tail from its first part on, or (when that is in a held message) only tail parts.
+      const from = first >= heldLen ? this.tailAt : this.batchStart + this.room;
+      const b = this.slab!;
+      const n = copyParts(b, from, this.pos, parts);
+      let data = 0;
+      for (let k = parts.length - n; k < parts.length; k++) data += parts[k]!.dataBytes;
+      this.inBatch -= n;
+      this.batchDataBytes -= data;
+      this.pos = this.inBatch === 0 ? this.batchStart : from;
+    }
+    const last = parts.at(-1)!;
+    this.prev = last.bytes;
+    this.prevStart = last.labelStart;
+    this.prevEnd = last.labelEnd;
+    // A part's labels are compared in full with the next series (prevSlow): runs are rare.
+    this.prevSlow = true;
+    return parts;
+  }
+
+  /** Writes a sorted run out; its last series becomes the tail. */
+  private endRun(): void {
+    const parts = this.run!.sorted();
+    this.run = undefined;
+    for (let i = 0; i < parts.length; i++) {
+      const cont = i > 0 && this.order.compare(parts[i - 1]!, parts[i]!) === 0;
+      if (!cont) this.releaseHeld();
+      this.writePart(parts[i]!, cont);
+    }
+  }
+
+  /** Places a part taken out of the output after a run: written after the tail, or the start of a new run. */
+  private place(part: Part): void {
+    const cont = this.prev !== undefined && this.compareFields(part.bytes, part.labelStart, part.labelEnd, this.prev, this.prevStart, this.prevEnd) === 0;
+    if (!cont && this.prev !== undefined && this.compareFields(part.bytes, part.labelStart, part.labelEnd, this.prev, this.prevStart, this.prevEnd) < 0) {
+      this.run = new SortedRun(this.order, this.cutTail(), part);
+      return;
+    }
+    if (!cont) this.releaseHeld();
+    this.writePart(part, cont);
+  }
+
+  /** Writes a part taken out earlier back into the output, as it was. */
+  private writePart(part: Part, cont: boolean): void {
+    const p = this.reserve(part.bytes.length);
+    const b = this.slab!;
+    if (!cont) this.markTail(p);
+    b.set(part.bytes, p);
+    this.prev = this.slabView;
+    this.prevStart = p + part.labelStart;
+    this.prevEnd = p + part.labelEnd;
+    this.prevSlow = true;
+    this.commit(p + part.bytes.length, part.dataBytes);
+  }
+
+  private markTail(p: number): void {
+    this.tailHeld = this.heldN;
+    this.tailSlab = this.slab;
+    this.tailAt = p;
   }
 
   private decodeLabels(buf: Uint8Array): Label[] {
@@ -341,9 +623,9 @@ export class SeriesTranscoder {
     return out;
   }
 
-  private sameLabels(buf: Uint8Array, slow: Buffer | undefined): boolean {
+  /** Whether this series' kept label fields (fast path) equal the previous series' bytes. */
+  private sameLabels(buf: Uint8Array): boolean {
     const prev = this.prev!;
-    if (slow !== undefined) return bytesEqual(slow, 0, slow.length, prev, this.prevStart);
     let at = this.prevStart;
     const lr = this.labelRanges;
     for (let i = 0; i < this.labelCount; i += 2) {
@@ -357,31 +639,15 @@ export class SeriesTranscoder {
    * Writes one Series (size `ss`) from the ChunkedSeries in buf[start, end) into the current batch, or as its own
    * message when not batching.
    */
-  private write(buf: Uint8Array, start: number, end: number, slow: Buffer | undefined, ss: number, labelBytes: number, dataBytes: number): void {
+  private write(buf: Uint8Array, start: number, end: number, slow: Buffer | undefined, ss: number, labelBytes: number, dataBytes: number, cont: boolean): void {
     const need = 1 + varintSize(ss) + ss;
     // The series' input is copied too (see below): the whole frame message when the series is nearly all of it (as
     // Prometheus sends, a series per frame), which takes no view of its own; else just the series.
     const input = buf.length - (end - start) <= 16 ? buf : new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
     const inputStart = input === buf ? 0 : start;
-    const want = need + input.length;
-    if (this.slab === undefined || this.slab.length - this.pos < want + (this.inBatch === 0 ? this.room : 0)) {
-      // A batch being filled moves to the next slab (it is at most MAX_BATCH_BYTES and one series), so batch
-      // boundaries do not depend on slab sizes. The old slab keeps its bytes until its messages are released, and
-      // `prev` (compared before this write) moves to the new slab with it.
-      const carry = this.inBatch > 0 ? this.pos - this.batchStart : 0;
-      const next = this.slabs.take(carry + want + this.room);
-      if (carry > 0) next.set(new Uint8Array(this.slab!.buffer, this.slab!.byteOffset + this.batchStart, carry), 0);
-      if (this.slab !== undefined) this.slabs.seal(this.slab);
-      this.slab = next;
-      this.batchStart = 0;
-      this.pos = carry;
-    }
-    if (this.inBatch === 0) {
-      this.batchStart = this.pos;
-      this.pos += this.room;
-    }
+    let p = this.reserve(need + input.length);
     const b = this.slab!;
-    let p = this.pos;
+    if (!cont) this.markTail(p);
     // The input goes in one copy just past where this series' output ends, and fields move from there with
     // copyWithin. Copying each field out of `buf` would need a view per field, a heap object each: 50k a call were
     // most of the sidecar's garbage. Later writes overwrite the copy.
@@ -390,7 +656,7 @@ export class SeriesTranscoder {
     const shift = copyAt - inputStart;
     b[p++] = 0x0a; // SeriesResponse.series = 1, or SeriesBatch.series = 1
     p = writeVarint(b, p, ss);
-    this.prev = b;
+    this.prev = this.slabView;
     this.prevStart = p;
     if (slow !== undefined) p = writeBytes(b, p, slow);
     else {
@@ -406,6 +672,8 @@ export class SeriesTranscoder {
       }
     }
     this.prevEnd = p;
+    this.prevCount = slow !== undefined ? this.slowCount : this.labelCount >> 1;
+    this.prevSlow = slow !== undefined;
     if (p - this.prevStart !== labelBytes) throw new BugError(`series transcoder: wrote ${p - this.prevStart} label bytes, measured ${labelBytes}`);
     const ch = this.chunks;
     for (let i = 0, n = this.chunkCount; i < n; i += CF) {
@@ -435,27 +703,95 @@ export class SeriesTranscoder {
       }
     }
     if (p > copyAt) throw new BugError(`series transcoder: output ran ${p - copyAt} bytes into its input copy`);
+    this.commit(p, dataBytes);
+  }
+
+  /** Room for `want` bytes in the batch being filled (opening one if needed); returns where to write. */
+  private reserve(want: number): number {
+    if (this.slab === undefined || this.slab.length - this.pos < want + (this.inBatch === 0 ? this.room : 0)) {
+      // A batch being filled moves to the next slab (it is at most MAX_BATCH_BYTES and one series), so batch
+      // boundaries do not depend on slab sizes. The old slab keeps its bytes until its messages are released, and
+      // `prev` (compared before this write) moves to the new slab with it; so does the tail when in this batch.
+      const carry = this.inBatch > 0 ? this.pos - this.batchStart : 0;
+      const next = this.slabs.take(carry + want + this.room);
+      if (carry > 0) next.set(new Uint8Array(this.slab!.buffer, this.slab!.byteOffset + this.batchStart, carry), 0);
+      if (carry > 0 && this.tailSlab === this.slab && this.tailHeld === this.heldN && this.tailAt >= this.batchStart) {
+        this.tailSlab = next;
+        this.tailAt -= this.batchStart;
+      }
+      if (this.slab !== undefined) this.slabs.seal(this.slab);
+      this.slab = next;
+      this.slabView = new Uint8Array(next.buffer, next.byteOffset, next.length);
+      this.batchStart = 0;
+      this.pos = carry;
+    }
+    if (this.inBatch === 0) {
+      this.batchStart = this.pos;
+      this.pos += this.room;
+    }
+    return this.pos;
+  }
+
+  /** Ends a series written up to `p` in the batch being filled; the batch is cut once full. */
+  private commit(p: number, dataBytes: number): void {
     this.pos = p;
     this.inBatch++;
     this.batchDataBytes += dataBytes;
     if (this.o.batchSize === 0 || this.inBatch >= this.o.batchSize || this.batchDataBytes >= MAX_BATCH_BYTES) this.flush();
   }
 
-  /** Hands out the batch being filled as one message. */
+  /** Closes the batch being filled as one message, held until the series after the tail is known. */
   private flush(): void {
     if (this.inBatch === 0) return;
     const slab = this.slab!;
-    if (this.o.batchSize === 0) this.out.push(slab.subarray(this.batchStart + this.room, this.pos));
+    if (this.o.batchSize === 0) this.held[this.heldN++] = slab.subarray(this.batchStart + this.room, this.pos);
     else {
       // SeriesResponse.batch = 4, its length written just before the series so nothing moves.
       const len = this.pos - this.batchStart - this.room;
       const at = this.batchStart + this.room - 1 - varintSize(len);
       slab[at] = 0x22;
       writeVarint(slab, at + 1, len);
-      this.out.push(slab.subarray(at, this.pos));
+      this.held[this.heldN++] = slab.subarray(at, this.pos);
     }
     this.slabs.handOut(slab);
     this.inBatch = 0;
     this.batchDataBytes = 0;
   }
+}
+
+/**
+ * Copies each `series = 1` field in m[from, end) into `parts` (the bytes as written: tag, length, Series whose label
+ * fields come first); returns how many.
+ */
+function copyParts(message: Uint8Array, from: number, end: number, parts: Part[]): number {
+  // A plain array, as the parser's functions only ever see (see slabView).
+  const m = new Uint8Array(message.buffer, message.byteOffset, message.length);
+  let n = 0;
+  for (let p = from; p < end; n++) {
+    const s = payload(m, p + 1, end);
+    const e = varintEnd;
+    let le = s;
+    let data = 0;
+    while (le < e && m[le] === 0x0a) le = (payload(m, le + 1, e), varintEnd);
+    for (let q = le; q < e;) {
+      // Series.chunks = 2 → AggrChunk.raw = 3 → Chunk.data = 2: only the data length counts for batch sizing.
+      const cs = payload(m, q + 1, e);
+      const ce = varintEnd;
+      q = ce;
+      for (let r = cs; r < ce;) {
+        if (m[r] === 0x1a) {
+          const rs = payload(m, r + 1, ce);
+          const re = varintEnd;
+          for (let t = rs; t < re;) {
+            if (m[t] === 0x12) { const ds = payload(m, t + 1, re); data += varintEnd - ds; t = varintEnd; }
+            else t = skipField(m, t, re);
+          }
+          r = re;
+        } else r = skipField(m, r, ce);
+      }
+    }
+    parts.push({ bytes: m.slice(p, e), labelStart: s - p, labelEnd: le - p, dataBytes: data });
+    p = e;
+  }
+  return n;
 }

@@ -22,8 +22,10 @@ const bucket = new InMemoryBucket();
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'index-header-'));
-  [blockDir] = await promtoolBlocks(work, 'src', openMetrics(1, 3));
-  id = await uploadBlock(bucket, blockDir!, { cluster: 'x' });
+  const blocks = await promtoolBlocks(work, 'src', openMetrics(1, 3));
+  blockDir = blocks[0] ?? '';
+  expect(blockDir).not.toBe('');
+  id = await uploadBlock(bucket, blockDir, { cluster: 'x' });
   original = await readFile(path.join(blockDir, 'index'));
 }, 60_000);
 

@@ -9,6 +9,7 @@ import { SeriesBatcher } from '../../../src/store/series-batcher.js';
 import { decodeSeriesResponse } from '../../../src/store/codec.js';
 import { crc32c } from '../../../src/tsdb/encoding/crc32c.js';
 import type { Label, Labels } from '../../../src/tsdb/labels/labels.js';
+import { compareLabels, sortLabels } from '../../../src/tsdb/labels/labels.js';
 import { CorruptionError } from '../../../src/runtime/errors.js';
 import { GRPC_FRAME_HEADROOM, frameInPlace } from '../../../src/runtime/grpc-framed.js';
 
@@ -118,7 +119,7 @@ describe('SeriesTranscoder', () => {
   it('keeps earlier messages intact across output slabs', () => {
     // ~1.2 MB of output: more than one slab, each message checked after all were written.
     const many = Buffer.concat(Array.from({ length: 600 }, (_, i) =>
-      frame(seriesMessage(L('__name__', 'up', 'cluster', 'eu', 'i', String(i), 'replica', 'r0'), [{ min: i, max: i + 1, type: 1, data: bytes(1000 + (i % 7) * 300, i) }]))));
+      frame(seriesMessage(L('__name__', 'up', 'cluster', 'eu', 'i', String(i).padStart(3, '0'), 'replica', 'r0'), [{ min: i, max: i + 1, type: 1, data: bytes(1000 + (i % 7) * 300, i) }]))));
     for (const batch of [0, 64]) {
       const c: Case = { ext, drop: [], limit: 0, batch };
       const got = transcode(many, c, 4096);
@@ -131,7 +132,7 @@ describe('SeriesTranscoder', () => {
 
   it('leaves headroom before every message that framing in place may overwrite', () => {
     const many = Buffer.concat(Array.from({ length: 300 }, (_, i) =>
-      frame(seriesMessage(L('__name__', 'up', 'cluster', 'eu', 'i', String(i), 'replica', 'r0'), [{ min: i, max: i + 1, type: 1, data: bytes(500 + (i % 5) * 900, i) }]))));
+      frame(seriesMessage(L('__name__', 'up', 'cluster', 'eu', 'i', String(i).padStart(3, '0'), 'replica', 'r0'), [{ min: i, max: i + 1, type: 1, data: bytes(500 + (i % 5) * 900, i) }]))));
     for (const batch of [0, 3, 64]) {
       const tr = new SeriesTranscoder({ ext, drop: new Set(), finish: labelFinisher(ext, []), limit: 0, batchSize: batch > 1 ? batch : 0, headroom: GRPC_FRAME_HEADROOM });
       const out: Uint8Array[] = [];
@@ -201,5 +202,90 @@ describe('SeriesTranscoder', () => {
       expect(err).toBeInstanceOf(CorruptionError);
       expect((err as Error).message).toMatch(reason);
     }
+  });
+
+  // Prometheus sorts by its stored labels and merges external labels in afterwards, which breaks the order when a
+  // series is a prefix of the next: {job=a} < {job=a,path=x}, but with cluster/replica merged in the second sorts
+  // first (path < replica). The transcoder must still stream strictly sorted series.
+  describe('streams series sorted when merged external labels break Prometheus order', () => {
+    /** Frames in Prometheus order (sorted by stored labels, external labels merged in); some series split in two frames. */
+    function promStream(stored: Label[][], splitEvery: number): { stream: Buffer; labels: Labels[] } {
+      const sorted = [...stored].sort(compareLabels);
+      const frames: Buffer[] = [];
+      const labels: Labels[] = [];
+      sorted.forEach((s, i) => {
+        const merged = sortLabels([...s, ...ext]);
+        const parts = splitEvery > 0 && i % splitEvery === 0 ? 2 : 1;
+        for (let k = 0; k < parts; k++) {
+          frames.push(frame(seriesMessage(merged, [{ min: i * 10 + k, max: i * 10 + k + 1, type: 1, data: bytes(40 + i, i * 2 + k) }])));
+          labels.push(merged);
+        }
+      });
+      return { stream: Buffer.concat(frames), labels };
+    }
+    /** What a sorted source would send: the object path over the frames reordered (stably) by served labels. */
+    function sortedReference(stream: Buffer, c: Case): Buffer[] {
+      const dec = new ChunkedFrameDecoder();
+      const series = [...dec.push(stream)].flatMap((f) => f.series);
+      const finish = labelFinisher(c.ext, c.drop);
+      const rows = series.map((s) => ({ s, key: finish(s.labels) })).sort((a, b) => compareLabels(a.key, b.key));
+      const b = new SeriesBatcher({ responseBatchSize: c.batch });
+      const out: Uint8Array[] = [];
+      for (const { s, key } of rows) out.push(...b.add({ type: 'series', series: { labels: key, chunks: convertChunks(s) } }));
+      out.push(...b.flush());
+      return out.map((m) => Buffer.from(m));
+    }
+    /**
+     * The series the messages carry, in order. Batch boundaries may differ from the reference's (a batch is cut short
+     * where a run was taken out of it), so messages are compared by content, each at most a batch in size.
+     */
+    function seriesOf(messages: Buffer[], c: Case): unknown[] {
+      return messages.flatMap((m) => {
+        const r = decodeSeriesResponse(m);
+        if (r.type === 'batch') {
+          expect(r.series.length).toBeLessThanOrEqual(c.batch);
+          return r.series;
+        }
+        if (r.type !== 'series') throw new Error(`unexpected ${r.type} message`);
+        expect(c.batch).toBeLessThanOrEqual(1);
+        return [r.series];
+      });
+    }
+    const cases: Case[] = [];
+    for (const batch of [0, 2, 64]) for (const drop of [[], ['replica']]) cases.push({ ext, drop, limit: 0, batch });
+
+    it.each(cases)('a prefix chain, split series inside and at the root (%o)', (c) => {
+      const stored = [
+        L('__name__', 'up', 'job', 'a'), L('__name__', 'up', 'job', 'a', 'path', '/x'), L('__name__', 'up', 'job', 'a', 'path', '/x', 'port', '1'),
+        L('__name__', 'up', 'job', 'a', 'path', '/y'), L('__name__', 'up', 'job', 'a', 'zz', '1'), L('__name__', 'up', 'job', 'b'),
+        L('__name__', 'up', 'job', 'b', 'le', '1'), L('__name__', 'up', 'job', 'c'), L('__name__', 'up', 'job', 'c', 'path', '/'),
+      ];
+      for (const splitEvery of [0, 1, 2, 3]) {
+        const { stream: s } = promStream(stored, splitEvery);
+        const want = sortedReference(s, c);
+        // The input really is out of order (unless replica, the external label that breaks it, is dropped).
+        if (c.drop.length === 0) expect(reference(s, c)).not.toEqual(want);
+        for (const piece of [1, 13, s.length]) expect(seriesOf(transcode(s, c, piece), c)).toEqual(seriesOf(want, c));
+      }
+    });
+
+    it('random label sets: always the sorted answer', () => {
+      let seed = 42;
+      const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+      const names = ['a', 'job', 'le', 'path', 'zone'];
+      for (let round = 0; round < 40; round++) {
+        const seen = new Set<string>();
+        const stored: Label[][] = [];
+        for (let i = 0; i < 30; i++) {
+          const s = L('__name__', 'm');
+          for (const n of names) if (rnd(2) === 0) s.push({ name: n, value: String(rnd(3)) });
+          if (!seen.has(JSON.stringify(s))) stored.push(s);
+          seen.add(JSON.stringify(s));
+        }
+        const c: Case = { ext, drop: rnd(2) === 0 ? [] : ['replica'], limit: 0, batch: [0, 2, 5][rnd(3)]! };
+        const { stream: s } = promStream(stored, rnd(4));
+        expect(seriesOf(transcode(s, c, 1 + rnd(200)), c)).toEqual(seriesOf(sortedReference(s, c), c));
+      }
+    });
   });
 });

@@ -22,7 +22,11 @@ export interface StoreUnderTest {
 
 export type StoreFactory = (series: readonly SampleSeries[], externalLabels: Labels) => Promise<StoreUnderTest>;
 
-const T0 = 1_700_000_000_000;
+/**
+ * The fixture's first sample: whole hours, ~3 h before now, so a real Prometheus (whose retention counts from now)
+ * keeps blocks holding the fixture; the last sample is ~2 h later.
+ */
+export const T0 = Math.floor(Date.now() / 3600_000) * 3600_000 - 3 * 3600_000;
 const EXT: Labels = [{ name: 'region', value: 'eu' }, { name: 'replica', value: 'r1' }];
 
 function fixture(): SampleSeries[] {
@@ -33,6 +37,9 @@ function fixture(): SampleSeries[] {
   });
   return [
     mk({ __name__: 'up', job: 'api', instance: 'a:1' }, 300, () => 1),
+    // A prefix of the series above: Prometheus sends it first, but with the external labels merged in it sorts
+    // after ({instance,region} > {instance,job,region}); a store must still answer in order.
+    mk({ __name__: 'up', instance: 'a:1' }, 300, (i) => i % 3),
     mk({ __name__: 'up', job: 'api', instance: 'b:1' }, 300, (i) => (i % 50 === 0 ? 0 : 1)),
     mk({ __name__: 'up', job: 'apiserver', instance: 'c:1' }, 10, () => 1),
     mk({ __name__: 'http_requests_total', job: 'api', code: '200' }, 500, (i) => i * 2.5),

@@ -1,6 +1,6 @@
-// Launches an S3-compatible server on a free 127.0.0.1 port: moto (preinstalled in the image's pyenv Python, passes
-// every S3 check, in-memory) or s3rver from npm (no AbortMultipartUpload; needs --openssl-legacy-provider).
-import { execFileSync } from 'node:child_process';
+// Launches an S3-compatible server on a free 127.0.0.1 port: s3rver from npm, which scripts/install-test-deps.sh
+// installs (no AbortMultipartUpload; needs --openssl-legacy-provider). moto is not used: Debian does not package it
+// and pip is not reachable, so nothing could install it on a fresh machine.
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -8,7 +8,7 @@ import type { PeerProcess } from './process.js';
 import { PEERS_NPM_DIR, freePort, requirePath, spawnPeer, waitForHttp } from './process.js';
 
 export interface S3Server {
-  readonly kind: 'moto' | 's3rver';
+  readonly kind: 's3rver';
   /** host:port, as the S3 config's `endpoint` wants it (with `insecure: true`). */
   readonly endpoint: string;
   readonly accessKey: string;
@@ -16,30 +16,6 @@ export interface S3Server {
   readonly process: PeerProcess;
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** A Python that can import moto.server and flask, or undefined. */
-export function motoPython(): string | undefined {
-  const candidates: string[] = [];
-  try {
-    candidates.push(execFileSync('pyenv', ['which', 'python3'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-  } catch { /* no pyenv */ }
-  candidates.push('python3');
-  for (const py of candidates) {
-    try {
-      execFileSync(py, ['-c', 'import moto.server, flask'], { stdio: 'ignore' });
-      return py;
-    } catch { /* try the next one */ }
-  }
-  return undefined;
-}
-
-export async function startMoto(dataDir: string): Promise<S3Server> {
-  const py = motoPython();
-  if (!py) throw new Error('moto is not installed: no python3 (pyenv or PATH) can import moto.server');
-  const port = await freePort();
-  const proc = spawnPeer('moto', py, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { logDir: dataDir });
-  return ready('moto', proc, port, 'test', 'test');
 }
 
 export async function startS3rver(dataDir: string): Promise<S3Server> {

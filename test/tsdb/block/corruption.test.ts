@@ -42,7 +42,7 @@ async function copyBlock(name: string): Promise<string> {
 
 async function flip(file: string, at: number): Promise<void> {
   const b = await readFile(file);
-  b[at] ^= 0x5a;
+  b[at] = b[at]! ^ 0x5a;
   await writeFile(file, b);
 }
 

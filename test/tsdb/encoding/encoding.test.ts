@@ -96,7 +96,7 @@ describe('Encoder and Decoder', () => {
     e.putBE32(crc32c(e.bytes()));
     const b = e.bytes().slice();
     expect(() => verifyCrc(b, 0, 4, 100, 'f', 's')).not.toThrow();
-    b[0] ^= 1;
+    b[0] = b[0]! ^ 1;
     try {
       verifyCrc(b, 0, 4, 100, 'f', 's');
       expect.unreachable();
