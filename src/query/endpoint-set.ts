@@ -7,6 +7,7 @@ import { errorMessage, UnavailableError } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { formatLabels, labelsToRecord, type Labels } from '../tsdb/labels/labels.js';
 import { GrpcStoreClient, type GrpcStoreClientOptions } from '../store/grpc-client.js';
+import { storeInfoOf, type InfoResponse } from '../store/info.js';
 import type { StoreTarget } from '../store/proxy.js';
 import {
   MAX_TIME, MIN_TIME, type LabelNamesResponse, type LabelValuesResponse, type SeriesResponse, type StoreAPI, type StoreInfo,
@@ -14,6 +15,20 @@ import {
 
 export interface EndpointClient extends StoreAPI {
   close(): void;
+  /** The full Info answer (which other APIs the endpoint serves), when the client can ask for it. */
+  infoResponse?(signal?: AbortSignal): Promise<InfoResponse>;
+  /** A server-streaming call of another service (Rules, Targets, …) on the same connection. */
+  serverStream?(path: string, body: Uint8Array, signal?: AbortSignal): AsyncIterable<Buffer>;
+}
+
+/** The APIs besides the StoreAPI an endpoint may advertise in Info. */
+export type ComponentApiName = 'rules' | 'targets' | 'metricMetadata' | 'exemplars';
+
+/** A healthy endpoint that advertises one of those APIs. */
+export interface ApiEndpoint {
+  readonly name: string;
+  readonly labelSets: readonly Labels[];
+  readonly connection: { serverStream(path: string, body: Uint8Array, signal?: AbortSignal): AsyncIterable<Buffer> };
 }
 
 /** One endpoint as /api/v1/stores shows it (upstream query.EndpointStatus). */
@@ -48,6 +63,8 @@ interface Endpoint {
   readonly client: EndpointClient;
   readonly strict: boolean;
   info: StoreInfo | undefined;
+  /** The last Info answer, when the client gives it whole. */
+  apis: InfoResponse | undefined;
   lastCheck: number;
   lastError: string | null;
   /** When Info started failing (0 = it is healthy or was never checked). */
@@ -102,7 +119,7 @@ export class EndpointSet {
       if (this.endpoints.has(addr)) continue;
       const client = this.options.newClient?.(addr) ?? new GrpcStoreClient(addr, this.options.clientOptions);
       this.endpoints.set(addr, {
-        address: addr, client, strict: strict.has(addr), info: undefined, lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
+        address: addr, client, strict: strict.has(addr), info: undefined, apis: undefined, lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
       });
     }
     await Promise.all([...this.endpoints.values()].map((e) => this.check(e)));
@@ -112,7 +129,10 @@ export class EndpointSet {
   private async check(e: Endpoint): Promise<void> {
     const signal = AbortSignal.timeout(this.options.infoTimeoutMs ?? 5000);
     try {
-      const info = await e.client.info(signal);
+      const full = await e.client.infoResponse?.(signal);
+      const info = full ? storeInfoOf(full) : await e.client.info(signal);
+      if (!info) throw new UnavailableError('component exposes no StoreAPI');
+      e.apis = full;
       if (!e.healthy) this.logger.info('adding new endpoint to query endpoint set', { address: e.address, component: info.componentType });
       e.info = info;
       e.lastError = null;
@@ -153,6 +173,21 @@ export class EndpointSet {
       else if (e.info && this.now() - e.unhealthySince <= timeout) {
         out.push({ name: e.address, store: new UnavailableStore(e.info, `endpoint is unhealthy: ${e.lastError ?? 'unknown error'}`), info: e.info });
       }
+    }
+    return out;
+  }
+
+  /** Healthy endpoints whose Info advertises `api` (upstream's GetRulesClients, GetTargetsClients, …). */
+  apiEndpoints(api: ComponentApiName): ApiEndpoint[] {
+    const out: ApiEndpoint[] = [];
+    for (const e of this.endpoints.values()) {
+      const advertised = api === 'exemplars' ? e.apis?.exemplars !== undefined : e.apis?.[api] === true;
+      if (!e.healthy || !advertised || !e.client.serverStream) continue;
+      const client = e.client;
+      out.push({
+        name: e.address, labelSets: e.info?.labelSets ?? [],
+        connection: { serverStream: (path, body, signal) => client.serverStream!(path, body, signal) },
+      });
     }
     return out;
   }

@@ -10,11 +10,14 @@ import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
 import { ProxyStore, type StoreTarget } from '../store/proxy.js';
+import { ComponentApi } from './api/component-api.js';
 import { QueryApi } from './api/query-api.js';
+import { registerApiNotFound, registerStatusApi } from './api/status-api.js';
 import type { DedupAlgorithm } from './dedup.js';
 import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
 import { EndpointSet } from './endpoint-set.js';
 import { FileSd } from './file-sd.js';
+import { normalizeWebPrefix } from './ui/web-ui.js';
 
 export interface QuerierOptions {
   /** --endpoint and --store values, parsed. */
@@ -99,6 +102,12 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     logger,
     now: rt.now,
   }).register(http, opts.routePrefix);
+  const apiBase = normalizeWebPrefix(opts.routePrefix) + '/api/v1';
+  new ComponentApi({
+    endpoints: (api) => endpoints.apiEndpoints(api), replicaLabels: opts.replicaLabels, partialResponse: opts.partialResponse, logger,
+  }).register(http, apiBase);
+  registerStatusApi(http, apiBase, { startTime: new Date(rt.now()), logger });
+  registerApiNotFound(http, apiBase);
 
   const proxy = new ProxyStore(targets, { logger, componentType: 'query', maxConcurrency: 0 });
   const discovery: Actor = {
