@@ -2,13 +2,16 @@
 // and an OpenMetrics exporter with exemplars, evaluating one rule file (a recording rule, an alert that fires, one
 // that does not), a thanos-ts sidecar each and thanos-ts query deduplicating by `replica`. Every new endpoint of the
 // querier is checked field by field against what Prometheus itself answers; an independent gRPC client built here
-// from upstream's field numbers checks the sidecar's Rules, Targets, Metadata and Exemplars services and its Info.
+// from upstream's field numbers checks the sidecar's Rules, Targets, Metadata and Exemplars services and its Info;
+// the Alerts, Rules and Targets pages of the UI are checked in Chromium (screenshots in test-output/query-apis/).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshotDir } from '../support/browser.js';
 import { freePort, requireCommand, spawnPeer, waitForHttp } from '../support/peers/process.js';
 import { startQuery, startSidecar, tempWorkDir, type Prom, type ThanosProc } from '../query/support/ha-cluster.js';
 
@@ -359,6 +362,75 @@ describe('querier rules, alerts, targets, metadata and exemplars over two Promet
       expect(r.body).toMatchObject({ status: 'error', errorType: 'not_found' });
       expect(r.body.error).toContain(`/api/v1/${p}`);
     }
+  });
+
+  describe('Alerts, Rules and Targets pages in Chromium', () => {
+    let browser: Browser;
+    let page: Page;
+    let shots: string;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      shots = await screenshotDir('query-apis');
+      browser = await launchChromium();
+      page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('Alerts shows the firing alert with its labels; without dedup, one per replica', async () => {
+      await page.goto(`${query.httpUrl}/alerts`);
+      const firing = page.locator('details.alert-rule.state-firing');
+      await expect.poll(() => firing.count(), { timeout: 15_000 }).toBe(1);
+      expect(await firing.getAttribute('data-rule')).toBe('AlwaysFiring');
+      expect(await firing.locator('tr.alert-instance').count()).toBe(1);
+      const text = await firing.innerText();
+      expect(text).toContain('severity="page"');
+      expect(text).toContain('FIRING');
+      expect(text).toContain('vector(1) > 0');
+      expect(await page.locator('details.alert-rule.state-inactive').getAttribute('data-rule')).toBe('NeverFiring');
+      expect(await page.locator('.state-counts').innerText()).toContain('firing (1)');
+      await page.screenshot({ path: path.join(shots, 'alerts.png'), fullPage: true });
+      await page.locator('input[name="dedup"]').uncheck();
+      await expect.poll(() => firing.count(), { timeout: 15_000 }).toBe(2);
+      expect(new URL(page.url()).searchParams.get('dedup')).toBe('0');
+      await page.screenshot({ path: path.join(shots, 'alerts-no-dedup.png'), fullPage: true });
+    });
+
+    it('Rules shows the group and its three rules, healthy; without dedup, each rule per replica', async () => {
+      await page.goto(`${query.httpUrl}/rules`);
+      const rows = page.locator('.rule-group[data-group="demo"] tr.rule');
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
+      expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-rule')))).toEqual(['AlwaysFiring', 'NeverFiring', 'job:up:sum']);
+      const text = await page.locator('.rule-group').innerText();
+      expect(text).toContain('record: job:up:sum');
+      expect(text).toContain('team="infra"');
+      expect(text).not.toContain('replica=');
+      expect(await page.locator('.rule-group .badge.health-ok').count()).toBe(3);
+      await page.screenshot({ path: path.join(shots, 'rules.png'), fullPage: true });
+      await page.locator('input[name="dedup"]').uncheck();
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(6);
+      expect(await page.locator('.rule-group').innerText()).toContain('replica="1"');
+    });
+
+    it('Targets shows every target up by scrape pool; without dedup, each target per replica', async () => {
+      await page.goto(`${query.httpUrl}/targets`);
+      const rows = page.locator('tr.target');
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(3);
+      expect(await page.locator('.scrape-pool h3').allInnerTexts()).toEqual(['exemplars (1/1 up)', 'prometheus (2/2 up)']);
+      expect(await page.locator('tr.target .badge.up').count()).toBe(3);
+      const urls = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-url')));
+      expect(urls.sort()).toEqual([...proms.map((p) => `${p.url}/metrics`), `http://127.0.0.1:${exporter.port}/metrics`].sort());
+      await page.screenshot({ path: path.join(shots, 'targets.png'), fullPage: true });
+      await page.locator('input[name="dedup"]').uncheck();
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(6);
+      await page.locator('input[name="unhealthy"]').check();
+      await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(0);
+      expect(pageErrors).toEqual([]);
+    });
   });
 
   describe('an independent gRPC client from upstream\'s field numbers, against the sidecar', () => {
