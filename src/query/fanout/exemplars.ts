@@ -36,6 +36,8 @@ function queryFor(sets: readonly Matcher[][], labelSets: readonly Labels[]): str
     const fits = labelSets.length === 0 || labelSets.some((ls) => onExt.every((m) => m.matchesLabels(ls)));
     if (!fits) continue;
     const rest = ms.filter((m) => !extNames.has(m.name));
+    // Prometheus would refuse a selector with no matchers; say why here instead.
+    if (rest.length === 0) throw new InvalidArgumentError('no matchers specified (excluding external labels)');
     parts.push(`{${rest.map((m) => `${m.name}${m.type}${JSON.stringify(m.value)}`).join(', ')}}`);
   }
   return parts.length > 0 ? parts.join(' + ') : undefined;
@@ -45,9 +47,9 @@ const compareExemplars = (a: Exemplar, b: Exemplar): number => a.ts - b.ts || co
 
 export async function fanOutExemplars(endpoints: readonly ApiEndpoint[], req: ExemplarsRequest, opts: DedupOptions): Promise<{ data: ExemplarData[]; warnings: readonly string[] }> {
   const sets = selectors(req.query);
-  if (sets.some((ms) => ms.length === 0)) throw new InvalidArgumentError('no matchers specified (excluding external labels)');
+  const queries = endpoints.map((e) => queryFor(sets, e.labelSets));
   const r = await fanOut(endpoints, 'exemplars', opts, async (c, e, signal) => {
-    const query = queryFor(sets, e.labelSets);
+    const query = queries[endpoints.indexOf(e)];
     return query === undefined ? undefined : c.exemplars({ ...req, query }, signal);
   });
   const replica = new Set(opts.replicaLabels);
