@@ -101,5 +101,5 @@ export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<Mode
     ...storeGrpcServices(store, { logger: rt.logger, extraApis: advertisedApis(apis) }),
     ...componentApiGrpcServices(apis, { logger: rt.logger }),
   ];
-  return { grpcServices, actors, store };
+  return { grpcServices, actors, store, apis: promApis };
 }

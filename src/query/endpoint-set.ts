@@ -7,6 +7,8 @@ import { errorMessage, UnavailableError } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { formatLabels, labelsToRecord, type Labels } from '../tsdb/labels/labels.js';
 import { GrpcStoreClient, type GrpcStoreClientOptions } from '../store/grpc-client.js';
+import type { ExemplarsApi, MetadataApi, RulesApi, TargetsApi } from '../store/apis/component-apis.js';
+import { ComponentApisClient } from '../store/apis/grpc.js';
 import { storeInfoOf, type InfoResponse } from '../store/info.js';
 import type { StoreTarget } from '../store/proxy.js';
 import {
@@ -24,11 +26,11 @@ export interface EndpointClient extends StoreAPI {
 /** The APIs besides the StoreAPI an endpoint may advertise in Info. */
 export type ComponentApiName = 'rules' | 'targets' | 'metricMetadata' | 'exemplars';
 
-/** A healthy endpoint that advertises one of those APIs. */
+/** A healthy endpoint that advertises one of those APIs (or an in-process component, in standalone). */
 export interface ApiEndpoint {
   readonly name: string;
   readonly labelSets: readonly Labels[];
-  readonly connection: { serverStream(path: string, body: Uint8Array, signal?: AbortSignal): AsyncIterable<Buffer> };
+  readonly apis: RulesApi & TargetsApi & MetadataApi & ExemplarsApi;
 }
 
 /** One endpoint as /api/v1/stores shows it (upstream query.EndpointStatus). */
@@ -186,7 +188,7 @@ export class EndpointSet {
       const client = e.client;
       out.push({
         name: e.address, labelSets: e.info?.labelSets ?? [],
-        connection: { serverStream: (path, body, signal) => client.serverStream!(path, body, signal) },
+        apis: new ComponentApisClient({ serverStream: (path, body, signal) => client.serverStream!(path, body, signal) }),
       });
     }
     return out;

@@ -15,7 +15,7 @@ import { QueryApi } from './api/query-api.js';
 import { registerApiNotFound, registerStatusApi } from './api/status-api.js';
 import type { DedupAlgorithm } from './dedup.js';
 import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
-import { EndpointSet } from './endpoint-set.js';
+import { EndpointSet, type ApiEndpoint } from './endpoint-set.js';
 import { FileSd } from './file-sd.js';
 import { normalizeWebPrefix } from './ui/web-ui.js';
 
@@ -49,6 +49,8 @@ export interface QuerierOptions {
   readonly resolver?: DnsResolver;
   /** Stores wired in-process (standalone), queried alongside the discovered endpoints. */
   readonly localTargets?: () => readonly StoreTarget[];
+  /** Rules, Targets, Metadata and Exemplars of in-process components (standalone's sidecar). */
+  readonly localApis?: () => readonly ApiEndpoint[];
 }
 
 export interface QuerierParts {
@@ -104,7 +106,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
   }).register(http, opts.routePrefix);
   const apiBase = normalizeWebPrefix(opts.routePrefix) + '/api/v1';
   new ComponentApi({
-    endpoints: (api) => endpoints.apiEndpoints(api), replicaLabels: opts.replicaLabels, partialResponse: opts.partialResponse, logger,
+    endpoints: (api) => [...endpoints.apiEndpoints(api), ...(opts.localApis?.() ?? [])], replicaLabels: opts.replicaLabels, partialResponse: opts.partialResponse, logger,
   }).register(http, apiBase);
   registerStatusApi(http, apiBase, { startTime: new Date(rt.now()), logger });
   registerApiNotFound(http, apiBase);

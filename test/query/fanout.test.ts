@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGrpcServer, type RunningGrpcServer } from '../../src/runtime/grpc-server.js';
 import type { ComponentApis } from '../../src/store/apis/component-apis.js';
 import type { ExemplarsRequest } from '../../src/store/apis/exemplars.js';
-import { componentApiGrpcServices } from '../../src/store/apis/grpc.js';
+import { ComponentApisClient, componentApiGrpcServices } from '../../src/store/apis/grpc.js';
 import type { Rule, RuleGroup } from '../../src/store/apis/rules.js';
 import type { ActiveTarget } from '../../src/store/apis/targets.js';
 import { GrpcStoreClient } from '../../src/store/grpc-client.js';
@@ -79,11 +79,11 @@ describe('querier fan-out of the component APIs', () => {
       servers.push(server);
       const client = new GrpcStoreClient(server.address);
       clients.push(client);
-      endpoints.push({ name: server.address, labelSets: [ls({ cluster: 'c', replica })], connection: client });
+      endpoints.push({ name: server.address, labelSets: [ls({ cluster: 'c', replica })], apis: new ComponentApisClient(client) });
     }
     const dead = new GrpcStoreClient(`127.0.0.1:${await freePort()}`, { timeoutMs: 2000 });
     clients.push(dead);
-    down = { name: 'down:1', labelSets: [ls({ cluster: 'c', replica: '2' })], connection: dead };
+    down = { name: 'down:1', labelSets: [ls({ cluster: 'c', replica: '2' })], apis: new ComponentApisClient(dead) };
   });
 
   afterAll(async () => {

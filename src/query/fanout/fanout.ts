@@ -2,7 +2,6 @@
 // under partial response and fails the request otherwise, as upstream's rules/targets/metadata/exemplars proxies do.
 
 import { AbortError, errorMessage, UnavailableError } from '../../runtime/errors.js';
-import { ComponentApisClient } from '../../store/apis/grpc.js';
 import type { ApiEndpoint } from '../endpoint-set.js';
 
 export interface FanOutOptions {
@@ -19,9 +18,9 @@ export interface FanOutResult<T> {
 /** Runs `call` against each endpoint; every answer's own warnings are kept too. */
 export async function fanOut<T extends { readonly warnings: readonly string[] }>(
   endpoints: readonly ApiEndpoint[], what: string, opts: FanOutOptions,
-  call: (client: ComponentApisClient, endpoint: ApiEndpoint, signal: AbortSignal | undefined) => Promise<T | undefined>,
+  call: (apis: ApiEndpoint['apis'], endpoint: ApiEndpoint, signal: AbortSignal | undefined) => Promise<T | undefined>,
 ): Promise<FanOutResult<T>> {
-  const settled = await Promise.allSettled(endpoints.map((e) => call(new ComponentApisClient(e.connection), e, opts.signal)));
+  const settled = await Promise.allSettled(endpoints.map((e) => call(e.apis, e, opts.signal)));
   const answers: T[] = [];
   const warnings: string[] = [];
   for (let i = 0; i < settled.length; i++) {
