@@ -485,6 +485,16 @@ describe('querier rules, alerts, targets, metadata and exemplars over two Promet
       expect(lastEval.seconds).toBeGreaterThan(Date.now() / 1000 - 120);
     });
 
+    it('the querier relays Rules from both replicas (replica labels kept, for a querier above it to dedup)', async () => {
+      const frames = await call(query.grpcAddress, '/thanos.Rules/Rules', 'thanos.RulesRequest', 'thanos.RulesResponse', { type: 'ALERT' });
+      const groups = frames.filter((f) => f['group']).map((f) => f['group'] as Json);
+      expect(groups).toHaveLength(1);
+      const rules = (groups[0]!['rules'] as Json[]).map((r) => r['alert'] as Json);
+      expect(rules.map((r) => [r['name'], labels(r['labels'])['replica']])).toEqual([['AlwaysFiring', '0'], ['AlwaysFiring', '1'], ['NeverFiring', '0'], ['NeverFiring', '1']]);
+      const md = await call(query.grpcAddress, '/thanos.Metadata/MetricMetadata', 'thanos.MetricMetadataRequest', 'thanos.MetricMetadataResponse', { metric: 'demo_requests', limit: -1 });
+      expect((md[0]!['metadata'] as { metadata: Record<string, { metas: Json[] }> }).metadata['demo_requests']!.metas).toEqual([{ type: 'counter', help: 'Requests served.', unit: '' }]);
+    });
+
     it('Targets gives Prometheus\'s targets with the external labels', async () => {
       const frames = await call(sidecars[1]!.grpcAddress, '/thanos.Targets/Targets', 'thanos.TargetsRequest', 'thanos.TargetsResponse', { state: 'ANY' });
       const t = frames[0]!['targets'] as { activeTargets: Json[]; droppedTargets: Json[] };
