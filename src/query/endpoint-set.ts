@@ -1,6 +1,7 @@
 // The querier's set of StoreAPI endpoints (upstream pkg/query/endpointset.go): one gRPC client per discovered
 // address, Info polled on every update, unhealthy endpoints left out of queries but kept on /api/v1/stores until
-// --store.unhealthy-timeout, strict endpoints always queried, and the upstream connection-count metric.
+// --store.unhealthy-timeout, strict endpoints always queried, the upstream connection-count metric, and which of
+// the other APIs (Rules, Targets, Metadata, Exemplars) each endpoint advertises.
 
 import { Gauge, type Registry } from 'prom-client';
 import { errorMessage, UnavailableError } from '../runtime/errors.js';
@@ -66,7 +67,7 @@ interface Endpoint {
   readonly strict: boolean;
   info: StoreInfo | undefined;
   /** The last Info answer, when the client gives it whole. */
-  apis: InfoResponse | undefined;
+  advertised: InfoResponse | undefined;
   lastCheck: number;
   lastError: string | null;
   /** When Info started failing (0 = it is healthy or was never checked). */
@@ -121,7 +122,7 @@ export class EndpointSet {
       if (this.endpoints.has(addr)) continue;
       const client = this.options.newClient?.(addr) ?? new GrpcStoreClient(addr, this.options.clientOptions);
       this.endpoints.set(addr, {
-        address: addr, client, strict: strict.has(addr), info: undefined, apis: undefined, lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
+        address: addr, client, strict: strict.has(addr), info: undefined, advertised: undefined, lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
       });
     }
     await Promise.all([...this.endpoints.values()].map((e) => this.check(e)));
@@ -134,7 +135,7 @@ export class EndpointSet {
       const full = await e.client.infoResponse?.(signal);
       const info = full ? storeInfoOf(full) : await e.client.info(signal);
       if (!info) throw new UnavailableError('component exposes no StoreAPI');
-      e.apis = full;
+      e.advertised = full;
       if (!e.healthy) this.logger.info('adding new endpoint to query endpoint set', { address: e.address, component: info.componentType });
       e.info = info;
       e.lastError = null;
@@ -183,7 +184,7 @@ export class EndpointSet {
   apiEndpoints(api: ComponentApiName): ApiEndpoint[] {
     const out: ApiEndpoint[] = [];
     for (const e of this.endpoints.values()) {
-      const advertised = api === 'exemplars' ? e.apis?.exemplars !== undefined : e.apis?.[api] === true;
+      const advertised = api === 'exemplars' ? e.advertised?.exemplars !== undefined : e.advertised?.[api] === true;
       if (!e.healthy || !advertised || !e.client.serverStream) continue;
       const client = e.client;
       out.push({
