@@ -28,6 +28,8 @@ describe('standalone with a sidecar: rules, alerts and targets in-process', () =
     await mkdir(path.join(work, 'data'), { recursive: true });
     prom = spawnPeer('prometheus', requireCommand('prometheus', 'Prometheus 2.42 (Debian package prometheus)'), [
       `--config.file=${path.join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(work, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
+      // The sidecar refuses a Prometheus that compacts its own blocks.
+      '--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h',
     ], { logDir: work });
     await waitForHttp(`${promUrl}/-/ready`, prom, 60_000, (s) => s === 200);
     standalone = await startThanos(work, 'standalone', ['standalone', `--data-dir=${path.join(work, 'thanos')}`, `--prometheus.url=${promUrl}`]);
@@ -40,18 +42,20 @@ describe('standalone with a sidecar: rules, alerts and targets in-process', () =
   }, 60_000);
 
   it('serves the Prometheus\'s firing alert, its rule and its target with the external label', async () => {
+    // Prometheus fires the alert at its first evaluation but lists the target only after discovery (up to 5s).
     const deadline = Date.now() + 30_000;
     let alerts: Json[] = [];
+    let targets: Json[] = [];
     while (Date.now() < deadline) {
       alerts = ((await (await fetch(`${standalone.httpUrl}/api/v1/alerts`)).json()) as { data: { alerts: Json[] } }).data.alerts;
-      if (alerts.length > 0) break;
+      targets = ((await (await fetch(`${standalone.httpUrl}/api/v1/targets`)).json()) as { data: { activeTargets: Json[] } }).data.activeTargets;
+      if (alerts.length > 0 && targets.length > 0) break;
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(alerts).toEqual([expect.objectContaining({ labels: { alertname: 'Up' }, state: 'firing' })]);
     const rules = ((await (await fetch(`${standalone.httpUrl}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: Json[] }[] } }).data.groups;
     expect(rules.map((g) => g.name)).toEqual(['g']);
     expect(rules[0]!.rules[0]).toMatchObject({ name: 'Up', labels: { cluster: 's' }, type: 'alerting' });
-    const targets = ((await (await fetch(`${standalone.httpUrl}/api/v1/targets`)).json()) as { data: { activeTargets: Json[] } }).data.activeTargets;
     expect(targets.map((t) => t['scrapeUrl'])).toEqual([`${promUrl}/metrics`]);
     expect(targets[0]!['labels']).toMatchObject({ cluster: 's', job: 'self' });
   });
