@@ -7,6 +7,7 @@ import type { HttpServer } from '../runtime/http-server.js';
 import type { Actor } from '../runtime/run-group.js';
 import { RunGroup, untilAborted } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { ApiEndpoint } from '../query/endpoint-set.js';
 import type { StoreAPI } from '../store/store-api.js';
 import type { GrpcServerOptions, HttpOptions, LogOptions } from './flag-groups.js';
 import { runUntilSignal } from './signals.js';
@@ -17,6 +18,8 @@ export interface ModeParts {
   readonly actors?: readonly Actor[];
   /** The StoreAPI the mode serves, so that standalone can wire it in-process. */
   readonly store?: StoreAPI;
+  /** The Rules, Targets, Metadata and Exemplars APIs it serves, likewise. */
+  readonly apis?: ApiEndpoint['apis'];
 }
 
 export interface ServeOptions {

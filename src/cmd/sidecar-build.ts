@@ -7,6 +7,8 @@ import { Shipper, createShipperMetrics, oldestLocalBlockTime, runShipperLoop } f
 import { PrometheusClient } from '../store/prometheus/client.js';
 import { PrometheusMetadata } from '../store/prometheus/metadata.js';
 import { PrometheusStore } from '../store/prometheus/prometheus-store.js';
+import { PrometheusApis } from '../store/prometheus/prometheus-apis.js';
+import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
 import { validateBlockDurations } from '../store/prometheus/validate.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
 import { Reloader } from '../reloader/reloader.js';
@@ -92,5 +94,12 @@ export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<Mode
     rt.logger.info('no supported bucket was configured, uploads will be disabled');
   }
 
-  return { grpcServices: storeGrpcServices(store, { logger: rt.logger }), actors, store };
+  // Rules, Targets, Metadata and Exemplars from the same Prometheus, advertised in Info as upstream's sidecar does.
+  const promApis = new PrometheusApis(client, { externalLabels: () => metadata.externalLabels });
+  const apis = { rules: promApis, targets: promApis, metadata: promApis, exemplars: promApis };
+  const grpcServices = [
+    ...storeGrpcServices(store, { logger: rt.logger, extraApis: advertisedApis(apis) }),
+    ...componentApiGrpcServices(apis, { logger: rt.logger }),
+  ];
+  return { grpcServices, actors, store, apis: promApis };
 }

@@ -32,7 +32,7 @@ export interface StandaloneOptions {
 class LocalTarget {
   private current: StoreTarget | undefined;
 
-  constructor(private readonly name: string, private readonly store: StoreAPI) {}
+  constructor(readonly name: string, private readonly store: StoreAPI) {}
 
   target(): StoreTarget | undefined {
     return this.current;
@@ -96,6 +96,11 @@ export async function buildStandalone(rt: Runtime, app: FastifyInstance, o: Stan
   const queryParts = buildQuerier({ ...rt, prober: new Prober() }, app, {
     ...o.querier,
     localTargets: () => locals.flatMap((l) => { const t = l.target(); return t ? [t] : []; }),
+    localApis: () => {
+      const apis = sidecarParts?.apis;
+      const info = locals.find((l) => l.name === 'sidecar')?.target()?.info;
+      return apis && info ? [{ name: 'sidecar', labelSets: info.labelSets, apis }] : [];
+    },
   });
   return {
     grpcServices: queryParts.grpcServices,

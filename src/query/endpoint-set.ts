@@ -1,13 +1,17 @@
 // The querier's set of StoreAPI endpoints (upstream pkg/query/endpointset.go): one gRPC client per discovered
 // address, Info polled on every update, failing endpoints queried as stores that fail at once (so every answer
 // missing their data says so) and kept on /api/v1/stores until --store.unhealthy-timeout, strict endpoints always
-// queried, and the upstream connection-count metric.
+// queried, the upstream connection-count metric, and which of the other APIs (Rules, Targets, Metadata, Exemplars)
+// each endpoint advertises.
 
 import { Gauge, type Registry } from 'prom-client';
 import { errorMessage, UnavailableError } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { formatLabels, labelsToRecord, type Labels } from '../tsdb/labels/labels.js';
 import { GrpcStoreClient, type GrpcStoreClientOptions } from '../store/grpc-client.js';
+import type { ExemplarsApi, MetadataApi, RulesApi, TargetsApi } from '../store/apis/component-apis.js';
+import { ComponentApisClient } from '../store/apis/grpc.js';
+import { storeInfoOf, type InfoResponse } from '../store/info.js';
 import type { StoreTarget } from '../store/proxy.js';
 import {
   MAX_TIME, MIN_TIME, type LabelNamesResponse, type LabelValuesResponse, type SeriesResponse, type StoreAPI, type StoreInfo,
@@ -15,6 +19,20 @@ import {
 
 export interface EndpointClient extends StoreAPI {
   close(): void;
+  /** The full Info answer (which other APIs the endpoint serves), when the client can ask for it. */
+  infoResponse?(signal?: AbortSignal): Promise<InfoResponse>;
+  /** A server-streaming call of another service (Rules, Targets, …) on the same connection. */
+  serverStream?(path: string, body: Uint8Array, signal?: AbortSignal): AsyncIterable<Buffer>;
+}
+
+/** The APIs besides the StoreAPI an endpoint may advertise in Info. */
+export type ComponentApiName = 'rules' | 'targets' | 'metricMetadata' | 'exemplars';
+
+/** A healthy endpoint that advertises one of those APIs (or an in-process component, in standalone). */
+export interface ApiEndpoint {
+  readonly name: string;
+  readonly labelSets: readonly Labels[];
+  readonly apis: RulesApi & TargetsApi & MetadataApi & ExemplarsApi;
 }
 
 /** One endpoint as /api/v1/stores shows it (upstream query.EndpointStatus). */
@@ -49,6 +67,8 @@ interface Endpoint {
   readonly client: EndpointClient;
   readonly strict: boolean;
   info: StoreInfo | undefined;
+  /** The last Info answer, when the client gives it whole. */
+  advertised: InfoResponse | undefined;
   lastCheck: number;
   lastError: string | null;
   /** When Info started failing (0 = it is healthy or was never checked). */
@@ -103,7 +123,7 @@ export class EndpointSet {
       if (this.endpoints.has(addr)) continue;
       const client = this.options.newClient?.(addr) ?? new GrpcStoreClient(addr, this.options.clientOptions);
       this.endpoints.set(addr, {
-        address: addr, client, strict: strict.has(addr), info: undefined, lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
+        address: addr, client, strict: strict.has(addr), info: undefined, advertised: undefined, lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
       });
     }
     await Promise.all([...this.endpoints.values()].map((e) => this.check(e)));
@@ -113,7 +133,10 @@ export class EndpointSet {
   private async check(e: Endpoint): Promise<void> {
     const signal = AbortSignal.timeout(this.options.infoTimeoutMs ?? 5000);
     try {
-      const info = await e.client.info(signal);
+      const full = await e.client.infoResponse?.(signal);
+      const info = full ? storeInfoOf(full) : await e.client.info(signal);
+      if (!info) throw new UnavailableError('component exposes no StoreAPI');
+      e.advertised = full;
       if (!e.healthy) this.logger.info('adding new endpoint to query endpoint set', { address: e.address, component: info.componentType });
       e.info = info;
       e.lastError = null;
@@ -156,6 +179,21 @@ export class EndpointSet {
         const why = `${e.info ? 'endpoint is unhealthy' : 'endpoint unreachable'}: ${e.lastError ?? 'unknown error'}`;
         out.push({ name: e.address, store: new UnavailableStore(e.info ?? UNKNOWN_INFO, why), info: e.info ?? UNKNOWN_INFO });
       }
+    }
+    return out;
+  }
+
+  /** Healthy endpoints whose Info advertises `api` (upstream's GetRulesClients, GetTargetsClients, …). */
+  apiEndpoints(api: ComponentApiName): ApiEndpoint[] {
+    const out: ApiEndpoint[] = [];
+    for (const e of this.endpoints.values()) {
+      const advertised = api === 'exemplars' ? e.advertised?.exemplars !== undefined : e.advertised?.[api] === true;
+      if (!e.healthy || !advertised || !e.client.serverStream) continue;
+      const client = e.client;
+      out.push({
+        name: e.address, labelSets: e.info?.labelSets ?? [],
+        apis: new ComponentApisClient({ serverStream: (path, body, signal) => client.serverStream!(path, body, signal) }),
+      });
     }
     return out;
   }

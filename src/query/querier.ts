@@ -1,5 +1,6 @@
 // Assembles the query mode from typed options: endpoint discovery (static, DNS, file SD) feeding the endpoint set,
-// the HTTP API over the proxy, the StoreAPI served on gRPC (so queriers stack), and the actors that keep it fresh.
+// the HTTP API over the proxy, the StoreAPI and the Rules/Targets/Metadata/Exemplars APIs served on gRPC (so
+// queriers stack), and the actors that keep it fresh.
 
 import type { FastifyInstance } from 'fastify';
 import type { GrpcService } from '../runtime/grpc-server.js';
@@ -9,13 +10,18 @@ import { errorMessage } from '../runtime/errors.js';
 import { grpcClientMetrics } from '../runtime/grpc-metrics.js';
 import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
 import { ProxyStore, type StoreTarget } from '../store/proxy.js';
+import { ComponentApi } from './api/component-api.js';
 import { QueryApi } from './api/query-api.js';
+import { registerApiNotFound, registerStatusApi } from './api/status-api.js';
 import type { DedupAlgorithm } from './dedup.js';
 import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
-import { EndpointSet } from './endpoint-set.js';
+import { EndpointSet, type ApiEndpoint, type ComponentApiName } from './endpoint-set.js';
+import { ProxyApis } from './fanout/proxy-apis.js';
 import { FileSd } from './file-sd.js';
+import { normalizeWebPrefix } from './ui/web-ui.js';
 
 export interface QuerierOptions {
   /** --endpoint and --store values, parsed. */
@@ -47,6 +53,8 @@ export interface QuerierOptions {
   readonly resolver?: DnsResolver;
   /** Stores wired in-process (standalone), queried alongside the discovered endpoints. */
   readonly localTargets?: () => readonly StoreTarget[];
+  /** Rules, Targets, Metadata and Exemplars of in-process components (standalone's sidecar). */
+  readonly localApis?: () => readonly ApiEndpoint[];
 }
 
 export interface QuerierParts {
@@ -102,6 +110,13 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     registry: rt.registry,
     now: rt.now,
   }).register(http, opts.routePrefix);
+  const apiBase = normalizeWebPrefix(opts.routePrefix) + '/api/v1';
+  const apiEndpoints = (api: ComponentApiName): ApiEndpoint[] => [...endpoints.apiEndpoints(api), ...(opts.localApis?.() ?? [])];
+  new ComponentApi({
+    endpoints: apiEndpoints, replicaLabels: opts.replicaLabels, partialResponse: opts.partialResponse, logger,
+  }).register(http, apiBase);
+  registerStatusApi(http, apiBase, { startTime: new Date(rt.now()), logger });
+  registerApiNotFound(http, apiBase);
 
   const proxy = new ProxyStore(targets, { logger, componentType: 'query', maxConcurrency: 0 });
   const discovery: Actor = {
@@ -125,5 +140,12 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
       endpoints.close();
     },
   };
-  return { grpcServices: storeGrpcServices(proxy, { logger, extraApis: { query: false } }), actors: [discovery] };
+  // As upstream's querier: its endpoints' Rules, Targets, Metadata and Exemplars, relayed (so queriers stack).
+  const proxyApis = new ProxyApis(apiEndpoints);
+  const apis = { rules: proxyApis, targets: proxyApis, metadata: proxyApis, exemplars: proxyApis };
+  const grpcServices = [
+    ...storeGrpcServices(proxy, { logger, extraApis: { query: false, ...advertisedApis(apis) } }),
+    ...componentApiGrpcServices(apis, { logger }),
+  ];
+  return { grpcServices, actors: [discovery] };
 }

@@ -119,6 +119,24 @@ export class GrpcStoreClient implements StoreAPI {
     }
   }
 
+  /** A server-streaming call of another service on this connection (the Rules, Targets, … APIs): raw frames. */
+  async *serverStream(path: string, body: Uint8Array, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    signal?.throwIfAborted();
+    const op = path.slice(path.lastIndexOf('/') + 1);
+    const call = this.client.makeServerStreamRequest(path, passthrough, passthrough, asBuffer(body), new Metadata(), this.callOptions());
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const buf of call as AsyncIterable<Buffer>) yield buf;
+    } catch (err) {
+      if (signal?.aborted) throw new AbortError(`${op} on ${this.address} aborted`, { cause: err });
+      throw statusToError(err, this.address, op);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
+  }
+
   async labelNames(req: LabelNamesRequest, signal?: AbortSignal): Promise<LabelNamesResponse> {
     const body = await this.unary(STORE_SERVICE.LabelNames.path, asBuffer(encodeLabelNamesRequest(req)), signal);
     return this.decodeReply('LabelNames', () => decodeLabelNamesResponse(body));

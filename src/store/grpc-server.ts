@@ -26,7 +26,7 @@ export interface StoreServerOptions {
 }
 
 /** An AbortController aborted when the client cancels the call (or its deadline passes). */
-function callSignal(call: ServerUnaryCall<Buffer, Buffer> | ServerWritableStream<Buffer, Buffer>): { signal: AbortSignal; dispose: () => void } {
+export function callSignal(call: ServerUnaryCall<Buffer, Buffer> | ServerWritableStream<Buffer, Buffer>): { signal: AbortSignal; dispose: () => void } {
   const ac = new AbortController();
   const onCancel = (): void => ac.abort(new AbortError('call cancelled by the client'));
   call.on('cancelled', onCancel);
@@ -34,7 +34,7 @@ function callSignal(call: ServerUnaryCall<Buffer, Buffer> | ServerWritableStream
   return { signal: ac.signal, dispose: () => call.off('cancelled', onCancel) };
 }
 
-function logFailure(logger: Logger, method: string, err: unknown): void {
+export function logFailure(logger: Logger, method: string, err: unknown): void {
   const s = errorToStatus(err);
   // Bad requests and limits are the caller's business; anything else is ours to look at.
   if (isThanosError(err) && err.code !== 'THANOS_BUG') logger.debug('request failed', { method, err: s.details });

@@ -8,7 +8,10 @@ import protobuf from 'protobufjs';
 /** proto/ sits two levels above both src/store/ and dist/store/. */
 export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
 
-const FILES = ['store/rpc.proto', 'info/rpc.proto', 'prompb/remote.proto'];
+const FILES = [
+  'store/rpc.proto', 'info/rpc.proto', 'prompb/remote.proto',
+  'rules/rpc.proto', 'targets/rpc.proto', 'metadata/rpc.proto', 'exemplars/rpc.proto',
+];
 
 let cached: protobuf.Root | undefined;
 

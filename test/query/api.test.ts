@@ -136,11 +136,10 @@ describe('QueryApi', () => {
     expect(code).toBe(400);
   });
 
-  it('status, metadata, exemplars and stores', async () => {
+  // /metadata, /query_exemplars and the other component APIs: test/query/fanout.test.ts and test/e2e/query-apis.test.ts.
+  it('status and stores', async () => {
     expect((await get('/status/buildinfo')).body.data).toHaveProperty('version');
     expect((await get('/status/flags')).body.data).toEqual({ 'query.replica-label': 'replica' });
-    expect((await get('/metadata')).body).toEqual({ status: 'success', data: {} });
-    expect((await get('/query_exemplars?query=up')).body).toEqual({ status: 'success', data: [] });
     expect((await get('/stores')).body).toEqual({ status: 'success', data: { sidecar: [] } });
   });
 

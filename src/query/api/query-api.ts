@@ -1,5 +1,5 @@
 // The Prometheus-compatible HTTP API of the querier (upstream pkg/api/query/v1.go over Prometheus's web/api/v1):
-// query, query_range, series, labels, label values, status, metadata/exemplars placeholders and Thanos's /stores,
+// query, query_range, series, labels, label values, buildinfo, flags and Thanos's /stores,
 // with GET and POST form bodies and the Thanos parameters dedup, partial_response, replicaLabels[], storeMatch[],
 // max_source_resolution. Responses and errors have Prometheus's JSON shapes, status codes and texts.
 
@@ -100,8 +100,7 @@ export class QueryApi {
       return { data: JSON.stringify({ version: b.version, revision: b.revision, branch: b.branch, buildUser: b.buildUser, buildDate: b.buildDate, goVersion: b.goVersion }) };
     }));
     app.get(base + '/status/flags', (req, reply) => this.serve(req, reply, async () => ({ data: JSON.stringify(this.opts.flags) })));
-    app.get(base + '/metadata', (req, reply) => this.serve(req, reply, async () => ({ data: '{}' })));
-    both('/query_exemplars', async () => ({ data: '[]' }));
+    // /metadata, /query_exemplars, /rules, /alerts, /targets and the other status pages: component-api.ts, status-api.ts.
     app.get(base + '/stores', (req, reply) => this.serve(req, reply, async () => ({ data: JSON.stringify(this.opts.endpointStatuses()) })));
   }
 

@@ -1,5 +1,6 @@
-// Serves the querier's web UI (built by Vite into dist/web): `/` redirects to `/graph`; `/graph`, `/stores` and
-// `/status` answer the single-page app; `/static/*` serves the hashed bundles, cached forever; all under the route prefix.
+// Serves the querier's web UI (built by Vite into dist/web): `/` redirects to `/graph`; `/graph`, `/alerts`,
+// `/rules`, `/targets`, `/stores` and `/status` answer the single-page app; `/static/*` serves the hashed bundles,
+// cached forever; all under the route prefix.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,7 @@ export interface WebUiOptions {
 }
 
 /** The pages of the single-page app; the client routes between them. */
-export const UI_PAGES = ['/graph', '/stores', '/status'] as const;
+export const UI_PAGES = ['/graph', '/alerts', '/rules', '/targets', '/stores', '/status'] as const;
 
 /** Placeholders in the built index.html that the server fills per request. */
 const PREFIX_PLACEHOLDER = '__THANOS_WEB_PREFIX__';

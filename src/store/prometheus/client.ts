@@ -13,7 +13,7 @@ import { HttpStreamPool, postStream, type HttpStreamOptions } from './http-strea
 import type { PushedBody } from './stream-pump.js';
 
 /** Bounds at or beyond these are "unbounded" and left out of API calls (Prometheus then uses its own extremes). */
-const UNBOUNDED_MS = 2 ** 52;
+export const UNBOUNDED_MS = 2 ** 52;
 
 export interface TimeBounds {
   /** Inclusive, ms. */
@@ -141,6 +141,12 @@ export class PrometheusClient {
     const rec: Record<string, string> = {};
     for (const [k, v] of Object.entries(ext)) rec[k] = typeof v === 'string' ? v : String(v);
     return labelsFromRecord(rec);
+  }
+
+  /** GET /api/v1/<path> and its `data` (the rules, targets, metadata and exemplars APIs the sidecar relays). */
+  async apiGet(path: string, params: URLSearchParams, what: string, signal?: AbortSignal): Promise<unknown> {
+    const res = await this.request('GET', `api/v1/${path}`, what, signal, {}, params);
+    return this.apiData(res, what);
   }
 
   /** GET /api/v1/labels. */

@@ -52,7 +52,7 @@ describe('registerWebUi', () => {
 
   it('serves every page with the prefix filled in and no-cache', async () => {
     const a = build({ routePrefix: '/thanos', externalPrefix: '/ext' });
-    for (const page of ['/graph', '/stores', '/status']) {
+    for (const page of ['/graph', '/alerts', '/rules', '/targets', '/stores', '/status']) {
       const res = await a.inject({ url: `/thanos${page}` });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
