@@ -184,6 +184,8 @@ export class Reloader {
 
   /** Resolves after a (debounced) file event, after the watch interval, or when aborted. */
   private async waitForChange(signal: AbortSignal): Promise<void> {
+    // An abort during the apply before this wait has already fired: listening for it now would wait a whole interval.
+    if (signal.aborted) return;
     if (!this.pendingEvent) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
