@@ -53,6 +53,34 @@ export interface DeletionMarkFilterOptions {
 }
 
 /**
+ * Reads the marker file `filename` of each block that has one, in parallel. An unreadable mark is logged and
+ * skipped, as upstream does, rather than hiding or halting on a damaged marker.
+ */
+export async function readMarks<T>(
+  bucket: BucketReader, ids: readonly string[], filename: string, parse: (text: string, name: string) => T,
+  options: { concurrency: number; logger: Logger; signal?: AbortSignal | undefined },
+): Promise<Map<string, T>> {
+  const { signal } = options;
+  const marks = new Map<string, T>();
+  await mapConcurrent(ids, options.concurrency, async (id) => {
+    const name = `${id}/${filename}`;
+    let text: string;
+    try {
+      text = (await readAll(await bucket.get(name, signal ? { signal } : {}), signal)).toString('utf8');
+    } catch (err) {
+      if (bucket.isNotFoundError(err)) return;
+      throw err;
+    }
+    try {
+      marks.set(id, parse(text, name));
+    } catch (err) {
+      options.logger.warn(`ignoring unreadable ${filename}`, { block: id, err: errorMessage(err) });
+    }
+  });
+  return marks;
+}
+
+/**
  * Reads every block's deletion-mark.json and hides blocks marked longer ago than `delayMs`
  * (--ignore-deletion-marks-delay). Marks found are kept in `marks` for callers that care.
  */
@@ -67,22 +95,8 @@ export class IgnoreDeletionMarkFilter implements MetaFilter {
   }
 
   async filter(r: FetchResult, signal?: AbortSignal): Promise<void> {
-    const marks = new Map<string, DeletionMark>();
-    await mapConcurrent([...r.metas.keys()], this.options.concurrency ?? 32, async (id) => {
-      const name = `${id}/${DELETION_MARK_FILENAME}`;
-      let text: string;
-      try {
-        text = (await readAll(await this.bucket.get(name, signal ? { signal } : {}), signal)).toString('utf8');
-      } catch (err) {
-        if (this.bucket.isNotFoundError(err)) return;
-        throw err;
-      }
-      try {
-        marks.set(id, parseDeletionMark(text, name));
-      } catch (err) {
-        // Upstream ignores unreadable marks rather than hiding a block on a damaged marker.
-        this.logger.warn('ignoring unreadable deletion mark', { block: id, err: errorMessage(err) });
-      }
+    const marks = await readMarks(this.bucket, [...r.metas.keys()], DELETION_MARK_FILENAME, parseDeletionMark, {
+      concurrency: this.options.concurrency ?? 32, logger: this.logger, signal,
     });
     this.marks = marks;
     const nowS = this.now() / 1000;

@@ -3,10 +3,9 @@
 // covers dropped as duplicates, and no-compact marks gathered for the planner.
 
 import { NO_COMPACT_MARK_FILENAME, parseNoCompactMark, type NoCompactMark } from '../block/markers.js';
-import { mapConcurrent, type FetchResult, type MetaFilter, type SyncState, type ThanosMeta } from '../block/fetcher.js';
+import { type FetchResult, type MetaFilter, type SyncState, type ThanosMeta } from '../block/fetcher.js';
+import { readMarks } from '../block/filters.js';
 import type { BucketReader } from '../objstore/bucket.js';
-import { readAll } from '../objstore/streams.js';
-import { errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { groupKey } from './group-key.js';
 
@@ -97,21 +96,8 @@ export class NoCompactMarkFilter implements MetaFilter {
   constructor(private readonly bucket: BucketReader, private readonly options: NoCompactMarkFilterOptions = {}) {}
 
   async filter(r: FetchResult, signal?: AbortSignal): Promise<void> {
-    const marks = new Map<string, NoCompactMark>();
-    await mapConcurrent([...r.metas.keys()], this.options.concurrency ?? 32, async (id) => {
-      const name = `${id}/${NO_COMPACT_MARK_FILENAME}`;
-      let text: string;
-      try {
-        text = (await readAll(await this.bucket.get(name, signal ? { signal } : {}), signal)).toString('utf8');
-      } catch (err) {
-        if (this.bucket.isNotFoundError(err)) return;
-        throw err;
-      }
-      try {
-        marks.set(id, parseNoCompactMark(text, name));
-      } catch (err) {
-        (this.options.logger ?? nopLogger).warn('ignoring unreadable no-compact mark', { block: id, err: errorMessage(err) });
-      }
+    const marks = await readMarks(this.bucket, [...r.metas.keys()], NO_COMPACT_MARK_FILENAME, parseNoCompactMark, {
+      concurrency: this.options.concurrency ?? 32, logger: this.options.logger ?? nopLogger, signal,
     });
     this.marks = marks;
     if (marks.size > 0) r.synced.set('marked-for-no-compact', (r.synced.get('marked-for-no-compact') ?? 0) + marks.size);

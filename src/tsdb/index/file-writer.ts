@@ -12,7 +12,7 @@ import { Encoder } from '../encoding/encoder.js';
 import { encodeSymbols } from './symbols.js';
 import { INDEX_MAGIC, INDEX_VERSION_2, encodeToc } from './toc.js';
 import type { ChunkMeta } from './writer.js';
-import { compareBytewise } from './writer.js';
+import { compareBytewise, putChunkMetas } from './writer.js';
 
 /** Buffered bytes written to the file once they reach this size. */
 const FLUSH_AT = 1 << 20;
@@ -149,24 +149,7 @@ export class IndexFileWriter {
       this.pairValues.push(v);
       this.pairIds.push(id);
     }
-    s.putUvarint(chunks.length);
-    let prevMaxT = 0;
-    let prevRef = 0;
-    for (let i = 0; i < chunks.length; i++) {
-      const c = chunks[i]!;
-      if (c.minTime > c.maxTime) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} has minTime ${c.minTime} > maxTime ${c.maxTime}`);
-      if (i === 0) {
-        s.putVarint(c.minTime);
-      } else {
-        if (c.minTime <= prevMaxT) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} overlaps or precedes the previous one`);
-        if (c.ref <= prevRef) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} has a ref lower than the previous one`);
-        s.putUvarint(c.minTime - prevMaxT);
-      }
-      s.putUvarint(c.maxTime - c.minTime);
-      if (i === 0) s.putUvarint(c.ref); else s.putVarint(c.ref - prevRef);
-      prevMaxT = c.maxTime;
-      prevRef = c.ref;
-    }
+    putChunkMetas(s, lset, chunks);
     const body = s.bytes();
     this.buf.putUvarint(body.length);
     this.buf.putBytes(body);

@@ -40,6 +40,28 @@ export function compareBytewise(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** The chunk part of a series entry: count, then each chunk's times and ref as deltas, checked for order. */
+export function putChunkMetas(s: Encoder, lset: Labels, chunks: readonly ChunkMeta[]): void {
+  s.putUvarint(chunks.length);
+  let prevMaxT = 0;
+  let prevRef = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    if (c.minTime > c.maxTime) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} has minTime ${c.minTime} > maxTime ${c.maxTime}`);
+    if (i === 0) {
+      s.putVarint(c.minTime);
+    } else {
+      if (c.minTime <= prevMaxT) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} overlaps or precedes the previous one`);
+      if (c.ref <= prevRef) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} has a ref lower than the previous one`);
+      s.putUvarint(c.minTime - prevMaxT);
+    }
+    s.putUvarint(c.maxTime - c.minTime);
+    if (i === 0) s.putUvarint(c.ref); else s.putVarint(c.ref - prevRef);
+    prevMaxT = c.maxTime;
+    prevRef = c.ref;
+  }
+}
+
 export class IndexWriter {
   private readonly out = new Encoder(64 * 1024);
   private readonly scratch = new Encoder(256);
@@ -106,23 +128,7 @@ export class IndexWriter {
       s.putUvarint(this.sym(l.name, lset));
       s.putUvarint(this.sym(l.value, lset));
     }
-    s.putUvarint(chunks.length);
-    let prevMaxT = 0;
-    let prevRef = 0;
-    chunks.forEach((c, i) => {
-      if (c.minTime > c.maxTime) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} has minTime ${c.minTime} > maxTime ${c.maxTime}`);
-      if (i === 0) {
-        s.putVarint(c.minTime);
-      } else {
-        if (c.minTime <= prevMaxT) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} overlaps or precedes the previous one`);
-        if (c.ref <= prevRef) throw new InvalidArgumentError(`chunk ${i} of ${formatLabels(lset)} has a ref lower than the previous one`);
-        s.putUvarint(c.minTime - prevMaxT);
-      }
-      s.putUvarint(c.maxTime - c.minTime);
-      if (i === 0) s.putUvarint(c.ref); else s.putVarint(c.ref - prevRef);
-      prevMaxT = c.maxTime;
-      prevRef = c.ref;
-    });
+    putChunkMetas(s, lset, chunks);
     const body = s.bytes();
     o.putUvarint(body.length);
     o.putBytes(body);
