@@ -91,7 +91,7 @@ describe('BucketCompactor', () => {
     for (const replica of ['a', 'b']) {
       for (let i = 0; i < 5; i++) await putBlock(bucket, { minTime: i * 2 * H, maxTime: (i + 1) * 2 * H, labels: { cluster: 'eu', replica } });
     }
-    const one = await readSamples(bucket, (await visibleBlocks(bucket)).filter((m) => m.thanos.labels['replica'] === 'a'));
+    const one = await readSamples(bucket, (await visibleBlocks(bucket)).filter((m) => m.thanos.labels['replica'] === 'a'), ['replica']);
     const c = compactor(bucket, { replicaLabels: ['replica'] });
     const r = await c.iterate();
     expect(r.errors).toEqual([]);

@@ -61,8 +61,11 @@ export async function visibleBlocks(bucket: Bucket, ignoreMarksDelayMs = Infinit
   return [...r.metas.values()].sort((a, b) => a.minTime - b.minTime || (a.ulid < b.ulid ? -1 : 1));
 }
 
-/** Every sample of the given blocks: series → time → value; `dupes` counts samples held by more than one block. */
-export async function readSamples(bucket: Bucket, metas: readonly ThanosMeta[]): Promise<{ samples: Map<string, Map<number, number>>; dupes: number }> {
+/**
+ * Every sample of the given blocks: series (external labels, then series labels) → time → value; `dupes` counts
+ * samples held by more than one block. External labels named in `ignoreExternal` are left out of the key.
+ */
+export async function readSamples(bucket: Bucket, metas: readonly ThanosMeta[], ignoreExternal: readonly string[] = []): Promise<{ samples: Map<string, Map<number, number>>; dupes: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'compact-read-'));
   const samples = new Map<string, Map<number, number>>();
   let dupes = 0;
@@ -71,7 +74,8 @@ export async function readSamples(bucket: Bucket, metas: readonly ThanosMeta[]):
       const r = await BlockReader.open(await downloadBlock(bucket, m, dir));
       try {
         for await (const s of r.select([])) {
-          const key = formatLabels(s.labels);
+          const ext = Object.fromEntries(Object.entries(m.thanos.labels).filter(([k]) => !ignoreExternal.includes(k)));
+          const key = `${formatLabels(labelsFromRecord(ext))}${formatLabels(s.labels)}`;
           let series = samples.get(key);
           if (!series) { series = new Map(); samples.set(key, series); }
           const it = new ChunkSeriesIterator().reset(s.chunks);
