@@ -85,8 +85,6 @@ const HOUR = 3_600_000;
 export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): CompactOptions {
   const log = readLogOptions(f);
   const http = readHttpOptions(f);
-  const objstore = bucket ?? readObjstoreFlag(f);
-  if (!objstore) throw new FlagError('objstore.config-file', '', 'an object store configuration is required (--objstore.config-file or --objstore.config)');
   const consistencyDelayMs = f.given('sync-delay') ? f.durationMs('sync-delay') : f.durationMs('consistency-delay');
   const retention = {
     raw: f.durationMs('retention.resolution-raw'),
@@ -114,6 +112,11 @@ export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): C
   if (minTime > maxTime) throw new FlagError('min-time', f.string('min-time'), `--min-time must be before --max-time (${f.string('max-time')})`);
   const relabel = f.pathOrContent('selector.relabel-config');
   const waitIntervalMs = f.durationMs('wait-interval');
+  const cleanupIntervalMs = f.durationMs('compact.cleanup-interval');
+  const deleteDelayMs = f.durationMs('delete-delay');
+  // Checked after the values above, so a malformed flag is reported before a missing bucket (as upstream's parser).
+  const objstore = bucket ?? readObjstoreFlag(f);
+  if (!objstore) throw new FlagError('objstore.config-file', '', 'an object store configuration is required (--objstore.config-file or --objstore.config)');
   const wait = f.bool('wait');
   if (wait && waitIntervalMs <= 0) throw new FlagError('wait-interval', f.string('wait-interval'), 'must be above 0 with --wait');
   return {
@@ -123,8 +126,7 @@ export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): C
     blockFilesConcurrency: positive(f, 'block-files-concurrency'),
     concurrency: positive(f, 'compact.concurrency'),
     blocksFetchConcurrency: positive(f, 'compact.blocks-fetch-concurrency'),
-    cleanupIntervalMs: f.durationMs('compact.cleanup-interval'),
-    deleteDelayMs: f.durationMs('delete-delay'),
+    cleanupIntervalMs, deleteDelayMs,
     dedupFunc, replicaLabels, minTime, maxTime,
     relabel: relabel ? parseRelabelConfigs(relabel.content, relabel.source) : [],
   };

@@ -29,7 +29,7 @@ function nonDefault(spec: FlagSpec): string[] {
   const byName: Record<string, string[]> = {
     'log.level': ['--log.level=debug'],
     'log.format': ['--log.format=json'],
-    'deduplication.func': ['--deduplication.func=chain'],
+    'deduplication.func': ['--deduplication.func=penalty', '--deduplication.replica-label=replica'],
     'reloader.method': ['--reloader.method=signal'],
     'grpc-server-tls-cert': [`--grpc-server-tls-cert=${file('x.crt')}`, `--grpc-server-tls-key=${file('x.key')}`],
     'grpc-server-tls-key': [`--grpc-server-tls-cert=${file('x.crt')}`, `--grpc-server-tls-key=${file('x.key')}`],
@@ -132,7 +132,7 @@ describe('through the real binary', () => {
 
   it('gossip-era flags are accepted with one warning each (then the mode goes on to its next check)', () => {
     const r = runCli(['compact', '--sync-delay=30m']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/level=warn .*msg="flag --sync-delay is deprecated: use --consistency-delay \(same meaning\)"/);
     const s = runCli(['store', '--cluster.peers=x:10900', '--cluster.address=0.0.0.0:10900', '--objstore.config-file=/does/not/exist']);
     expect(s.code).toBe(2);
