@@ -267,6 +267,33 @@ describe('examples', () => {
   });
 });
 
+describe('the README install section', () => {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const install = readme.slice(readme.indexOf('## Install'), readme.indexOf('\n## ', readme.indexOf('## Install') + 1));
+  const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+
+  it('covers the binary, the image and systemd', () => {
+    for (const what of ['**Binary', '**Image:**', '**systemd:**']) expect(install).toContain(what);
+  });
+
+  it('links only files that exist', () => {
+    const links = [...install.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(3);
+    for (const l of links) expect(existsSync(path.join(REPO_ROOT, l)), l).toBe(true);
+    for (const m of install.matchAll(/`install -D -m 644 (\S+) /g)) expect(existsSync(path.join(REPO_ROOT, m[1]!)), m[1]).toBe(true);
+  });
+
+  it('says what the Dockerfile does: base image, user, entrypoint', () => {
+    expect(dockerfile).toMatch(/^FROM node:22-slim$/m);
+    expect(install).toContain('node:22-slim');
+    expect(dockerfile).toMatch(/^USER 10001:10001$/m);
+    expect(install).toContain('uid 10001');
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["thanos-ts"\]$/m);
+    expect(install).toContain('entrypoint `thanos-ts`');
+    expect(readFileSync(path.join(REPO_ROOT, 'bin/thanos-ts'), 'utf8')).toContain('../dist/cmd/main.js');
+  });
+});
+
 describe('the checks can fail', () => {
   it('rejects a misspelled flag, a bad value, and a missing mounted file', () => {
     expect(rejectedFlags(['query', '--query.replica-lable=replica'])).not.toEqual([]);
