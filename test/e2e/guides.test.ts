@@ -6,14 +6,11 @@
 // resolv.conf search list, FQDN SRV records, or the gossip-era --cluster.peers) against a real dnsmasq on loopback,
 // and deduplicates by the replica label. Every "pod" has its own loopback address, all on the same ports, as in a
 // cluster. Buckets are FILESYSTEM here (the providers have their own tests against real Swift, S3 and GCS servers).
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, REPO_ROOT } from '../support/cli.js';
+import { bucketBlocks, eventually, portFreeEverywhere, startThanos, type Proc } from './guide-processes.js';
 import { startDnsmasq, type Dnsmasq, type DnsRecords } from '../support/peers/dnsmasq.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { backfill, regularSeries } from '../store/prometheus/prometheus-peer.js';
@@ -224,63 +221,6 @@ const GUIDES: readonly Guide[] = [
   },
 ];
 
-interface Proc {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly url: string;
-  log(): string;
-  stop(): Promise<void>;
-}
-
-/** Runs the built thanos-ts with `args` and `env` as a pod would (its resolv.conf given by THANOS_TS_RESOLV_CONF). */
-function startThanos(name: string, args: readonly string[], env: Record<string, string>, httpUrl: string): Proc {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    name, child, url: httpUrl, log: () => out,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, procs: readonly Proc[], timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    for (const p of procs) {
-      if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode} while waiting for ${what}:\n${p.log().slice(-3000)}`);
-    }
-    try {
-      const got = await probe();
-      if (got !== undefined) return got;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${String(last)})\n${procs.map((p) => `--- ${p.name}\n${p.log().slice(-1500)}`).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** A port free on every address (so each pod's loopback address can bind it). */
-async function portFreeEverywhere(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '0.0.0.0', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 interface QueryResult { metric: Record<string, string>; value: [number, string] }
 
 async function instant(base: string, dedup: boolean): Promise<QueryResult[]> {
@@ -291,18 +231,6 @@ async function instant(base: string, dedup: boolean): Promise<QueryResult[]> {
   return body.data.result;
 }
 
-async function bucketBlocks(dir: string): Promise<Record<string, string>[]> {
-  const out: Record<string, string>[] = [];
-  for (const id of await readdir(dir).catch(() => [] as string[])) {
-    const meta = await readFile(path.join(dir, id, 'meta.json'), 'utf8').catch(() => undefined);
-    if (meta !== undefined) out.push((JSON.parse(meta) as { thanos: { labels: Record<string, string> } }).thanos.labels);
-  }
-  return out;
-}
-
-if (!existsSync(path.join(REPO_ROOT, 'dist', 'cmd', 'main.js'))) {
-  throw new Error('dist/cmd/main.js is missing: run `npm run build` before the e2e tests');
-}
 
 describe.each(GUIDES.map((g, i) => ({ guide: g, index: i, name: g.name })))('guide: $name', ({ guide, index }) => {
   let work = '';
@@ -418,3 +346,4 @@ describe.each(GUIDES.map((g, i) => ({ guide: g, index: i, name: g.name })))('gui
     expect(byInstance(deduped)).toEqual(byInstance(raw.filter((r) => r.metric[guide.replicaLabel] === guide.pods[0])));
   });
 });
+
