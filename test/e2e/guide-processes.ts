@@ -2,9 +2,11 @@
 // output on failure, a port free on every loopback address, and the external labels of the blocks in a bucket.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { createBucket, parseBucketConfig } from '../../src/objstore/config.js';
+import { readAll } from '../../src/objstore/streams.js';
+import { nopLogger } from '../../src/runtime/logger.js';
 import { BIN, REPO_ROOT } from '../support/cli.js';
 
 export interface Proc {
@@ -65,12 +67,18 @@ export async function portFreeEverywhere(): Promise<number> {
   });
 }
 
-/** The Thanos external labels of every block in a FILESYSTEM bucket. */
-export async function bucketBlocks(dir: string): Promise<Record<string, string>[]> {
-  const out: Record<string, string>[] = [];
-  for (const id of await readdir(dir).catch(() => [] as string[])) {
-    const meta = await readFile(path.join(dir, id, 'meta.json'), 'utf8').catch(() => undefined);
-    if (meta !== undefined) out.push((JSON.parse(meta) as { thanos: { labels: Record<string, string> } }).thanos.labels);
+/** The Thanos external labels of every block in a bucket (any provider; `config` is the objstore YAML). */
+export async function bucketBlocks(config: string): Promise<Record<string, string>[]> {
+  const bucket = await createBucket(parseBucketConfig(config, 'test bucket', nopLogger), { logger: nopLogger });
+  try {
+    const out: Record<string, string>[] = [];
+    for await (const dir of bucket.iter('')) {
+      if (!dir.endsWith('/') || !(await bucket.exists(`${dir}meta.json`))) continue;
+      const meta = JSON.parse((await readAll(await bucket.get(`${dir}meta.json`))).toString('utf8')) as { thanos: { labels: Record<string, string> } };
+      out.push(meta.thanos.labels);
+    }
+    return out;
+  } finally {
+    await bucket.close();
   }
-  return out;
 }

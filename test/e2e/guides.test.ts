@@ -5,13 +5,15 @@
 // bucket; the querier finds all three StoreAPIs through the guide's discovery (dnssrv+/dns+ short names completed by a
 // resolv.conf search list, FQDN SRV records, or the gossip-era --cluster.peers) against a real dnsmasq on loopback,
 // and deduplicates by the replica label. Every "pod" has its own loopback address, all on the same ports, as in a
-// cluster. Buckets are FILESYSTEM here (the providers have their own tests against real Swift, S3 and GCS servers).
+// cluster. The MinIO guide ships to a real S3 server (s3rver); the others to FILESYSTEM buckets (the Swift and GCS
+// providers have their own tests against real servers).
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketBlocks, eventually, portFreeEverywhere, startThanos, type Proc } from './guide-processes.js';
 import { startDnsmasq, type Dnsmasq, type DnsRecords } from '../support/peers/dnsmasq.js';
+import { startS3rver, type S3Server } from '../support/peers/s3.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { backfill, regularSeries } from '../store/prometheus/prometheus-peer.js';
 
@@ -56,6 +58,8 @@ interface Guide {
   readonly sidecar: (pod: string) => Pod;
   readonly store: Pod;
   readonly query: Pod;
+  /** The bucket: a FILESYSTEM folder, or a real S3 server (s3rver) standing in for the guide's MinIO. */
+  readonly bucket: 'filesystem' | 's3';
   /** DNS records, given each pod's address and the gRPC port. */
   readonly dns: (ip: (pod: string) => string, grpcPort: number) => DnsRecords;
 }
@@ -79,6 +83,7 @@ const GUIDES: readonly Guide[] = [
   {
     // Thanos v0.2 era on Swift: gossip flags everywhere, the querier joins through thanos-peers.
     name: 'swift + gossip-era flags',
+    bucket: 'filesystem',
     replicaLabel: 'replica',
     pods: ['prometheus-0', 'prometheus-1', 'thanos-store-0', 'thanos-query-5d8f7c9b4-x2x7q'],
     template: { file: 'prometheus.yml.tmpl', text: templateWith('eu1', 'HOSTNAME') },
@@ -112,6 +117,7 @@ const GUIDES: readonly Guide[] = [
   {
     // prometheus-operator with spec.thanos (the operator writes the sidecar's args and env), S3 bucket.
     name: 'prometheus-operator + S3',
+    bucket: 'filesystem',
     replicaLabel: 'prometheus_replica',
     pods: ['prometheus-k8s-0', 'prometheus-k8s-1', 'thanos-store-0', 'thanos-query-7c5b8d9f6-q4w2n'],
     initialConfig: (pod, rulesDir) => `global:\n  scrape_interval: 30s\n  external_labels:\n    prometheus: monitoring/k8s\n    prometheus_replica: ${pod}\nrule_files:\n  - ${rulesDir}/*.yaml\n`,
@@ -150,6 +156,7 @@ const GUIDES: readonly Guide[] = [
   {
     // GCS + ruler: the bucket inline in --objstore.config, one short SRV name for every StoreAPI pod.
     name: 'GCS + ruler + dnssrv',
+    bucket: 'filesystem',
     replicaLabel: 'replica',
     pods: ['prometheus-0', 'prometheus-1', 'thanos-store-gateway-0', 'thanos-querier-6b9f8c7d5-lm3kp'],
     template: { file: 'prometheus.yaml.tmpl', text: templateWith('prometheus-ha', 'POD_NAME') },
@@ -185,6 +192,7 @@ const GUIDES: readonly Guide[] = [
   {
     // MinIO + reloader: SRV of a short _grpc._tcp name for the sidecars, A records of a short name for the store.
     name: 'MinIO + reloader + dnssrv',
+    bucket: 's3',
     replicaLabel: 'replica',
     pods: ['prometheus-0', 'prometheus-1', 'thanos-store-0', 'thanos-query-84c9d7f5b-z8r2t'],
     template: { file: 'prometheus.yaml.tmpl', text: templateWith('minio-demo', 'POD_NAME') },
@@ -241,13 +249,13 @@ describe.each(GUIDES.map((g, i) => ({ guide: g, index: i, name: g.name })))('gui
   let grpcPort = 0;
   let httpPort = 0;
   const ipOf = (pod: string): string => `127.0.${20 + index}.${2 + guide.pods.indexOf(pod)}`;
-  const bucketDir = (): string => path.join(work, 'bucket');
+  let bucketYaml = '';
+  let s3: S3Server | undefined;
   let query: Proc | undefined;
 
   const localFor = async (pod: string, prom?: RunningPrometheus): Promise<Local> => {
     const dir = path.join(work, pod);
     await mkdir(dir, { recursive: true });
-    const bucketYaml = `type: FILESYSTEM\nconfig:\n  directory: ${bucketDir()}\n`;
     const bucketFile = path.join(dir, 'bucket.yaml');
     await writeFile(bucketFile, bucketYaml);
     return { ip: ipOf(pod), grpcPort, httpPort, promUrl: prom?.url ?? '', promConfig: path.join(dir, 'prometheus.yml'), dir, bucketYaml, bucketFile };
@@ -258,6 +266,14 @@ describe.each(GUIDES.map((g, i) => ({ guide: g, index: i, name: g.name })))('gui
     grpcPort = await portFreeEverywhere();
     httpPort = await portFreeEverywhere();
     dns = await startDnsmasq(guide.dns(ipOf, grpcPort));
+    if (guide.bucket === 's3') {
+      // The guide's objstore.yml (bucket thanos, insecure) with MinIO's address and keys made local.
+      s3 = await startS3rver(path.join(work, 's3'));
+      await s3.createBucket('thanos');
+      bucketYaml = `type: S3\nconfig:\n  bucket: thanos\n  endpoint: ${s3.endpoint}\n  access_key: ${s3.accessKey}\n  secret_key: ${s3.secretKey}\n  insecure: true\n`;
+    } else {
+      bucketYaml = `type: FILESYSTEM\nconfig:\n  directory: ${path.join(work, 'bucket')}\n`;
+    }
     // Kubernetes' resolv.conf for a pod in namespace monitoring.
     const resolvConf = dns.resolvConf(SEARCH, 5);
     const podEnv = { THANOS_TS_RESOLV_CONF: resolvConf };
@@ -284,7 +300,7 @@ describe.each(GUIDES.map((g, i) => ({ guide: g, index: i, name: g.name })))('gui
     }
     // Both replicas ship their three 2h blocks, labelled with their rendered replica label.
     await eventually('the sidecars to ship', async () => {
-      const labels = await bucketBlocks(bucketDir());
+      const labels = await bucketBlocks(bucketYaml);
       return labels.length === 6 ? labels : undefined;
     }, procs);
 
@@ -302,11 +318,12 @@ describe.each(GUIDES.map((g, i) => ({ guide: g, index: i, name: g.name })))('gui
     await Promise.all(procs.map((p) => p.stop()));
     await Promise.all([...proms.values()].map((p) => p.stop()));
     await dns?.stop();
+    await s3?.stop();
     if (work !== '') await rm(work, { recursive: true, force: true });
   });
 
   it('the sidecars render the config template, Prometheus reloads it, and the blocks ship with the replica label', async () => {
-    const shipped = await bucketBlocks(bucketDir());
+    const shipped = await bucketBlocks(bucketYaml);
     expect(shipped.map((l) => l[guide.replicaLabel]).sort()).toEqual([guide.pods[0], guide.pods[0], guide.pods[0], guide.pods[1], guide.pods[1], guide.pods[1]]);
     if (!guide.template) return;
     for (const [pod, prom] of proms) {

@@ -48,8 +48,8 @@ describe('systemd: the sidecar unit beside Debian\'s stock Prometheus', () => {
       await backfill(work, tsdb, [regularSeries({ __name__: 'guide_metric', job: 'host' }, FROM, TO, 60_000, (k) => k)]);
       prom = await startPrometheus({ dataDir: tsdb, workDir: work, flags: words.slice(2), config: 'global:\n  external_labels:\n    replica: host-a\n' });
       // The sidecar unit's ExecStart, paths and addresses made local.
-      const bucket = path.join(work, 'bucket');
-      await writeFile(path.join(work, 'bucket.yaml'), `type: FILESYSTEM\nconfig:\n  directory: ${bucket}\n`);
+      const bucket = `type: FILESYSTEM\nconfig:\n  directory: ${path.join(work, 'bucket')}\n`;
+      await writeFile(path.join(work, 'bucket.yaml'), bucket);
       const local: Record<string, string> = {
         'tsdb.path': tsdb, 'prometheus.url': prom.url, 'objstore.config-file': path.join(work, 'bucket.yaml'),
         'http-address': `127.0.0.1:${await portFreeEverywhere()}`, 'grpc-address': `127.0.0.1:${await portFreeEverywhere()}`,
