@@ -7,10 +7,12 @@
 // and deduplicates by the replica label. Every "pod" has its own loopback address, all on the same ports, as in a
 // cluster. The MinIO guide ships to a real S3 server (s3rver); the others to FILESYSTEM buckets (the Swift and GCS
 // providers have their own tests against real servers).
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { REPO_ROOT } from '../support/cli.js';
 import { bucketBlocks, eventually, portFreeEverywhere, startThanos, type Proc } from './guide-processes.js';
 import { startDnsmasq, type Dnsmasq, type DnsRecords } from '../support/peers/dnsmasq.js';
 import { startS3rver, type S3Server } from '../support/peers/s3.js';
@@ -47,6 +49,8 @@ interface Pod {
 
 interface Guide {
   readonly name: string;
+  /** Its manifest set, examples/guides/<folder>, whose thanos-ts args these are. */
+  readonly folder: string;
   readonly replicaLabel: string;
   /** Pod names of the two Prometheus replicas, then the store's and the querier's. */
   readonly pods: readonly [string, string, string, string];
@@ -83,6 +87,7 @@ const GUIDES: readonly Guide[] = [
   {
     // Thanos v0.2 era on Swift: gossip flags everywhere, the querier joins through thanos-peers.
     name: 'swift + gossip-era flags',
+    folder: 'swift-gossip',
     bucket: 'filesystem',
     replicaLabel: 'replica',
     pods: ['prometheus-0', 'prometheus-1', 'thanos-store-0', 'thanos-query-5d8f7c9b4-x2x7q'],
@@ -117,6 +122,7 @@ const GUIDES: readonly Guide[] = [
   {
     // prometheus-operator with spec.thanos (the operator writes the sidecar's args and env), S3 bucket.
     name: 'prometheus-operator + S3',
+    folder: 'prometheus-operator-s3',
     bucket: 'filesystem',
     replicaLabel: 'prometheus_replica',
     pods: ['prometheus-k8s-0', 'prometheus-k8s-1', 'thanos-store-0', 'thanos-query-7c5b8d9f6-q4w2n'],
@@ -156,6 +162,7 @@ const GUIDES: readonly Guide[] = [
   {
     // GCS + ruler: the bucket inline in --objstore.config, one short SRV name for every StoreAPI pod.
     name: 'GCS + ruler + dnssrv',
+    folder: 'gcs-ruler',
     bucket: 'filesystem',
     replicaLabel: 'replica',
     pods: ['prometheus-0', 'prometheus-1', 'thanos-store-gateway-0', 'thanos-querier-6b9f8c7d5-lm3kp'],
@@ -192,6 +199,7 @@ const GUIDES: readonly Guide[] = [
   {
     // MinIO + reloader: SRV of a short _grpc._tcp name for the sidecars, A records of a short name for the store.
     name: 'MinIO + reloader + dnssrv',
+    folder: 'minio-reloader',
     bucket: 's3',
     replicaLabel: 'replica',
     pods: ['prometheus-0', 'prometheus-1', 'thanos-store-0', 'thanos-query-84c9d7f5b-z8r2t'],
@@ -239,6 +247,37 @@ async function instant(base: string, dedup: boolean): Promise<QueryResult[]> {
   return body.data.result;
 }
 
+
+/** The args of each thanos-ts container of a manifest set, by mode. */
+async function manifestArgs(folder: string): Promise<Record<string, string[]>> {
+  const dir = path.join(REPO_ROOT, 'examples', 'guides', folder);
+  const out: Record<string, string[]> = {};
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) { node.forEach(visit); return; }
+    if (typeof node !== 'object' || node === null) return;
+    const c = node as { image?: unknown; args?: unknown };
+    if (typeof c.image === 'string' && c.image.includes('thanos-ts') && Array.isArray(c.args)) out[String(c.args[0])] = c.args.map(String);
+    Object.values(node).forEach(visit);
+  };
+  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.yaml'))) {
+    for (const d of parseAllDocuments(await readFile(path.join(dir, f), 'utf8'))) visit(d.toJS());
+  }
+  return out;
+}
+
+/**
+ * What must match between a command line here and in a manifest: every flag but the listen addresses, with its value
+ * unless the value is a path, a URL or a bucket config (made local here); `grpcPort` reads as the guides' 10901.
+ */
+function comparable(args: readonly string[], grpcPort: number): string[] {
+  return args.filter((a) => !/^--(grpc|http)-address=/.test(a)).map((a) => {
+    const m = /^(--[^=]+)=(.*)$/s.exec(a);
+    if (!m) return a;
+    const [, flag, value] = m as unknown as [string, string, string];
+    if (value.startsWith('/') || /^https?:/.test(value) || /^(type:|\{type:)/i.test(value) || flag.startsWith('--objstore.') || flag.startsWith('--reloader.') || ['--tsdb.path', '--data-dir', '--prometheus.url'].includes(flag)) return flag;
+    return `${flag}=${value.replaceAll(`:${grpcPort}`, ':10901')}`;
+  });
+}
 
 describe.each(GUIDES.map((g, i) => ({ guide: g, index: i, name: g.name })))('guide: $name', ({ guide, index }) => {
   let work = '';
@@ -320,6 +359,19 @@ describe.each(GUIDES.map((g, i) => ({ guide: g, index: i, name: g.name })))('gui
     await dns?.stop();
     await s3?.stop();
     if (work !== '') await rm(work, { recursive: true, force: true });
+  });
+
+  it('runs the args of its manifest set in examples/guides (only addresses, paths and the bucket made local)', async () => {
+    const manifests = await manifestArgs(guide.folder);
+    const l = await localFor('args-check');
+    const ours: Record<string, string[]> = {
+      store: guide.store.args(l), query: guide.query.args(l),
+      // The operator-generated sidecar has no args in the manifest (the examples test writes them out).
+      ...(manifests['sidecar'] ? { sidecar: guide.sidecar(guide.pods[0]).args(l) } : {}),
+    };
+    for (const [mode, args] of Object.entries(ours)) {
+      expect(comparable(args, grpcPort), `${guide.folder} ${mode}`).toEqual(comparable(manifests[mode] ?? [], 10901));
+    }
   });
 
   it('the sidecars render the config template, Prometheus reloads it, and the blocks ship with the replica label', async () => {
