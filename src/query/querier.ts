@@ -17,7 +17,7 @@ import { ComponentApi } from './api/component-api.js';
 import { QueryApi } from './api/query-api.js';
 import { registerApiNotFound, registerStatusApi } from './api/status-api.js';
 import type { DedupAlgorithm } from './dedup.js';
-import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
+import { DnsProvider, dnsMetrics, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
 import { EndpointSet, type ApiEndpoint, type ComponentApiName } from './endpoint-set.js';
 import { ProxyApis } from './fanout/proxy-apis.js';
 import { FileSd } from './file-sd.js';
@@ -65,7 +65,7 @@ export interface QuerierParts {
 /** Registers the API routes on `http` and returns the gRPC services and actors of the query mode. */
 export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOptions): QuerierParts {
   const logger = rt.logger;
-  const dns = new DnsProvider(opts.resolver, logger);
+  const dns = new DnsProvider(opts.resolver, logger, dnsMetrics(rt.registry, 'thanos_query_store_apis_'));
   let dnsAddresses: readonly string[] = opts.endpoints.flatMap((e) => (e.kind === 'static' ? [e.address] : []));
   let fileAddresses: readonly string[] = [];
   const endpoints = new EndpointSet({
