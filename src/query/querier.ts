@@ -18,7 +18,7 @@ import { QueryApi } from './api/query-api.js';
 import { registerApiNotFound, registerStatusApi } from './api/status-api.js';
 import type { DedupAlgorithm } from './dedup.js';
 import { readFile } from 'node:fs/promises';
-import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
+import { DnsProvider, dnsMetrics, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
 import { endpointsFromFlags, groupTarget, parseEndpointConfig, type ConfiguredEndpoint } from './endpoint-config.js';
 import { EndpointSet, type ApiEndpoint, type ComponentApiName } from './endpoint-set.js';
 import { ProxyApis } from './fanout/proxy-apis.js';
@@ -77,7 +77,7 @@ export interface QuerierParts {
 /** Registers the API routes on `http` and returns the gRPC services and actors of the query mode. */
 export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOptions): QuerierParts {
   const logger = rt.logger;
-  const dns = new DnsProvider(opts.resolver, logger);
+  const dns = new DnsProvider(opts.resolver, logger, dnsMetrics(rt.registry, 'thanos_query_store_apis_'));
   const flagEndpoints = endpointsFromFlags({
     endpoints: opts.endpoints, strict: opts.strictEndpoints, groups: opts.endpointGroups ?? [],
     strictGroups: opts.strictEndpointGroups ?? [], tls: opts.clientTls,
