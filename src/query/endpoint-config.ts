@@ -1,9 +1,9 @@
 // The querier's endpoint configuration: upstream's --endpoint.sd-config YAML (default_client_config and endpoints
 // with address, strict, group, service_config and client_config) merged with the endpoint flags, into one list
 // where every endpoint carries its own TLS settings.
-import { parse } from 'yaml';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
+import { onlyKeys, parseYamlMap, yamlBool, yamlMap, yamlString } from '../runtime/yaml-fields.js';
 import { parseEndpointSpec, type EndpointSpec } from './dns-discovery.js';
 
 export interface ConfiguredEndpoint {
@@ -42,53 +42,32 @@ interface RawClient {
   compression?: string;
 }
 
-type Obj = Record<string, unknown>;
-
-function mapping(v: unknown, where: string): Obj {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('must be a mapping', { where });
-  return v as Obj;
-}
-
-function only(o: Obj, keys: readonly string[], where: string): void {
-  for (const k of Object.keys(o)) {
-    if (!keys.includes(k)) throw new ConfigError(`unknown field ${JSON.stringify(k)} (known: ${keys.join(', ')})`, { where });
-  }
-}
-
-function typed<T>(o: Obj, key: string, type: 'string' | 'boolean', where: string): T | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== type) throw new ConfigError(`must be a ${type}`, { where: `${where}.${key}` });
-  return v as T;
-}
-
 function readClient(v: unknown, where: string): RawClient {
-  const o = mapping(v, where);
-  only(o, ['tls_config', 'server_name', 'compression'], where);
-  const t = mapping(o['tls_config'], `${where}.tls_config`);
-  only(t, ['enabled', 'insecure_skip_verify', 'cert_file', 'key_file', 'ca_file', 'min_version'], `${where}.tls_config`);
+  const o = yamlMap(v, where);
+  onlyKeys(o, ['tls_config', 'server_name', 'compression'], where);
+  const t = yamlMap(o['tls_config'], `${where}.tls_config`);
+  onlyKeys(t, ['enabled', 'insecure_skip_verify', 'cert_file', 'key_file', 'ca_file', 'min_version'], `${where}.tls_config`);
   const w = `${where}.tls_config`;
   const tls: RawTls = {};
   const set = <K extends keyof RawTls>(k: K, value: RawTls[K] | undefined): void => {
     if (value !== undefined) tls[k] = value;
   };
-  set('enabled', typed<boolean>(t, 'enabled', 'boolean', w));
-  set('insecure_skip_verify', typed<boolean>(t, 'insecure_skip_verify', 'boolean', w));
-  set('cert_file', typed<string>(t, 'cert_file', 'string', w));
-  set('key_file', typed<string>(t, 'key_file', 'string', w));
-  set('ca_file', typed<string>(t, 'ca_file', 'string', w));
-  set('min_version', typed<string>(t, 'min_version', 'string', w));
+  set('enabled', yamlBool(t, 'enabled', w));
+  set('insecure_skip_verify', yamlBool(t, 'insecure_skip_verify', w));
+  set('cert_file', yamlString(t, 'cert_file', w));
+  set('key_file', yamlString(t, 'key_file', w));
+  set('ca_file', yamlString(t, 'ca_file', w));
+  set('min_version', yamlString(t, 'min_version', w));
   if (tls.min_version !== undefined) {
     // grpc-js's channel credentials take no minimum version; saying so beats promising what is not enforced.
     throw new ConfigError('min_version is not supported by thanos-ts for gRPC clients yet (Node negotiates TLS 1.2 or 1.3); remove it', { where: `${w}.min_version` });
   }
-  const compression = typed<string>(o, 'compression', 'string', where);
+  const compression = yamlString(o, 'compression', where);
   if (compression !== undefined && compression !== '' && compression !== 'none') {
     if (compression === 'snappy') throw new ConfigError('compression snappy is not supported by thanos-ts yet; use none', { where: `${where}.compression` });
     throw new ConfigError(`invalid compression ${JSON.stringify(compression)}, must be 'none' or 'snappy'`, { where: `${where}.compression` });
   }
-  const serverName = typed<string>(o, 'server_name', 'string', where);
+  const serverName = yamlString(o, 'server_name', where);
   return { tls_config: tls, ...(serverName ? { server_name: serverName } : {}) };
 }
 
@@ -156,22 +135,16 @@ export function endpointsFromFlags(flags: EndpointFlags): ConfiguredEndpoint[] {
 
 /** Parses the --endpoint.sd-config YAML; `source` names the file or flag in errors. */
 export function parseEndpointConfig(text: string, source: string, globalTls: ClientTlsOptions | undefined): ConfiguredEndpoint[] {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new ConfigError(`invalid YAML: ${errorMessage(err)}`, { where: source });
-  }
-  const top = mapping(doc, source);
-  only(top, ['default_client_config', 'endpoints'], source);
+  const top = parseYamlMap(text, source);
+  onlyKeys(top, ['default_client_config', 'endpoints'], source);
   const defaults = readClient(top['default_client_config'], `${source}.default_client_config`);
   const list = top['endpoints'] ?? [];
   if (!Array.isArray(list)) throw new ConfigError('must be a list', { where: `${source}.endpoints` });
   return list.map((item: unknown, i) => {
     const where = `${source}.endpoints[${i}]`;
-    const o = mapping(item, where);
-    only(o, ['address', 'strict', 'group', 'service_config', 'client_config'], where);
-    const address = typed<string>(o, 'address', 'string', where);
+    const o = yamlMap(item, where);
+    onlyKeys(o, ['address', 'strict', 'group', 'service_config', 'client_config'], where);
+    const address = yamlString(o, 'address', where);
     if (!address) throw new ConfigError('address is required', { where });
     const client = readClient(o['client_config'], `${where}.client_config`);
     // An endpoint saying nothing about TLS takes default_client_config, or when that says nothing too, the flags'.
@@ -179,9 +152,9 @@ export function parseEndpointConfig(text: string, source: string, globalTls: Cli
     const e: ConfiguredEndpoint = {
       address,
       spec: parseEndpointSpec(address, `${where}.address`),
-      strict: typed<boolean>(o, 'strict', 'boolean', where) ?? false,
-      group: typed<boolean>(o, 'group', 'boolean', where) ?? false,
-      serviceConfig: typed<string>(o, 'service_config', 'string', where) || undefined,
+      strict: yamlBool(o, 'strict', where) ?? false,
+      group: yamlBool(o, 'group', where) ?? false,
+      serviceConfig: yamlString(o, 'service_config', where) || undefined,
       tls,
     };
     checkEndpoint(e, where);

@@ -29,8 +29,11 @@ function filesUnder(dir: string): string[] {
 const all = filesUnder(EXAMPLES).map((f) => path.relative(EXAMPLES, f)).sort();
 const yamlFiles = all.filter((f) => /\.ya?ml$/.test(f));
 const unitFiles = all.filter((f) => f.endsWith('.service'));
-/** Manifest sets: each folder of Kubernetes YAML, applied together (`kubectl apply -f <folder>`). */
-const manifestSets = [...new Set(yamlFiles.filter((f) => !f.startsWith('objstore/')).map((f) => path.dirname(f)))].sort();
+/**
+ * Manifest sets: each folder of Kubernetes YAML, applied together (`kubectl apply -f <folder>`). Not objstore/
+ * (bucket configs) nor mixin/ (Prometheus rules and Grafana dashboards, checked by mixin.test.ts).
+ */
+const manifestSets = [...new Set(yamlFiles.filter((f) => !f.startsWith('objstore/') && !f.startsWith('mixin/')).map((f) => path.dirname(f)))].sort();
 const guideSets = manifestSets.filter((d) => d.startsWith('guides/'));
 
 function objectsOf(dir: string): K8sObject[] {

@@ -63,7 +63,7 @@ describe('parseEndpointConfig', () => {
     ['endpoints: [{address: "a:1", client_config: {compression: gzip}}]', "invalid compression \"gzip\", must be 'none' or 'snappy'"],
     ['endpoints: [{address: "a:1", client_config: {compression: snappy}}]', 'compression snappy is not supported by thanos-ts yet'],
     ['default_client_config: {tls_config: {min_version: "1.3"}}', 'default_client_config.tls_config.min_version: min_version is not supported'],
-    ['endpoints: [{address: "a:1", strict: "yes"}]', 'sd.yml.endpoints[0].strict: must be a boolean'],
+    ['endpoints: [{address: "a:1", strict: "yes"}]', 'sd.yml.endpoints[0].strict: must be true or false'],
     ['endpoints: {address: "a:1"}', 'sd.yml.endpoints: must be a list'],
     ['endpoints: [', 'sd.yml: invalid YAML'],
   ])('refuses %j', (text, message) => {
