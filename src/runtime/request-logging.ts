@@ -87,7 +87,7 @@ export function parseRequestLoggingConfig(text: string, source: string): Request
   };
 }
 
-/** Whether a line at `at` passes the configured level (DEBUG lets all through, ERROR only errors). */
+/** Whether a line at `at` passes the configured level: only DEBUG lets debug lines through (see docs/observability.md). */
 function passes(cfg: ProtocolLogging, at: 'debug' | 'error'): boolean {
   return at === 'error' || cfg.level === 'DEBUG';
 }
