@@ -1,8 +1,17 @@
-// `thanos-ts compact`: flags as upstream's cmd/thanos/compact.go. The compactor has no gRPC server.
+// `thanos-ts compact`: flags as upstream's cmd/thanos/compact.go, read into CompactOptions and handed to the
+// compactor (src/compact) under the HTTP server (/metrics, /-/healthy, /-/ready). The compactor has no gRPC server.
 import type { Command } from 'commander';
+import { parseRelabelConfigs, type RelabelConfig } from '../block/relabel.js';
+import type { RetentionByResolution } from '../compact/retention.js';
 import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
-import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode, type ModeRegistry } from './mode.js';
+import type { HttpOptions, LogOptions, ObjstoreFlagValue } from './flag-groups.js';
+import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
+import { ensureUsableDir } from './data-dir.js';
+import { defineMode, type ModeRegistry } from './mode.js';
+import { serveMode } from './serve.js';
+
+const NO_DOWNSAMPLING = 'downsampling is not built into this thanos-ts compactor yet';
+const NO_BLOCK_VIEWER = 'the thanos-ts compactor has no block viewer UI yet, so there is nothing to configure';
 
 export const COMPACT_FLAGS: readonly FlagSpec[] = [
   ...LOG_FLAGS,
@@ -24,8 +33,8 @@ export const COMPACT_FLAGS: readonly FlagSpec[] = [
   { name: 'compact.concurrency', default: '1', help: 'Number of goroutines to use when compacting groups.' },
   { name: 'compact.blocks-fetch-concurrency', default: '1', help: 'Number of goroutines to use when download block during compaction.' },
   { name: 'compact.cleanup-interval', default: '5m', placeholder: 'duration', help: 'How often we should clean up partially uploaded blocks and blocks with deletion mark in the background when --wait has been enabled. Setting it to "0s" disables it - the cleaning will only happen at the end of an iteration.' },
-  { name: 'compact.progress-interval', default: '5m', placeholder: 'duration', help: 'Frequency of calculating the compaction progress in the background when --wait has been enabled. Setting it to "0s" disables it. Now compaction, downsampling and retention progress are supported.' },
-  { name: 'downsample.concurrency', default: '1', help: 'Number of goroutines to use when downsampling blocks.' },
+  { name: 'compact.progress-interval', default: '5m', placeholder: 'duration', help: 'Frequency of calculating the compaction progress in the background when --wait has been enabled. Setting it to "0s" disables it. Now compaction, downsampling and retention progress are supported.', support: { ignored: 'the progress gauges (thanos_compact_todo_*) are computed at the end of every iteration' } },
+  { name: 'downsample.concurrency', default: '1', help: 'Number of goroutines to use when downsampling blocks.', support: { ignored: NO_DOWNSAMPLING } },
   { name: 'delete-delay', default: '48h', placeholder: 'duration', help: 'Time before a block marked for deletion is deleted from bucket. If delete-delay is non zero, blocks will be marked for deletion and compactor component will delete blocks marked for deletion from the bucket. If delete-delay is 0, blocks will be deleted straight away.' },
   { name: 'deduplication.func', default: '', help: 'Experimental. Deduplication algorithm for merging overlapping blocks. Possible values are: "", "penalty". If no value is specified, the default compact deduplication merger is used, which performs 1:1 deduplication for samples.' },
   { name: 'deduplication.replica-label', kind: 'repeat', placeholder: 'label', help: 'Label to treat as a replica indicator of blocks that can be deduplicated (repeated flag). This will merge multiple replica blocks into one. This process is irreversible.' },
@@ -33,29 +42,105 @@ export const COMPACT_FLAGS: readonly FlagSpec[] = [
   { name: 'max-time', default: '9999-12-31T23:59:59Z', placeholder: 'time', help: 'End of time range limit to compact. Thanos Compactor will compact only blocks, which happened earlier than this value.' },
   { name: 'selector.relabel-config-file', placeholder: 'file-path', help: 'Path to YAML file with relabeling configuration that allows selecting blocks.' },
   { name: 'selector.relabel-config', placeholder: 'content', help: 'Alternative to \'selector.relabel-config-file\' flag (mutually exclusive).' },
-  { name: 'web.disable', kind: 'bool', help: 'Disable Block Viewer UI.' },
-  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the bucket web UI interface.' },
-  { name: 'web.route-prefix', default: '', help: 'Prefix for API and UI endpoints.' },
-  { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.' },
+  { name: 'web.disable', kind: 'bool', help: 'Disable Block Viewer UI.', support: { ignored: NO_BLOCK_VIEWER } },
+  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the bucket web UI interface.', support: { ignored: NO_BLOCK_VIEWER } },
+  { name: 'web.route-prefix', default: '', help: 'Prefix for API and UI endpoints.', support: { ignored: NO_BLOCK_VIEWER } },
+  { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.', support: { ignored: NO_BLOCK_VIEWER } },
 ];
+
+export interface CompactOptions {
+  readonly log: LogOptions;
+  readonly http: HttpOptions;
+  readonly dataDir: string;
+  readonly objstore: ObjstoreFlagValue;
+  readonly consistencyDelayMs: number;
+  readonly retention: RetentionByResolution;
+  readonly wait: boolean;
+  readonly waitIntervalMs: number;
+  readonly downsamplingDisabled: boolean;
+  readonly metaFetchConcurrency: number;
+  readonly blockFilesConcurrency: number;
+  readonly concurrency: number;
+  readonly blocksFetchConcurrency: number;
+  readonly cleanupIntervalMs: number;
+  readonly deleteDelayMs: number;
+  readonly dedupFunc: '' | 'penalty';
+  readonly replicaLabels: readonly string[];
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly relabel: readonly RelabelConfig[];
+  /** Warnings to log once the logger exists (upstream logs them at start). */
+  readonly warnings: readonly string[];
+}
+
+function positive(f: FlagReader, name: string): number {
+  const v = f.int(name);
+  if (v < 1) throw new FlagError(name, String(v), 'must be at least 1');
+  return v;
+}
+
+const HOUR = 3_600_000;
+
+/** `bucket` overrides the objstore flags (standalone's embedded bucket). */
+export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): CompactOptions {
+  const log = readLogOptions(f);
+  const http = readHttpOptions(f);
+  const consistencyDelayMs = f.given('sync-delay') ? f.durationMs('sync-delay') : f.durationMs('consistency-delay');
+  const retention = {
+    raw: f.durationMs('retention.resolution-raw'),
+    fiveMinutes: f.durationMs('retention.resolution-5m'),
+    oneHour: f.durationMs('retention.resolution-1h'),
+  };
+  const warnings: string[] = [];
+  const downsamplingDisabled = f.bool('downsampling.disable');
+  if (!downsamplingDisabled) {
+    warnings.push(`${NO_DOWNSAMPLING}: blocks are compacted but not downsampled (pass --downsampling.disable to silence this)`);
+    // Upstream refuses these at start when downsampling is on; thanos-ts, which does not downsample yet, says why it matters.
+    if (retention.raw > 0 && retention.raw < 40 * HOUR) warnings.push('--retention.resolution-raw is below 40h: raw blocks are deleted before they span the 40h that 5m downsampling needs, so no downsampled data will ever exist');
+    if (retention.fiveMinutes > 0 && retention.fiveMinutes < 240 * HOUR) warnings.push('--retention.resolution-5m is below 10d: 5m blocks are deleted before they span the 10d that 1h downsampling needs');
+  }
+  const strategy = f.string('block-discovery-strategy');
+  if (strategy !== 'concurrent' && strategy !== 'recursive') throw new FlagError('block-discovery-strategy', strategy, 'must be one of concurrent, recursive');
+  const dedupFunc = f.string('deduplication.func');
+  if (dedupFunc !== '' && dedupFunc !== 'penalty') throw new FlagError('deduplication.func', dedupFunc, 'must be "" (exact duplicates) or "penalty"');
+  const replicaLabels = f.commaList('deduplication.replica-label');
+  if (dedupFunc === 'penalty' && replicaLabels.length === 0) {
+    throw new FlagError('deduplication.func', dedupFunc, 'penalty deduplication needs at least one --deduplication.replica-label');
+  }
+  const minTime = f.timeMs('min-time');
+  const maxTime = f.timeMs('max-time');
+  if (minTime > maxTime) throw new FlagError('min-time', f.string('min-time'), `--min-time must be before --max-time (${f.string('max-time')})`);
+  const relabel = f.pathOrContent('selector.relabel-config');
+  const waitIntervalMs = f.durationMs('wait-interval');
+  const cleanupIntervalMs = f.durationMs('compact.cleanup-interval');
+  const deleteDelayMs = f.durationMs('delete-delay');
+  // Checked after the values above, so a malformed flag is reported before a missing bucket (as upstream's parser).
+  const objstore = bucket ?? readObjstoreFlag(f);
+  if (!objstore) throw new FlagError('objstore.config-file', '', 'an object store configuration is required (--objstore.config-file or --objstore.config)');
+  const wait = f.bool('wait');
+  if (wait && waitIntervalMs <= 0) throw new FlagError('wait-interval', f.string('wait-interval'), 'must be above 0 with --wait');
+  return {
+    log, http, objstore, consistencyDelayMs, retention, wait, waitIntervalMs, downsamplingDisabled, warnings,
+    dataDir: f.string('data-dir'),
+    metaFetchConcurrency: positive(f, 'block-meta-fetch-concurrency'),
+    blockFilesConcurrency: positive(f, 'block-files-concurrency'),
+    concurrency: positive(f, 'compact.concurrency'),
+    blocksFetchConcurrency: positive(f, 'compact.blocks-fetch-concurrency'),
+    cleanupIntervalMs, deleteDelayMs,
+    dedupFunc, replicaLabels, minTime, maxTime,
+    relabel: relabel ? parseRelabelConfigs(relabel.content, relabel.source) : [],
+  };
+}
 
 export function registerCompact(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'compact',
-    description: 'Continuously compacts blocks in an object store bucket. Not built yet in thanos-ts: exits 1 after checking its flags.',
+    description: 'Continuously compacts blocks in an object store bucket.',
     flags: COMPACT_FLAGS,
-    read: (f) => {
-      readLogOptions(f);
-      readHttpOptions(f);
-      readObjstoreFlag(f);
-      const consistencyDelayMs = f.given('sync-delay') ? f.durationMs('sync-delay') : f.durationMs('consistency-delay');
-      for (const name of ['retention.resolution-raw', 'retention.resolution-5m', 'retention.resolution-1h', 'wait-interval', 'delete-delay', 'compact.cleanup-interval', 'compact.progress-interval']) {
-        f.durationMs(name);
-      }
-      f.timeMs('min-time');
-      f.timeMs('max-time');
-      return { consistencyDelayMs };
+    read: (f) => readCompactOptions(f),
+    run: async (o) => {
+      ensureUsableDir(o.dataDir, 'data-dir');
+      await serveMode({ component: 'compact', log: o.log, http: o.http, setup: async (rt) => (await import('./compact-build.js')).buildCompactor(rt, o) });
     },
-    run: () => Promise.reject(new NotBuiltError('compact')),
   }, registry);
 }

@@ -59,6 +59,8 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
       const querier: QuerierOptions = {
         ...readQuerierOptions(f),
         replicaLabels: replicaLabels.length > 0 ? replicaLabels : ['replica'],
+        // /api/v1/status/flags shows every standalone flag, not only the querier's (secrets redacted by display).
+        flags: Object.fromEntries(standaloneFlags().filter((spec) => f.declared(spec.name)).map((spec) => [spec.name, f.display(spec)])),
       };
       const sidecar = f.string('prometheus.url') !== '' ? { ...readSidecarOptions(f), objstore: f.string('tsdb.path') !== '' ? objstore : undefined } : undefined;
       return {

@@ -67,7 +67,7 @@ export function normalizeGrpcAddress(address: string): string {
 export async function startGrpcServer(services: readonly GrpcService[], options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const logger = options.logger ?? nopLogger;
   const address = normalizeGrpcAddress(options.address);
-  const credentials = serverCredentials(options.tls);
+  const credentials = serverCredentials(options.tls, (message) => logger.error(message));
   const max = options.maxMessageBytes ?? MAX_INT32;
   installFramedMessages();
   const server = new Server({

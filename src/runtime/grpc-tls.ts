@@ -1,10 +1,15 @@
 // gRPC transport credentials from the upstream flags: server TLS from --grpc-server-tls-cert/-key/-client-ca
-// (mTLS when a client CA is given) and client TLS from the querier's --grpc-client-tls-* flags.
+// (mTLS when a client CA is given) and client TLS from the querier's --grpc-client-tls-* flags. Certificate, key and
+// CA files are re-read when they change, on both sides, so a rotated certificate needs no restart.
 
-import { readFileSync } from 'node:fs';
-import { ChannelCredentials, ServerCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { readFileSync, statSync } from 'node:fs';
+import { createSecureContext, rootCertificates, type SecureContextOptions } from 'node:tls';
+import { ChannelCredentials, ServerCredentials, experimental, type ChannelOptions } from '@grpc/grpc-js';
 import { ConfigError, errorMessage } from './errors.js';
 import { TLS_VERSIONS } from './flag-values.js';
+
+/** How often certificate files are checked for a change (a stat each; files are read only when they changed). */
+export const CERT_REFRESH_MS = 1000;
 
 export interface ServerTlsOptions {
   /** --grpc-server-tls-cert: PEM certificate chain. */
@@ -17,11 +22,73 @@ export interface ServerTlsOptions {
   readonly minVersion?: string;
 }
 
-/** grpc-js's createSsl has no minimum-version knob; this carries its options plus minVersion to the TLS server. */
-class MinVersionServerCredentials extends ServerCredentials {
+/**
+ * Server credentials over files: grpc-js's createSsl reads them once and has no minimum-version knob. These carry
+ * createSsl's options plus minVersion, and while a server uses them, re-read the files when one changes. A
+ * half-written or mismatched rotation is reported and the previous certificate kept, so connections never fail
+ * for it.
+ */
+class FileServerCredentials extends ServerCredentials {
+  private timer: NodeJS.Timeout | undefined;
+  private stamp: string;
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly load: () => SecureContextOptions,
+    constructorOptions: ReturnType<ServerCredentials['_getConstructorOptions']>,
+    initial: SecureContextOptions,
+    private readonly onReloadError: (message: string) => void,
+  ) {
+    super(constructorOptions, initial);
+    this.stamp = filesStamp(files);
+  }
+
+  override _addWatcher(watcher: (options: SecureContextOptions | null) => void): void {
+    super._addWatcher(watcher);
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.refresh(), CERT_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  override _removeWatcher(watcher: (options: SecureContextOptions | null) => void): void {
+    super._removeWatcher(watcher);
+    if (this.getWatcherCount() === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private refresh(): void {
+    const stamp = filesStamp(this.files);
+    if (stamp === this.stamp) return;
+    let next: SecureContextOptions;
+    try {
+      next = this.load();
+      createSecureContext(next); // throws on a key that does not match its certificate, or broken PEM
+    } catch (err) {
+      // Keep the stamp unchanged: the next check tries again, e.g. once the second file of a pair is written.
+      this.onReloadError(`gRPC server TLS files changed but cannot be used, keeping the previous certificate: ${errorMessage(err)}`);
+      return;
+    }
+    this.stamp = stamp;
+    this.updateSecureContextOptions(next);
+  }
+
   _equals(other: ServerCredentials): boolean {
     return this === other;
   }
+}
+
+/** A value that changes when any of the files is replaced or rewritten. */
+function filesStamp(files: readonly string[]): string {
+  return files.map((f) => {
+    try {
+      const st = statSync(f);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  }).join('|');
 }
 
 export interface ClientTlsOptions {
@@ -50,7 +117,7 @@ function readPem(file: string, flag: string): Buffer {
  * Server credentials from the flag values: insecure when neither cert nor key is given. A cert without a key (or
  * the reverse), or a client CA without a cert, is a ConfigError naming the flag.
  */
-export function serverCredentials(tls: Partial<ServerTlsOptions> | undefined): ServerCredentials {
+export function serverCredentials(tls: Partial<ServerTlsOptions> | undefined, onReloadError: (message: string) => void = () => {}): ServerCredentials {
   const cert = tls?.certFile ?? '';
   const key = tls?.keyFile ?? '';
   const ca = tls?.clientCaFile ?? '';
@@ -60,13 +127,20 @@ export function serverCredentials(tls: Partial<ServerTlsOptions> | undefined): S
   }
   if (cert === '') throw new ConfigError('a key needs a certificate too', { where: '--grpc-server-tls-cert' });
   if (key === '') throw new ConfigError('a certificate needs a key too', { where: '--grpc-server-tls-key' });
-  const pair = { cert_chain: readPem(cert, '--grpc-server-tls-cert'), private_key: readPem(key, '--grpc-server-tls-key') };
-  const rootCerts = ca === '' ? null : readPem(ca, '--grpc-server-tls-client-ca');
-  const ssl = ServerCredentials.createSsl(rootCerts, [pair], rootCerts !== null);
-  if (tls?.minVersion === undefined) return ssl;
-  const minVersion = TLS_VERSIONS[tls.minVersion];
-  if (minVersion === undefined) throw new ConfigError(`unknown TLS version ${JSON.stringify(tls.minVersion)}; want one of ${Object.keys(TLS_VERSIONS).join(', ')}`, { where: '--grpc-server-tls-min-version' });
-  return new MinVersionServerCredentials(ssl._getConstructorOptions(), { ...ssl._getSecureContextOptions(), minVersion });
+  let minVersion: SecureContextOptions['minVersion'];
+  if (tls?.minVersion !== undefined) {
+    minVersion = TLS_VERSIONS[tls.minVersion];
+    if (minVersion === undefined) throw new ConfigError(`unknown TLS version ${JSON.stringify(tls.minVersion)}; want one of ${Object.keys(TLS_VERSIONS).join(', ')}`, { where: '--grpc-server-tls-min-version' });
+  }
+  const build = (): ServerCredentials => {
+    const pair = { cert_chain: readPem(cert, '--grpc-server-tls-cert'), private_key: readPem(key, '--grpc-server-tls-key') };
+    const rootCerts = ca === '' ? null : readPem(ca, '--grpc-server-tls-client-ca');
+    return ServerCredentials.createSsl(rootCerts, [pair], rootCerts !== null);
+  };
+  const withMin = (ssl: ServerCredentials): SecureContextOptions => ({ ...ssl._getSecureContextOptions(), ...(minVersion ? { minVersion } : {}) });
+  const first = build();
+  const files = [cert, key, ...(ca === '' ? [] : [ca])];
+  return new FileServerCredentials(files, () => withMin(build()), first._getConstructorOptions(), withMin(first), onReloadError);
 }
 
 /** Client credentials plus the channel options that go with them (server-name override). */
@@ -77,13 +151,33 @@ export function clientCredentials(tls: ClientTlsOptions | undefined): { credenti
   if ((cert === '') !== (key === '')) {
     throw new ConfigError('client certificate and key must be given together', { where: cert === '' ? '--grpc-client-tls-cert' : '--grpc-client-tls-key' });
   }
-  const ca = tls.caFile ? readPem(tls.caFile, '--grpc-client-tls-ca') : null;
-  const credentials = ChannelCredentials.createSsl(
-    ca,
-    key === '' ? null : readPem(key, '--grpc-client-tls-key'),
-    cert === '' ? null : readPem(cert, '--grpc-client-tls-cert'),
-    tls.skipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {},
-  );
+  // Read once now so a missing or unreadable file fails at start, naming its flag.
+  if (tls.caFile) readPem(tls.caFile, '--grpc-client-tls-ca');
+  if (cert !== '') {
+    readPem(cert, '--grpc-client-tls-cert');
+    readPem(key, '--grpc-client-tls-key');
+  }
+  // File watchers re-read the files every CERT_REFRESH_MS, so rotated client certificates and CAs apply to new
+  // connections. Without a CA file, the system roots are the CA, as with createSsl.
+  const identity = cert === '' ? null : new experimental.FileWatcherCertificateProvider({
+    certificateFile: cert, privateKeyFile: key, refreshIntervalMs: CERT_REFRESH_MS,
+  });
+  const caProvider = tls.caFile
+    ? new experimental.FileWatcherCertificateProvider({ caCertificateFile: tls.caFile, refreshIntervalMs: CERT_REFRESH_MS })
+    : systemRootsProvider();
+  const credentials = experimental.createCertificateProviderChannelCredentials(caProvider, identity,
+    tls.skipVerify ? { rejectUnauthorized: false, checkServerIdentity: () => undefined } : {});
   const options: ChannelOptions = tls.serverName ? { 'grpc.ssl_target_name_override': tls.serverName, 'grpc.default_authority': tls.serverName } : {};
   return { credentials, options };
+}
+
+/** A CA provider that always offers Node's bundled root certificates. */
+function systemRootsProvider(): experimental.CertificateProvider {
+  const update = { caCertificate: Buffer.from(rootCertificates.join('\n')) };
+  return {
+    addCaCertificateListener: (listener) => listener(update),
+    removeCaCertificateListener: () => {},
+    addIdentityCertificateListener: (listener) => listener(null),
+    removeIdentityCertificateListener: () => {},
+  };
 }

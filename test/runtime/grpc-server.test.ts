@@ -1,14 +1,15 @@
 // startGrpcServer and the TLS helpers: plain, TLS and mTLS servers (certificates made by openssl in the test),
-// client options from the --grpc-client-tls-* flags, flag errors, and graceful stop that forces after the grace.
+// client options from the --grpc-client-tls-* flags, certificate rotation on both sides, flag errors, and graceful stop that forces after the grace.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, credentials, status as Status } from '@grpc/grpc-js';
 import { ConfigError, UnavailableError } from '../../src/runtime/errors.js';
+import { createLogger } from '../../src/runtime/logger.js';
 import { normalizeGrpcAddress, startGrpcServer } from '../../src/runtime/grpc-server.js';
 import { clientCredentials, serverCredentials, type ClientTlsOptions } from '../../src/runtime/grpc-tls.js';
 import { GrpcStoreClient } from '../../src/store/grpc-client.js';
@@ -124,6 +125,68 @@ describe('startGrpcServer', () => {
       expect(await canQuery(s.port, { secure: true, caFile: f('ca.crt') })).toBe(false);
       expect(await canQuery(s.port, { secure: true, caFile: f('ca.crt'), certFile: f('client.crt'), keyFile: f('client.key') })).toBe(true);
     } finally {
+      await s.stop(1000);
+    }
+  });
+
+  it('picks up rotated certificates without a restart, on server and client; a broken rotation keeps the old one', async () => {
+    // A second CA with its own server and client certificates: rotating to it is observable from both sides.
+    mkdirSync(f('ca2'), { recursive: true });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca2/ca.key'), '-out', f('ca2/ca.crt'), '-days', '2', '-subj', '/CN=test-ca-2');
+    for (const who of ['server', 'client']) {
+      openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`ca2/${who}.key`), '-out', f(`ca2/${who}.csr`), '-subj', `/CN=${who}-2`);
+      openssl('x509', '-req', '-in', f(`ca2/${who}.csr`), '-CA', f('ca2/ca.crt'), '-CAkey', f('ca2/ca.key'), '-CAcreateserial', '-out', f(`ca2/${who}.crt`), '-days', '2',
+        ...(who === 'server' ? ['-extfile', f('server.ext')] : []));
+    }
+    // Files are replaced by rename, as certificate managers and Kubernetes secret updates do.
+    const install = (from: string, to: string): void => {
+      copyFileSync(from, to + '.tmp');
+      renameSync(to + '.tmp', to);
+    };
+    mkdirSync(f('srv'), { recursive: true });
+    mkdirSync(f('cli'), { recursive: true });
+    install(f('server.crt'), f('srv/tls.crt'));
+    install(f('server.key'), f('srv/tls.key'));
+    install(f('ca.crt'), f('srv/ca.crt'));
+    install(f('client.crt'), f('cli/tls.crt'));
+    install(f('client.key'), f('cli/tls.key'));
+    install(f('ca.crt'), f('cli/ca.crt'));
+    const lines: string[] = [];
+    const s = await startGrpcServer(storeGrpcServices(store), {
+      address: '127.0.0.1:0', logger: createLogger({ write: (l) => lines.push(l) }),
+      tls: { certFile: f('srv/tls.crt'), keyFile: f('srv/tls.key'), clientCaFile: f('srv/ca.crt') },
+    });
+    const rotating: ClientTlsOptions = { secure: true, caFile: f('cli/ca.crt'), certFile: f('cli/tls.crt'), keyFile: f('cli/tls.key') };
+    let longLived: GrpcStoreClient | undefined;
+    const works = async (c: GrpcStoreClient): Promise<boolean> => c.info().then(() => true, () => false);
+    const ca2Client: ClientTlsOptions = { secure: true, caFile: f('ca2/ca.crt'), certFile: f('ca2/client.crt'), keyFile: f('ca2/client.key') };
+    try {
+      expect(await canQuery(s.port, rotating)).toBe(true);
+      expect(await canQuery(s.port, ca2Client)).toBe(false);
+
+      // Server side: new certificate and client CA from the second CA.
+      install(f('ca2/server.crt'), f('srv/tls.crt'));
+      install(f('ca2/server.key'), f('srv/tls.key'));
+      install(f('ca2/ca.crt'), f('srv/ca.crt'));
+      await expect.poll(() => canQuery(s.port, ca2Client), { timeout: 10_000, interval: 300 }).toBe(true);
+      expect(await canQuery(s.port, rotating)).toBe(false);
+
+      // Client side: a client made before its files rotate (so failing now: old CA, old certificate) connects with
+      // the new ones once they are in place. Connections made before a rotation keep their session, as with Go.
+      longLived = new GrpcStoreClient(`127.0.0.1:${s.port}`, { tls: rotating, timeoutMs: 3000 });
+      expect(await works(longLived)).toBe(false);
+      install(f('ca2/client.crt'), f('cli/tls.crt'));
+      install(f('ca2/client.key'), f('cli/tls.key'));
+      install(f('ca2/ca.crt'), f('cli/ca.crt'));
+      const client = longLived;
+      await expect.poll(() => works(client), { timeout: 20_000, interval: 300 }).toBe(true);
+
+      // A key that does not match the certificate is reported, and the server keeps its working certificate.
+      install(f('client.key'), f('srv/tls.key'));
+      await expect.poll(() => lines.join('\n'), { timeout: 10_000, interval: 200 }).toMatch(/gRPC server TLS files changed but cannot be used, keeping the previous certificate/);
+      expect(await canQuery(s.port, ca2Client)).toBe(true);
+    } finally {
+      longLived?.close();
       await s.stop(1000);
     }
   });
