@@ -2,7 +2,7 @@
 import { networkInterfaces } from 'node:os';
 import { isIPv6 } from 'node:net';
 import type { Command } from 'commander';
-import { SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions } from './flag-groups.js';
+import { REQUEST_LOGGING_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions } from './flag-groups.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { parseEndpointSpec, type EndpointSpec } from '../query/dns-discovery.js';
 import { parseHostPort } from '../runtime/flag-values.js';
@@ -53,6 +53,7 @@ export const QUERY_FLAGS: readonly FlagSpec[] = [
   { name: 'store.unhealthy-timeout', default: '5m', placeholder: 'duration', help: 'Timeout before an unhealthy store is cleaned from the store UI page.' },
   { name: 'store.response-timeout', default: '0ms', placeholder: 'duration', help: 'If a Store doesn\'t send any data in this specified duration then a Store will be ignored and partial data will be returned if it\'s enabled. 0 disables timeout.', support: 'refused' },
   { name: 'alert.query-url', default: '', help: 'The external Thanos Query URL that would be set in all alerts \'Source\' field.', support: 'refused' },
+  ...REQUEST_LOGGING_FLAGS,
   ...refused(STORE_LIMIT_FLAGS),
   ...gossipFlags('discovery'),
 ];
@@ -65,12 +66,12 @@ export function registerQuery(program: Command, registry?: ModeRegistry): void {
     read: (f) => {
       const querier = readQuerierOptions(f);
       return {
-        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), querier,
+        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), querier, requestLogging: f.pathOrContent('request.logging-config'),
         webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
       };
     },
-    run: ({ log, http, grpc, querier, webUi }) => serveMode({
-      component: 'query', log, http, grpc,
+    run: ({ log, http, grpc, querier, webUi, requestLogging }) => serveMode({
+      component: 'query', log, http, grpc, requestLogging,
       setup: async (rt, app) => {
         // Loaded when the mode runs, so `--help` does not pay for the engine and the gRPC stack.
         const [{ registerWebUi }, { buildQuerier }] = await Promise.all([import('../query/ui/web-ui.js'), import('../query/querier.js')]);

@@ -32,6 +32,8 @@ export interface ServeOptions {
   readonly http: HttpOptions;
   /** Absent for modes without a gRPC server (compact). */
   readonly grpc?: GrpcServerOptions;
+  /** --request.logging-config(-file) as given (the modes upstream gives the flag to); parsed when the mode starts. */
+  readonly requestLogging?: { readonly content: string; readonly source: string } | undefined;
   readonly setup: (rt: Runtime, http: FastifyInstance) => Promise<ModeParts>;
 }
 
@@ -64,9 +66,10 @@ export async function serveMode(options: ServeOptions): Promise<void> {
   await checkListenable(options.http.address, '--http-address');
   if (options.grpc) await checkListenable(options.grpc.address, '--grpc-address');
   // The server stacks (fastify, grpc-js, prom-client) load here, when a mode runs, not for `--help`.
-  const [{ createRuntime }, { HttpServer: Http }, { startGrpcServer }] = await Promise.all([
-    import('../runtime/runtime.js'), import('../runtime/http-server.js'), import('../runtime/grpc-server.js'),
+  const [{ createRuntime }, { HttpServer: Http }, { startGrpcServer }, { parseRequestLoggingConfig, grpcRequestLogging }] = await Promise.all([
+    import('../runtime/runtime.js'), import('../runtime/http-server.js'), import('../runtime/grpc-server.js'), import('../runtime/request-logging.js'),
   ]);
+  const requestLogging = options.requestLogging ? parseRequestLoggingConfig(options.requestLogging.content, options.requestLogging.source) : undefined;
   const base = createRuntime({ level: options.log.level, format: options.log.format });
   const rt: Runtime = { ...base, logger: base.logger.with({ component: options.component }) };
   rt.logger.info(`starting ${options.component}`);
@@ -74,12 +77,15 @@ export async function serveMode(options: ServeOptions): Promise<void> {
     address: options.http.address, logger: rt.logger, registry: rt.registry, prober: rt.prober,
     gracePeriodMs: options.http.gracePeriodMs,
     webConfigFile: options.http.configFile,
+    profiling: options.http.profiling,
+    ...(requestLogging ? { requestLogging: requestLogging.http } : {}),
   });
   const parts = await options.setup(rt, http.app);
   // Both listeners are bound before any actor starts, so a taken port stops the mode at once (upstream exits too)
   // instead of leaving a process that syncs, is never reachable, and never gets restarted.
   await http.listen();
   const grpc = options.grpc;
+  const grpcLogging = requestLogging ? grpcRequestLogging(requestLogging.grpc, rt.logger) : undefined;
   let server: RunningGrpcServer | undefined;
   if (grpc && parts.grpcServices && parts.grpcServices.length > 0) {
     try {
@@ -88,6 +94,7 @@ export async function serveMode(options: ServeOptions): Promise<void> {
         logger: rt.logger,
         registry: rt.registry,
         maxConnectionAgeMs: grpc.maxConnectionAgeMs,
+        interceptors: grpcLogging ? [grpcLogging] : [],
         ...(grpc.tlsCert && grpc.tlsKey
           ? { tls: { certFile: grpc.tlsCert, keyFile: grpc.tlsKey, ...(grpc.tlsClientCA ? { clientCaFile: grpc.tlsClientCA } : {}), ...(grpc.tlsMinVersion ? { minVersion: grpc.tlsMinVersion } : {}) } }
           : {}),

@@ -64,15 +64,15 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
       };
       const sidecar = f.string('prometheus.url') !== '' ? { ...readSidecarOptions(f), objstore: f.string('tsdb.path') !== '' ? objstore : undefined } : undefined;
       return {
-        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f),
+        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), requestLogging: f.pathOrContent('request.logging-config'),
         objstore, store, querier, sidecar, demo: f.bool('demo'),
         webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
       };
     },
-    run: async ({ log, http, grpc, ...parts }) => {
+    run: async ({ log, http, grpc, requestLogging, ...parts }) => {
       ensureUsableDir(parts.store.dataDir, 'data-dir');
       await serveMode({
-        component: 'standalone', log, http, grpc,
+        component: 'standalone', log, http, grpc, requestLogging,
         setup: async (rt, app) => (await import('./standalone-build.js')).buildStandalone(rt, app, parts),
       });
     },

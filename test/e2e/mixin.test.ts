@@ -58,11 +58,35 @@ function modeIsBuilt(mode: Mode): boolean {
  * Panels of running modes allowed to return nothing, each with why. The test fails if one of them does return data
  * (the entry is then stale) as well as when any other panel returns nothing.
  */
-const PANEL_EXCEPTIONS: Readonly<Record<string, string>> = {
-  'store.json/gRPC (Unary)/Errors':
-    'no unary StoreAPI call (Info, LabelNames, LabelValues) of a store fails with Unknown/ResourceExhausted/Internal/Unavailable/DataLoss short of breaking it; only Series reports unloadable blocks (forced below)',
-  'overview.json/Store/gRPC (Unary) Errors': 'the same unary store errors, on the overview',
+const PANEL_EXCEPTIONS: Readonly<Record<string, { readonly mode: Mode; readonly why: string }>> = {
+  'store.json/gRPC (Unary)/Errors': {
+    mode: 'store',
+    why: 'no unary StoreAPI call (Info, LabelNames, LabelValues) of a store fails with Unknown/ResourceExhausted/Internal/Unavailable/DataLoss short of breaking it; only Series reports unloadable blocks (forced below)',
+  },
+  'overview.json/Store/gRPC (Unary) Errors': { mode: 'store', why: 'the same unary store errors, on the overview' },
+  // Found when compact landed (this test deployed it on its own); each entry goes once its panel has data.
+  'compact.json/Blocks deletion/Marking Rate': {
+    mode: 'compact',
+    why: 'reads thanos_compact_blocks_marked_for_deletion_total, which upstream\'s compactor no longer exposes either (now thanos_compact_blocks_marked_total{marker=…}): a stale upstream panel',
+  },
+  'compact.json/Downsample/Rate': { mode: 'compact', why: 'downsampling is not in thanos-ts compact yet (no thanos_compact_downsample_total)' },
+  'compact.json/Downsample/Errors': { mode: 'compact', why: 'downsampling is not in thanos-ts compact yet (no thanos_compact_downsample_failed_total)' },
+  'compact.json/Garbage Collection/Duration': { mode: 'compact', why: 'thanos-ts compact does not export thanos_compact_garbage_collection_duration_seconds yet' },
+  'compact.json/Sync Meta/Duration': { mode: 'compact', why: 'thanos-ts compact does not export thanos_blocks_meta_sync_duration_seconds yet' },
+  'compact.json/Group Compaction/Rate': {
+    mode: 'compact',
+    why: 'thanos_compact_group_compactions_total{resolution} has no series before a group compacts (upstream creates each planned group\'s at 0), and nothing in this bucket compacts',
+  },
+  'compact.json/Group Compaction/Errors': { mode: 'compact', why: 'the same: no group compaction series before the first compaction' },
+  'overview.json/Compact/Compaction Rate': { mode: 'compact', why: 'the same group compaction series, on the overview' },
+  'overview.json/Compact/Compaction Errors': { mode: 'compact', why: 'the same group compaction series, on the overview' },
 };
+
+/**
+ * Alerts that fire from the start once a later mode is deployed here, with why: the compactor has nothing to
+ * compact in this bucket, so it uploads nothing, which is what ThanosCompactHasNotRun (no `for`) reports.
+ */
+const BASELINE_WHEN_DEPLOYED: Readonly<Partial<Record<Mode, readonly string[]>>> = { compact: ['ThanosCompactHasNotRun'] };
 
 /** Forwards TCP connections to `target`; close() refuses and cuts them (the network between a sidecar and Prometheus). */
 class TcpProxy {
@@ -314,9 +338,10 @@ afterAll(async () => {
 }, 60_000);
 
 describe('upstream\'s mixin on a thanos-ts sidecar + store + query, scraped by Prometheus 2.42', { timeout: 240_000 }, () => {
-  const downForLaterModes = (['compact', 'receive', 'rule'] as const)
-    .filter((m) => PENDING.has(m))
-    .map((m) => `Thanos${m[0]!.toUpperCase()}${m.slice(1)}IsDown`);
+  const downForLaterModes = [
+    ...(['compact', 'receive', 'rule'] as const).filter((m) => PENDING.has(m)).map((m) => `Thanos${m[0]!.toUpperCase()}${m.slice(1)}IsDown`),
+    ...STARTED_LATER.flatMap((m) => BASELINE_WHEN_DEPLOYED[m] ?? []),
+  ];
 
   it('deploys every built mode: a later mode that is built has a starter here', () => {
     for (const mode of Object.keys(LATER_MODES) as Mode[]) {
@@ -336,10 +361,16 @@ describe('upstream\'s mixin on a thanos-ts sidecar + store + query, scraped by P
     const heavy = encodeURIComponent('sum(rate(demo_counter_total[1h:1s]))');
     const now = Math.floor(Date.now() / 1000);
     const codes: number[] = [];
-    for (let i = 0; i < 150; i++) {
-      codes.push(await get(query.httpUrl, `/api/v1/query?query=${heavy}&timeout=1ms`));
-      codes.push(await get(query.httpUrl, `/api/v1/query_range?query=${heavy}&start=${now - 60}&end=${now}&step=1&timeout=1ms`));
+    // 150 of each, ten at a time.
+    for (let i = 0; i < 15; i++) {
+      codes.push(...await Promise.all(Array.from({ length: 10 }, (_, j) => get(query.httpUrl, j % 2 === 0
+        ? `/api/v1/query?query=${heavy}&timeout=1ms`
+        : `/api/v1/query_range?query=${heavy}&start=${now - 60}&end=${now}&step=1&timeout=1ms`))));
+      codes.push(...await Promise.all(Array.from({ length: 10 }, (_, j) => get(query.httpUrl, j % 2 === 1
+        ? `/api/v1/query?query=${heavy}&timeout=1ms`
+        : `/api/v1/query_range?query=${heavy}&start=${now - 60}&end=${now}&step=1&timeout=1ms`))));
     }
+    expect(codes).toHaveLength(300);
     expect(new Set(codes)).toEqual(new Set([503]));
     await expectFiring([...downForLaterModes, 'ThanosQueryHttpRequestQueryErrorRateHigh', 'ThanosQueryHttpRequestQueryRangeErrorRateHigh']);
   });
@@ -415,7 +446,8 @@ describe('upstream\'s mixin on a thanos-ts sidecar + store + query, scraped by P
     }
     expect(failed).toEqual([]);
     expect(evaluated).toBeGreaterThan(100);
-    expect(empty.sort()).toEqual(Object.keys(PANEL_EXCEPTIONS).sort());
+    const excused = Object.entries(PANEL_EXCEPTIONS).filter(([, e]) => !PENDING.has(e.mode)).map(([k]) => k);
+    expect(empty.sort()).toEqual(excused.sort());
   });
 
   it('every alert expression evaluates without error', async () => {
