@@ -125,23 +125,26 @@ function countExpanded(chunks: readonly AggrChunk[]): SampleIterator {
 }
 
 /**
- * resets() on downsampled data: a series with the same drops as the raw series, rebuilt from the aggregates. Per
- * window, with L the previous last value (known exactly at chunk edges from the counter framing), no reset means
- * min ≥ L and an increase (from the counter) of exactly max − L; otherwise a reset happened, shown as one drop. Exact
- * when a window holds at most one reset and the counter has not climbed back above its pre-reset value inside it.
+ * resets() on downsampled data: a series with the same drops as the raw series, rebuilt from the aggregates. The
+ * last raw value before a window is known exactly at chunk edges (counter framing) and after a window without a reset
+ * (its max); after a reset only within that window's [min, max]. A window has no reset iff some previous last value L
+ * in those bounds explains it: increase (from the counter) = max − L and min ≥ L; otherwise it had a reset, shown as
+ * one drop. Exact when a window holds at most one reset (several in one window count once).
  */
 function resetsSeries(chunks: readonly AggrChunk[]): SampleIterator {
   const ts: number[] = [];
   const vs: number[] = [];
   let err: Error | undefined;
-  let last = NaN; // the previous raw value (exact or estimated)
+  // Bounds of the previous raw value (equal when known exactly); NaN before the first sample.
+  let lo = NaN;
+  let hi: number;
   const push = (t: number, v: number): void => {
     if (ts.length > 0 && t <= ts[ts.length - 1]!) { vs[vs.length - 1] = Math.min(vs[vs.length - 1]!, v); return; }
     ts.push(t); vs.push(v);
   };
   for (const c of chunks) {
     if (c.raw) {
-      err ??= drain(xorIt(c.raw), (t, v) => { if (v === v) { push(t, v); last = v; } });
+      err ??= drain(xorIt(c.raw), (t, v) => { if (v === v) { push(t, v); lo = hi = v; } });
       continue;
     }
     const counter: [number, number][] = [];
@@ -154,9 +157,10 @@ function resetsSeries(chunks: readonly AggrChunk[]): SampleIterator {
     const [t0, v0] = counter[0]!;
     const vLast = counter[counter.length - 1]![1];
     // The first raw value of the chunk against the last one before it: a reset between chunks.
-    if (last === last && v0 < last) push(Math.min(t0, mins[0]![0] - 1), v0);
-    last = v0;
+    if (lo === lo && v0 < lo) push(Math.min(t0, mins[0]![0] - 1), v0);
+    lo = hi = v0;
     let prevTotal = v0;
+    let shown = v0; // the value last put in the series
     let k = 1; // counter[k] is the aggregate at mins[w]'s timestamp
     for (let w = 0; w < mins.length; w++) {
       const [t, min] = mins[w]!;
@@ -165,16 +169,20 @@ function resetsSeries(chunks: readonly AggrChunk[]): SampleIterator {
       const total = counter[k]![1];
       const inc = total - prevTotal;
       prevTotal = total;
-      const eps = 1e-9 * Math.max(1, Math.abs(max), Math.abs(last));
-      const reset = min < last - eps || Math.abs(inc - (max - last)) > eps;
-      let est = reset ? Math.min(max, Math.max(min, inc - max + last)) : max;
-      if (w === mins.length - 1) est = vLast;
+      const implied = max - inc; // the previous last value if the window had no reset
+      const eps = 1e-9 * Math.max(1, Math.abs(max), Math.abs(hi));
+      const reset = !(implied >= lo - eps && implied <= hi + eps && min >= implied - eps);
+      const isLast = w === mins.length - 1;
       if (reset) {
-        const low = Math.min(min, est, last - Math.max(1, Math.abs(last)));
-        push(t - 1, low);
+        push(t - 1, Math.min(min, shown - Math.max(1, Math.abs(shown))));
+        lo = min;
+        hi = max;
+      } else {
+        lo = hi = max;
       }
-      push(t, est);
-      last = est;
+      if (isLast) lo = hi = vLast;
+      shown = isLast ? vLast : reset ? min : max;
+      push(t, shown);
     }
   }
   return new ArrayIterator(ts, vs, err);
