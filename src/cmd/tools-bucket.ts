@@ -217,6 +217,30 @@ export function registerToolsBucket(tools: Command, write: Write = (s) => { proc
   registerMark(bucket, write);
   registerCleanup(bucket, write);
   registerRetention(bucket, write);
+  registerDownsample(bucket);
+}
+
+function registerDownsample(bucket: Command): void {
+  // The logic lives with the compactor's pass (compact/downsample-pass.ts); this only wires flags to it.
+  const downsample = bucket.command('downsample').description('Downsamples the blocks of an object store bucket once: raw → 5m for blocks spanning ≥ 40h, 5m → 1h for ≥ 10d.');
+  declareFlags(downsample, [...LOG_FLAGS, ...OBJSTORE_FLAGS,
+    { name: 'data-dir', default: './data', placeholder: 'dir', help: 'Data directory in which to cache blocks and process downsamplings.' },
+    { name: 'downsample.concurrency', default: '1', help: 'Number of goroutines to use when downsampling blocks.' }]);
+  downsample.action(async (_opts: unknown, cmd: Command) => {
+    const f = new FlagReader(cmd);
+    const dataDir = f.string('data-dir');
+    const concurrency = f.int('downsample.concurrency');
+    if (concurrency < 1) throw new FlagError('downsample.concurrency', String(concurrency), 'must be at least 1');
+    const { bucket: b, logger } = await openBucket(cmd);
+    try {
+      const { downsampleBucketOnce } = await import('../compact/downsample-pass.js');
+      const r = await downsampleBucketOnce(b, dataDir, { concurrency, logger });
+      if (r.failed.length > 0) throw new Error(`downsampling failed for ${r.failed.length} block(s): ${r.failed.map((x) => `${x.ulid}: ${x.error.message}`).join('; ')}`);
+      logger.info('downsampling done', { created: r.created.length, noDownsampleMarked: r.noDownsampleMarked.length });
+    } finally {
+      await b.close();
+    }
+  });
 }
 
 function registerVerify(bucket: Command, write: Write): void {

@@ -19,6 +19,7 @@ import {
 } from '../store-api.js';
 import { BucketBlock, type RequestStats } from './bucket-block.js';
 import { blockError, blocksSeries, indexMatchers, outputLabels } from './block-series.js';
+import { blocksFor } from './resolution.js';
 import { ChunkPool, NO_LIMITS, RequestLimiter, type RequestLimits } from './limits.js';
 
 export interface BucketStoreOptions {
@@ -215,11 +216,25 @@ export class BucketStore implements StoreAPI {
     });
   }
 
-  /** Blocks overlapping [minTime, maxTime] (inclusive; block maxTime is exclusive) at raw resolution up to `maxResolution`. */
-  private blocksIn(minTime: number, maxTime: number, maxResolution = 0): BucketBlock[] {
+  /** Blocks overlapping [minTime, maxTime] (inclusive; block maxTime is exclusive), every resolution. */
+  private blocksIn(minTime: number, maxTime: number): BucketBlock[] {
     return [...this.blocks.values()]
-      .filter((b) => b.minTime <= maxTime && b.maxTime > minTime && b.meta.thanos.downsample.resolution <= maxResolution)
+      .filter((b) => b.minTime <= maxTime && b.maxTime > minTime)
       .sort((a, b) => a.minTime - b.minTime || (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * The blocks a Series request reads: the coarsest resolution not above `maxResolution` where it has blocks, gaps
+   * filled from finer resolutions (upstream bucketBlockSet.getFor).
+   */
+  private blocksForSeries(minTime: number, maxTime: number, maxResolution: number): BucketBlock[] {
+    const byRes = new Map<number, BucketBlock[]>();
+    for (const b of this.blocksIn(minTime, maxTime)) {
+      const r = b.meta.thanos.downsample.resolution;
+      const l = byRes.get(r);
+      if (l) l.push(b); else byRes.set(r, [b]);
+    }
+    return blocksFor(byRes, minTime, maxTime, maxResolution);
   }
 
   async *series(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
@@ -231,11 +246,12 @@ export class BucketStore implements StoreAPI {
       const ctx = {
         minTime, maxTime, skipChunks: req.skipChunks, withoutReplicaLabels: new Set(req.withoutReplicaLabels),
         limiter: new RequestLimiter(this.options.limits ?? NO_LIMITS), stats: newStats(), pool: this.pool, signal,
+        aggregates: req.aggregates,
         confineDataLoss: !(req.partialResponseDisabled || req.partialResponseStrategy === 'ABORT'), logger: this.logger,
       };
       const blocks: { block: BucketBlock; matchers: Matcher[] }[] = [];
-      // The store serves raw data; downsampled blocks are only picked when the request allows their resolution.
-      for (const b of this.blocksIn(minTime, maxTime, Math.max(0, req.maxResolutionWindow))) {
+      // Downsampled blocks are read where the request's max_resolution_window allows their resolution.
+      for (const b of this.blocksForSeries(minTime, maxTime, Math.max(0, req.maxResolutionWindow))) {
         const ms = indexMatchers(b, req.matchers);
         if (ms) blocks.push({ block: b, matchers: ms });
       }
