@@ -179,6 +179,18 @@ export class MultiTsdb implements TenantAppendables {
     return n;
   }
 
+  /** Writes every tenant's whole head out as blocks (upstream does so at shutdown, before the last upload). */
+  async flush(): Promise<void> {
+    for (const t of this.tenants.values()) {
+      if (!t.db) continue;
+      try {
+        await t.db.flush();
+      } catch (err) {
+        this.logger.error('flushing the head failed', { tenant: t.id, err: errorMessage(err) });
+      }
+    }
+  }
+
   /** Ships every tenant's new blocks; returns blocks uploaded. */
   async ship(signal?: AbortSignal): Promise<number> {
     let n = 0;

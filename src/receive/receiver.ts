@@ -53,6 +53,14 @@ export class Receiver {
   /** Where writes go: the local TSDBs (a hashring router would wrap this). */
   readonly writer: TenantWriter;
   private server: Server | undefined;
+  /** Maintenance passes and the final flush run one at a time (two head compactions must never overlap). */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(private readonly o: ReceiverOptions) {
     const now = o.now ?? Date.now;
@@ -108,15 +116,18 @@ export class Receiver {
   }
 
   /** One maintenance pass: head compaction, then shipping, then retention. */
-  async maintain(signal?: AbortSignal): Promise<void> {
-    await this.tsdbs.compact();
-    if (this.o.bucket) await this.tsdbs.ship(signal);
-    await this.tsdbs.applyRetention();
+  maintain(signal?: AbortSignal): Promise<void> {
+    return this.serial(async () => {
+      await this.tsdbs.compact();
+      if (this.o.bucket) await this.tsdbs.ship(signal);
+      await this.tsdbs.applyRetention();
+    });
   }
 
   /** Runs maintenance every interval until `signal` aborts. */
   async runMaintenance(signal: AbortSignal): Promise<void> {
-    const every = this.o.maintenanceIntervalMs ?? 30_000;
+    // Upstream ships every 30 s; with short blocks (tests), maintain at least twice per block.
+    const every = this.o.maintenanceIntervalMs ?? Math.max(1000, Math.min(30_000, (this.o.db.chunkRange ?? 7_200_000) / 2));
     while (!signal.aborted) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, every);
@@ -131,7 +142,7 @@ export class Receiver {
     }
   }
 
-  /** Stops the listener (in-flight requests finish), then ships what is left and closes the TSDBs. */
+  /** Stops the listener (in-flight requests finish), writes the heads out as blocks, ships them, closes the TSDBs. */
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
@@ -142,13 +153,10 @@ export class Receiver {
         setTimeout(() => { s.closeAllConnections(); }, 5000).unref();
       });
     }
-    if (this.o.bucket) {
-      try {
-        await this.tsdbs.ship();
-      } catch (err) {
-        this.o.logger.error('final shipping failed', { err: errorMessage(err) });
-      }
-    }
+    await this.serial(async () => {
+      await this.tsdbs.flush();
+      if (this.o.bucket) await this.tsdbs.ship();
+    }).catch((err: unknown) => this.o.logger.error('final flush and upload failed', { err: errorMessage(err) }));
     await this.tsdbs.close();
   }
 }
