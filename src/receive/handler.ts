@@ -60,7 +60,9 @@ function createMetrics(registry: Registry): HandlerMetrics {
     timeseries: new Histogram({ name: 'thanos_receive_write_timeseries', help: 'The number of timeseries received in the incoming write requests.', labelNames: ['code', 'tenant'], buckets, registers }),
     samples: new Histogram({ name: 'thanos_receive_write_samples', help: 'The number of sampled received in the incoming write requests.', labelNames: ['code', 'tenant'], buckets, registers }),
     pending: new Gauge({ name: 'thanos_receive_pending_write_requests', help: 'The number of pending write requests.', registers }),
-    requests: new Counter({ name: 'http_requests_total', help: 'Tracks the number of HTTP requests.', labelNames: ['code', 'handler', 'method'], registers }),
+    // The mode's HTTP server registers http_requests_total already (same labels); the listener adds handler="receive".
+    requests: (registry.getSingleMetric('http_requests_total') as Counter | undefined)
+      ?? new Counter({ name: 'http_requests_total', help: 'Tracks the number of HTTP requests.', labelNames: ['code', 'handler', 'method'], registers }),
     outOfOrder: new Counter({ name: 'prometheus_tsdb_out_of_order_samples_total', help: 'Total number of out of order samples ingestion failed attempts.', labelNames: ['tenant'], registers }),
     outOfBounds: new Counter({ name: 'prometheus_tsdb_out_of_bound_samples_total', help: 'Total number of out of bound samples ingestion failed attempts.', labelNames: ['tenant'], registers }),
     duplicate: new Counter({ name: 'thanos_receive_duplicate_samples_total', help: 'Total number of samples refused as duplicates (same timestamp, different value).', labelNames: ['tenant'], registers }),
