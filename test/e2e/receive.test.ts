@@ -39,7 +39,7 @@ interface QueryJson { status: string; error?: string; data: { result: { metric: 
 /** Raw samples of every series in (t - window, t], keyed by labels without `drop`. */
 async function matrixAt(baseUrl: string, t: number, window: string, drop: readonly string[] = []): Promise<Matrix> {
   const qs = new URLSearchParams({ query: `{__name__=~".+"}[${window}]`, time: String(t / 1000) });
-  const res = await fetch(`${baseUrl}/api/v1/query?${qs}`, { signal: AbortSignal.timeout(60_000) });
+  const res = await fetch(`${baseUrl}/api/v1/query?${qs.toString()}`, { signal: AbortSignal.timeout(60_000) });
   const body = await res.json() as QueryJson;
   if (body.status !== 'success') throw new Error(`${baseUrl}: ${body.error ?? res.status}`);
   const out: Matrix = new Map();
