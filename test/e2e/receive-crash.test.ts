@@ -76,7 +76,7 @@ describe('receive killed with SIGKILL under remote-write load', () => {
         }));
         const body = snappyEncode(encodeWriteRequestV1(series));
         for (;;) {
-          let status = 0;
+          let status: number;
           try {
             const res = await fetch(url, { method: 'POST', body, signal: AbortSignal.timeout(10_000) });
             status = res.status;
