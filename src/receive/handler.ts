@@ -127,12 +127,17 @@ export class ReceiveHandler {
       const version = this.versionOf(req);
       let raw: Uint8Array;
       try {
-        raw = snappyDecode(body, 'remote write body', sizeLimit > 0 ? sizeLimit : MAX_DECODED_BYTES);
+        // Snappy expands at most ~21× (a 3-byte copy of 64 bytes): a larger declared length is a lie, refused before
+        // anything is allocated for it.
+        const cap = Math.min(sizeLimit > 0 ? sizeLimit : MAX_DECODED_BYTES, body.length * 22 + 64);
+        raw = snappyDecode(body, 'remote write body', cap);
       } catch (err) {
-        if (err instanceof LimitError) {
+        const maxDecoded = sizeLimit > 0 ? sizeLimit : MAX_DECODED_BYTES;
+        if (err instanceof LimitError && err.value > maxDecoded) {
           if (sizeLimit > 0) this.o.limitsMetrics?.hit.observe({ tenant, limit: 'body_size' }, err.value - sizeLimit);
           throw new HttpError(413, `write request too large: ${errorMessage(err)}`);
         }
+        if (err instanceof LimitError) throw new HttpError(400, `snappy decode error: declared length ${err.value} is more than ${body.length} compressed bytes can hold`);
         throw new HttpError(400, `snappy decode error: ${errorMessage(err)}`);
       }
       let wr: WriteRequest;
@@ -147,7 +152,10 @@ export class ReceiveHandler {
       series = wr.series.length;
       samples = wr.samples;
       if (series === 0) {
+        // Nothing to store (metadata-only requests included, as upstream): 200.
         if (version === 2) writtenHeaders(res, 0);
+        res.statusCode = 200;
+        res.end();
         return;
       }
       if (tl.request.series > 0 && series > tl.request.series) {

@@ -65,6 +65,11 @@ describe('POST /api/v1/receive', () => {
     const v3 = await postRaw(r.url, snappyEncode(body), { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v3.Request' });
     expect(v3.status).toBe(415);
     expect((await samplesOf(r.receiver.store, [new Matcher('=~', '__name__', '.+')])).size).toBe(0);
+    // An empty request (no series; metadata only) is answered 200 at once, in both versions.
+    expect((await postSeries(r.url, [])).status).toBe(200);
+    const empty2 = await postSeries(r.url, [], { v2: true });
+    expect(empty2.status).toBe(200);
+    expect(empty2.headers.get('x-prometheus-remote-write-samples-written')).toBe('0');
   });
 
   it('answers 409 for out-of-order and duplicate samples and keeps the good samples of the request', async () => {

@@ -55,7 +55,7 @@ export async function postSeries(url: string, series: readonly SeriesToWrite[], 
 }
 
 export async function postRaw(url: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; text: string; headers: Headers }> {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'Content-Encoding': 'snappy', ...headers } });
+  const res = await fetch(url, { method: 'POST', body, headers: { 'Content-Encoding': 'snappy', ...headers }, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
