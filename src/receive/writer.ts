@@ -35,6 +35,8 @@ export interface TenantWriter {
 export interface TenantAppendables {
   /** An appender on the tenant's head, creating the tenant when new; UnavailableError while it replays. */
   appender(tenant: string): Promise<HeadAppender>;
+  /** Series in the tenant's head now. */
+  headSeries(tenant: string): number;
 }
 
 export interface LocalWriterOptions {
@@ -59,10 +61,20 @@ export function labelsProblem(labels: readonly Label[]): string | undefined {
 }
 
 export class LocalWriter implements TenantWriter {
+  /**
+   * Per tenant: the raw label bytes of a 1.0 request's series → its head series ref, so a known series is appended
+   * by ref without building its label strings. A ref the head no longer has is looked up again by labels.
+   */
+  private readonly refs = new Map<string, Map<string, number>>();
+
   constructor(private readonly dbs: TenantAppendables, private readonly o: LocalWriterOptions) {}
 
   async write(tenant: string, req: WriteRequest): Promise<WriteResult> {
     const app = await this.dbs.appender(tenant);
+    let refs = this.refs.get(tenant);
+    if (!refs) this.refs.set(tenant, refs = new Map<string, number>());
+    // Entries of series the head dropped are never hit again: start over once the map outgrows the head.
+    if (refs.size > 2 * this.dbs.headSeries(tenant) + 10_000) refs.clear();
     const maxT = this.o.tooFarInFutureMs > 0 ? this.o.now() + this.o.tooFarInFutureMs : Infinity;
     let written = 0, conflicts = 0, outOfOrder = 0, duplicate = 0, outOfBounds = 0, badLabels = 0, unsupported = 0;
     let conflictReason: string | undefined;
@@ -71,29 +83,33 @@ export class LocalWriter implements TenantWriter {
       conflicts++;
       conflictReason ??= reason;
     };
+    const { ts, vs } = req;
     // No await between the first append and the commit: no other request's commit can interleave, so the
     // appender's checks stand and commit never has to re-check.
     try {
       for (const s of req.series) {
         if (s.histograms > 0) {
           unsupported += s.histograms;
-          unsupportedReason ??= `native histogram samples are not supported yet (${formatLabels(s.labels)})`;
+          unsupportedReason ??= `native histogram samples are not supported yet (${formatLabels(req.labelsOf(s))})`;
         }
-        if (s.ts.length === 0) continue;
-        const problem = labelsProblem(s.labels);
-        if (problem !== undefined) {
-          badLabels++;
-          conflict(`${problem}: ${formatLabels(s.labels)}`);
-          continue;
-        }
-        let ref = -1;
-        for (let i = 0; i < s.ts.length; i++) {
-          const t = s.ts[i]!;
-          const v = s.vs[i]!;
+        if (s.from === s.to) continue;
+        let ref = s.key === undefined ? -1 : refs.get(s.key) ?? -1;
+        for (let i = s.from; i < s.to; i++) {
+          const t = ts[i]!;
+          const v = vs[i]!;
           try {
-            if (t > maxT) throw new OutOfBoundsError(t, -Infinity, `${formatLabels(s.labels)} (more than --tsdb.too-far-in-future.time-window ahead)`);
-            if (ref < 0) ref = app.append(s.labels, t, v);
-            else app.appendRef(ref, t, v);
+            if (t > maxT) throw new OutOfBoundsError(t, -Infinity, `${formatLabels(req.labelsOf(s))} (more than --tsdb.too-far-in-future.time-window ahead)`);
+            if (ref < 0 || !app.appendRef(ref, t, v)) {
+              const labels = req.labelsOf(s);
+              const problem = labelsProblem(labels);
+              if (problem !== undefined) {
+                badLabels++;
+                conflict(`${problem}: ${formatLabels(labels)}`);
+                break;
+              }
+              ref = app.append(labels, t, v);
+              if (s.key !== undefined) refs.set(s.key, ref);
+            }
             written++;
           } catch (err) {
             if (err instanceof OutOfOrderSampleError) outOfOrder++;
