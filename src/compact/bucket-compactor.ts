@@ -46,6 +46,8 @@ export interface BucketCompactorOptions {
   readonly dataDir: string;
   readonly logger: Logger;
   readonly registry?: Registry;
+  /** Whether the meta fetcher's thanos_blocks_meta_* go to `registry` too (not when a store gateway in the same process has them). */
+  readonly fetcherMetrics?: boolean;
   /** Unix ms; injected so tests can move time. */
   readonly now?: () => number;
   readonly consistencyDelayMs: number;
@@ -111,7 +113,7 @@ export class BucketCompactor {
       logger: o.logger,
       cacheDir: path.join(o.dataDir, 'meta-syncer'),
       concurrency,
-      ...(o.registry ? { registry: o.registry } : {}),
+      ...(o.registry && o.fetcherMetrics !== false ? { registry: o.registry } : {}),
       filters: [
         new TimePartitionFilter(o.minTime ?? -Infinity, o.maxTime ?? Infinity),
         new LabelShardedFilter(o.relabel ?? []),
