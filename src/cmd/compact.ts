@@ -11,7 +11,6 @@ import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
 
 const NO_DOWNSAMPLING = 'downsampling is not built into this thanos-ts compactor yet';
-const NO_BLOCK_VIEWER = 'the thanos-ts compactor has no block viewer UI yet, so there is nothing to configure';
 
 export const COMPACT_FLAGS: readonly FlagSpec[] = [
   ...LOG_FLAGS,
@@ -42,10 +41,10 @@ export const COMPACT_FLAGS: readonly FlagSpec[] = [
   { name: 'max-time', default: '9999-12-31T23:59:59Z', placeholder: 'time', help: 'End of time range limit to compact. Thanos Compactor will compact only blocks, which happened earlier than this value.' },
   { name: 'selector.relabel-config-file', placeholder: 'file-path', help: 'Path to YAML file with relabeling configuration that allows selecting blocks.' },
   { name: 'selector.relabel-config', placeholder: 'content', help: 'Alternative to \'selector.relabel-config-file\' flag (mutually exclusive).' },
-  { name: 'web.disable', kind: 'bool', help: 'Disable Block Viewer UI.', support: { ignored: NO_BLOCK_VIEWER } },
-  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the bucket web UI interface.', support: { ignored: NO_BLOCK_VIEWER } },
-  { name: 'web.route-prefix', default: '', help: 'Prefix for API and UI endpoints.', support: { ignored: NO_BLOCK_VIEWER } },
-  { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.', support: { ignored: NO_BLOCK_VIEWER } },
+  { name: 'web.disable', kind: 'bool', help: 'Disable Block Viewer UI.' },
+  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the bucket web UI interface.' },
+  { name: 'web.route-prefix', default: '', help: 'Prefix for API and UI endpoints.' },
+  { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.' },
 ];
 
 export interface CompactOptions {
@@ -69,6 +68,8 @@ export interface CompactOptions {
   readonly minTime: number;
   readonly maxTime: number;
   readonly relabel: readonly RelabelConfig[];
+  /** The block viewer (only with --wait, as upstream): off with --web.disable. */
+  readonly web: { readonly enabled: boolean; readonly routePrefix: string; readonly externalPrefix: string; readonly disableAdmin: boolean };
   /** Warnings to log once the logger exists (upstream logs them at start). */
   readonly warnings: readonly string[];
 }
@@ -119,8 +120,13 @@ export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): C
   if (!objstore) throw new FlagError('objstore.config-file', '', 'an object store configuration is required (--objstore.config-file or --objstore.config)');
   const wait = f.bool('wait');
   if (wait && waitIntervalMs <= 0) throw new FlagError('wait-interval', f.string('wait-interval'), 'must be above 0 with --wait');
+  const prefix = (name: string): string => {
+    const v = f.string(name).replace(/\/+$/, '');
+    return v === '' || v.startsWith('/') || /^https?:\/\//.test(v) ? v : `/${v}`;
+  };
+  const web = { enabled: !f.bool('web.disable'), routePrefix: prefix('web.route-prefix'), externalPrefix: prefix('web.external-prefix'), disableAdmin: f.bool('disable-admin-operations') };
   return {
-    log, http, objstore, consistencyDelayMs, retention, wait, waitIntervalMs, downsamplingDisabled, warnings,
+    web, log, http, objstore, consistencyDelayMs, retention, wait, waitIntervalMs, downsamplingDisabled, warnings,
     dataDir: f.string('data-dir'),
     metaFetchConcurrency: positive(f, 'block-meta-fetch-concurrency'),
     blockFilesConcurrency: positive(f, 'block-files-concurrency'),
@@ -140,7 +146,7 @@ export function registerCompact(program: Command, registry?: ModeRegistry): void
     read: (f) => readCompactOptions(f),
     run: async (o) => {
       ensureUsableDir(o.dataDir, 'data-dir');
-      await serveMode({ component: 'compact', log: o.log, http: o.http, setup: async (rt) => (await import('./compact-build.js')).buildCompactor(rt, o) });
+      await serveMode({ component: 'compact', log: o.log, http: o.http, setup: async (rt, app) => (await import('./compact-build.js')).buildCompactor(rt, app, o) });
     },
   }, registry);
 }

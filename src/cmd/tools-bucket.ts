@@ -18,7 +18,7 @@ import { MARKER_FILES, markBlock, unmarkBlock, type MarkerFile } from '../compac
 import { applyRetention } from '../compact/retention.js';
 import { VERIFY_ISSUES, verifyBucket, type VerifyIssue } from '../compact/verify.js';
 import { declareFlags, FlagError, FlagReader } from './flags.js';
-import { LOG_FLAGS, OBJSTORE_FLAGS, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 
 export const INSPECT_COLUMNS = ['ULID', 'FROM', 'UNTIL', 'RANGE', 'UNTIL-DOWN', '#SERIES', '#SAMPLES', '#CHUNKS', 'COMP-LEVEL', 'COMP-FAILED', 'LABELS', 'RESOLUTION', 'SOURCE'] as const;
 const ULID_DIR = /^([0-9A-HJKMNP-TV-Z]{26})\/$/;
@@ -213,6 +213,7 @@ export function registerToolsBucket(tools: Command, write: Write = (s) => { proc
     }), write);
   });
 
+  registerWeb(bucket);
   registerVerify(bucket, write);
   registerMark(bucket, write);
   registerCleanup(bucket, write);
@@ -265,7 +266,7 @@ function registerVerify(bucket: Command, write: Write): void {
       return findings.map((x) => `${x.issue}: ${x.group ? `group ${x.group}: ` : ''}${x.message}\n`).join('')
         + `verified ${ids.length > 0 ? ids.length : r.metas.size} blocks for ${chosen.join(', ')}: ${findings.length} issue(s)\n`;
     }, write);
-    if (found > 0) process.exitCode = 1;
+    if (found > 0) throw new Error(`verify found ${found} issue(s)`);
   });
 }
 
@@ -352,5 +353,53 @@ function registerRetention(bucket: Command, write: Write): void {
       logger.info('retention applied', { marked: marked.length });
       return '';
     }, write);
+  });
+}
+
+function registerWeb(bucket: Command): void {
+  const web = bucket.command('web').description('Web interface for remote storage bucket.');
+  declareFlags(web, [...LOG_FLAGS, ...HTTP_FLAGS, ...OBJSTORE_FLAGS,
+    { name: 'web.route-prefix', default: '', help: 'Prefix for API and UI endpoints. This allows thanos UI to be served on a sub-path. This option is analogous to --web.route-prefix of Prometheus.' },
+    { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the bucket web UI interface. Actual endpoints are still served on / or the web.route-prefix.' },
+    { name: 'refresh', default: '30m', placeholder: 'duration', help: 'Refresh interval to download metadata from remote storage' },
+    { name: 'timeout', default: '5m', placeholder: 'duration', help: 'Timeout to download metadata from remote storage' },
+    { name: 'label', default: '', help: 'External block label to use as group title' },
+    { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.' }]);
+  web.action(async (_opts: unknown, cmd: Command) => {
+    const f = new FlagReader(cmd);
+    const log = readLogOptions(f);
+    const http = readHttpOptions(f);
+    const refreshMs = f.durationMs('refresh');
+    const timeoutMs = f.durationMs('timeout');
+    if (refreshMs <= 0) throw new FlagError('refresh', f.string('refresh'), 'must be above 0');
+    const prefix = (name: string): string => f.string(name).replace(/\/+$/, '');
+    const route = prefix('web.route-prefix');
+    const links = prefix('web.external-prefix') || route;
+    const label = f.string('label');
+    const disableAdmin = f.bool('disable-admin-operations');
+    const src = readObjstoreFlag(f);
+    if (!src) throw new ConfigError('an object store configuration is required (--objstore.config-file or --objstore.config)');
+    const [{ serveMode }, { mountBlockView }, { BlockView }, { createBucket, parseBucketConfig }] = await Promise.all([
+      import('./serve.js'), import('./compact-build.js'), import('../compact/block-viewer.js'), import('../objstore/config.js'),
+    ]);
+    await serveMode({ component: 'bucket-web', log, http, setup: async (rt, app) => {
+      const b = await createBucket(parseBucketConfig(src.content, src.source, rt.logger), { logger: rt.logger, metrics: rt.registry });
+      const view = new BlockView(b, { logger: rt.logger, disableAdmin, maxAgeMs: refreshMs, ...(label !== '' ? { label } : {}) });
+      mountBlockView(app, view, route, links);
+      return { actors: [{
+        name: 'refresh',
+        run: async (signal) => {
+          while (!signal.aborted) {
+            await view.refresh(AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+            rt.prober.ready();
+            await new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, refreshMs);
+              signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+            });
+          }
+        },
+        stop: async () => { rt.prober.notReady('shutting down'); await b.close(); },
+      }] };
+    } });
   });
 }

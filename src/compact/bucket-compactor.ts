@@ -16,6 +16,7 @@ import type { RelabelConfig } from '../block/relabel.js';
 import { errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import type { SeriesMergeFunc } from '../tsdb/compact/chunk-merge.js';
+import type { MetaFilter } from '../block/fetcher.js';
 import { removeTmpBlockDirs } from '../tsdb/compact/compactor.js';
 import { PARTIAL_UPLOAD_THRESHOLD_MS, cleanPartialUploads, deleteMarkedBlocks } from './clean.js';
 import type { HaltError} from './errors.js';
@@ -46,6 +47,8 @@ export interface BucketCompactorOptions {
   readonly dataDir: string;
   readonly logger: Logger;
   readonly registry?: Registry;
+  /** Whether the meta fetcher's thanos_blocks_meta_* go to `registry` too (not when a store gateway in the same process has them). */
+  readonly fetcherMetrics?: boolean;
   /** Unix ms; injected so tests can move time. */
   readonly now?: () => number;
   readonly consistencyDelayMs: number;
@@ -111,10 +114,10 @@ export class BucketCompactor {
       logger: o.logger,
       cacheDir: path.join(o.dataDir, 'meta-syncer'),
       concurrency,
-      ...(o.registry ? { registry: o.registry } : {}),
+      ...(o.registry && o.fetcherMetrics !== false ? { registry: o.registry } : {}),
       filters: [
         new TimePartitionFilter(o.minTime ?? -Infinity, o.maxTime ?? Infinity),
-        new LabelShardedFilter(o.relabel ?? []),
+        replicaFreeSharding(o.relabel ?? [], o.replicaLabels),
         new ConsistencyDelayFilter(o.consistencyDelayMs, this.now),
         this.deletionMarks,
         new ReplicaLabelRemover(o.replicaLabels, o.logger),
@@ -290,6 +293,25 @@ export class BucketCompactor {
     this.metrics.todoCompactionBlocks.set(blocks);
     this.metrics.todoDeletionBlocks.set(blocksPastRetention(synced.metas.values(), this.o.retention, this.now()).length);
   }
+}
+
+/**
+ * --selector.relabel-config evaluated on the block's labels without the replica labels (as upstream), so every
+ * replica of a stream lands on the same compactor shard.
+ */
+function replicaFreeSharding(configs: readonly RelabelConfig[], replicaLabels: readonly string[]): MetaFilter {
+  const sharder = new LabelShardedFilter(configs);
+  return {
+    async filter(r) {
+      if (configs.length === 0) return;
+      for (const [id, m] of [...r.metas]) {
+        const labels = Object.fromEntries(Object.entries(m.thanos.labels).filter(([k]) => !replicaLabels.includes(k)));
+        if (sharder.keeps(id, { ...m, thanos: { ...m.thanos, labels } })) continue;
+        r.metas.delete(id);
+        r.synced.set('label-excluded', (r.synced.get('label-excluded') ?? 0) + 1);
+      }
+    },
+  };
 }
 
 /** Plans and blocks the planner would go through for these metas, merging each plan as compaction would. */

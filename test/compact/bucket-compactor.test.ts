@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseRelabelConfigs } from '../../src/block/relabel.js';
 import { BucketCompactor, type BucketCompactorOptions } from '../../src/compact/bucket-compactor.js';
 import { InMemoryBucket } from '../../src/objstore/inmem.js';
 import { nopLogger } from '../../src/runtime/logger.js';
@@ -146,6 +147,20 @@ describe('BucketCompactor', () => {
     await c.iterate();
     expect((await visibleBlocks(bucket)).map((m) => m.ulid)).toEqual([recent.ulid]);
     expect(await listIds(bucket)).toEqual(new Set([recent.ulid]));
+  }, 60_000);
+
+  it('shards with --selector.relabel-config on labels without the replica labels, so replicas stay together', async () => {
+    const bucket = new InMemoryBucket();
+    for (const replica of ['a', 'b']) await putBlock(bucket, { minTime: 0, maxTime: 2 * H, labels: { cluster: 'eu', replica } });
+    await putBlock(bucket, { minTime: 0, maxTime: 2 * H, labels: { cluster: 'us', replica: 'a' } });
+    // A rule that would split the replicas if it saw the replica label.
+    const relabel = parseRelabelConfigs('- action: drop\n  source_labels: [replica]\n  regex: b\n- action: keep\n  source_labels: [cluster]\n  regex: eu\n', 'test');
+    const c = compactor(bucket, { replicaLabels: ['replica'], relabel });
+    expect((await c.iterate()).errors).toEqual([]);
+    const after = await visibleBlocks(bucket);
+    // Both eu replicas were in this shard and merged; us belongs to another shard and is untouched.
+    expect(after.map((m) => [m.thanos.labels['cluster'], m.compaction.level])).toEqual(expect.arrayContaining([['eu', 2], ['us', 1]]));
+    expect(after).toHaveLength(2);
   }, 60_000);
 
   it('removes partial uploads older than 48h, and only those', async () => {

@@ -99,6 +99,17 @@ describe('thanos-ts compact -w', () => {
       await expect.poll(() => c.metric('thanos_compact_block_cleanup_loops_total'), { timeout: 10_000 }).toBeGreaterThan(it0);
       expect(await listAll(bucket)).toEqual(before);
       expect((await fetch(`${c.url}/-/healthy`)).status).toBe(200);
+      // The block viewer shows every block on the timeline; its API lists them as upstream's does.
+      const page = await (await fetch(`${c.url}/blocks`)).text();
+      for (const id of [a.ulid, b.ulid]) expect(page).toContain(`data-ulid="${id}"`);
+      const api = await (await fetch(`${c.url}/api/v1/blocks?view=global`)).json() as { data: { blocks: { ulid: string }[] } };
+      expect(api.data.blocks).toHaveLength(3);
+      // The admin action marks a block (the remedy the halt names) through the UI's form.
+      const res = await fetch(`${c.url}/api/v1/blocks/mark`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ id: b.ulid, action: 'NO_COMPACTION', detail: 'overlap' }).toString() });
+      expect(res.status).toBe(200);
+      expect(JSON.parse((await bucket.get(`${b.ulid}/no-compact-mark.json`).then((s) => s.toArray())).map((x: Buffer) => x.toString()).join('')) as { reason: string }).toMatchObject({ reason: 'manual', details: 'overlap' });
+      const bad = await fetch(`${c.url}/api/v1/blocks/mark`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'id=nope&action=DELETION' });
+      expect(bad.status).toBe(400);
     } finally {
       await c.proc.stop(5000);
       await bucket.close();

@@ -53,6 +53,7 @@ let prom: RunningPrometheus;
 async function layout(): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const m of await visibleBlocks(bucket)) {
+    if (await bucket.exists(`${m.ulid}/deletion-mark.json`)) continue;
     const key = m.thanos.labels['replica'] ?? '-';
     // promtool ends a block one ms after its last sample (a minute before the 2h boundary): hours are rounded.
     (out[key] ??= []).push(`${Math.round((m.minTime - T0) / H)}-${Math.round((m.maxTime - T0) / H)}@L${m.compaction.level}`);
@@ -111,8 +112,9 @@ afterAll(async () => {
 
 describe('thanos-ts compact over two replicas of 3 days of 2h blocks', () => {
   it('compacts each replica to the blocks upstream\'s planner produces, and query answers equal Prometheus\'s', async () => {
+    // The default delete delay: the inputs stay in the bucket, marked, and the store gateway still sees them.
     const r = runCli(['compact', `--objstore.config-file=${bucketYml}`, `--data-dir=${path.join(work, 'compact-1')}`,
-      '--consistency-delay=0s', '--delete-delay=0s', '--downsampling.disable', '--http-address=127.0.0.1:0', '--log.level=debug'], { timeoutMs: 300_000 });
+      '--consistency-delay=0s', '--delete-delay=48h', '--downsampling.disable', '--http-address=127.0.0.1:0', '--log.level=debug'], { timeoutMs: 300_000 });
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     // T0 is a day boundary and an odd day since the epoch. The 8h windows 0-8 … 56-64 each end before the newest
     // remaining block starts (68h), so are compacted; 64-72 holds the newest block, kept out, and reaches past 68h,
