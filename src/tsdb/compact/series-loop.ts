@@ -238,6 +238,13 @@ export async function runSeriesLoop(inputs: readonly LoopInput[], segments: Segm
   const counts: LoopCounts = { samples: 0, series: 0, chunks: 0 };
   const trimIt = new ChunkSeriesIterator();
   const metas: ChunkMeta[] = [];
+  // Output chunk metas are encoded by the index writer at once and not kept: reused objects, not one per chunk.
+  const pool: { minTime: number; maxTime: number; ref: number }[] = [];
+  const pushMeta = (minTime: number, maxTime: number, ref: number): void => {
+    let m = pool[metas.length];
+    if (m === undefined) { m = { minTime, maxTime, ref }; pool.push(m); } else { m.minTime = minTime; m.maxTime = maxTime; m.ref = ref; }
+    metas.push(m);
+  };
   const group: Member[] = [];
   const runs: Run[] = [];
   let step = 0;
@@ -295,14 +302,14 @@ export async function runSeriesLoop(inputs: readonly LoopInput[], segments: Segm
               const to = k + 1 < cm.length ? run.offsets[k + 1]! : run.bytes.length;
               ref = segments.addRecords(run.bytes.subarray(from, to))!;
             }
-            metas.push({ minTime: x.minTime, maxTime: x.maxTime, ref });
+            pushMeta(x.minTime, x.maxTime, ref);
           }
           counts.samples += run.samples;
         }
       } else {
         const chunks = await mergedChunks(min, group, trimIt, opts.mergeFunc);
         for (const ch of chunks) {
-          metas.push({ minTime: ch.minTime, maxTime: ch.maxTime, ref: segments.add(ch.encoding, ch.data) });
+          pushMeta(ch.minTime, ch.maxTime, segments.add(ch.encoding, ch.data));
           counts.samples += numSamples(ch);
         }
       }
