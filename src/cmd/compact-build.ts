@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { BlockView } from '../compact/block-viewer.js';
 import { BucketCompactor } from '../compact/bucket-compactor.js';
+import { downsampleIterationPass, downsampleMetrics } from '../compact/downsample-pass.js';
 import { runCompactor } from '../compact/run.js';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -22,6 +23,7 @@ export async function buildCompactor(rt: Runtime, app: FastifyInstance, o: Compa
     dedupFunc: o.dedupFunc, retention: o.retention, minTime: o.minTime, maxTime: o.maxTime, relabel: o.relabel,
     metaFetchConcurrency: o.metaFetchConcurrency, concurrency: o.concurrency, blocksFetchConcurrency: o.blocksFetchConcurrency,
     blockFilesConcurrency: o.blockFilesConcurrency, objstoreFlag,
+    passes: o.downsamplingDisabled ? [] : [downsampleIterationPass({ concurrency: o.downsampleConcurrency, metrics: downsampleMetrics(rt.registry) })],
     onHalt: (err) => rt.prober.notReady(`compaction halted for group ${err.group} (blocks ${err.blocks.join(', ')}): ${err.message}; to resolve: ${err.remedy}`),
   });
   if (o.wait && o.web.enabled) {

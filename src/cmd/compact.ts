@@ -1,6 +1,7 @@
 // `thanos-ts compact`: flags as upstream's cmd/thanos/compact.go, read into CompactOptions and handed to the
 // compactor (src/compact) under the HTTP server (/metrics, /-/healthy, /-/ready). The compactor has no gRPC server.
 import type { Command } from 'commander';
+import { retentionDownsamplingWarnings } from '../compact/downsample-pass.js';
 import { parseRelabelConfigs, type RelabelConfig } from '../block/relabel.js';
 import type { RetentionByResolution } from '../compact/retention.js';
 import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
@@ -10,7 +11,6 @@ import { ensureUsableDir } from './data-dir.js';
 import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
 
-const NO_DOWNSAMPLING = 'downsampling is not built into this thanos-ts compactor yet';
 
 export const COMPACT_FLAGS: readonly FlagSpec[] = [
   ...LOG_FLAGS,
@@ -33,7 +33,7 @@ export const COMPACT_FLAGS: readonly FlagSpec[] = [
   { name: 'compact.blocks-fetch-concurrency', default: '1', help: 'Number of goroutines to use when download block during compaction.' },
   { name: 'compact.cleanup-interval', default: '5m', placeholder: 'duration', help: 'How often we should clean up partially uploaded blocks and blocks with deletion mark in the background when --wait has been enabled. Setting it to "0s" disables it - the cleaning will only happen at the end of an iteration.' },
   { name: 'compact.progress-interval', default: '5m', placeholder: 'duration', help: 'Frequency of calculating the compaction progress in the background when --wait has been enabled. Setting it to "0s" disables it. Now compaction, downsampling and retention progress are supported.', support: { ignored: 'the progress gauges (thanos_compact_todo_*) are computed at the end of every iteration' } },
-  { name: 'downsample.concurrency', default: '1', help: 'Number of goroutines to use when downsampling blocks.', support: { ignored: NO_DOWNSAMPLING } },
+  { name: 'downsample.concurrency', default: '1', help: 'Number of goroutines to use when downsampling blocks.' },
   { name: 'delete-delay', default: '48h', placeholder: 'duration', help: 'Time before a block marked for deletion is deleted from bucket. If delete-delay is non zero, blocks will be marked for deletion and compactor component will delete blocks marked for deletion from the bucket. If delete-delay is 0, blocks will be deleted straight away.' },
   { name: 'deduplication.func', default: '', help: 'Experimental. Deduplication algorithm for merging overlapping blocks. Possible values are: "", "penalty". If no value is specified, the default compact deduplication merger is used, which performs 1:1 deduplication for samples.' },
   { name: 'deduplication.replica-label', kind: 'repeat', placeholder: 'label', help: 'Label to treat as a replica indicator of blocks that can be deduplicated (repeated flag). This will merge multiple replica blocks into one. This process is irreversible.' },
@@ -57,6 +57,8 @@ export interface CompactOptions {
   readonly wait: boolean;
   readonly waitIntervalMs: number;
   readonly downsamplingDisabled: boolean;
+  /** --downsample.concurrency: blocks downsampled at once. */
+  readonly downsampleConcurrency: number;
   readonly metaFetchConcurrency: number;
   readonly blockFilesConcurrency: number;
   readonly concurrency: number;
@@ -80,7 +82,6 @@ function positive(f: FlagReader, name: string): number {
   return v;
 }
 
-const HOUR = 3_600_000;
 
 /** `bucket` overrides the objstore flags (standalone's embedded bucket). */
 export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): CompactOptions {
@@ -94,12 +95,11 @@ export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): C
   };
   const warnings: string[] = [];
   const downsamplingDisabled = f.bool('downsampling.disable');
-  if (!downsamplingDisabled) {
-    warnings.push(`${NO_DOWNSAMPLING}: blocks are compacted but not downsampled (pass --downsampling.disable to silence this)`);
-    // Upstream refuses these at start when downsampling is on; thanos-ts, which does not downsample yet, says why it matters.
-    if (retention.raw > 0 && retention.raw < 40 * HOUR) warnings.push('--retention.resolution-raw is below 40h: raw blocks are deleted before they span the 40h that 5m downsampling needs, so no downsampled data will ever exist');
-    if (retention.fiveMinutes > 0 && retention.fiveMinutes < 240 * HOUR) warnings.push('--retention.resolution-5m is below 10d: 5m blocks are deleted before they span the 10d that 1h downsampling needs');
-  }
+  // Upstream refuses to start on these; thanos-ts warns, naming what will never be downsampled, so the Swift guide's
+  // short test retentions still run.
+  warnings.push(...retentionDownsamplingWarnings({
+    rawMs: retention.raw, fiveMinMs: retention.fiveMinutes, oneHourMs: retention.oneHour, downsamplingDisabled,
+  }));
   const strategy = f.string('block-discovery-strategy');
   if (strategy !== 'concurrent' && strategy !== 'recursive') throw new FlagError('block-discovery-strategy', strategy, 'must be one of concurrent, recursive');
   const dedupFunc = f.string('deduplication.func');
@@ -131,6 +131,7 @@ export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): C
     metaFetchConcurrency: positive(f, 'block-meta-fetch-concurrency'),
     blockFilesConcurrency: positive(f, 'block-files-concurrency'),
     concurrency: positive(f, 'compact.concurrency'),
+    downsampleConcurrency: positive(f, 'downsample.concurrency'),
     blocksFetchConcurrency: positive(f, 'compact.blocks-fetch-concurrency'),
     cleanupIntervalMs, deleteDelayMs,
     dedupFunc, replicaLabels, minTime, maxTime,

@@ -111,15 +111,19 @@ export async function buildStandalone(rt: Runtime, app: FastifyInstance, o: Stan
   };
 }
 
-/** The compactor over standalone's bucket, as `compact -w` (its meta-fetcher metrics are the store gateway's already). */
+/** The compactor over standalone's bucket, as `compact -w` with downsampling (its meta-fetcher metrics are the store gateway's already). */
 async function buildStandaloneCompactor(rt: Runtime, objstore: ObjstoreFlagValue, c: NonNullable<StandaloneOptions['compact']>): Promise<Actor> {
-  const [{ BucketCompactor }, { runCompactor }] = await Promise.all([import('../compact/bucket-compactor.js'), import('../compact/run.js')]);
+  const [{ BucketCompactor }, { runCompactor }, { downsampleIterationPass, downsampleMetrics }] = await Promise.all([
+    import('../compact/bucket-compactor.js'), import('../compact/run.js'), import('../compact/downsample-pass.js'),
+  ]);
   const bucket = await createBucket(parseBucketConfig(objstore.content, objstore.source, rt.logger), { logger: rt.logger });
   const logger = rt.logger.with({ component: 'compact' });
   const compactor = new BucketCompactor({
     bucket, dataDir: c.dataDir, logger, registry: rt.registry, fetcherMetrics: false, now: rt.now,
     consistencyDelayMs: c.consistencyDelayMs, deleteDelayMs: c.deleteDelayMs, replicaLabels: [], dedupFunc: '',
     retention: { raw: c.retentionRawMs, fiveMinutes: 0, oneHour: 0 },
+    // Downsampled as `compact -w` does by default (raw → 5m at 40h, 5m → 1h at 10d), one block at a time.
+    passes: [downsampleIterationPass({ concurrency: 1, metrics: downsampleMetrics(rt.registry) })],
   });
   return {
     name: 'compact',

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { mapConcurrent, MetaFetcher } from '../block/fetcher.js';
+import type { IterationPass } from './bucket-compactor.js';
 import { NO_DOWNSAMPLE_MARK_FILENAME } from '../block/markers.js';
 import { RESOLUTION_1H, RESOLUTION_5M, RESOLUTION_RAW, type ThanosMeta, withThanosSection } from '../block/meta.js';
 import type { Bucket, BucketReader } from '../objstore/bucket.js';
@@ -170,6 +171,23 @@ export async function downsamplePass(bucket: Bucket, metas: Iterable<ThanosMeta>
     });
   }
   return { created, noDownsampleMarked: marked, failed };
+}
+
+/**
+ * The compactor's per-iteration downsampling (the IterationPass seam of bucket-compactor.ts): re-sync through the
+ * compactor's filter chain, downsample under `<data-dir>/downsample`; a failed block fails the iteration (retried
+ * next time, as upstream's compactor retries), the others are kept.
+ */
+export function downsampleIterationPass(opts: { readonly concurrency: number; readonly metrics?: DownsampleMetrics }): IterationPass {
+  return async (ctx) => {
+    const { metas } = await ctx.sync();
+    const r = await downsamplePass(ctx.bucket, metas.values(), path.join(ctx.dataDir, 'downsample'), {
+      concurrency: opts.concurrency, logger: ctx.logger,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    if (r.created.length > 0) ctx.logger.info('downsampled blocks', { created: r.created.length });
+    if (r.failed.length > 0) throw new Error(`downsampling failed for ${r.failed.map((x) => x.ulid).join(', ')}`);
+  };
 }
 
 /**
