@@ -155,8 +155,7 @@ export function checkRuleFile(text: string, file: string): { groups: RuleGroupCo
     }
     if (name === '') validation.push(`${at(pos(gNode))}: Groupname must not be empty`);
     if (seen.has(name)) {
-      const nameNode = gNode.items.find((p) => keyOf(p) === 'name')?.value as Node | undefined;
-      validation.push(`${at(pos(nameNode ?? gNode))}: groupname: "${name}" is repeated in the same file`);
+      validation.push(`${at(pos(gNode))}: groupname: "${name}" is repeated in the same file`);
     }
     seen.add(name);
     for (const [k, v] of groupLabels) {
@@ -173,25 +172,22 @@ export function checkRuleFile(text: string, file: string): { groups: RuleGroupCo
         else f.set(key, pair.value as Node | null);
       }
       const problems: { msg: string; where?: string }[] = [];
-      let record = '';
-      let alert = '';
-      let expr = '';
-      let forMs = 0;
-      let keepFiringForMs = 0;
-      let labels: StringMap = new Map();
-      let annotations: StringMap = new Map();
+      let fields: { record: string; alert: string; expr: string; forMs: number; keepFiringForMs: number; labels: StringMap; annotations: StringMap };
       try {
-        record = scalarString(f.get('record'));
-        alert = scalarString(f.get('alert'));
-        expr = scalarString(f.get('expr'));
-        forMs = durationOf(f.get('for'));
-        keepFiringForMs = durationOf(f.get('keep_firing_for'));
-        labels = stringMap(f.get('labels'));
-        annotations = stringMap(f.get('annotations'));
+        fields = {
+          record: scalarString(f.get('record')),
+          alert: scalarString(f.get('alert')),
+          expr: scalarString(f.get('expr')),
+          forMs: durationOf(f.get('for')),
+          keepFiringForMs: durationOf(f.get('keep_firing_for')),
+          labels: stringMap(f.get('labels')),
+          annotations: stringMap(f.get('annotations')),
+        };
       } catch (err) {
         validation.push(errorMessage(err));
         return;
       }
+      const { record, alert, expr, forMs, keepFiringForMs, labels, annotations } = fields;
       const recordPos = pos(f.get('record'));
       const alertPos = pos(f.get('alert'));
       const exprPos = pos(f.get('expr'));
@@ -283,7 +279,7 @@ function scalarString(n: Node | null | undefined): string {
   if (!isScalar(n)) throw new Error(`yaml: unmarshal errors:\n  cannot unmarshal ${kindOf(n)} into string`);
   if (n.value === null) return '';
   if (typeof n.value === 'string') return n.value;
-  return n.source ?? String(n.value);
+  return n.source ?? JSON.stringify(n.value);
 }
 
 function durationOf(n: Node | null | undefined): number {

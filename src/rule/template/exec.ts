@@ -187,8 +187,8 @@ export async function executeTemplate(t: Template, data: GoValue, env: FuncEnv):
 
   const rangeEntries = (v: GoValue, p: Pipeline): [GoValue, GoValue][] => {
     if (v === null || v === undefined) return [];
-    if (Array.isArray(v)) return (v as readonly GoValue[]).map((x, i) => [new GoInt(i), x]);
-    if (v instanceof Map) return [...v.keys()].sort().map((k) => [k, v.get(k) as GoValue]);
+    if (Array.isArray(v)) return (v as readonly GoValue[]).map((x, i): [GoValue, GoValue] => [new GoInt(i), x]);
+    if (v instanceof Map) { const m = v as ReadonlyMap<string, GoValue>; return [...m.keys()].sort().map((k): [GoValue, GoValue] => [k, m.get(k)]); }
     if (v instanceof GoInt) return Array.from({ length: Math.max(0, v.v) }, (_, i) => [new GoInt(i), new GoInt(i)]);
     return fail(p, 'range', `range can't iterate over ${sprintValue(v)}`);
   };

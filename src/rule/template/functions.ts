@@ -154,6 +154,7 @@ function htmlEscape(s: string): string {
 }
 
 function jsEscape(s: string): string {
+  // eslint-disable-next-line no-control-regex -- Go's JSEscape escapes control characters
   return s.replace(/[\\'"<>&=\n\r\t\0]|[\x00-\x1f]/g, (c) => {
     switch (c) {
       case '\\': return '\\\\';
@@ -209,7 +210,7 @@ export async function callFunction(name: string, args: readonly GoValue[], env: 
       if (args.length < 1) throw new Error('wrong number of args for index: want at least 1 got 0');
       let v = args[0];
       for (const k of args.slice(1)) {
-        if (v instanceof Map) v = v.has(String(k)) ? (v.get(String(k)) as GoValue) : '';
+        if (v instanceof Map) { const key = typeof k === 'string' ? k : sprintValue(k); v = v.has(key) ? (v.get(key) as GoValue) : ''; }
         else if (Array.isArray(v)) {
           const i = k instanceof GoInt ? k.v : NaN;
           if (!(i >= 0 && i < v.length)) throw new Error(`error calling index: index out of range: ${sprintValue(k)}`);
@@ -222,7 +223,7 @@ export async function callFunction(name: string, args: readonly GoValue[], env: 
       const v = args[0];
       const idx = args.slice(1).map((a) => (a instanceof GoInt ? a.v : 0));
       if (typeof v === 'string') return v.slice(idx[0] ?? 0, idx[1]);
-      if (Array.isArray(v)) return v.slice(idx[0] ?? 0, idx[1]);
+      if (Array.isArray(v)) return (v as readonly GoValue[]).slice(idx[0] ?? 0, idx[1]);
       throw new Error(`can't slice item of type ${goTypeName(v)}`);
     }
     case 'print': return sprint(args);
