@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { parseBytes, parseDuration, parseTimeOrDuration } from '../runtime/flag-values.js';
+import { displayFlagValue } from '../runtime/secrets.js';
 
 export type FlagKind = 'string' | 'bool' | 'repeat';
 
@@ -132,12 +133,16 @@ export class FlagReader {
     return warnings;
   }
 
-  /** The flag's value as text, for /api/v1/status/flags; not counted as reading it. */
+  /**
+   * The flag's value as text, for /api/v1/status/flags; not counted as reading it. Secrets are replaced: fields of
+   * inline YAML configs and passwords in URLs show as `<secret>`.
+   */
   display(spec: FlagSpec): string {
     const v = this.values[attributeOf(this.cmd, spec.name)];
-    if (Array.isArray(v)) return v.join(',');
+    const content = spec.placeholder === 'content';
+    if (Array.isArray(v)) return v.map((one) => displayFlagValue(String(one), content)).join(',');
     if (spec.kind === 'bool') return String(v === true);
-    return typeof v === 'string' ? v : '';
+    return typeof v === 'string' ? displayFlagValue(v, content) : '';
   }
 
   string(name: string): string {

@@ -15,6 +15,7 @@ import { Reloader } from '../reloader/reloader.js';
 import { createReloaderMetrics } from '../reloader/metrics.js';
 import { httpReloadTrigger, signalReloadTrigger } from '../reloader/trigger.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
+import { HttpClient } from '../runtime/http-client.js';
 import type { ModeParts } from './serve.js';
 import type { SidecarOptions } from './sidecar.js';
 
@@ -22,7 +23,8 @@ const SHIPPER_INTERVAL_MS = 30_000;
 
 /** Builds the sidecar's parts; the HTTP server and gRPC server around them come from serveMode. */
 export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<ModeParts> {
-  const client = new PrometheusClient(o.prometheusUrl);
+  const http = new HttpClient(o.prometheusHttp);
+  const client = new PrometheusClient(o.prometheusUrl, { http });
   const metadata = new PrometheusMetadata(client, {
     logger: rt.logger,
     readyTimeoutMs: o.readyTimeoutMs,
@@ -48,7 +50,7 @@ export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<Mode
       ruleDirs: r.ruleDirs,
       watchIntervalMs: r.watchIntervalMs,
       retryIntervalMs: r.retryIntervalMs,
-      trigger: r.method === 'http' ? httpReloadTrigger(o.prometheusUrl) : signalReloadTrigger(r.processName),
+      trigger: r.method === 'http' ? httpReloadTrigger(o.prometheusUrl, http) : signalReloadTrigger(r.processName),
       logger: rt.logger.with({ component: 'reloader' }),
       metrics: createReloaderMetrics(rt.registry, 'thanos_sidecar_'),
       now: rt.now,

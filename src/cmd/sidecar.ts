@@ -9,6 +9,7 @@ import { gossipFlags } from './removed-flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
 import { errorMessage } from '../runtime/errors.js';
+import { DEFAULT_HTTP_CLIENT_CONFIG, parseHttpClientConfig, redactUrlPassword, takeUrlCredentials, type HttpClientConfig } from '../runtime/http-client-config.js';
 
 export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -16,8 +17,8 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   { name: 'prometheus.ready_timeout', default: '10m', placeholder: 'duration', help: 'Maximum time to wait for the Prometheus instance to start up' },
   { name: 'prometheus.get_config_interval', default: '30s', placeholder: 'duration', help: 'How often to get Prometheus config' },
   { name: 'prometheus.get_config_timeout', default: '30s', placeholder: 'duration', help: 'Timeout for getting Prometheus config' },
-  { name: 'prometheus.http-client-file', default: '', placeholder: 'file', help: 'Path to YAML file or string with http client configs. See Format details: https://thanos.io/tip/components/sidecar.md/#configuration.', support: 'refused' },
-  { name: 'prometheus.http-client', default: '', placeholder: 'content', help: 'Alternative to \'prometheus.http-client-file\' flag (mutually exclusive).', support: 'refused' },
+  { name: 'prometheus.http-client-file', default: '', placeholder: 'file', help: 'Path to YAML file or string with http client configs. See Format details: https://thanos.io/tip/components/sidecar.md/#configuration.' },
+  { name: 'prometheus.http-client', default: '', placeholder: 'content', help: 'Alternative to \'prometheus.http-client-file\' flag (mutually exclusive).' },
   { name: 'tsdb.path', default: './data', placeholder: 'path', help: 'Data directory of TSDB.' },
   { name: 'reloader.config-file', default: '', placeholder: 'file', help: 'Config file watched by the reloader.' },
   { name: 'reloader.config-envsubst-file', default: '', placeholder: 'file', help: 'Output file for environment variable substituted config file.' },
@@ -36,7 +37,10 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
 ];
 
 export interface SidecarOptions {
+  /** Without credentials: those are in prometheusHttp, so the URL is safe to log. */
   readonly prometheusUrl: string;
+  /** --prometheus.http-client(-file), with credentials from the URL as basic auth. */
+  readonly prometheusHttp: HttpClientConfig;
   readonly readyTimeoutMs: number;
   readonly configIntervalMs: number;
   readonly configTimeoutMs: number;
@@ -69,17 +73,21 @@ export function registerSidecar(program: Command, registry?: ModeRegistry): void
 }
 
 export function readSidecarOptions(f: FlagReader): SidecarOptions {
-  const url = f.string('prometheus.url');
+  const rawUrl = f.string('prometheus.url');
   try {
-    const u = new URL(url);
+    const u = new URL(rawUrl);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme must be http or https');
   } catch (err) {
-    throw new FlagError('prometheus.url', url, errorMessage(err));
+    throw new FlagError('prometheus.url', redactUrlPassword(rawUrl), errorMessage(err));
   }
+  const httpFlag = f.pathOrContent('prometheus.http-client');
+  const httpConfig = httpFlag ? parseHttpClientConfig(httpFlag.content, httpFlag.source) : DEFAULT_HTTP_CLIENT_CONFIG;
+  const { url, config: prometheusHttp } = takeUrlCredentials(rawUrl, httpConfig, '--prometheus.url');
   const method = f.string('reloader.method');
   if (method !== 'http' && method !== 'signal') throw new FlagError('reloader.method', method, 'must be one of http, signal');
   return {
     prometheusUrl: url,
+    prometheusHttp,
     readyTimeoutMs: f.durationMs('prometheus.ready_timeout'),
     configIntervalMs: f.durationMs('prometheus.get_config_interval'),
     configTimeoutMs: f.durationMs('prometheus.get_config_timeout'),

@@ -1,18 +1,22 @@
 // How Prometheus is told to reload: POST /-/reload (needs --web.enable-lifecycle) or SIGHUP to a process by name.
 import { readdir, readFile } from 'node:fs/promises';
 import { UnavailableError, errorMessage } from '../runtime/errors.js';
+import { HttpClient } from '../runtime/http-client.js';
 
 export type ReloadTrigger = (signal: AbortSignal) => Promise<void>;
 
-/** POSTs to `<base>/-/reload`; a non-2xx answer rejects with Prometheus's own message. */
-export function httpReloadTrigger(prometheusUrl: string): ReloadTrigger {
+/**
+ * POSTs to `<base>/-/reload` with the sidecar's HTTP client (its auth and TLS); a non-2xx answer rejects with
+ * Prometheus's own message.
+ */
+export function httpReloadTrigger(prometheusUrl: string, http: HttpClient = new HttpClient()): ReloadTrigger {
   const url = new URL('-/reload', prometheusUrl.endsWith('/') ? prometheusUrl : prometheusUrl + '/').toString();
   return async (signal) => {
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', signal });
+      res = await http.fetch(url, { method: 'POST', signal });
     } catch (err) {
-      throw new UnavailableError(`trigger reload: POST ${url}: ${errorMessage(err)}`, { cause: err });
+      throw new UnavailableError(`trigger reload: ${errorMessage(err)}`, { cause: err });
     }
     const body = await res.text();
     if (res.status < 200 || res.status >= 300) {

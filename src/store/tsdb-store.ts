@@ -21,6 +21,11 @@ export interface TsdbStoreOptions {
   readonly externalLabels?: Labels;
   /** ComponentType advertised in Info (`receive`, `rule`, ...). Default `store`. */
   readonly componentType?: string;
+  /**
+   * The store serves a live head that keeps growing (receive, rule): Info advertises an open end (upstream's
+   * TSDBStore says MaxInt64), since a querier keeps an Info for a while and must not skip samples appended since.
+   */
+  readonly openEnded?: boolean;
   readonly logger?: Logger;
 }
 
@@ -76,11 +81,20 @@ export class TsdbStore implements StoreAPI {
     return Object.assign(store, { close: async () => { await Promise.all(readers.map((r) => r.close())); } });
   }
 
+  /**
+   * A store over a live Db: its blocks (including those head compaction adds later) and its head, queried
+   * together; Info's range is open-ended. The Db stays the caller's to close.
+   */
+  static forDb(db: { seriesBlocks(): SeriesBlock[] }, options: TsdbStoreOptions = {}): TsdbStore {
+    return new TsdbStore(() => db.seriesBlocks(), { openEnded: true, ...options });
+  }
+
   async info(): Promise<StoreInfo> {
-    const bs = this.blocks();
+    // An empty head advertises an inverted range: it holds nothing yet.
+    const bs = this.blocks().filter((b) => b.meta.minTime < b.meta.maxTime);
     // With no blocks, advertise an empty range so proxies skip us.
     const minTime = bs.length ? Math.min(...bs.map((b) => b.meta.minTime)) : MAX_TIME;
-    const maxTime = bs.length ? Math.max(...bs.map((b) => b.meta.maxTime)) : MIN_TIME;
+    const maxTime = !bs.length ? MIN_TIME : this.options.openEnded ? MAX_TIME : Math.max(...bs.map((b) => b.meta.maxTime));
     return {
       componentType: this.options.componentType ?? 'store',
       labelSets: this.ext.length ? [this.ext] : [],

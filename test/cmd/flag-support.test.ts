@@ -47,6 +47,7 @@ function nonDefault(spec: FlagSpec): string[] {
     'label': ['--label=replica="a"'],
     'selector-label': ['--selector-label=zone="a"'],
     'cluster.peers': ['--cluster.peers=peers.example:10900'],
+    'prometheus.http-client': ['--prometheus.http-client=tls_config: {insecure_skip_verify: true}'],
   };
   if (byName[spec.name]) return byName[spec.name]!;
   const flag = `--${spec.name}`;

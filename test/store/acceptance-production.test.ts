@@ -3,6 +3,8 @@
 // Prometheus 2.42, over gRPC; and PrometheusStore in process, whose object path standalone's querier reads).
 // The fixture holds a series that is a prefix of another, which Prometheus sends out of the served order once it
 // merges the external labels in; a test here shows Prometheus really does, so the suite's order checks bite.
+// The TSDB store over a live Db (receive's and rule's store) runs it with the fixture half in a block written by
+// head compaction and half still in the head, in process and behind gRPC.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,11 @@ import { PrometheusClient } from '../../src/store/prometheus/client.js';
 import { PrometheusStore } from '../../src/store/prometheus/prometheus-store.js';
 import { ChunkedFrameDecoder, RESPONSE_STREAMED_XOR_CHUNKS, encodeReadRequest } from '../../src/store/prometheus/remote-read-codec.js';
 import { snappyEncode } from '../../src/store/prometheus/snappy.js';
+import { startGrpcServer } from '../../src/runtime/grpc-server.js';
+import { storeGrpcServices } from '../../src/store/grpc-server.js';
+import { TsdbStore } from '../../src/store/tsdb-store.js';
 import { BlockWriter } from '../../src/tsdb/block/writer.js';
+import { Db } from '../../src/tsdb/head/db.js';
 import { compareLabels, formatLabels, type Labels } from '../../src/tsdb/labels/labels.js';
 import { Matcher } from '../../src/tsdb/labels/matcher.js';
 import { startGateway } from './bucket/harness.js';
@@ -69,6 +75,39 @@ async function prometheusWith(data: readonly SampleSeries[], ext: Labels): Promi
     throw err;
   }
 }
+
+/** A Db fed the fixture through its appender in time order (as remote write would), then head-compacted once. */
+async function liveDb(data: readonly SampleSeries[]): Promise<{ db: Db; work: string }> {
+  const work = await mkdtemp(path.join(tmpdir(), 'acceptance-live-'));
+  // 1 h ranges: the fixture's 2 h 5 min make head compaction write its first hour as a block.
+  const db = await Db.open(path.join(work, 'tsdb'), { chunkRange: 3600_000 });
+  const samples = data.flatMap((s) => s.ts.map((t, i) => ({ labels: s.labels, t, v: s.vs[i]! }))).sort((a, b) => a.t - b.t);
+  for (let i = 0; i < samples.length; i += 100) {
+    const app = db.appender();
+    for (const s of samples.slice(i, i + 100)) app.append(s.labels, s.t, s.v);
+    app.commit();
+  }
+  const written = await db.compactHead();
+  // The suite must see both parts: some samples in a block, the rest only in the head.
+  if (written.length !== 1 || db.head.minTime === Infinity) throw new Error(`expected one block and a non-empty head, got ${written.length} blocks`);
+  return { db, work };
+}
+
+describeStoreAPI('TSDB store over a live Db (head + a head-compacted block)', async (data, ext) => {
+  const { db, work } = await liveDb(data);
+  const store = TsdbStore.forDb(db, { externalLabels: ext, componentType: 'receive' });
+  return { store, close: async () => { await db.close(); await rm(work, { recursive: true, force: true }); } };
+});
+
+describeStoreAPI('TSDB store over a live Db behind gRPC', async (data, ext) => {
+  const { db, work } = await liveDb(data);
+  const server = await startGrpcServer(storeGrpcServices(TsdbStore.forDb(db, { externalLabels: ext, componentType: 'receive' })), { address: '127.0.0.1:0' });
+  const client = new GrpcStoreClient(`127.0.0.1:${server.port}`);
+  return {
+    store: client,
+    close: async () => { client.close(); await server.stop(1000); await db.close(); await rm(work, { recursive: true, force: true }); },
+  };
+});
 
 describeStoreAPI('sidecar (thanos-ts sidecar process beside Prometheus 2.42, gRPC)', async (data, ext) => {
   const { work, prom } = await prometheusWith(data, ext);

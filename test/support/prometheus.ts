@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { PeerProcess } from './peers/process.js';
-import { freePort, requireCommand, spawnPeer, waitForHttp } from './peers/process.js';
+import { freePort, requireCommand, spawnPeer, waitForHttp, waitForTcp } from './peers/process.js';
 
 export interface PrometheusOptions {
   /** TSDB directory (--storage.tsdb.path); created if missing. */
@@ -18,6 +18,11 @@ export interface PrometheusOptions {
   readonly readyTimeoutMs?: number;
   /** Listen port (default a free one); give it when the config must name Prometheus's own address. */
   readonly port?: number;
+  /**
+   * How start-up is awaited: 'http' (default) polls /-/ready over plain HTTP; 'tcp' only waits for the port, for a
+   * Prometheus behind --web.config.file (TLS, auth) whose test checks readiness itself.
+   */
+  readonly waitFor?: 'http' | 'tcp';
 }
 
 export interface RunningPrometheus {
@@ -51,7 +56,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   ], { logDir: workDir });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/-/ready`, proc, opts.readyTimeoutMs ?? 60_000, (s) => s === 200);
+    if (opts.waitFor === 'tcp') await waitForTcp(port, proc, opts.readyTimeoutMs ?? 60_000);
+    else await waitForHttp(`${url}/-/ready`, proc, opts.readyTimeoutMs ?? 60_000, (s) => s === 200);
   } catch (err) {
     await proc.stop();
     throw err;

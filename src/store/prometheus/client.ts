@@ -9,6 +9,7 @@ import type { Label } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { AbortError, InvalidArgumentError, UnavailableError, errorMessage } from '../../runtime/errors.js';
 import { sleep } from '../../runtime/async.js';
+import { HttpClient } from '../../runtime/http-client.js';
 import { HttpStreamPool, postStream, type HttpStreamOptions } from './http-stream.js';
 import type { PushedBody } from './stream-pump.js';
 
@@ -27,6 +28,11 @@ const MAX_ERROR_BODY_BYTES = 64 << 10;
 const STREAMED_CONTENT_TYPE = 'application/x-streamed-protobuf';
 
 export interface PrometheusClientOptions extends HttpStreamOptions {
+  /**
+   * --prometheus.http-client: auth, TLS and timeouts for every call (remote read included). Default: plain
+   * defaults. The URL must carry no credentials (takeUrlCredentials moves them here).
+   */
+  readonly http?: HttpClient;
   /**
    * Cap on a SAMPLES remote-read body (snappy-compressed, held whole to be decoded), in bytes. Default 256 MiB, a
    * quarter of the decompressed cap (snappy seldom shrinks sample data more than that).
@@ -57,12 +63,23 @@ export class PrometheusClient {
   /** Keep-alive connections for remote read, which is called per query. */
   private readonly readPool: HttpStreamPool;
   private readonly maxSampledBodyBytes: number;
+  private readonly http: HttpClient;
+  private readonly ownsHttp: boolean;
   /** Cap on a decompressed SAMPLES answer (the reader of the body applies it when decoding). */
   readonly maxSampledDecodedBytes: number;
 
   constructor(url: string, options: PrometheusClientOptions = {}) {
     this.baseUrl = url.endsWith('/') ? url : url + '/';
-    this.readPool = new HttpStreamPool(new URL(this.baseUrl), options);
+    this.http = options.http ?? new HttpClient();
+    this.ownsHttp = options.http === undefined;
+    const c = this.http.config;
+    this.readPool = new HttpStreamPool(new URL(this.baseUrl), {
+      connectTimeoutMs: c.dialTimeoutMs,
+      tlsHandshakeTimeoutMs: c.tlsHandshakeTimeoutMs,
+      ...(c.responseHeaderTimeoutMs > 0 ? { headTimeoutMs: c.responseHeaderTimeoutMs } : {}),
+      ...options,
+      tls: () => this.http.tlsOptions(),
+    });
     this.maxSampledBodyBytes = options.maxSampledBodyBytes ?? 256 << 20;
     this.maxSampledDecodedBytes = options.maxSampledDecodedBytes ?? 1 << 30;
   }
@@ -73,15 +90,14 @@ export class PrometheusClient {
     return u.toString();
   }
 
-  private async request(method: string, path: string, what: string, signal: AbortSignal | undefined, init: RequestInit = {}, params?: URLSearchParams): Promise<Response> {
+  private async request(method: string, path: string, what: string, signal: AbortSignal | undefined, params?: URLSearchParams): Promise<Response> {
     const url = this.url(path, params);
     try {
-      return await fetch(url, { ...init, method, ...(signal ? { signal } : {}) });
+      return await this.http.fetch(url, { method, ...(signal ? { signal } : {}) });
     } catch (err) {
       if (signal?.aborted) throw new AbortError(`${what} aborted`, { cause: err });
-      const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : '';
-      // Say what to check: a bare "fetch failed" does not tell the operator it was --prometheus.url that failed.
-      throw new UnavailableError(`${what}: ${method} ${url}: ${errorMessage(err)}${cause} (is Prometheus running, and does --prometheus.url=${this.baseUrl} reach it?)`, { cause: err });
+      // Say what to check: the operator needs to know it was --prometheus.url that failed.
+      throw new UnavailableError(`${what}: ${errorMessage(err)} (is Prometheus running, and does --prometheus.url=${this.baseUrl} reach it?)`, { cause: err });
     }
   }
 
@@ -102,22 +118,34 @@ export class PrometheusClient {
 
   /** Whether GET /-/ready answers 200. Never throws for a down Prometheus. */
   async isReady(signal?: AbortSignal): Promise<boolean> {
+    return (await this.notReadyReason(signal)) === undefined;
+  }
+
+  /**
+   * Why GET /-/ready does not answer 200 (a status such as 401 from a wrong password, or the connection error), or
+   * undefined when Prometheus is ready. Never throws for a down Prometheus.
+   */
+  async notReadyReason(signal?: AbortSignal): Promise<string | undefined> {
     try {
       const res = await this.request('GET', '-/ready', 'check readiness', signal);
-      await res.arrayBuffer();
-      return res.status === 200;
+      const text = await res.text();
+      return res.status === 200 ? undefined : `GET ${this.baseUrl}-/ready answered ${res.status}: ${text.trim().slice(0, 200)}`;
     } catch (err) {
       if (err instanceof AbortError) throw err;
-      return false;
+      return errorMessage(err);
     }
   }
 
-  /** Polls /-/ready until 200; UnavailableError after `timeoutMs`, AbortError when `signal` aborts. */
-  async waitReady(timeoutMs: number, signal?: AbortSignal, intervalMs = 1000): Promise<void> {
+  /** Polls readiness until ready; `onWait` hears each new reason it is not (to log it once, not every second). */
+  async waitReady(timeoutMs: number, signal?: AbortSignal, intervalMs = 1000, onWait?: (reason: string) => void): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let last: string | undefined;
     for (;;) {
-      if (await this.isReady(signal)) return;
-      if (Date.now() + intervalMs > deadline) throw new UnavailableError(`prometheus at ${this.baseUrl} not ready after ${timeoutMs}ms`);
+      const reason = await this.notReadyReason(signal);
+      if (reason === undefined) return;
+      if (reason !== last) onWait?.(reason);
+      last = reason;
+      if (Date.now() + intervalMs > deadline) throw new UnavailableError(`prometheus at ${this.baseUrl} not ready after ${timeoutMs}ms: ${reason}`);
       await sleep(intervalMs, signal);
     }
   }
@@ -145,25 +173,25 @@ export class PrometheusClient {
 
   /** GET /api/v1/<path> and its `data` (the rules, targets, metadata and exemplars APIs the sidecar relays). */
   async apiGet(path: string, params: URLSearchParams, what: string, signal?: AbortSignal): Promise<unknown> {
-    const res = await this.request('GET', `api/v1/${path}`, what, signal, {}, params);
+    const res = await this.request('GET', `api/v1/${path}`, what, signal, params);
     return this.apiData(res, what);
   }
 
   /** GET /api/v1/labels. */
   async labelNames(matchers: readonly Matcher[], t: TimeBounds, signal?: AbortSignal): Promise<string[]> {
-    const res = await this.request('GET', 'api/v1/labels', 'label names', signal, {}, timeParams(matchers, t));
+    const res = await this.request('GET', 'api/v1/labels', 'label names', signal, timeParams(matchers, t));
     return stringList(await this.apiData(res, 'label names'), 'label names');
   }
 
   /** GET /api/v1/label/<name>/values. */
   async labelValues(name: string, matchers: readonly Matcher[], t: TimeBounds, signal?: AbortSignal): Promise<string[]> {
-    const res = await this.request('GET', `api/v1/label/${encodeURIComponent(name)}/values`, 'label values', signal, {}, timeParams(matchers, t));
+    const res = await this.request('GET', `api/v1/label/${encodeURIComponent(name)}/values`, 'label values', signal, timeParams(matchers, t));
     return stringList(await this.apiData(res, 'label values'), 'label values');
   }
 
   /** GET /api/v1/series: label sets only (the answer to skip_chunks requests). Sorted labels, unsorted series. */
   async series(matchers: readonly Matcher[], t: TimeBounds, signal?: AbortSignal): Promise<Labels[]> {
-    const res = await this.request('GET', 'api/v1/series', 'series', signal, {}, timeParams(matchers, t));
+    const res = await this.request('GET', 'api/v1/series', 'series', signal, timeParams(matchers, t));
     const data = await this.apiData(res, 'series');
     if (!Array.isArray(data)) throw new UnavailableError('series: answer data is not a list');
     return data.map((s: unknown, i) => {
@@ -201,7 +229,8 @@ export class PrometheusClient {
    */
   async remoteRead(compressedRequest: Uint8Array, signal?: AbortSignal): Promise<RemoteReadResponse> {
     const url = new URL('api/v1/read', this.baseUrl);
-    const res = await postStream(this.readPool, url, REMOTE_READ_HEADERS, compressedRequest, signal);
+    const headers = { ...REMOTE_READ_HEADERS, ...(await this.http.authHeaders()) };
+    const res = await postStream(this.readPool, url, headers, compressedRequest, signal);
     if (res.status !== 200) {
       const parts: Buffer[] = [];
       let n = 0;
@@ -234,6 +263,7 @@ export class PrometheusClient {
   /** Drops idle remote-read connections. */
   close(): void {
     this.readPool.close();
+    if (this.ownsHttp) this.http.close();
   }
 }
 

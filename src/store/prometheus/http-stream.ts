@@ -52,6 +52,8 @@ export interface HttpStreamOptions {
   readonly headTimeoutMs?: number;
   /** Cap on any response body, in bytes; 0 = none (the default: streamed bodies are never held whole). */
   readonly maxBodyBytes?: number;
+  /** TLS options (CA, client certificate, server name) for each new https connection, read when it is made. */
+  readonly tls?: () => tls.ConnectionOptions;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -87,8 +89,10 @@ export class HttpStreamPool {
   readonly tlsHandshakeTimeoutMs: number;
   readonly headTimeoutMs: number;
   readonly maxBodyBytes: number;
+  private readonly tlsOptions: (() => tls.ConnectionOptions) | undefined;
 
   constructor(private readonly url: URL, options: HttpStreamOptions = {}) {
+    this.tlsOptions = options.tls;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.tlsHandshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
     this.headTimeoutMs = options.headTimeoutMs ?? DEFAULT_HEAD_TIMEOUT_MS;
@@ -132,7 +136,7 @@ export class HttpStreamPool {
     const host = this.url.hostname.replace(/^\[(.*)\]$/, '$1');
     let s: net.Socket;
     if (this.url.protocol === 'https:') {
-      s = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }) });
+      s = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...this.tlsOptions?.() });
       s.on('data', (data: Buffer) => readers.get(s)?.(data));
     } else {
       s = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback: (n, buf) => {

@@ -52,7 +52,7 @@ export class PrometheusMetadata {
     const { logger } = this.o;
     logger.info('waiting for prometheus to be ready', { url: this.client.baseUrl });
     try {
-      await this.client.waitReady(this.o.readyTimeoutMs, signal);
+      await this.client.waitReady(this.o.readyTimeoutMs, signal, undefined, (reason) => logger.warn('prometheus not ready yet', { reason }));
     } catch (err) {
       if (err instanceof AbortError) return;
       throw err;
