@@ -229,7 +229,8 @@ export class AlertingRule {
     const out: Alert[] = [];
     for (const a of this.active.values()) {
       if (a.state === 'pending') continue;
-      const due = a.resolvedAt > a.lastSentAt || a.lastSentAt + resendDelayMs < tMs;
+      // Never sent (0) is due at once, as Go's zero time.
+      const due = a.lastSentAt === 0 || a.resolvedAt > a.lastSentAt || a.lastSentAt + resendDelayMs < tMs;
       if (!due) continue;
       a.lastSentAt = tMs;
       a.validUntil = tMs + 4 * Math.max(resendDelayMs, intervalMs);
@@ -243,7 +244,7 @@ export class AlertingRule {
     const out: Alert[] = [];
     for (const a of this.active.values()) {
       if (a.state !== 'firing') continue;
-      if (a.lastSentAt + resendDelayMs >= tMs) continue;
+      if (a.lastSentAt !== 0 && a.lastSentAt + resendDelayMs >= tMs) continue;
       a.lastSentAt = tMs;
       a.validUntil = tMs + 4 * Math.max(resendDelayMs, intervalMs);
       out.push({ ...a });
