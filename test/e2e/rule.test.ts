@@ -239,4 +239,12 @@ describe('thanos-ts rule against Prometheus 2.42 on the same rule file and data'
     // Resolved ones were sent with their resolution time, so Alertmanager no longer lists them as active.
     expect(alerts.map((a) => a.labels['alertname'])).not.toContain('DeploymentAtZeroReplicas');
   });
+  it('the querier\'s Rules API fan-out shows the rulers\' rules and alerts', async () => {
+    const body = await getJson(`${query2.httpUrl}/api/v1/rules`);
+    const groups = (body['data'] as { groups: { name: string; file: string; rules: { name: string; type: string }[] }[] }).groups;
+    expect([...new Set(groups.map((g) => g.name))].sort()).toEqual(['kubernetes', 'recording']);
+    expect(groups.find((g) => g.name === 'kubernetes')!.rules.map((r) => r.name)).toEqual(expect.arrayContaining(['ContainerRestarted', 'DeploymentAtZeroReplicas', 'HighValue']));
+    const alerts = (await getJson(`${query2.httpUrl}/api/v1/alerts`))['data'] as { alerts: { labels: Record<string, string>; state: string }[] };
+    expect(alerts.alerts.some((a) => a.labels['alertname'] === 'ContainerRestarted' && a.state === 'firing')).toBe(true);
+  });
 });
