@@ -26,7 +26,7 @@ const PACKAGES = {
   reloader: [...METRICS],
   compact: [...METRICS, 'yaml', '@node-rs/xxhash'],
   receive: [...METRICS, '@grpc/grpc-js', 'fastify', 'protobufjs', 'snappyjs', 'yaml'],
-  rule: [...METRICS, 'fastify', 'yaml'],
+  rule: [...METRICS, 'fastify', 'yaml', '@node-rs/xxhash'],
   standalone: [...METRICS],
 };
 const rankOf = (folder) => LAYERS.findIndex((names) => names.includes(folder));

@@ -1,8 +1,13 @@
-// `thanos-ts rule` (ruler): flags as upstream's cmd/thanos/rule.go.
+// `thanos-ts rule` (ruler): flags as upstream's cmd/thanos/rule.go and the typed options they become; the
+// wiring is in rule-build.ts.
 import type { Command } from 'commander';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
-import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode, type ModeRegistry } from './mode.js';
+import type { ObjstoreFlagValue } from './flag-groups.js';
+import type { FlagReader, FlagSpec } from './flags.js';
+import { FlagError, refused } from './flags.js';
+import { defineMode, type ModeRegistry } from './mode.js';
+import { serveMode } from './serve.js';
+import { ConfigError } from '../runtime/errors.js';
 
 export const RULE_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -11,8 +16,8 @@ export const RULE_FLAGS: readonly FlagSpec[] = [
   { name: 'eval-interval', default: '1m', placeholder: 'duration', help: 'The default evaluation interval to use.' },
   { name: 'rule-query-offset', default: '0s', placeholder: 'duration', help: 'The default rule group query_offset duration to use.' },
   { name: 'tsdb.block-duration', default: '2h', placeholder: 'duration', help: 'Block duration for TSDB block.' },
-  { name: 'tsdb.retention', default: '48h', placeholder: 'duration', help: 'Block retention time on local disk.' },
-  { name: 'tsdb.no-lockfile', kind: 'bool', help: 'Do not create lockfile in TSDB data directory.' },
+  { name: 'tsdb.retention', default: '48h', placeholder: 'duration', help: 'Block retention time on local disk.', support: { ignored: 'local blocks are kept; thanos-ts does not delete the ruler\'s local blocks yet' } },
+  { name: 'tsdb.no-lockfile', kind: 'bool', help: 'Do not create lockfile in TSDB data directory.', support: { ignored: 'thanos-ts does not create a lockfile' } },
   { name: 'tsdb.wal-compression', kind: 'bool', help: 'Compress the tsdb WAL.' },
   { name: 'label', kind: 'repeat', placeholder: 'key="value"', help: 'Labels to be applied to all generated metrics (repeated). Similar to external labels for Prometheus, used to identify ruler and its blocks as unique source.' },
   { name: 'query', kind: 'repeat', placeholder: 'address', help: 'Addresses of statically configured query API servers (repeatable). The scheme may be prefixed with \'dns+\' or \'dnssrv+\' to detect query API servers through respective DNS lookups.' },
@@ -36,34 +41,111 @@ export const RULE_FLAGS: readonly FlagSpec[] = [
   { name: 'resend-delay', default: '1m', placeholder: 'duration', help: 'Minimum amount of time to wait before resending an alert to Alertmanager.' },
   { name: 'for-outage-tolerance', default: '1h', placeholder: 'duration', help: 'Max time to tolerate prometheus outage for restoring "for" state of alert.' },
   { name: 'for-grace-period', default: '10m', placeholder: 'duration', help: 'Minimum duration between alert and restored "for" state. This is maintained only for alerts with configured "for" time greater than grace period.' },
-  { name: 'restore-ignored-label', kind: 'repeat', placeholder: 'label', help: 'Label names to be ignored when restoring alerts from the remote storage. This is only used in stateless mode.' },
-  { name: 'rule-concurrent-evaluation', default: '1', help: 'How many rules can be evaluated concurrently. Default is 1.' },
-  { name: 'remote-write.config-file', placeholder: 'file-path', help: 'Path to YAML config for the remote-write configurations, that specify servers where samples should be sent to. If this flag is set, the ruler runs in stateless mode.' },
-  { name: 'remote-write.config', placeholder: 'content', help: 'Alternative to \'remote-write.config-file\' flag (mutually exclusive).' },
+  { name: 'restore-ignored-label', kind: 'repeat', placeholder: 'label', help: 'Label names to be ignored when restoring alerts from the remote storage. This is only used in stateless mode.', support: { ignored: 'only used in stateless mode, which thanos-ts does not support yet' } },
+  { name: 'rule-concurrent-evaluation', default: '1', help: 'How many rules can be evaluated concurrently. Default is 1.', support: 'refused' },
+  { name: 'remote-write.config-file', placeholder: 'file-path', help: 'Path to YAML config for the remote-write configurations, that specify servers where samples should be sent to. If this flag is set, the ruler runs in stateless mode.', support: 'refused' },
+  { name: 'remote-write.config', placeholder: 'content', help: 'Alternative to \'remote-write.config-file\' flag (mutually exclusive).', support: 'refused' },
   ...OBJSTORE_FLAGS,
   { name: 'shipper.upload-compacted', kind: 'bool', help: 'If true shipper will try to upload compacted blocks as well.' },
   { name: 'web.route-prefix', default: '', help: 'Prefix for API and UI endpoints.' },
-  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the UI query web interface.' },
-  { name: 'web.prefix-header', default: '', help: 'Name of HTTP request header used for dynamic prefixing of UI links and redirects.' },
-  { name: 'web.disable-cors', kind: 'bool', help: 'Whether to disable CORS headers to be set by Thanos.' },
-  ...STORE_LIMIT_FLAGS,
+  { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the UI query web interface.', support: { ignored: 'the ruler serves no web UI in thanos-ts; its rules and alerts show in the querier\'s UI' } },
+  { name: 'web.prefix-header', default: '', help: 'Name of HTTP request header used for dynamic prefixing of UI links and redirects.', support: { ignored: 'the ruler serves no web UI in thanos-ts; its rules and alerts show in the querier\'s UI' } },
+  { name: 'web.disable-cors', kind: 'bool', help: 'Whether to disable CORS headers to be set by Thanos.', support: { ignored: 'the ruler serves no web UI in thanos-ts; its rules and alerts show in the querier\'s UI' } },
+  ...refused(STORE_LIMIT_FLAGS),
+  { name: 'query.only-prometheus-params', kind: 'bool', help: 'Send only Prometheus\'s query parameters (no dedup, partial_response, …).' },
 ];
+
+export interface RuleOptions {
+  readonly dataDir: string;
+  readonly ruleFiles: readonly string[];
+  readonly evalIntervalMs: number;
+  readonly queryOffsetMs: number;
+  readonly blockDurationMs: number;
+  readonly walCompression: boolean;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly query: readonly string[];
+  readonly queryConfig: { content: string; source: string } | undefined;
+  readonly querySdFiles: readonly string[];
+  readonly querySdIntervalMs: number;
+  readonly querySdDnsIntervalMs: number;
+  readonly queryHttpMethod: 'GET' | 'POST';
+  readonly onlyPrometheusParams: boolean;
+  readonly alertmanagerUrls: readonly string[];
+  readonly alertmanagersConfig: { content: string; source: string } | undefined;
+  readonly alertmanagersSendTimeoutMs: number;
+  readonly alertmanagersDnsIntervalMs: number;
+  readonly alertLabelDrop: readonly string[];
+  readonly alertRelabel: { content: string; source: string } | undefined;
+  readonly alertQueryUrl: string;
+  readonly alertQueryTemplate: string;
+  readonly resendDelayMs: number;
+  readonly forOutageToleranceMs: number;
+  readonly forGracePeriodMs: number;
+  readonly objstore: ObjstoreFlagValue | undefined;
+  readonly uploadCompacted: boolean;
+  readonly routePrefix: string;
+}
+
+export function readRuleOptions(f: FlagReader): RuleOptions {
+  const method = f.string('query.http-method').toUpperCase();
+  if (method !== 'GET' && method !== 'POST') throw new FlagError('query.http-method', f.string('query.http-method'), 'must be one of GET, POST');
+  const query = f.list('query');
+  const queryConfig = f.pathOrContent('query.config');
+  const querySdFiles = f.list('query.sd-files');
+  if (queryConfig !== undefined && (query.length > 0 || querySdFiles.length > 0)) {
+    throw new ConfigError('--query.config(-file) cannot be combined with --query or --query.sd-files');
+  }
+  if (queryConfig === undefined && query.length === 0 && querySdFiles.length === 0) {
+    throw new ConfigError('no --query parameter was given; the ruler needs a query API to evaluate rules (--query, --query.sd-files or --query.config-file)');
+  }
+  const alertmanagerUrls = f.list('alertmanagers.url');
+  const alertmanagersConfig = f.pathOrContent('alertmanagers.config');
+  if (alertmanagersConfig !== undefined && alertmanagerUrls.length > 0) {
+    throw new ConfigError('--alertmanagers.config(-file) and --alertmanagers.url are mutually exclusive');
+  }
+  const ruleFiles = f.list('rule-file');
+  return {
+    dataDir: f.string('data-dir'),
+    ruleFiles: ruleFiles.length > 0 ? ruleFiles : ['rules/'],
+    evalIntervalMs: f.durationMs('eval-interval'),
+    queryOffsetMs: f.durationMs('rule-query-offset'),
+    blockDurationMs: f.durationMs('tsdb.block-duration'),
+    walCompression: f.bool('tsdb.wal-compression'),
+    labels: f.labels('label'),
+    query,
+    queryConfig,
+    querySdFiles,
+    querySdIntervalMs: f.durationMs('query.sd-interval'),
+    querySdDnsIntervalMs: f.durationMs('query.sd-dns-interval'),
+    queryHttpMethod: method,
+    onlyPrometheusParams: f.bool('query.only-prometheus-params'),
+    alertmanagerUrls,
+    alertmanagersConfig,
+    alertmanagersSendTimeoutMs: f.durationMs('alertmanagers.send-timeout'),
+    alertmanagersDnsIntervalMs: f.durationMs('alertmanagers.sd-dns-interval'),
+    alertLabelDrop: f.list('alert.label-drop'),
+    alertRelabel: f.pathOrContent('alert.relabel-config'),
+    alertQueryUrl: f.string('alert.query-url'),
+    alertQueryTemplate: f.string('alert.query-template'),
+    resendDelayMs: f.durationMs('resend-delay'),
+    forOutageToleranceMs: f.durationMs('for-outage-tolerance'),
+    forGracePeriodMs: f.durationMs('for-grace-period'),
+    objstore: readObjstoreFlag(f),
+    uploadCompacted: f.bool('shipper.upload-compacted'),
+    routePrefix: f.string('web.route-prefix'),
+  };
+}
 
 export function registerRule(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'rule',
-    description: 'Ruler evaluating Prometheus rules against given Query nodes, exposing Store API and storing old blocks in bucket. Not built yet in thanos-ts: exits 1 after checking its flags.',
+    description: 'Ruler evaluating Prometheus rules against given Query nodes, exposing Store API and storing old blocks in bucket.',
     flags: RULE_FLAGS,
     read: (f) => {
-      readLogOptions(f);
-      readHttpOptions(f);
-      readGrpcServerOptions(f);
-      readObjstoreFlag(f);
-      f.labels('label');
-      f.durationMs('eval-interval');
-      f.durationMs('tsdb.block-duration');
-      f.durationMs('tsdb.retention');
+      f.durationMs('query.default-step');
+      return { log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), rule: readRuleOptions(f) };
     },
-    run: () => Promise.reject(new NotBuiltError('rule')),
+    run: ({ log, http, grpc, rule }) =>
+      serveMode({ component: 'rule', log, http, grpc, setup: async (rt, app) => (await import('./rule-build.js')).buildRule(rt, app, rule) }),
   }, registry);
 }

@@ -103,3 +103,34 @@ export function expandTemplate(template: string, m: Submatches): string {
   }
   return out;
 }
+
+/** An unanchored RE2 regex, as Go's regexp.Compile(pattern): for find-anywhere matching and replace-all. */
+export class SearchRegex {
+  private constructor(readonly pattern: string, private readonly re: RE2JS) {}
+
+  /** Throws InvalidArgumentError with Go's message for what Go's regexp rejects. */
+  static compile(pattern: string): SearchRegex {
+    return new SearchRegex(pattern, compileRaw(pattern));
+  }
+
+  /** Whether the regex matches anywhere in `value` (Go's MatchString). */
+  test(value: string): boolean {
+    return this.re.test(value);
+  }
+
+  /** Go's ReplaceAllString: every match replaced by `template` expanded as regexp.Expand does. */
+  replaceAll(value: string, template: string): string {
+    return this.re.matcher(value).replaceAll((...args: unknown[]) => {
+      const groups: (string | undefined)[] = [];
+      let named: Record<string, string | undefined> | undefined;
+      for (const a of args) {
+        if (typeof a === 'number') break;
+        groups.push(typeof a === 'string' ? a : undefined);
+      }
+      const last = args[args.length - 1];
+      if (typeof last === 'object' && last !== null) named = last as Record<string, string | undefined>;
+      const m: Submatches = Object.assign(groups, named !== undefined && Object.keys(named).length > 0 ? { groups: named } : {});
+      return expandTemplate(template, m);
+    });
+  }
+}

@@ -1,0 +1,143 @@
+// Benchmark: 1,000 recording rules over 10k series, evaluated by a real Prometheus 2.42 on its own data and by
+// thanos-ts rule over thanos-ts query → thanos-ts sidecar → that Prometheus, with the same rule file, in the same
+// run. Compares prometheus_rule_group_last_duration_seconds (summed over the 10 groups, averaged over the last
+// BENCH_ROUNDS evaluations) and prints the ratio (target <= 1.5).
+// Run: npm run bench:rule   (needs `npm run build`; BENCH_INTERVAL (30s) and BENCH_ROUNDS (3) change the run).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort, requireCommand, spawnPeer, waitForHttp } from '../test/support/peers/process.js';
+import { startQuery, startThanos, tempWorkDir } from '../test/query/support/ha-cluster.js';
+import { remoteWrite, type SeriesData } from '../test/rule/support/remote-write.js';
+
+const INTERVAL_S = Number(process.env['BENCH_INTERVAL'] ?? '30');
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? '3');
+const SERIES = 10_000;
+const GROUPS = 10;
+const RULES_PER_GROUP = 100;
+
+function dataset(nowMs: number): SeriesData[] {
+  const out: SeriesData[] = [];
+  for (let i = 0; i < SERIES; i++) {
+    const samples: [number, number][] = [];
+    // 10 minutes back and 30 minutes ahead at 15 s, so every evaluation of the run has fresh data.
+    for (let t = nowMs - 600_000, k = 0; t <= nowMs + 1_800_000; t += 15_000, k++) samples.push([t, k * (1 + (i % 7))]);
+    out.push({ labels: { __name__: 'bench_requests_total', job: `job${i % 10}`, instance: `inst${i}`, shard: `s${i % 100}`, code: i % 5 === 0 ? '500' : '200' }, samples });
+  }
+  return out;
+}
+
+/** 1,000 rules: for each of 100 shards (100 series each) ten typical recording expressions. */
+function rules(): string {
+  const exprs = [
+    (s: string) => `sum by (job) (rate(bench_requests_total{shard="${s}"}[5m]))`,
+    (s: string) => `sum by (job, code) (rate(bench_requests_total{shard="${s}"}[5m]))`,
+    (s: string) => `sum(increase(bench_requests_total{shard="${s}"}[5m]))`,
+    (s: string) => `max by (job) (bench_requests_total{shard="${s}"})`,
+    (s: string) => `count by (code) (bench_requests_total{shard="${s}"})`,
+    (s: string) => `sum by (job) (rate(bench_requests_total{shard="${s}",code="500"}[5m])) / sum by (job) (rate(bench_requests_total{shard="${s}"}[5m]))`,
+    (s: string) => `avg by (job) (irate(bench_requests_total{shard="${s}"}[1m]))`,
+    (s: string) => `topk(3, rate(bench_requests_total{shard="${s}"}[5m]))`,
+    (s: string) => `sum by (instance) (delta(bench_requests_total{shard="${s}"}[2m]))`,
+    (s: string) => `quantile(0.9, rate(bench_requests_total{shard="${s}"}[5m]))`,
+  ];
+  let y = 'groups:\n';
+  for (let g = 0; g < GROUPS; g++) {
+    y += `- name: bench-${g}\n  interval: ${INTERVAL_S}s\n  rules:\n`;
+    for (let r = 0; r < RULES_PER_GROUP; r++) {
+      const shard = `s${(g * 10 + Math.floor(r / 10)) % 100}`;
+      y += `  - record: bench:rule_${g}_${r}\n    expr: '${exprs[r % 10]!(shard)}'\n`;
+    }
+  }
+  return y;
+}
+
+/** Last-duration per group from a /metrics text (any strategy label). */
+function lastDurations(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('prometheus_rule_group_last_duration_seconds{')) continue;
+    const g = /rule_group="[^"]*;(bench-\d+)"/.exec(line);
+    if (g) out.set(g[1]!, Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+function lastEvalTimes(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('prometheus_rule_group_last_evaluation_timestamp_seconds{')) continue;
+    const g = /rule_group="[^"]*;(bench-\d+)"/.exec(line);
+    if (g) out.set(g[1]!, Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const work = await tempWorkDir('bench-rule-');
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const rulesFile = path.join(work, 'rules.yml');
+    await writeFile(rulesFile, rules());
+    const port = await freePort();
+    const promUrl = `http://127.0.0.1:${port}`;
+    await writeFile(path.join(work, 'prometheus.yml'), `global:\n  scrape_interval: 15s\n  evaluation_interval: ${INTERVAL_S}s\n  external_labels:\n    prom_replica: p\nrule_files:\n  - ${rulesFile}\n`);
+    await mkdir(path.join(work, 'data'), { recursive: true });
+    const prom = spawnPeer('prometheus', requireCommand('prometheus', 'Prometheus 2.42'), [
+      `--config.file=${path.join(work, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(work, 'data')}`, `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.min-block-duration=2h', '--storage.tsdb.max-block-duration=2h', '--web.enable-remote-write-receiver',
+    ], { logDir: work });
+    stops.push(() => prom.stop());
+    await waitForHttp(`${promUrl}/-/ready`, prom, 60_000, (s) => s === 200);
+    console.log(`writing ${SERIES} series …`);
+    await remoteWrite(promUrl, dataset(Date.now()));
+    const sidecar = await startThanos(work, 'sidecar', ['sidecar', `--prometheus.url=${promUrl}`, `--tsdb.path=${path.join(work, 'data')}`]);
+    stops.push(() => sidecar.proc.stop());
+    const query = await startQuery(work, 'query', [sidecar.grpcAddress], ['--query.replica-label=prom_replica']);
+    stops.push(() => query.proc.stop());
+    const ruler = await startThanos(work, 'rule', ['rule', `--rule-file=${rulesFile}`, `--query=${query.httpUrl}`, `--data-dir=${path.join(work, 'rule-data')}`, `--eval-interval=${INTERVAL_S}s`]);
+    stops.push(() => ruler.proc.stop());
+
+    const sums = { prom: [] as number[], ours: [] as number[] };
+    const seen = { prom: new Map<string, number>(), ours: new Map<string, number>() };
+    // One warm-up evaluation of every group on both sides, then ROUNDS measured ones.
+    const deadline = Date.now() + (ROUNDS + 3) * INTERVAL_S * 1000 + Number(process.env['BENCH_EXTRA_S'] ?? '300') * 1000;
+    const latest = { prom: new Map<string, number>(), ours: new Map<string, number>() };
+    while ((sums.prom.length < ROUNDS + 1 || sums.ours.length < ROUNDS + 1) && Date.now() < deadline) {
+      for (const [side, url] of [['prom', promUrl], ['ours', ruler.httpUrl]] as const) {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const times = lastEvalTimes(text);
+        const durs = lastDurations(text);
+        latest[side] = durs;
+        // A round completes when every group has a new evaluation since the last round.
+        if (times.size === GROUPS && [...times].every(([g, t]) => t > (seen[side].get(g) ?? 0))) {
+          seen[side] = times;
+          sums[side].push([...durs.values()].reduce((a, b) => a + b, 0));
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const avg = (xs: number[]): number => xs.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, xs.length - 1);
+    const p = avg(sums.prom);
+    const o = avg(sums.ours);
+    console.log(`rule groups: ${GROUPS} × ${RULES_PER_GROUP} recording rules over ${SERIES} series, interval ${INTERVAL_S}s`);
+    console.log(`Prometheus 2.42  sum of prometheus_rule_group_last_duration_seconds: ${p.toFixed(3)} s  (rounds: ${sums.prom.slice(1).map((x) => x.toFixed(3)).join(', ')})`);
+    console.log(`thanos-ts rule   sum of prometheus_rule_group_last_duration_seconds: ${o.toFixed(3)} s  (rounds: ${sums.ours.slice(1).map((x) => x.toFixed(3)).join(', ')})`);
+    if (sums.ours.length < 2 || sums.prom.length < 2) {
+      // Not enough complete rounds (a loaded machine): show what each side's groups last took.
+      const show = (m: Map<string, number>): string => [...m].sort().map(([g, d]) => `${g}=${d.toFixed(2)}s`).join(' ');
+      console.log(`incomplete run: complete rounds prom=${Math.max(0, sums.prom.length - 1)} ours=${Math.max(0, sums.ours.length - 1)}`);
+      console.log(`Prometheus last durations: ${show(latest.prom)}`);
+      console.log(`thanos-ts  last durations: ${show(latest.ours)}`);
+      const sp = [...latest.prom.values()].reduce((a, b) => a + b, 0);
+      const so = [...latest.ours.values()].reduce((a, b) => a + b, 0);
+      if (latest.ours.size === GROUPS && latest.prom.size === GROUPS) console.log(`ratio of the latest evaluations thanos-ts / Prometheus: ${(so / sp).toFixed(2)}x (target <= 1.5x)`);
+      return;
+    }
+    console.log(`ratio thanos-ts / Prometheus: ${(o / p).toFixed(2)}x (target <= 1.5x)`);
+  } finally {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();
