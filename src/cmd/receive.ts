@@ -1,6 +1,7 @@
 // `thanos-ts receive`: flags as upstream's cmd/thanos/receive.go and the options they become; the IngestorOnly mode
 // (no hashring): remote write into per-tenant TSDBs, served over the StoreAPI. Wiring is in receive-build.ts.
 import type { Command } from 'commander';
+import { ensureUsableDir } from './data-dir.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
@@ -124,7 +125,9 @@ export function registerReceive(program: Command, registry?: ModeRegistry): void
     description: 'Accept Prometheus remote write API requests and write to local tsdb.',
     flags: RECEIVE_FLAGS,
     read: (f) => ({ log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), receive: readReceiveOptions(f) }),
-    run: ({ log, http, grpc, receive }) =>
-      serveMode({ component: 'receive', log, http, grpc, setup: async (rt) => (await import('./receive-build.js')).buildReceive(rt, receive) }),
+    run: async ({ log, http, grpc, receive }) => {
+      ensureUsableDir(receive.tsdbPath, 'tsdb.path');
+      await serveMode({ component: 'receive', log, http, grpc, setup: async (rt) => (await import('./receive-build.js')).buildReceive(rt, receive) });
+    },
   }, registry);
 }

@@ -1,6 +1,7 @@
 // `thanos-ts rule` (ruler): flags as upstream's cmd/thanos/rule.go and the typed options they become; the
 // wiring is in rule-build.ts.
 import type { Command } from 'commander';
+import { ensureUsableDir } from './data-dir.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
@@ -145,7 +146,9 @@ export function registerRule(program: Command, registry?: ModeRegistry): void {
       f.durationMs('query.default-step');
       return { log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), rule: readRuleOptions(f) };
     },
-    run: ({ log, http, grpc, rule }) =>
-      serveMode({ component: 'rule', log, http, grpc, setup: async (rt, app) => (await import('./rule-build.js')).buildRule(rt, app, rule) }),
+    run: async ({ log, http, grpc, rule }) => {
+      ensureUsableDir(rule.dataDir, 'data-dir');
+      await serveMode({ component: 'rule', log, http, grpc, setup: async (rt, app) => (await import('./rule-build.js')).buildRule(rt, app, rule) });
+    },
   }, registry);
 }

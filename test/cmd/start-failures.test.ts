@@ -58,7 +58,7 @@ const MODES: Readonly<Record<string, ModeCase>> = {
   query: { listeners: ['http', 'grpc'], args: async () => [] },
   standalone: { listeners: ['http', 'grpc'], args: async (d) => [bucket(), `--data-dir=${d}`], dataDirFlag: '--data-dir' },
   compact: { listeners: ['http'], args: async (d) => [bucket(), `--data-dir=${d}`, '--wait'], dataDirFlag: '--data-dir' },
-  receive: { listeners: ['http', 'grpc', 'remote-write'], args: async (d) => [bucket(), `--tsdb.path=${d}`], dataDirFlag: '--tsdb.path' },
+  receive: { listeners: ['http', 'grpc', 'remote-write'], args: async (d) => [bucket(), `--tsdb.path=${d}`, '--label=receive_replica="0"'], dataDirFlag: '--tsdb.path' },
   rule: { listeners: ['http', 'grpc'], args: async (d) => [bucket(), `--data-dir=${d}`, `--query=127.0.0.1:${await freePort()}`], dataDirFlag: '--data-dir' },
 };
 
