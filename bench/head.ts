@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Encoder, uvarintSize } from '../src/tsdb/encoding/encoder.js';
 import { snappyEncode } from '../src/tsdb/encoding/snappy.js';
 import { startPrometheus } from '../test/support/prometheus.js';
 
@@ -23,43 +24,70 @@ const CHILD = path.join(ROOT, 'bench', 'head-child.mjs');
 const work = mkdtempSync(path.join(os.tmpdir(), 'bench-head-'));
 const fmt = (n: number, d = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: d });
 
-/** Protobuf writer for just what a remote-write WriteRequest needs. */
-class Pb {
-  private parts: number[] = [];
-  varint(v: number): void { while (v >= 0x80) { this.parts.push((v % 128) | 0x80); v = Math.floor(v / 128); } this.parts.push(v); }
-  tag(field: number, wire: number): void { this.varint(field * 8 + wire); }
-  bytes(field: number, b: Uint8Array | number[]): void { this.tag(field, 2); this.varint(b.length); for (const x of b) this.parts.push(x); }
-  str(field: number, s: string): void { this.bytes(field, [...Buffer.from(s, 'utf8')]); }
-  double(field: number, v: number): void { this.tag(field, 1); const b = Buffer.alloc(8); b.writeDoubleLE(v); for (const x of b) this.parts.push(x); }
-  int64(field: number, v: number): void { this.tag(field, 0); this.varint(v); }
-  done(): number[] { return this.parts; }
+const utf8 = new TextEncoder();
+
+/** The protobuf bytes of one TimeSeries (labels, then samples (j*7+k) % 1000 at start + k*stepMs for k in [from, to)). */
+function encodeTimeSeries(e: Encoder, scratch: Encoder, labels: [string, string][], j: number, from: number, to: number, start: number, stepMs: number): void {
+  scratch.reset();
+  for (const [k, v] of labels) {
+    const kb = utf8.encode(k);
+    const vb = utf8.encode(v);
+    scratch.putByte(0x0a); // labels = 1
+    scratch.putUvarint(2 + kb.length + uvarintSize(kb.length) + vb.length + uvarintSize(vb.length));
+    scratch.putByte(0x0a); scratch.putUvarint(kb.length); scratch.putBytes(kb);
+    scratch.putByte(0x12); scratch.putUvarint(vb.length); scratch.putBytes(vb);
+  }
+  const dv = new DataView(new ArrayBuffer(8));
+  const val = new Uint8Array(dv.buffer);
+  for (let k = from; k < to; k++) {
+    const t = start + k * stepMs;
+    scratch.putByte(0x12); // samples = 2
+    scratch.putUvarint(1 + 8 + 1 + uvarintSize(t));
+    scratch.putByte(0x09); // value = 1, fixed64
+    dv.setFloat64(0, (j * 7 + k) % 1000, true);
+    scratch.putBytes(val);
+    scratch.putByte(0x10); // timestamp = 2, varint
+    scratch.putUvarint(t);
+  }
+  const body = scratch.bytes();
+  e.putByte(0x0a); // timeseries = 1
+  e.putUvarint(body.length);
+  e.putBytes(body);
 }
 
 function seriesLabels(i: number): [string, string][] {
   return [['__name__', `bench_metric_${i % 100}`], ['instance', `host-${i}`], ['job', 'bench']];
 }
 
-/** Remote-writes series [0, n) x steps, window by window (Prometheus refuses samples an hour behind its newest). */
+/**
+ * Remote-writes series [0, n) x steps, window by window (Prometheus refuses samples an hour behind its newest), two
+ * requests in flight within a window (different series, so each series' samples still arrive in order).
+ */
 async function remoteWrite(url: string, n: number, steps: number, stepMs: number, start: number, window: number): Promise<number> {
   let samples = 0;
+  const e = new Encoder(1 << 20);
+  const scratch = new Encoder(1 << 14);
+  const post = async (body: Uint8Array): Promise<void> => {
+    const res = await fetch(`${url}/api/v1/write`, {
+      method: 'POST', body: snappyEncode(body),
+      headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf', 'X-Prometheus-Remote-Write-Version': '0.1.0' },
+    });
+    if (res.status !== 204) throw new Error(`remote write: HTTP ${res.status} ${await res.text()}`);
+  };
   for (let w = 0; w < steps; w += window) {
+    const inFlight = new Set<Promise<void>>();
     for (let i = 0; i < n; i += 1000) {
-      const req = new Pb();
+      e.reset();
+      const to = Math.min(steps, w + window);
       for (let j = i; j < Math.min(n, i + 1000); j++) {
-        const ts = new Pb();
-        for (const [k, v] of seriesLabels(j)) { const l = new Pb(); l.str(1, k); l.str(2, v); ts.bytes(1, l.done()); }
-        for (let k = w; k < Math.min(steps, w + window); k++) {
-          const s = new Pb(); s.double(1, (j * 7 + k) % 1000); s.int64(2, start + k * stepMs); ts.bytes(2, s.done());
-          samples++;
-        }
-        req.bytes(1, ts.done());
+        encodeTimeSeries(e, scratch, seriesLabels(j), j, w, to, start, stepMs);
+        samples += to - w;
       }
-      const res = await fetch(`${url}/api/v1/write`, {
-        method: 'POST', body: snappyEncode(Uint8Array.from(req.done())),
-        headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf', 'X-Prometheus-Remote-Write-Version': '0.1.0' },
-      });
-      if (res.status !== 204) throw new Error(`remote write: HTTP ${res.status} ${await res.text()}`);
+      const p: Promise<void> = post(e.bytes().slice()).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= 2) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
   }
   return samples;
 }

@@ -1,8 +1,16 @@
-// `thanos-ts compact`: flags as upstream's cmd/thanos/compact.go. The compactor has no gRPC server.
+// `thanos-ts compact`: flags as upstream's cmd/thanos/compact.go, read into CompactOptions and handed to the
+// compactor (src/compact) under the HTTP server (/metrics, /-/healthy, /-/ready). The compactor has no gRPC server.
 import type { Command } from 'commander';
+import { retentionDownsamplingWarnings } from '../compact/downsample-pass.js';
+import { parseRelabelConfigs, type RelabelConfig } from '../block/relabel.js';
+import type { RetentionByResolution } from '../compact/retention.js';
 import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
-import type { FlagSpec } from './flags.js';
-import { NotBuiltError, defineMode, type ModeRegistry } from './mode.js';
+import type { HttpOptions, LogOptions, ObjstoreFlagValue } from './flag-groups.js';
+import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
+import { ensureUsableDir } from './data-dir.js';
+import { defineMode, type ModeRegistry } from './mode.js';
+import { serveMode } from './serve.js';
+
 
 export const COMPACT_FLAGS: readonly FlagSpec[] = [
   ...LOG_FLAGS,
@@ -24,7 +32,7 @@ export const COMPACT_FLAGS: readonly FlagSpec[] = [
   { name: 'compact.concurrency', default: '1', help: 'Number of goroutines to use when compacting groups.' },
   { name: 'compact.blocks-fetch-concurrency', default: '1', help: 'Number of goroutines to use when download block during compaction.' },
   { name: 'compact.cleanup-interval', default: '5m', placeholder: 'duration', help: 'How often we should clean up partially uploaded blocks and blocks with deletion mark in the background when --wait has been enabled. Setting it to "0s" disables it - the cleaning will only happen at the end of an iteration.' },
-  { name: 'compact.progress-interval', default: '5m', placeholder: 'duration', help: 'Frequency of calculating the compaction progress in the background when --wait has been enabled. Setting it to "0s" disables it. Now compaction, downsampling and retention progress are supported.' },
+  { name: 'compact.progress-interval', default: '5m', placeholder: 'duration', help: 'Frequency of calculating the compaction progress in the background when --wait has been enabled. Setting it to "0s" disables it. Now compaction, downsampling and retention progress are supported.', support: { ignored: 'the progress gauges (thanos_compact_todo_*) are computed at the end of every iteration' } },
   { name: 'downsample.concurrency', default: '1', help: 'Number of goroutines to use when downsampling blocks.' },
   { name: 'delete-delay', default: '48h', placeholder: 'duration', help: 'Time before a block marked for deletion is deleted from bucket. If delete-delay is non zero, blocks will be marked for deletion and compactor component will delete blocks marked for deletion from the bucket. If delete-delay is 0, blocks will be deleted straight away.' },
   { name: 'deduplication.func', default: '', help: 'Experimental. Deduplication algorithm for merging overlapping blocks. Possible values are: "", "penalty". If no value is specified, the default compact deduplication merger is used, which performs 1:1 deduplication for samples.' },
@@ -39,23 +47,107 @@ export const COMPACT_FLAGS: readonly FlagSpec[] = [
   { name: 'disable-admin-operations', kind: 'bool', help: 'Disable UI/API admin operations like marking blocks for deletion and no compaction.' },
 ];
 
+export interface CompactOptions {
+  readonly log: LogOptions;
+  readonly http: HttpOptions;
+  readonly dataDir: string;
+  readonly objstore: ObjstoreFlagValue;
+  readonly consistencyDelayMs: number;
+  readonly retention: RetentionByResolution;
+  readonly wait: boolean;
+  readonly waitIntervalMs: number;
+  readonly downsamplingDisabled: boolean;
+  /** --downsample.concurrency: blocks downsampled at once. */
+  readonly downsampleConcurrency: number;
+  readonly metaFetchConcurrency: number;
+  readonly blockFilesConcurrency: number;
+  readonly concurrency: number;
+  readonly blocksFetchConcurrency: number;
+  readonly cleanupIntervalMs: number;
+  readonly deleteDelayMs: number;
+  readonly dedupFunc: '' | 'penalty';
+  readonly replicaLabels: readonly string[];
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly relabel: readonly RelabelConfig[];
+  /** The block viewer (only with --wait, as upstream): off with --web.disable. */
+  readonly web: { readonly enabled: boolean; readonly routePrefix: string; readonly externalPrefix: string; readonly disableAdmin: boolean };
+  /** Warnings to log once the logger exists (upstream logs them at start). */
+  readonly warnings: readonly string[];
+}
+
+function positive(f: FlagReader, name: string): number {
+  const v = f.int(name);
+  if (v < 1) throw new FlagError(name, String(v), 'must be at least 1');
+  return v;
+}
+
+
+/** `bucket` overrides the objstore flags (standalone's embedded bucket). */
+export function readCompactOptions(f: FlagReader, bucket?: ObjstoreFlagValue): CompactOptions {
+  const log = readLogOptions(f);
+  const http = readHttpOptions(f);
+  const consistencyDelayMs = f.given('sync-delay') ? f.durationMs('sync-delay') : f.durationMs('consistency-delay');
+  const retention = {
+    raw: f.durationMs('retention.resolution-raw'),
+    fiveMinutes: f.durationMs('retention.resolution-5m'),
+    oneHour: f.durationMs('retention.resolution-1h'),
+  };
+  const warnings: string[] = [];
+  const downsamplingDisabled = f.bool('downsampling.disable');
+  // Upstream refuses to start on these; thanos-ts warns, naming what will never be downsampled, so the Swift guide's
+  // short test retentions still run.
+  warnings.push(...retentionDownsamplingWarnings({
+    rawMs: retention.raw, fiveMinMs: retention.fiveMinutes, oneHourMs: retention.oneHour, downsamplingDisabled,
+  }));
+  const strategy = f.string('block-discovery-strategy');
+  if (strategy !== 'concurrent' && strategy !== 'recursive') throw new FlagError('block-discovery-strategy', strategy, 'must be one of concurrent, recursive');
+  const dedupFunc = f.string('deduplication.func');
+  if (dedupFunc !== '' && dedupFunc !== 'penalty') throw new FlagError('deduplication.func', dedupFunc, 'must be "" (exact duplicates) or "penalty"');
+  const replicaLabels = f.commaList('deduplication.replica-label');
+  if (dedupFunc === 'penalty' && replicaLabels.length === 0) {
+    throw new FlagError('deduplication.func', dedupFunc, 'penalty deduplication needs at least one --deduplication.replica-label');
+  }
+  const minTime = f.timeMs('min-time');
+  const maxTime = f.timeMs('max-time');
+  if (minTime > maxTime) throw new FlagError('min-time', f.string('min-time'), `--min-time must be before --max-time (${f.string('max-time')})`);
+  const relabel = f.pathOrContent('selector.relabel-config');
+  const waitIntervalMs = f.durationMs('wait-interval');
+  const cleanupIntervalMs = f.durationMs('compact.cleanup-interval');
+  const deleteDelayMs = f.durationMs('delete-delay');
+  // Checked after the values above, so a malformed flag is reported before a missing bucket (as upstream's parser).
+  const objstore = bucket ?? readObjstoreFlag(f);
+  if (!objstore) throw new FlagError('objstore.config-file', '', 'an object store configuration is required (--objstore.config-file or --objstore.config)');
+  const wait = f.bool('wait');
+  if (wait && waitIntervalMs <= 0) throw new FlagError('wait-interval', f.string('wait-interval'), 'must be above 0 with --wait');
+  const prefix = (name: string): string => {
+    const v = f.string(name).replace(/\/+$/, '');
+    return v === '' || v.startsWith('/') || /^https?:\/\//.test(v) ? v : `/${v}`;
+  };
+  const web = { enabled: !f.bool('web.disable'), routePrefix: prefix('web.route-prefix'), externalPrefix: prefix('web.external-prefix'), disableAdmin: f.bool('disable-admin-operations') };
+  return {
+    web, log, http, objstore, consistencyDelayMs, retention, wait, waitIntervalMs, downsamplingDisabled, warnings,
+    dataDir: f.string('data-dir'),
+    metaFetchConcurrency: positive(f, 'block-meta-fetch-concurrency'),
+    blockFilesConcurrency: positive(f, 'block-files-concurrency'),
+    concurrency: positive(f, 'compact.concurrency'),
+    downsampleConcurrency: positive(f, 'downsample.concurrency'),
+    blocksFetchConcurrency: positive(f, 'compact.blocks-fetch-concurrency'),
+    cleanupIntervalMs, deleteDelayMs,
+    dedupFunc, replicaLabels, minTime, maxTime,
+    relabel: relabel ? parseRelabelConfigs(relabel.content, relabel.source) : [],
+  };
+}
+
 export function registerCompact(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'compact',
-    description: 'Continuously compacts blocks in an object store bucket. Not built yet in thanos-ts: exits 1 after checking its flags.',
+    description: 'Continuously compacts blocks in an object store bucket.',
     flags: COMPACT_FLAGS,
-    read: (f) => {
-      readLogOptions(f);
-      readHttpOptions(f);
-      readObjstoreFlag(f);
-      const consistencyDelayMs = f.given('sync-delay') ? f.durationMs('sync-delay') : f.durationMs('consistency-delay');
-      for (const name of ['retention.resolution-raw', 'retention.resolution-5m', 'retention.resolution-1h', 'wait-interval', 'delete-delay', 'compact.cleanup-interval', 'compact.progress-interval']) {
-        f.durationMs(name);
-      }
-      f.timeMs('min-time');
-      f.timeMs('max-time');
-      return { consistencyDelayMs };
+    read: (f) => readCompactOptions(f),
+    run: async (o) => {
+      ensureUsableDir(o.dataDir, 'data-dir');
+      await serveMode({ component: 'compact', log: o.log, http: o.http, setup: async (rt, app) => (await import('./compact-build.js')).buildCompactor(rt, app, o) });
     },
-    run: () => Promise.reject(new NotBuiltError('compact')),
   }, registry);
 }

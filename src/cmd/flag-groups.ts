@@ -15,6 +15,17 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
   { name: 'http-address', default: '0.0.0.0:10902', placeholder: 'host:port', help: 'Listen host:port for HTTP endpoints.' },
   { name: 'http-grace-period', default: '2m', placeholder: 'duration', help: 'Time to wait after an interrupt received for HTTP Server.' },
   { name: 'http.config', default: '', placeholder: 'file', help: '[EXPERIMENTAL] Path to the configuration file that can enable TLS or authentication for all HTTP endpoints.' },
+  // thanos-ts only: upstream always serves Go's /debug/pprof; Node's equivalents pause the process, so they are opt-in.
+  {
+    name: 'debug.enable-profiling', kind: 'bool',
+    help: 'Serve /debug/pprof/profile?seconds=N (a V8 CPU profile, .cpuprofile) and /debug/pprof/heap (a V8 heap snapshot) on the HTTP port: the Node counterparts of upstream\'s Go pprof handlers. A heap snapshot pauses the process.',
+  },
+];
+
+/** Upstream's request logging flags (query, rule, receive, query-frontend): see src/runtime/request-logging.ts. */
+export const REQUEST_LOGGING_FLAGS: readonly FlagSpec[] = [
+  { name: 'request.logging-config-file', default: '', placeholder: 'file', help: 'Path to YAML file with request logging configuration. See format details: https://thanos.io/tip/thanos/logging.md/#configuration' },
+  { name: 'request.logging-config', default: '', placeholder: 'content', help: 'Alternative to \'request.logging-config-file\' flag (mutually exclusive). Content of YAML file with request logging configuration. See format details: https://thanos.io/tip/thanos/logging.md/#configuration' },
 ];
 
 export const GRPC_SERVER_FLAGS: readonly FlagSpec[] = [
@@ -38,7 +49,13 @@ export const STORE_LIMIT_FLAGS: readonly FlagSpec[] = [
 ];
 
 export interface LogOptions { readonly level: LogLevel; readonly format: LogFormat }
-export interface HttpOptions { readonly address: string; readonly gracePeriodMs: number; readonly configFile: string | undefined }
+export interface HttpOptions {
+  readonly address: string;
+  readonly gracePeriodMs: number;
+  readonly configFile: string | undefined;
+  /** --debug.enable-profiling. */
+  readonly profiling: boolean;
+}
 export interface GrpcServerOptions {
   readonly address: string;
   readonly gracePeriodMs: number;
@@ -70,7 +87,10 @@ function address(f: FlagReader, name: string): string {
 }
 
 export function readHttpOptions(f: FlagReader): HttpOptions {
-  return { address: address(f, 'http-address'), gracePeriodMs: f.durationMs('http-grace-period'), configFile: f.optionalString('http.config') };
+  return {
+    address: address(f, 'http-address'), gracePeriodMs: f.durationMs('http-grace-period'), configFile: f.optionalString('http.config'),
+    profiling: f.bool('debug.enable-profiling'),
+  };
 }
 
 export function readGrpcServerOptions(f: FlagReader): GrpcServerOptions {

@@ -2,11 +2,12 @@
 import { networkInterfaces } from 'node:os';
 import { isIPv6 } from 'node:net';
 import type { Command } from 'commander';
-import { SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions } from './flag-groups.js';
+import { REQUEST_LOGGING_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions } from './flag-groups.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { parseEndpointSpec, type EndpointSpec } from '../query/dns-discovery.js';
 import { parseHostPort } from '../runtime/flag-values.js';
 import type { QuerierOptions } from '../query/querier.js';
+import { endpointsFromFlags, parseEndpointConfig } from '../query/endpoint-config.js';
 import { FlagError, refused, type FlagReader, type FlagSpec } from './flags.js';
 import { gossipFlags } from './removed-flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';
@@ -41,12 +42,18 @@ export const QUERY_FLAGS: readonly FlagSpec[] = [
   { name: 'endpoint', kind: 'repeat', placeholder: 'address', help: 'Addresses of statically configured Thanos API servers. The scheme may be prefixed with \'dns+\' or \'dnssrv+\' to detect Thanos API servers through respective DNS lookups.' },
   { name: 'store', kind: 'repeat', placeholder: 'address', help: 'Alias of --endpoint (removed upstream in v0.38; accepted here so existing manifests keep working).' },
   { name: 'endpoint-strict', kind: 'repeat', placeholder: 'address', help: 'Addresses of only statically configured Thanos API servers that are always used, even if the health check fails.' },
+  { name: 'endpoint-group', kind: 'repeat', placeholder: 'address', help: '(Deprecated, Experimental): DNS name of statically configured Thanos API server groups (repeatable). Targets resolved from the DNS name will be queried in a round-robin, instead of a fanout manner. This flag should be used when connecting a Thanos Query to HA groups of Thanos components.' },
+  { name: 'endpoint-group-strict', kind: 'repeat', placeholder: 'address', help: '(Deprecated, Experimental): DNS name of statically configured Thanos API server groups (repeatable) that are always used, even if the health check fails.' },
+  { name: 'endpoint.sd-config-file', default: '', placeholder: 'file', help: 'Path to Config File with endpoint definitions' },
+  { name: 'endpoint.sd-config', default: '', placeholder: 'content', help: 'Alternative to \'endpoint.sd-config-file\' flag (mutually exclusive). Content of Config File with endpoint definitions' },
+  { name: 'endpoint.sd-config-reload-interval', default: '5m', placeholder: 'duration', help: 'Interval between endpoint config refreshes' },
   { name: 'store.sd-files', kind: 'repeat', placeholder: 'path', help: 'Path to files that contain addresses of store API servers. The path can be a glob pattern.' },
   { name: 'store.sd-interval', default: '5m', placeholder: 'duration', help: 'Refresh interval to re-read file SD files. It is used as a resync fallback.' },
   { name: 'store.sd-dns-interval', default: '30s', placeholder: 'duration', help: 'Interval between DNS resolutions.' },
   { name: 'store.unhealthy-timeout', default: '5m', placeholder: 'duration', help: 'Timeout before an unhealthy store is cleaned from the store UI page.' },
   { name: 'store.response-timeout', default: '0ms', placeholder: 'duration', help: 'If a Store doesn\'t send any data in this specified duration then a Store will be ignored and partial data will be returned if it\'s enabled. 0 disables timeout.', support: 'refused' },
   { name: 'alert.query-url', default: '', help: 'The external Thanos Query URL that would be set in all alerts \'Source\' field.', support: 'refused' },
+  ...REQUEST_LOGGING_FLAGS,
   ...refused(STORE_LIMIT_FLAGS),
   ...gossipFlags('discovery'),
 ];
@@ -59,12 +66,12 @@ export function registerQuery(program: Command, registry?: ModeRegistry): void {
     read: (f) => {
       const querier = readQuerierOptions(f);
       return {
-        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), querier,
+        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), querier, requestLogging: f.pathOrContent('request.logging-config'),
         webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
       };
     },
-    run: ({ log, http, grpc, querier, webUi }) => serveMode({
-      component: 'query', log, http, grpc,
+    run: ({ log, http, grpc, querier, webUi, requestLogging }) => serveMode({
+      component: 'query', log, http, grpc, requestLogging,
       setup: async (rt, app) => {
         // Loaded when the mode runs, so `--help` does not pay for the engine and the gRPC stack.
         const [{ registerWebUi }, { buildQuerier }] = await Promise.all([import('../query/ui/web-ui.js'), import('../query/querier.js')]);
@@ -103,9 +110,21 @@ export function readQuerierOptions(f: FlagReader): QuerierOptions {
     // Upstream ignores them too without --grpc-client-tls-secure; say so instead of dialling plaintext silently.
     f.warnings.push('flags --grpc-client-tls-skip-verify/-cert/-key/-ca and --grpc-client-server-name are ignored: --grpc-client-tls-secure is not set, so stores are dialled without TLS');
   }
+  const strictEndpoints = f.list('endpoint-strict');
+  const endpointGroups = f.list('endpoint-group');
+  const strictEndpointGroups = f.list('endpoint-group-strict');
+  // Checked now, so a bad config or a strict dns+ endpoint stops the start with exit 2, naming where.
+  endpointsFromFlags({ endpoints, strict: strictEndpoints, groups: endpointGroups, strictGroups: strictEndpointGroups, tls: clientTls });
+  const sdFlag = f.pathOrContent('endpoint.sd-config');
+  if (sdFlag) parseEndpointConfig(sdFlag.content, sdFlag.source, clientTls);
+  const sdFile = f.string('endpoint.sd-config-file');
   return {
     endpoints,
-    strictEndpoints: f.list('endpoint-strict'),
+    strictEndpoints,
+    endpointGroups,
+    strictEndpointGroups,
+    ...(sdFlag ? { sdConfig: { ...sdFlag, file: sdFile !== '' ? sdFile : undefined } } : {}),
+    sdConfigReloadIntervalMs: f.durationMs('endpoint.sd-config-reload-interval'),
     sdFiles: f.list('store.sd-files'),
     sdIntervalMs: f.durationMs('store.sd-interval'),
     dnsIntervalMs: f.durationMs('store.sd-dns-interval'),

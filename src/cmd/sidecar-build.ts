@@ -5,7 +5,7 @@ import type { Actor } from '../runtime/run-group.js';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import { Shipper, createShipperMetrics, oldestLocalBlockTime, runShipperLoop } from '../shipper/shipper.js';
 import { PrometheusClient } from '../store/prometheus/client.js';
-import { PrometheusMetadata } from '../store/prometheus/metadata.js';
+import { PrometheusMetadata, prometheusUpGauge } from '../store/prometheus/metadata.js';
 import { PrometheusStore } from '../store/prometheus/prometheus-store.js';
 import { PrometheusApis } from '../store/prometheus/prometheus-apis.js';
 import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
@@ -34,6 +34,7 @@ export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<Mode
     oldestBlockTime: () => oldestLocalBlockTime(o.tsdbPath),
     onReady: () => rt.prober.ready(),
     onNotReady: (reason) => rt.prober.notReady(reason),
+    onHeartbeat: prometheusUpGauge(rt.registry),
   });
   const store = new PrometheusStore(client, {
     externalLabels: () => metadata.externalLabels,

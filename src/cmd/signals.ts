@@ -8,6 +8,9 @@ class SignalReceived extends Error {
   }
 }
 
+/** Thrown by the actor of a mode that finishes its work and exits 0 (one-shot `compact`), ending the group cleanly. */
+export class ModeCompleted extends Error {}
+
 /** Resolves once the group has stopped because of a signal; rejects with the actor error that stopped it otherwise. */
 export async function runUntilSignal(group: RunGroup, logger: Logger): Promise<void> {
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -18,7 +21,7 @@ export async function runUntilSignal(group: RunGroup, logger: Logger): Promise<v
   process.on('SIGTERM', onSignal);
   try {
     const reason = await group.run();
-    if (reason instanceof SignalReceived) return;
+    if (reason instanceof SignalReceived || reason instanceof ModeCompleted) return;
     throw reason;
   } finally {
     process.off('SIGINT', onSignal);

@@ -25,6 +25,8 @@ export interface StandaloneOptions {
   readonly querier: QuerierOptions;
   readonly sidecar: SidecarOptions | undefined;
   readonly demo: boolean;
+  /** The compactor's settings; undefined with --compact.disable. */
+  readonly compact: { readonly dataDir: string; readonly waitIntervalMs: number; readonly consistencyDelayMs: number; readonly deleteDelayMs: number; readonly retentionRawMs: number } | undefined;
   readonly webUi: { readonly routePrefix: string; readonly externalPrefix: string; readonly prefixHeader: string };
 }
 
@@ -102,8 +104,30 @@ export async function buildStandalone(rt: Runtime, app: FastifyInstance, o: Stan
       return apis && info ? [{ name: 'sidecar', labelSets: info.labelSets, apis }] : [];
     },
   });
+  const compactActors = o.compact ? [await buildStandaloneCompactor(rt, o.objstore, o.compact)] : [];
   return {
     grpcServices: queryParts.grpcServices,
-    actors: [...(storeParts.actors ?? []), ...(sidecarParts?.actors ?? []), ...locals.map((l) => l.actor()), ...queryParts.actors],
+    actors: [...(storeParts.actors ?? []), ...(sidecarParts?.actors ?? []), ...locals.map((l) => l.actor()), ...queryParts.actors, ...compactActors],
+  };
+}
+
+/** The compactor over standalone's bucket, as `compact -w` with downsampling (its meta-fetcher metrics are the store gateway's already). */
+async function buildStandaloneCompactor(rt: Runtime, objstore: ObjstoreFlagValue, c: NonNullable<StandaloneOptions['compact']>): Promise<Actor> {
+  const [{ BucketCompactor }, { runCompactor }, { downsampleIterationPass, downsampleMetrics }] = await Promise.all([
+    import('../compact/bucket-compactor.js'), import('../compact/run.js'), import('../compact/downsample-pass.js'),
+  ]);
+  const bucket = await createBucket(parseBucketConfig(objstore.content, objstore.source, rt.logger), { logger: rt.logger });
+  const logger = rt.logger.with({ component: 'compact' });
+  const compactor = new BucketCompactor({
+    bucket, dataDir: c.dataDir, logger, registry: rt.registry, fetcherMetrics: false, now: rt.now,
+    consistencyDelayMs: c.consistencyDelayMs, deleteDelayMs: c.deleteDelayMs, replicaLabels: [], dedupFunc: '',
+    retention: { raw: c.retentionRawMs, fiveMinutes: 0, oneHour: 0 },
+    // Downsampled as `compact -w` does by default (raw → 5m at 40h, 5m → 1h at 10d), one block at a time.
+    passes: [downsampleIterationPass({ concurrency: 1, metrics: downsampleMetrics(rt.registry) })],
+  });
+  return {
+    name: 'compact',
+    run: (signal) => runCompactor(compactor, { wait: true, waitIntervalMs: c.waitIntervalMs, cleanupIntervalMs: 5 * 60_000, logger }, signal),
+    stop: () => bucket.close(),
   };
 }

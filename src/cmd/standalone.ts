@@ -1,6 +1,6 @@
 // `thanos-ts standalone`: every built mode in one process over an embedded FILESYSTEM bucket (or any bucket):
 // the store gateway over the bucket, the querier over it (API + UI on the HTTP port, StoreAPI on the gRPC port),
-// and, with --prometheus.url, a sidecar for that Prometheus. Components are wired in-process, not over gRPC.
+// the compactor over the bucket (unless --compact.disable), and, with --prometheus.url, a sidecar for that Prometheus. Components are wired in-process, not over gRPC.
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { QuerierOptions } from '../query/querier.js';
@@ -18,6 +18,11 @@ import { STORE_FLAGS, readStoreOptions } from './store.js';
 const OWN_FLAGS: readonly FlagSpec[] = [
   { name: 'data-dir', default: './data', placeholder: 'dir', help: 'Local data directory: the embedded bucket lives in <data-dir>/bucket unless --objstore.config(-file) is given, the store gateway\'s cache in <data-dir>/store.' },
   { name: 'demo', kind: 'bool', help: 'Write a demo data set (two replicas of a small cluster over the last 2 days) into the bucket first.' },
+  { name: 'compact.disable', kind: 'bool', help: 'Do not run the compactor over the bucket (it runs by default, as `thanos-ts compact -w`, its scratch space in <data-dir>/compact).' },
+  { name: 'compact.wait-interval', default: '5m', placeholder: 'duration', help: 'Time between compactor iterations (compact --wait-interval).' },
+  { name: 'compact.consistency-delay', default: '30m', placeholder: 'duration', help: 'Minimum age of fresh blocks before the compactor touches them (compact --consistency-delay).' },
+  { name: 'compact.delete-delay', default: '48h', placeholder: 'duration', help: 'Time before a block marked for deletion is deleted (compact --delete-delay).' },
+  { name: 'compact.retention.resolution-raw', default: '0d', placeholder: 'duration', help: 'How long to retain raw samples in the bucket; 0d keeps them forever (compact --retention.resolution-raw).' },
 ];
 
 /** Flags of the modes standalone runs, each once (the first declaration wins), so their readers work unchanged. */
@@ -64,15 +69,20 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
       };
       const sidecar = f.string('prometheus.url') !== '' ? { ...readSidecarOptions(f), objstore: f.string('tsdb.path') !== '' ? objstore : undefined } : undefined;
       return {
-        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f),
+        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), requestLogging: f.pathOrContent('request.logging-config'),
         objstore, store, querier, sidecar, demo: f.bool('demo'),
+        compact: f.bool('compact.disable') ? undefined : {
+          dataDir: path.join(dataDir, 'compact'), waitIntervalMs: f.durationMs('compact.wait-interval'),
+          consistencyDelayMs: f.durationMs('compact.consistency-delay'), deleteDelayMs: f.durationMs('compact.delete-delay'),
+          retentionRawMs: f.durationMs('compact.retention.resolution-raw'),
+        },
         webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
       };
     },
-    run: async ({ log, http, grpc, ...parts }) => {
+    run: async ({ log, http, grpc, requestLogging, ...parts }) => {
       ensureUsableDir(parts.store.dataDir, 'data-dir');
       await serveMode({
-        component: 'standalone', log, http, grpc,
+        component: 'standalone', log, http, grpc, requestLogging,
         setup: async (rt, app) => (await import('./standalone-build.js')).buildStandalone(rt, app, parts),
       });
     },

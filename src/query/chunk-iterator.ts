@@ -69,7 +69,7 @@ export class ChunksIterator implements SampleIterator {
 /** A valid XOR chunk holding zero samples, read in place of chunks we cannot decode. */
 const EMPTY_XOR = new Uint8Array([0, 0]);
 
-/** Whether any chunk holds something other than raw XOR data (native histograms, downsampled aggregates). */
+/** Whether any chunk holds raw data other than XOR (native histograms); downsampled aggregates are read elsewhere. */
 export function hasNonXorChunks(chunks: readonly AggrChunk[]): boolean {
-  return chunks.some((c) => !c.raw || c.raw.encoding !== 'XOR');
+  return chunks.some((c) => c.raw !== undefined && c.raw.encoding !== 'XOR');
 }

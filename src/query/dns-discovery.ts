@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 
@@ -58,6 +59,28 @@ export function parseEndpointSpec(raw: string, where = '--endpoint'): EndpointSp
 
 const joinHostPort = (host: string, port: string | number): string => (isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`);
 
+/** Upstream's DNS provider metrics: lookups and failures of prefixed addresses, and how many endpoints each gave. */
+export interface DnsMetrics {
+  readonly lookups: Counter;
+  readonly failures: Counter;
+  readonly results: Gauge<'addr'>;
+}
+
+/**
+ * Registers the provider's metrics under `prefix` (the querier's is `thanos_query_store_apis_`, giving
+ * thanos_query_store_apis_dns_lookups_total etc., as upstream's query dashboard and ThanosQueryHighDNSFailures read).
+ */
+export function dnsMetrics(registry: Registry, prefix: string): DnsMetrics {
+  const registers = [registry];
+  return {
+    lookups: new Counter({ name: `${prefix}dns_lookups_total`, help: 'The number of DNS lookups resolutions attempts', registers }),
+    failures: new Counter({ name: `${prefix}dns_failures_total`, help: 'The number of DNS lookup failures', registers }),
+    results: new Gauge({
+      name: `${prefix}dns_provider_results`, help: 'The number of resolved endpoints for each configured address', labelNames: ['addr'], registers,
+    }),
+  };
+}
+
 /** Resolves endpoint specs; a name whose lookup fails keeps its last good answer (so a DNS blip drops nothing). */
 export class DnsProvider {
   private readonly last = new Map<string, string[]>();
@@ -65,17 +88,22 @@ export class DnsProvider {
   constructor(
     private readonly resolver: DnsResolver = SearchListResolver.fromResolvConf(),
     private readonly logger: Logger = nopLogger,
+    private readonly metrics?: DnsMetrics,
   ) {}
 
   /** Every address the specs resolve to, deduplicated, in spec order. */
   async resolve(specs: readonly EndpointSpec[]): Promise<string[]> {
     const all = await Promise.all(specs.map(async (s) => {
       if (s.kind === 'static') return [s.address];
+      // Every prefixed address counts as one lookup per resolution round, as upstream's provider counts them.
+      this.metrics?.lookups.inc();
       try {
         const got = await this.lookup(s);
         this.last.set(s.raw, got);
+        this.metrics?.results.set({ addr: s.raw.slice(s.raw.indexOf('+') + 1) }, got.length);
         return got;
       } catch (err) {
+        this.metrics?.failures.inc();
         this.logger.error('dns resolution failed, keeping the previous result', { addr: s.raw, err: errorMessage(err) });
         return this.last.get(s.raw) ?? [];
       }

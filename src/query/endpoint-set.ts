@@ -49,10 +49,15 @@ export interface EndpointStatus {
 export interface EndpointSetOptions {
   /** Addresses currently discovered (static, DNS and file SD together). */
   readonly addresses: () => readonly string[];
-  /** --endpoint-strict: always queried, even while their Info fails. */
-  readonly strict?: readonly string[];
+  /** --endpoint-strict (and strict entries of --endpoint.sd-config): always queried, even while their Info fails. */
+  readonly strict?: readonly string[] | (() => readonly string[]);
   readonly newClient?: (address: string) => EndpointClient;
   readonly clientOptions?: GrpcStoreClientOptions;
+  /**
+   * Per-address client options (an endpoint's own TLS, a group's channel options) over clientOptions, with a key
+   * that changes when they do: the endpoint's client is then made anew (a reloaded --endpoint.sd-config).
+   */
+  readonly clientFor?: (address: string) => { readonly key: string; readonly options: GrpcStoreClientOptions } | undefined;
   /** Info deadline per endpoint (upstream hidden --endpoint.info-timeout, 5s). */
   readonly infoTimeoutMs?: number;
   /** --store.unhealthy-timeout: how long a failing endpoint stays listed. */
@@ -65,6 +70,8 @@ export interface EndpointSetOptions {
 interface Endpoint {
   readonly address: string;
   readonly client: EndpointClient;
+  /** clientFor's key when the client was made. */
+  readonly clientKey: string;
   readonly strict: boolean;
   info: StoreInfo | undefined;
   /** The last Info answer, when the client gives it whole. */
@@ -111,19 +118,24 @@ export class EndpointSet {
   }
 
   private async doUpdate(): Promise<void> {
-    const strict = new Set(this.options.strict ?? []);
+    const s = this.options.strict;
+    const strict = new Set(typeof s === 'function' ? s() : s ?? []);
     const wanted = new Set([...this.options.addresses(), ...strict]);
+    const own = new Map([...wanted].map((addr) => [addr, this.options.clientFor?.(addr)]));
     for (const [addr, e] of this.endpoints) {
-      if (wanted.has(addr)) continue;
-      this.logger.info('removing endpoint no longer discovered', { address: addr });
+      if (wanted.has(addr) && e.clientKey === (own.get(addr)?.key ?? '') && e.strict === strict.has(addr)) continue;
+      this.logger.info(wanted.has(addr) ? 'endpoint settings changed, reconnecting' : 'removing endpoint no longer discovered', { address: addr });
       e.client.close();
       this.endpoints.delete(addr);
     }
     for (const addr of wanted) {
       if (this.endpoints.has(addr)) continue;
-      const client = this.options.newClient?.(addr) ?? new GrpcStoreClient(addr, this.options.clientOptions);
+      const custom = own.get(addr);
+      const client = this.options.newClient?.(addr)
+        ?? new GrpcStoreClient(addr, custom ? { ...this.options.clientOptions, ...custom.options } : this.options.clientOptions);
       this.endpoints.set(addr, {
-        address: addr, client, strict: strict.has(addr), info: undefined, advertised: undefined, lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
+        address: addr, client, clientKey: custom?.key ?? '', strict: strict.has(addr), info: undefined, advertised: undefined,
+        lastCheck: 0, lastError: null, unhealthySince: 0, healthy: false,
       });
     }
     await Promise.all([...this.endpoints.values()].map((e) => this.check(e)));

@@ -17,7 +17,9 @@ import { ComponentApi } from './api/component-api.js';
 import { QueryApi } from './api/query-api.js';
 import { registerApiNotFound, registerStatusApi } from './api/status-api.js';
 import type { DedupAlgorithm } from './dedup.js';
-import { DnsProvider, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
+import { readFile } from 'node:fs/promises';
+import { DnsProvider, dnsMetrics, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
+import { endpointsFromFlags, groupTarget, parseEndpointConfig, type ConfiguredEndpoint } from './endpoint-config.js';
 import { EndpointSet, type ApiEndpoint, type ComponentApiName } from './endpoint-set.js';
 import { ProxyApis } from './fanout/proxy-apis.js';
 import { FileSd } from './file-sd.js';
@@ -28,6 +30,13 @@ export interface QuerierOptions {
   readonly endpoints: readonly EndpointSpec[];
   /** --endpoint-strict. */
   readonly strictEndpoints: readonly string[];
+  /** --endpoint-group / --endpoint-group-strict: DNS names whose addresses share calls round-robin. */
+  readonly endpointGroups?: readonly string[];
+  readonly strictEndpointGroups?: readonly string[];
+  /** --endpoint.sd-config(-file): endpoints with their own TLS; a file is re-read when it changes. */
+  readonly sdConfig?: { readonly content: string; readonly source: string; readonly file: string | undefined };
+  /** --endpoint.sd-config-reload-interval: the longest a changed file goes unnoticed. Default 5m. */
+  readonly sdConfigReloadIntervalMs?: number;
   /** --store.sd-files. */
   readonly sdFiles: readonly string[];
   readonly sdIntervalMs: number;
@@ -57,6 +66,9 @@ export interface QuerierOptions {
   readonly localApis?: () => readonly ApiEndpoint[];
 }
 
+/** How often the --endpoint.sd-config file is compared with what was loaded (its reload interval caps this). */
+const SD_CONFIG_CHECK_MS = 5_000;
+
 export interface QuerierParts {
   readonly grpcServices: readonly GrpcService[];
   readonly actors: readonly Actor[];
@@ -65,18 +77,74 @@ export interface QuerierParts {
 /** Registers the API routes on `http` and returns the gRPC services and actors of the query mode. */
 export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOptions): QuerierParts {
   const logger = rt.logger;
-  const dns = new DnsProvider(opts.resolver, logger);
-  let dnsAddresses: readonly string[] = opts.endpoints.flatMap((e) => (e.kind === 'static' ? [e.address] : []));
+  const dns = new DnsProvider(opts.resolver, logger, dnsMetrics(rt.registry, 'thanos_query_store_apis_'));
+  const flagEndpoints = endpointsFromFlags({
+    endpoints: opts.endpoints, strict: opts.strictEndpoints, groups: opts.endpointGroups ?? [],
+    strictGroups: opts.strictEndpointGroups ?? [], tls: opts.clientTls,
+  });
+  const sdConfig = opts.sdConfig;
+  let sdConfigText = sdConfig?.content;
+  let configured: readonly ConfiguredEndpoint[] = [
+    ...flagEndpoints, ...(sdConfig ? parseEndpointConfig(sdConfig.content, sdConfig.source, opts.clientTls) : []),
+  ];
+  // Address (or a group's gRPC target) → the endpoint it came from; static ones are known before any DNS lookup.
+  let resolved = new Map<string, ConfiguredEndpoint>();
+  const staticOnes = (): Map<string, ConfiguredEndpoint> => new Map(configured.flatMap((e): [string, ConfiguredEndpoint][] =>
+    e.group ? [[groupTarget(e).target, e]] : e.spec.kind === 'static' ? [[e.spec.address, e]] : []));
+  resolved = staticOnes();
+  const resolveAll = async (): Promise<void> => {
+    const next = new Map<string, ConfiguredEndpoint>();
+    for (const e of configured) {
+      if (e.group) next.set(groupTarget(e).target, e);
+      else for (const a of await dns.resolve([e.spec])) if (!next.has(a)) next.set(a, e);
+    }
+    resolved = next;
+  };
   let fileAddresses: readonly string[] = [];
+  const metrics = grpcClientMetrics(rt.registry);
   const endpoints = new EndpointSet({
-    addresses: () => [...new Set([...dnsAddresses, ...fileAddresses])],
-    strict: opts.strictEndpoints,
-    clientOptions: { ...(opts.clientTls ? { tls: opts.clientTls } : {}), interceptors: [grpcClientMetrics(rt.registry)] },
+    addresses: () => [...new Set([...resolved.keys(), ...fileAddresses])],
+    strict: () => [...resolved].filter(([, e]) => e.strict).map(([a]) => a),
+    clientOptions: { ...(opts.clientTls ? { tls: opts.clientTls } : {}), interceptors: [metrics] },
+    clientFor: (address) => {
+      const e = resolved.get(address);
+      if (!e) return undefined;
+      const group = e.group ? groupTarget(e) : undefined;
+      return {
+        key: JSON.stringify({ tls: e.tls ?? null, group: group?.serviceConfig ?? null }),
+        options: {
+          ...(e.tls ? { tls: e.tls } : { tls: { secure: false } }),
+          ...(group ? { channelOptions: { 'grpc.service_config': group.serviceConfig } } : {}),
+          interceptors: [metrics],
+        },
+      };
+    },
     unhealthyTimeoutMs: opts.unhealthyTimeoutMs,
     logger,
     registry: rt.registry,
     now: rt.now,
   });
+  /** Re-reads the --endpoint.sd-config file; a changed, valid one replaces the configured endpoints. */
+  const reloadSdConfig = async (): Promise<boolean> => {
+    if (!sdConfig?.file) return false;
+    let text: string;
+    try {
+      text = await readFile(sdConfig.file, 'utf8');
+    } catch (err) {
+      logger.error('failed to reload endpoint config', { file: sdConfig.file, err: errorMessage(err) });
+      return false;
+    }
+    if (text === sdConfigText) return false;
+    sdConfigText = text;
+    try {
+      configured = [...flagEndpoints, ...parseEndpointConfig(text, sdConfig.file, opts.clientTls)];
+    } catch (err) {
+      logger.error('failed to reload endpoint config, keeping the previous one', { file: sdConfig.file, err: errorMessage(err) });
+      return false;
+    }
+    logger.info('reloaded endpoint config', { file: sdConfig.file, endpoints: configured.length });
+    return true;
+  };
   const fileSd = opts.sdFiles.length > 0
     ? new FileSd({
       files: opts.sdFiles, refreshIntervalMs: opts.sdIntervalMs, logger,
@@ -124,10 +192,15 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     run: async (signal) => {
       await fileSd?.start();
       let nextDns = 0;
+      let nextReload = rt.now() + Math.min(opts.sdConfigReloadIntervalMs ?? 300_000, SD_CONFIG_CHECK_MS);
       const interval = opts.endpointUpdateIntervalMs ?? 5000;
       while (!signal.aborted) {
+        if (rt.now() >= nextReload) {
+          if (await reloadSdConfig()) nextDns = 0;
+          nextReload = rt.now() + Math.min(opts.sdConfigReloadIntervalMs ?? 300_000, SD_CONFIG_CHECK_MS);
+        }
         if (rt.now() >= nextDns) {
-          dnsAddresses = await dns.resolve(opts.endpoints);
+          await resolveAll();
           nextDns = rt.now() + opts.dnsIntervalMs;
         }
         await endpoints.update();

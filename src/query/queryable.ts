@@ -9,6 +9,7 @@ import { seriesGroupsOf } from '../store/proxy.js';
 import { seriesRequest, type AggrChunk, type StoreAPI } from '../store/store-api.js';
 import { XorIterator } from '../tsdb/chunkenc/xor.js';
 import { ChunksIterator, hasNonXorChunks } from './chunk-iterator.js';
+import { aggregatesForFunc, downsampledIterator, hasAggregates, maxResolutionForSelector } from './downsampled.js';
 import { dedupIterator, splitOverlapping, type DedupAlgorithm } from './dedup.js';
 
 export interface QueryOptions {
@@ -41,13 +42,15 @@ class DedupedSeries implements StorageSeries {
   ) {}
 
   iterator(): SampleIterator {
-    const its = this.replicas.map((chunks, k) => new ChunksIterator(chunks, 'series', this.decoders[k] ??= new XorIterator()));
+    const its = this.replicas.map((chunks, k) => (hasAggregates(chunks)
+      ? downsampledIterator(chunks, this.func)
+      : new ChunksIterator(chunks, 'series', this.decoders[k] ??= new XorIterator())));
     return dedupIterator(its, this.algorithm, this.func);
   }
 
   /** One replica left (copies were identical or there was one): its XOR chunks, read as ChunksIterator would. */
   xorChunks(): readonly XorChunk[] | undefined {
-    if (this.replicas.length > 1) return undefined;
+    if (this.replicas.length > 1 || hasAggregates(this.replicas[0] ?? [])) return undefined;
     const out: XorChunk[] = [];
     for (const c of this.replicas[0] ?? []) {
       // ChunksIterator reads other encodings as empty.
@@ -116,8 +119,9 @@ export async function fetchSeries(
     minTime: hints.start,
     maxTime: hints.end,
     matchers,
-    maxResolutionWindow: opts.maxSourceResolutionMs,
-    aggregates: ['RAW'],
+    // Downsampled data: the coarsest allowed for this selector, and the aggregates its function reads.
+    maxResolutionWindow: maxResolutionForSelector(opts.maxSourceResolutionMs, hints.range, hints.func),
+    aggregates: aggregatesForFunc(hints.func),
     partialResponseDisabled: !opts.partialResponse,
     partialResponseStrategy: opts.partialResponse ? 'WARN' : 'ABORT',
     withoutReplicaLabels: [...strip],
@@ -141,12 +145,12 @@ export async function fetchSeries(
       else if (f.type === 'series') {
         // Stores that do not support without_replica_labels send them anyway; strip here (buildSeries re-sorts).
         const labels = strip.size > 0 ? stripLabels(f.series.labels, strip) : f.series.labels;
-        if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true;
+        if (hasNonXorChunks(f.series.chunks)) skippedNonXor = true; // aggregates are read (downsampled.ts)
         got.push({ labels, chunks: f.series.chunks });
       }
     }
   }
-  if (skippedNonXor) opts.warnings.add('native histogram and downsampled chunks are not supported yet and were skipped');
+  if (skippedNonXor) opts.warnings.add('native histogram chunks are not supported yet and were skipped');
   return got;
 }
 

@@ -4,7 +4,7 @@
 
 import {
   Server, status as Status, type sendUnaryData, type ServerUnaryCall, type ServerWritableStream, type ServiceDefinition,
-  type UntypedServiceImplementation,
+  type UntypedServiceImplementation, type ServerInterceptor,
 } from '@grpc/grpc-js';
 import { isIPv4 } from 'node:net';
 import { ConfigError, errorMessage } from './errors.js';
@@ -32,6 +32,8 @@ export interface GrpcServerOptions {
   readonly logger?: Logger;
   /** Where grpc_server_* metrics go; none are kept without it. */
   readonly registry?: Registry;
+  /** More interceptors, after the metrics one (e.g. request logging). */
+  readonly interceptors?: readonly ServerInterceptor[];
 }
 
 export interface RunningGrpcServer {
@@ -72,7 +74,7 @@ export async function startGrpcServer(services: readonly GrpcService[], options:
     'grpc.max_receive_message_length': max,
     'grpc.max_send_message_length': max,
     ...(options.maxConnectionAgeMs ? { 'grpc.max_connection_age_ms': options.maxConnectionAgeMs } : {}),
-    ...(options.registry ? { interceptors: [grpcServerMetrics(options.registry)] } : {}),
+    interceptors: [...(options.registry ? [grpcServerMetrics(options.registry)] : []), ...(options.interceptors ?? [])],
   });
   const health = new HealthState(services);
   server.addService(HEALTH_SERVICE, health.implementation());

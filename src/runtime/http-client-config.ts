@@ -1,8 +1,8 @@
 // Upstream's HTTP client config YAML (Thanos pkg/clientconfig HTTPClientConfig: basic_auth, bearer_token(_file),
 // proxy_url, tls_config, transport_config), parsed and checked; used for every outgoing HTTP call a mode makes.
-import { parse } from 'yaml';
 import { ConfigError, errorMessage } from './errors.js';
 import { parseDuration } from './flag-values.js';
+import { onlyKeys, parseYamlMap, yamlBool, yamlMap, yamlString, type YamlMap } from './yaml-fields.js';
 
 export interface HttpClientTls {
   readonly caFile: string | undefined;
@@ -50,42 +50,14 @@ export const DEFAULT_HTTP_CLIENT_CONFIG: HttpClientConfig = {
 const TOP_KEYS = ['basic_auth', 'bearer_token', 'bearer_token_file', 'proxy_url', 'tls_config', 'transport_config'];
 const BASIC_AUTH_KEYS = ['username', 'password', 'password_file'];
 const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify'];
-/** transport_config keys; the ones Node's client has no counterpart for are accepted and reported by the caller. */
+/**
+ * transport_config keys; max_idle_conns, expect_continue_timeout and disable_compression have no counterpart in
+ * Node's client and no effect (docs/security.md says so).
+ */
 const TRANSPORT_KEYS = [
   'max_idle_conns', 'max_idle_conns_per_host', 'idle_conn_timeout', 'response_header_timeout', 'expect_continue_timeout',
   'max_conns_per_host', 'disable_compression', 'tls_handshake_timeout', 'dialer_timeout',
 ];
-/** transport_config keys with no effect here (Node negotiates no compression on these calls; no 100-continue). */
-export const INERT_TRANSPORT_KEYS: readonly string[] = ['max_idle_conns', 'expect_continue_timeout', 'disable_compression'];
-
-type YamlMap = Record<string, unknown>;
-
-function asMap(v: unknown, where: string): YamlMap {
-  if (v === null || v === undefined) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError('must be a mapping', { where });
-  return v as YamlMap;
-}
-
-function checkKeys(m: YamlMap, allowed: readonly string[], where: string): void {
-  for (const k of Object.keys(m)) {
-    if (!allowed.includes(k)) throw new ConfigError(`unknown field ${JSON.stringify(k)} (known: ${allowed.join(', ')})`, { where });
-  }
-}
-
-function optString(m: YamlMap, key: string, where: string): string | undefined {
-  const v = m[key];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new ConfigError('must be a string', { where: `${where}.${key}` });
-  return v;
-}
-
-function bool(m: YamlMap, key: string, where: string): boolean {
-  const v = m[key];
-  if (v === undefined || v === null) return false;
-  if (typeof v !== 'boolean') throw new ConfigError('must be true or false', { where: `${where}.${key}` });
-  return v;
-}
-
 function count(m: YamlMap, key: string, where: string, dflt: number): number {
   const v = m[key];
   if (v === undefined || v === null) return dflt;
@@ -113,23 +85,17 @@ function timeoutMs(m: YamlMap, key: string, where: string, dflt: number): number
 
 /** Parses the YAML; `source` names the file or flag in errors. An empty text is the default config. */
 export function parseHttpClientConfig(text: string, source: string): HttpClientConfig {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new ConfigError(`invalid YAML: ${errorMessage(err)}`, { where: source });
-  }
-  const top = asMap(doc, source);
-  checkKeys(top, TOP_KEYS, source);
-  if (optString(top, 'proxy_url', source) !== undefined) {
+  const top = parseYamlMap(text, source);
+  onlyKeys(top, TOP_KEYS, source);
+  if (yamlString(top, 'proxy_url', source) !== undefined) {
     throw new ConfigError('proxy_url is not supported by thanos-ts yet; reach the target directly or through a transparent proxy', { where: `${source}.proxy_url` });
   }
 
-  const ba = asMap(top['basic_auth'], `${source}.basic_auth`);
-  checkKeys(ba, BASIC_AUTH_KEYS, `${source}.basic_auth`);
-  const username = optString(ba, 'username', `${source}.basic_auth`);
-  const password = optString(ba, 'password', `${source}.basic_auth`);
-  const passwordFile = optString(ba, 'password_file', `${source}.basic_auth`);
+  const ba = yamlMap(top['basic_auth'], `${source}.basic_auth`);
+  onlyKeys(ba, BASIC_AUTH_KEYS, `${source}.basic_auth`);
+  const username = yamlString(ba, 'username', `${source}.basic_auth`);
+  const password = yamlString(ba, 'password', `${source}.basic_auth`);
+  const passwordFile = yamlString(ba, 'password_file', `${source}.basic_auth`);
   if (password !== undefined && passwordFile !== undefined) {
     throw new ConfigError('at most one of password and password_file may be set', { where: `${source}.basic_auth` });
   }
@@ -137,8 +103,8 @@ export function parseHttpClientConfig(text: string, source: string): HttpClientC
     ? undefined
     : { username: username ?? '', password, passwordFile };
 
-  const bearerToken = optString(top, 'bearer_token', source);
-  const bearerTokenFile = optString(top, 'bearer_token_file', source);
+  const bearerToken = yamlString(top, 'bearer_token', source);
+  const bearerTokenFile = yamlString(top, 'bearer_token_file', source);
   if (bearerToken !== undefined && bearerTokenFile !== undefined) {
     throw new ConfigError('at most one of bearer_token and bearer_token_file may be set', { where: source });
   }
@@ -146,22 +112,22 @@ export function parseHttpClientConfig(text: string, source: string): HttpClientC
     throw new ConfigError('at most one of basic_auth and bearer_token(_file) may be set', { where: source });
   }
 
-  const t = asMap(top['tls_config'], `${source}.tls_config`);
-  checkKeys(t, TLS_KEYS, `${source}.tls_config`);
+  const t = yamlMap(top['tls_config'], `${source}.tls_config`);
+  onlyKeys(t, TLS_KEYS, `${source}.tls_config`);
   const tls: HttpClientTls = {
-    caFile: optString(t, 'ca_file', `${source}.tls_config`),
-    certFile: optString(t, 'cert_file', `${source}.tls_config`),
-    keyFile: optString(t, 'key_file', `${source}.tls_config`),
-    serverName: optString(t, 'server_name', `${source}.tls_config`),
-    insecureSkipVerify: bool(t, 'insecure_skip_verify', `${source}.tls_config`),
+    caFile: yamlString(t, 'ca_file', `${source}.tls_config`),
+    certFile: yamlString(t, 'cert_file', `${source}.tls_config`),
+    keyFile: yamlString(t, 'key_file', `${source}.tls_config`),
+    serverName: yamlString(t, 'server_name', `${source}.tls_config`),
+    insecureSkipVerify: yamlBool(t, 'insecure_skip_verify', `${source}.tls_config`) ?? false,
   };
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
     throw new ConfigError('cert_file and key_file must be given together', { where: `${source}.tls_config` });
   }
 
-  const tr = asMap(top['transport_config'], `${source}.transport_config`);
+  const tr = yamlMap(top['transport_config'], `${source}.transport_config`);
   const trWhere = `${source}.transport_config`;
-  checkKeys(tr, TRANSPORT_KEYS, trWhere);
+  onlyKeys(tr, TRANSPORT_KEYS, trWhere);
   const d = DEFAULT_HTTP_CLIENT_CONFIG;
   return {
     basicAuth,

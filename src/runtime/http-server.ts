@@ -7,6 +7,8 @@ import type { Logger } from './logger.js';
 import type { Prober } from './prober.js';
 import { parseHostPort } from './flag-values.js';
 import { instrumentHttp } from './http-metrics.js';
+import { registerProfilingRoutes } from './profiling.js';
+import { logHttpRequests, type ProtocolLogging } from './request-logging.js';
 import { WebAccess } from './web-access.js';
 import { tlsServerOptions } from './web-config.js';
 import { ConfigError, errorMessage } from './errors.js';
@@ -21,6 +23,10 @@ export interface HttpServerOptions {
   readonly gracePeriodMs: number;
   /** --http.config: TLS, basic auth, headers and rate limit (exporter-toolkit's web config). */
   readonly webConfigFile?: string | undefined;
+  /** --debug.enable-profiling: serve the CPU profile and heap snapshot endpoints. */
+  readonly profiling?: boolean;
+  /** --request.logging-config's HTTP part. */
+  readonly requestLogging?: ProtocolLogging;
 }
 
 export class HttpServer {
@@ -41,6 +47,7 @@ export class HttpServer {
     this.app = tls ? Fastify({ ...base, https: tlsServerOptions(tls) }) as unknown as FastifyInstance : Fastify(base);
     const { prober, registry } = options;
     instrumentHttp(this.app, registry);
+    if (options.requestLogging) logHttpRequests(this.app, options.requestLogging, options.logger);
     access?.attach(this.app, tls ? this.app.server as unknown as HttpsServer : undefined);
     this.app.get('/-/healthy', async (_req, reply) => {
       const h = prober.health;
@@ -56,6 +63,7 @@ export class HttpServer {
       const body = await registry.metrics();
       return reply.type(registry.contentType).send(body);
     });
+    registerProfilingRoutes(this.app, options.profiling ?? false, options.logger);
   }
 
   /** Starts listening; resolves with the bound address (useful with port 0). */

@@ -67,6 +67,22 @@ export class FileByteSource implements ByteSource {
     return new Uint8Array(out.buffer, out.byteOffset, length);
   }
 
+  /**
+   * Reads exactly `length` bytes at `offset` into `target` (from its start) and returns that view of it: for
+   * readers that recycle their buffers instead of allocating one per read.
+   */
+  async readInto(target: Uint8Array, offset: number, length: number): Promise<Uint8Array> {
+    checkRange(this, offset, length);
+    if (length > target.length) throw new RangeError(`read of ${length} bytes into a ${target.length}-byte buffer`);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.fh.read(target, done, length - done, offset + done);
+      if (bytesRead === 0) throw new CorruptionError(this.name, 'range', offset + done, 'file shrank while reading');
+      done += bytesRead;
+    }
+    return target.subarray(0, length);
+  }
+
   async close(): Promise<void> {
     await this.fh.close();
   }

@@ -70,10 +70,10 @@ describe('thanos-ts errors', () => {
   });
 });
 
-describe('modes not built yet', () => {
-  it('exit 1 saying so plainly', () => {
+describe('receive', () => {
+  it('refuses to start without an external label, as upstream', () => {
     const r = runCli(['receive']);
-    expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('thanos-ts: receive is not built yet in this version of thanos-ts');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('uniquely identifying external labels must be configured');
   });
 });

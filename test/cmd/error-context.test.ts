@@ -7,6 +7,6 @@ describe('error context', () => {
   it('a Prometheus that is down: the URL, the flag, and what to check', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     await expect(new PrometheusClient(url).flags()).rejects.toThrow(
-      new RegExp(`GET ${url}/api/v1/status/flags: fetch failed: .*ECONNREFUSED.* \\(is Prometheus running, and does --prometheus\\.url=${url}/ reach it\\?\\)`));
+      new RegExp(`GET ${url}/api/v1/status/flags: connect ECONNREFUSED.* \\(is Prometheus running, and does --prometheus\\.url=${url}/ reach it\\?\\)`));
   });
 });

@@ -2,7 +2,8 @@
 // last answer. No DNS server runs here, so the resolver is a table (the lookup logic is what is under test).
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/runtime/errors.js';
-import { DnsProvider, parseEndpointSpec, type DnsResolver } from '../../src/query/dns-discovery.js';
+import { Registry } from 'prom-client';
+import { DnsProvider, dnsMetrics, parseEndpointSpec, type DnsResolver } from '../../src/query/dns-discovery.js';
 
 class TableResolver implements DnsResolver {
   constructor(public a: Record<string, string[]>, public aaaa: Record<string, string[]>, public srv: Record<string, { name: string; port: number }[]>) {}
@@ -61,5 +62,20 @@ describe('DnsProvider', () => {
   it('a host with only AAAA records resolves', async () => {
     const r = new TableResolver({}, { v6: ['fd00::2'] }, {});
     expect(await new DnsProvider(r).resolve([parseEndpointSpec('dns+v6:1')])).toEqual(['[fd00::2]:1']);
+  });
+});
+
+describe('DnsProvider metrics (thanos_query_store_apis_dns_*)', () => {
+  it('counts one lookup per prefixed address per round, failures, and the endpoints each address gave', async () => {
+    const registry = new Registry();
+    const resolver = new TableResolver({ 'ok.svc': ['10.0.0.1', '10.0.0.2'] }, {}, {});
+    const dns = new DnsProvider(resolver, undefined, dnsMetrics(registry, 'thanos_query_store_apis_'));
+    const specs = ['127.0.0.1:1', 'dns+ok.svc:10901', 'dns+missing.svc:10901'].map((s) => parseEndpointSpec(s));
+    await dns.resolve(specs);
+    await dns.resolve(specs);
+    const text = await registry.metrics();
+    expect(text).toMatch(/^thanos_query_store_apis_dns_lookups_total 4$/m);
+    expect(text).toMatch(/^thanos_query_store_apis_dns_failures_total 2$/m);
+    expect(text).toMatch(/^thanos_query_store_apis_dns_provider_results\{addr="ok\.svc:10901"\} 2$/m);
   });
 });

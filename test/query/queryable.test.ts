@@ -58,7 +58,8 @@ describe('StoreQueryable', () => {
     ]);
     const req = stores[0]!.requests[0]!;
     expect(req).toMatchObject({
-      minTime: 0, maxTime: 60_000, step: 15_000, range: 60_000, maxResolutionWindow: 300_000, withoutReplicaLabels: ['replica'],
+      // rate over [60s] reads data at most 30s coarse (half its range, as upstream), and asks for the counter aggregate.
+      minTime: 0, maxTime: 60_000, step: 15_000, range: 60_000, maxResolutionWindow: 30_000, aggregates: ['COUNTER'], withoutReplicaLabels: ['replica'],
       partialResponseStrategy: 'ABORT', partialResponseDisabled: true,
       queryHints: { stepMillis: 15_000, func: { name: 'rate' }, grouping: { by: true, labels: ['a'] }, range: { millis: 60_000 } },
     });

@@ -144,5 +144,5 @@ function userOf(cfg: SwiftAuthConfig, domain: { id: string } | { name: string } 
 
 function authError(msg: string, status: number): Error {
   // Wrong credentials will not get better by retrying; anything else might.
-  return status === 401 || status === 403 ? new ConfigError(`${msg}: check username/password`) : new UnavailableError(msg);
+  return status === 401 || status === 403 ? new ConfigError(`${msg}: check the credentials (username/password or application credential) next to auth_url in the objstore config`) : new UnavailableError(msg);
 }

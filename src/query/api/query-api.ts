@@ -156,9 +156,17 @@ export class QueryApi {
     return { proxy, queryOptions, replicaLabels, dedup, partial };
   }
 
-  /** The engine settings of a request: lookback_delta= overrides --query.lookback-delta. */
-  private engineFor(p: Params): EngineOptions {
-    if (!p.has('lookback_delta') || p.get('lookback_delta') === '') return this.opts.engineOptions;
+  /**
+   * The engine settings of a request: lookback_delta= overrides --query.lookback-delta; without it, a request allowed
+   * data coarser than the lookback reads with a lookback of that resolution (upstream's dynamic lookback delta, on
+   * by default: with the 5m default, max_source_resolution above 5m means 1h), so 1h data has no gaps.
+   */
+  private engineFor(p: Params, maxSourceResolutionMs = 0): EngineOptions {
+    if (!p.has('lookback_delta') || p.get('lookback_delta') === '') {
+      const ld = this.opts.engineOptions.lookbackDeltaMs ?? DEFAULT_LOOKBACK_MS;
+      const dynamic = dynamicLookbackDelta(ld, maxSourceResolutionMs);
+      return dynamic === ld ? this.opts.engineOptions : { ...this.opts.engineOptions, lookbackDeltaMs: dynamic };
+    }
     let ms: number;
     try {
       ms = parseDuration(p.get('lookback_delta'));
@@ -223,7 +231,7 @@ export class QueryApi {
     const { proxy, queryOptions } = this.requestScope(p, warnings, step);
     engineParam(p);
     const job: EvalJob = {
-      query: p.get('query'), start, end, step, engine: this.engineFor(p), algorithm: this.opts.algorithm,
+      query: p.get('query'), start, end, step, engine: this.engineFor(p, queryOptions.maxSourceResolutionMs), algorithm: this.opts.algorithm,
       dedup: queryOptions.dedup && queryOptions.replicaLabels.length > 0,
     };
     const r = await this.evaluate(sig, () => this.pool.run(job, (ms, hints, s) => fetchSeries(proxy, queryOptions, ms, hints, s), sig));
@@ -375,4 +383,17 @@ export function selectorMatchers(s: string, param: string): Matcher[] {
   const matchers = [...e.matchers];
   if (!matchers.some((m) => !m.matches(''))) throw invalidParam(param, new Error('match[] must contain at least one non-empty matcher'));
   return matchers;
+}
+
+/** Prometheus's default lookback delta. */
+const DEFAULT_LOOKBACK_MS = 5 * 60_000;
+
+/** upstream LookbackDeltaFactory with dynamic lookback: the lookback for data up to `msr` coarse. */
+export function dynamicLookbackDelta(lookbackMs: number, msr: number): number {
+  const resolutions = [0, 5 * 60_000, 60 * 60_000];
+  const lds: number[] = [];
+  let cur = lookbackMs;
+  for (const r of resolutions) { if (lookbackMs < r) cur = r; lds.push(cur); }
+  for (let i = resolutions.length - 1; i >= 1; i--) if (Math.max(resolutions[i - 1]!, lookbackMs) < msr) return lds[i]!;
+  return lds[0]!;
 }

@@ -29,13 +29,22 @@ export interface WireMatcher {
   readonly value: string;
 }
 
-/** A chunk of a selected series; its bytes are `bytes[off, off+len)` of the message's buffer (len -1: no raw chunk). */
-interface WireChunk {
-  readonly minTime: number;
-  readonly maxTime: number;
+/** One part of a chunk (raw or an aggregate); its bytes are `bytes[off, off+len)` of the message's buffer. */
+interface WirePart {
+  readonly field: ChunkPart;
   readonly encoding: ChunkEncoding;
   readonly off: number;
   readonly len: number;
+}
+
+type ChunkPart = 'raw' | 'count' | 'sum' | 'min' | 'max' | 'counter';
+const PARTS: readonly ChunkPart[] = ['raw', 'count', 'sum', 'min', 'max', 'counter'];
+
+/** A chunk of a selected series: raw data or, from downsampled blocks, aggregates. */
+interface WireChunk {
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly parts: readonly WirePart[];
 }
 
 export interface WireSeries {
@@ -54,20 +63,24 @@ export type FromWorker =
   | { readonly type: 'done'; readonly data: string; readonly warnings: readonly string[]; readonly infos: readonly string[]; readonly heapBytes: number }
   | { readonly type: 'failed'; readonly errorType: ErrorType; readonly message: string; readonly heapBytes: number };
 
-/** Packs fetched series for posting: only raw chunks are kept (the evaluator reads nothing else). */
+/** Packs fetched series for posting: raw chunks and aggregates (downsampled data), all bytes in one buffer. */
 export function packSeries(got: readonly FetchedSeries[]): { series: WireSeries[]; bytes: Uint8Array } {
   let total = 0;
-  for (const s of got) for (const c of s.chunks) total += c.raw?.data.length ?? 0;
+  for (const s of got) for (const c of s.chunks) for (const f of PARTS) total += c[f]?.data.length ?? 0;
   const bytes = new Uint8Array(total);
   let off = 0;
   const series = got.map((s): WireSeries => ({
     labels: s.labels,
     chunks: s.chunks.map((c): WireChunk => {
-      if (!c.raw) return { minTime: c.minTime, maxTime: c.maxTime, encoding: 'XOR', off: 0, len: -1 };
-      bytes.set(c.raw.data, off);
-      const w = { minTime: c.minTime, maxTime: c.maxTime, encoding: c.raw.encoding, off, len: c.raw.data.length };
-      off += c.raw.data.length;
-      return w;
+      const parts: WirePart[] = [];
+      for (const field of PARTS) {
+        const p = c[field];
+        if (!p) continue;
+        bytes.set(p.data, off);
+        parts.push({ field, encoding: p.encoding, off, len: p.data.length });
+        off += p.data.length;
+      }
+      return { minTime: c.minTime, maxTime: c.maxTime, parts };
     }),
   }));
   return { series, bytes };
@@ -76,8 +89,10 @@ export function packSeries(got: readonly FetchedSeries[]): { series: WireSeries[
 export function unpackSeries(series: readonly WireSeries[], bytes: Uint8Array): FetchedSeries[] {
   return series.map((s) => ({
     labels: s.labels,
-    chunks: s.chunks.map((c): AggrChunk => (c.len < 0
-      ? { minTime: c.minTime, maxTime: c.maxTime }
-      : { minTime: c.minTime, maxTime: c.maxTime, raw: { encoding: c.encoding, data: bytes.subarray(c.off, c.off + c.len) } })),
+    chunks: s.chunks.map((c): AggrChunk => {
+      const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime: c.minTime, maxTime: c.maxTime };
+      for (const p of c.parts) out[p.field] = { encoding: p.encoding, data: bytes.subarray(p.off, p.off + p.len) };
+      return out;
+    }),
   }));
 }

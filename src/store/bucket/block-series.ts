@@ -11,7 +11,8 @@ import type { RawChunk } from '../../tsdb/chunks/refs.js';
 import type { ChunkMeta } from '../../tsdb/index/writer.js';
 import { compareLabels, type Label, type Labels } from '../../tsdb/labels/labels.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
-import type { AggrChunk, ChunkEncoding, SeriesResponse } from '../store-api.js';
+import { AGGR_CHUNK_ENCODING, AggrType, decodeAggrChunk } from '../../tsdb/chunkenc/aggr.js';
+import type { Aggr, AggrChunk, Chunk, ChunkEncoding, SeriesResponse } from '../store-api.js';
 import type { BucketBlock, RequestStats } from './bucket-block.js';
 import type { ChunkPool, RequestLimiter } from './limits.js';
 
@@ -38,6 +39,8 @@ export interface SeriesContext {
    */
   readonly confineDataLoss: boolean;
   readonly logger: Logger;
+  /** The aggregates to send from downsampled chunks (raw chunks are sent as they are, whatever is asked). */
+  readonly aggregates: readonly Aggr[];
 }
 
 /** A failure that belongs to one block's stored bytes (a corrupt or missing file), not to the store or the request. */
@@ -159,7 +162,29 @@ function mergeAll(lists: Merged[][]): Merged[] {
   return lists[0]!;
 }
 
-function toAggr(meta: ChunkMeta, raw: RawChunk, block: BucketBlock): AggrChunk {
+const AGGR_FIELDS = { COUNT: ['count', AggrType.Count], SUM: ['sum', AggrType.Sum], MIN: ['min', AggrType.Min], MAX: ['max', AggrType.Max], COUNTER: ['counter', AggrType.Counter] } as const;
+
+/**
+ * A stored chunk as the StoreAPI sends it: raw chunks in `raw`; aggregate chunks (downsampled blocks) as the
+ * requested aggregates, each its own chunk (upstream populateChunk: RAW asks nothing of an aggregate chunk, a missing
+ * requested aggregate is an error).
+ */
+function toAggr(meta: ChunkMeta, raw: RawChunk, block: BucketBlock, aggregates: readonly Aggr[]): AggrChunk {
+  if (raw.encoding === AGGR_CHUNK_ENCODING) {
+    const where = `${block.id}/chunks`;
+    const entries = decodeAggrChunk(raw.data, where);
+    const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime: meta.minTime, maxTime: meta.maxTime };
+    for (const a of aggregates) {
+      if (a === 'RAW') continue;
+      const [field, at] = AGGR_FIELDS[a];
+      const e = entries[at];
+      if (e === undefined) throw new CorruptionError(where, 'chunk', raw.ref, `aggregate ${field} does not exist`);
+      const encoding = ENCODINGS[e.encoding];
+      if (!encoding) throw new CorruptionError(where, 'chunk', raw.ref, `unsupported ${field} aggregate encoding ${e.encoding}`);
+      out[field] = { encoding, data: e.data } satisfies Chunk;
+    }
+    return out;
+  }
   const encoding = ENCODINGS[raw.encoding];
   if (!encoding) throw new CorruptionError(`${block.id}/chunks`, 'chunk', raw.ref, `unsupported chunk encoding ${raw.encoding}`);
   return { minTime: meta.minTime, maxTime: meta.maxTime, raw: { encoding, data: raw.data } };
@@ -286,7 +311,7 @@ export async function* blocksSeries(blocks: readonly { block: BucketBlock; match
           if (r === undefined) continue; // unreadable in this block (reported above)
           const had = chunks.length;
           try {
-            for (let k = 0; k < p.chunks.length; k++) chunks.push(toAggr(p.chunks[k]!, r[k]!, p.block));
+            for (let k = 0; k < p.chunks.length; k++) chunks.push(toAggr(p.chunks[k]!, r[k]!, p.block, ctx.aggregates));
           } catch (err) {
             if (!ctx.confineDataLoss || !isDataLoss(err)) throw logged(blockError(p.block, err), p.block, ctx);
             chunks.length = had;
@@ -325,8 +350,19 @@ function sortChunks(chunks: AggrChunk[]): void {
   for (let i = 0; i < chunks.length; i++) {
     const c = chunks[i]!;
     const p = w > 0 ? chunks[w - 1]! : undefined;
-    if (p && p.minTime === c.minTime && p.maxTime === c.maxTime && Buffer.compare(p.raw!.data, c.raw!.data) === 0) continue;
+    if (p && p.minTime === c.minTime && p.maxTime === c.maxTime && sameData(p, c)) continue;
     chunks[w++] = c;
   }
   chunks.length = w;
+}
+
+/** Whether two chunks carry the same bytes in every part (raw or aggregates). */
+function sameData(a: AggrChunk, b: AggrChunk): boolean {
+  for (const f of ['raw', 'count', 'sum', 'min', 'max', 'counter'] as const) {
+    const x = a[f];
+    const y = b[f];
+    if (x === undefined && y === undefined) continue;
+    if (x === undefined || y === undefined || Buffer.compare(x.data, y.data) !== 0) return false;
+  }
+  return true;
 }

@@ -19,6 +19,7 @@ import {
 } from '../store-api.js';
 import { BucketBlock, type RequestStats } from './bucket-block.js';
 import { blockError, blocksSeries, indexMatchers, outputLabels } from './block-series.js';
+import { blocksFor } from './resolution.js';
 import { ChunkPool, NO_LIMITS, RequestLimiter, type RequestLimits } from './limits.js';
 
 export interface BucketStoreOptions {
@@ -49,13 +50,19 @@ interface Metrics {
   readonly blockLoads: Counter;
   readonly blockLoadFailures: Counter;
   readonly blockDrops: Counter;
+  readonly blockDropFailures: Counter;
   readonly indexHeaderBuildBytes: Counter;
   readonly dataTouched: Histogram<'data_type'>;
   readonly dataFetched: Histogram<'data_type'>;
   readonly blocksQueried: Histogram;
   readonly resultSeries: Histogram;
   readonly sentChunkSize: Histogram;
+  readonly getAllDuration: Histogram;
+  readonly mergeDuration: Histogram;
 }
+
+/** Upstream's buckets for the two Series phase durations. */
+const SERIES_PHASE_BUCKETS = [0.001, 0.01, 0.1, 0.3, 0.6, 1, 3, 6, 9, 20, 30, 60, 90, 120];
 
 const exponential = (start: number, factor: number, count: number): number[] => Array.from({ length: count }, (_, i) => start * factor ** i);
 
@@ -66,6 +73,7 @@ function metrics(registry: Registry): Metrics {
     blockLoads: new Counter({ name: 'thanos_bucket_store_block_loads_total', help: 'Total number of remote block loading attempts.', registers }),
     blockLoadFailures: new Counter({ name: 'thanos_bucket_store_block_load_failures_total', help: 'Total number of failed remote block loading attempts.', registers }),
     blockDrops: new Counter({ name: 'thanos_bucket_store_block_drops_total', help: 'Total number of local blocks that were dropped.', registers }),
+    blockDropFailures: new Counter({ name: 'thanos_bucket_store_block_drop_failures_total', help: 'Total number of local blocks that failed to be dropped.', registers }),
     indexHeaderBuildBytes: new Counter({ name: 'thanos_bucket_store_indexheader_build_bytes_total', help: 'Bytes of bucket index read to build index-headers.', registers }),
     // Per Series request, with upstream's buckets (pkg/store/bucket.go).
     dataTouched: new Histogram({
@@ -88,6 +96,16 @@ function metrics(registry: Registry): Metrics {
       name: 'thanos_bucket_store_sent_chunk_size_bytes',
       help: 'Size in bytes of the chunks for the single series, which is adequate to the gRPC message size sent to querier.',
       buckets: [32, 256, 512, 1024, 32 << 10, 256 << 10, 512 << 10, 1 << 20, 32 << 20, 256 << 20, 512 << 20], registers,
+    }),
+    // Series streams its blocks lazily, so "get all" ends when the merged stream has its first frame ready (every
+    // block's first batch prepared) and "merge" is the rest of the stream, as upstream's lazy retrieval splits them.
+    getAllDuration: new Histogram({
+      name: 'thanos_bucket_store_series_get_all_duration_seconds', help: 'Time it takes until all per-block prepares and loads for a query are finished.',
+      buckets: SERIES_PHASE_BUCKETS, registers,
+    }),
+    mergeDuration: new Histogram({
+      name: 'thanos_bucket_store_series_merge_duration_seconds', help: 'Time it takes to merge sub-results from all queried blocks into a single result.',
+      buckets: SERIES_PHASE_BUCKETS, registers,
     }),
   };
 }
@@ -152,8 +170,14 @@ export class BucketStore implements StoreAPI {
     for (const [id, b] of [...this.blocks]) {
       if (metas.has(id)) continue;
       this.blocks.delete(id);
-      await b.close();
-      await rm(path.join(this.options.dataDir, id), { recursive: true, force: true });
+      try {
+        await b.close();
+        await rm(path.join(this.options.dataDir, id), { recursive: true, force: true });
+      } catch (err) {
+        this.m?.blockDropFailures.inc();
+        this.logger.warn('dropping block failed', { block: id, err: errorMessage(err) });
+        continue;
+      }
       this.m?.blockDrops.inc();
     }
     this.m?.blocksLoaded.set(this.blocks.size);
@@ -192,11 +216,25 @@ export class BucketStore implements StoreAPI {
     });
   }
 
-  /** Blocks overlapping [minTime, maxTime] (inclusive; block maxTime is exclusive) at raw resolution up to `maxResolution`. */
-  private blocksIn(minTime: number, maxTime: number, maxResolution = 0): BucketBlock[] {
+  /** Blocks overlapping [minTime, maxTime] (inclusive; block maxTime is exclusive), every resolution. */
+  private blocksIn(minTime: number, maxTime: number): BucketBlock[] {
     return [...this.blocks.values()]
-      .filter((b) => b.minTime <= maxTime && b.maxTime > minTime && b.meta.thanos.downsample.resolution <= maxResolution)
+      .filter((b) => b.minTime <= maxTime && b.maxTime > minTime)
       .sort((a, b) => a.minTime - b.minTime || (a.id < b.id ? -1 : 1));
+  }
+
+  /**
+   * The blocks a Series request reads: the coarsest resolution not above `maxResolution` where it has blocks, gaps
+   * filled from finer resolutions (upstream bucketBlockSet.getFor).
+   */
+  private blocksForSeries(minTime: number, maxTime: number, maxResolution: number): BucketBlock[] {
+    const byRes = new Map<number, BucketBlock[]>();
+    for (const b of this.blocksIn(minTime, maxTime)) {
+      const r = b.meta.thanos.downsample.resolution;
+      const l = byRes.get(r);
+      if (l) l.push(b); else byRes.set(r, [b]);
+    }
+    return blocksFor(byRes, minTime, maxTime, maxResolution);
   }
 
   async *series(req: SeriesRequest, signal?: AbortSignal): AsyncGenerator<SeriesResponse> {
@@ -208,11 +246,12 @@ export class BucketStore implements StoreAPI {
       const ctx = {
         minTime, maxTime, skipChunks: req.skipChunks, withoutReplicaLabels: new Set(req.withoutReplicaLabels),
         limiter: new RequestLimiter(this.options.limits ?? NO_LIMITS), stats: newStats(), pool: this.pool, signal,
+        aggregates: req.aggregates,
         confineDataLoss: !(req.partialResponseDisabled || req.partialResponseStrategy === 'ABORT'), logger: this.logger,
       };
       const blocks: { block: BucketBlock; matchers: Matcher[] }[] = [];
-      // The store serves raw data; downsampled blocks are only picked when the request allows their resolution.
-      for (const b of this.blocksIn(minTime, maxTime, Math.max(0, req.maxResolutionWindow))) {
+      // Downsampled blocks are read where the request's max_resolution_window allows their resolution.
+      for (const b of this.blocksForSeries(minTime, maxTime, Math.max(0, req.maxResolutionWindow))) {
         const ms = indexMatchers(b, req.matchers);
         if (ms) blocks.push({ block: b, matchers: ms });
       }
@@ -226,8 +265,11 @@ export class BucketStore implements StoreAPI {
         yield { type: 'warning', warning: msg };
       }
       let n = 0;
+      const started = performance.now();
+      let firstFrameAt: number | undefined;
       try {
         for await (const f of blocksSeries(blocks, ctx)) {
+          firstFrameAt ??= performance.now();
           if (f.type === 'series') {
             if (req.limit > 0 && n + 1 > req.limit) return;
             n++;
@@ -242,6 +284,9 @@ export class BucketStore implements StoreAPI {
           yield f;
         }
       } finally {
+        const ended = performance.now();
+        this.m?.getAllDuration.observe(((firstFrameAt ?? ended) - started) / 1000);
+        this.m?.mergeDuration.observe((ended - (firstFrameAt ?? ended)) / 1000);
         this.observeRequest(blocks.length, n, ctx.stats);
       }
     } finally {

@@ -7,6 +7,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { AbortError, errorMessage } from '../../runtime/errors.js';
 import type { PrometheusClient } from './client.js';
 import { sleep } from '../../runtime/async.js';
+import { Gauge, type Registry } from 'prom-client';
 
 export const NO_EXTERNAL_LABELS_MESSAGE =
   'no external labels configured on Prometheus server, uniquely identifying external labels must be configured; see https://thanos.io/tip/thanos/storage.md#external-labels for details.';
@@ -27,6 +28,18 @@ export interface PrometheusMetadataOptions {
   /** Called when the sidecar becomes able (or unable) to serve. */
   readonly onReady?: () => void;
   readonly onNotReady?: (reason: string) => void;
+  /** Called after every heartbeat (each external-labels read): whether Prometheus answered with usable labels. */
+  readonly onHeartbeat?: (up: boolean) => void;
+}
+
+/**
+ * Upstream's thanos_sidecar_prometheus_up gauge (read by ThanosSidecarNoConnectionToStartedPrometheus), as an
+ * onHeartbeat callback: 0 until the first good heartbeat and after any failed one.
+ */
+export function prometheusUpGauge(registry: Registry): (up: boolean) => void {
+  const g = new Gauge({ name: 'thanos_sidecar_prometheus_up', help: 'Boolean indicator whether the sidecar can reach its Prometheus peer.', registers: [registry] });
+  g.set(0);
+  return (up) => g.set(up ? 1 : 0);
 }
 
 export class PrometheusMetadata {
@@ -76,6 +89,7 @@ export class PrometheusMetadata {
       labels = await this.client.externalLabels(timeout);
     } catch (err) {
       if (signal.aborted) return this.ext !== undefined;
+      this.o.onHeartbeat?.(false);
       logger.warn('get prometheus external labels', { err: errorMessage(err) });
       // Keep serving with the last known labels: a brief Prometheus hiccup should not flap readiness.
       return this.ext !== undefined;
@@ -83,6 +97,7 @@ export class PrometheusMetadata {
     if (labels.length === 0) {
       logger.error('prometheus has no external labels', { err: NO_EXTERNAL_LABELS_MESSAGE });
       this.ext = undefined;
+      this.o.onHeartbeat?.(false);
       this.o.onNotReady?.(NO_EXTERNAL_LABELS_MESSAGE);
       return false;
     }
@@ -91,6 +106,7 @@ export class PrometheusMetadata {
     }
     this.ext = labels;
     await this.refreshMinTime(timeout);
+    this.o.onHeartbeat?.(true);
     this.o.onReady?.();
     return true;
   }

@@ -172,7 +172,8 @@ export function sampleIterator(series: BlockSeries, mint = -Infinity, maxt = Inf
   return (reuse ?? new ChunkSeriesIterator()).reset(series.chunks, mint, maxt);
 }
 
-function applyDeletions(chunks: BlockChunk[], deleted: readonly Interval[]): BlockChunk[] {
+/** Chunks with the deleted intervals removed: wholly deleted chunks dropped, partly deleted XOR chunks re-encoded. */
+export function applyDeletions(chunks: BlockChunk[], deleted: readonly Interval[]): BlockChunk[] {
   const out: BlockChunk[] = [];
   const it = new ChunkSeriesIterator();
   for (const c of chunks) {

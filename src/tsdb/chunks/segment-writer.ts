@@ -12,7 +12,7 @@ import {
   DEFAULT_SEGMENT_SIZE, RECORD_OVERHEAD, SEGMENT_FORMAT_V1, SEGMENT_HEADER_SIZE, SEGMENT_MAGIC, packChunkRef, segmentFileName,
 } from './refs.js';
 
-const FLUSH_AT = 1024 * 1024;
+const FLUSH_AT = 4 * 1024 * 1024;
 
 export interface SegmentWriterOptions {
   /** Maximum segment size in bytes (default 512 MiB). */
@@ -63,6 +63,30 @@ export class SegmentWriter {
     return ref;
   }
 
+  /**
+   * Appends whole chunk records copied verbatim from another block (length, encoding, data and their stored CRC,
+   * which stays the check of those bytes) and returns the ref of the first; a record's ref is that plus its offset
+   * in `records`. Returns undefined when the run is too large for one segment: add the records one by one then.
+   * The caller vouches that `records` holds whole records.
+   */
+  addRecords(records: Uint8Array): ChunkRef | undefined {
+    if (this.closed) throw new BugError('segment writer used after close');
+    const need = records.length;
+    if (this.segment < 0 || (this.size > SEGMENT_HEADER_SIZE && this.size + need > this.segmentSize)) {
+      if (this.segment >= 0 && SEGMENT_HEADER_SIZE + need > this.segmentSize) return undefined;
+      this.cut();
+    }
+    const ref = packChunkRef(this.segment, this.size);
+    this.buf.putBytes(records);
+    this.size += need;
+    return ref;
+  }
+
+  /** Whether enough bytes are buffered that `flush()` would write them (callers skip the await otherwise). */
+  get wantsFlush(): boolean {
+    return this.buf.length >= FLUSH_AT;
+  }
+
   private cut(): void {
     const data = this.takeBuffer();
     this.segment++;
@@ -75,6 +99,8 @@ export class SegmentWriter {
       if (prev) { await prev.write(data); await prev.sync(); await prev.close(); }
       this.fh = await open(name, 'w');
     })();
+    // Awaited by the next flush, close or abort; marked handled so a failure in between is not a process crash.
+    this.pending.catch(() => undefined);
     this.buf.putBE32(SEGMENT_MAGIC);
     this.buf.putByte(SEGMENT_FORMAT_V1);
     this.buf.putZeros(3);
@@ -99,19 +125,29 @@ export class SegmentWriter {
     return full.bytes();
   }
 
-  /** Writes buffered bytes when enough have collected (or always with `force`). */
+  /**
+   * Writes buffered bytes when enough have collected (or always with `force`). Without `force` the write is left
+   * running while the caller fills the other buffer (only the write before it is awaited, which frees that
+   * buffer); with `force` every write has finished on return.
+   */
   async flush(force = false): Promise<void> {
-    if (this.buf.length >= FLUSH_AT || force) {
-      const data = this.takeBuffer();
-      const before = this.pending;
-      this.pending = (async () => {
-        await before;
-        if (data.length > 0) await this.fh!.write(data);
-      })();
-    }
+    if (this.buf.length < FLUSH_AT && !force) return;
+    // The previous hand-over (if any) must finish before its buffer is filled again.
     await this.pending;
-    // Every write handed over before this flush has finished, the spare buffer's included.
     this.spareBusy = false;
+    const data = this.takeBuffer();
+    if (data.length > 0) {
+      const fh = this.fh!;
+      this.pending = (async () => {
+        let done = 0;
+        while (done < data.length) done += (await fh.write(data, done, data.length - done)).bytesWritten;
+      })();
+      this.pending.catch(() => undefined);
+    }
+    if (force) {
+      await this.pending;
+      this.spareBusy = false;
+    }
   }
 
   /** Closes the open file without flushing (after a failure; the caller removes the directory). */

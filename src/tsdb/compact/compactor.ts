@@ -12,16 +12,14 @@ import type { BlockMeta } from '../block/meta.js';
 import { writeMeta } from '../block/meta.js';
 import { BlockReader } from '../block/reader.js';
 import { EMPTY_TOMBSTONES, writeTombstones } from '../block/tombstones.js';
-import type { EncodedChunk } from '../block/writer.js';
 import { SegmentWriter } from '../chunks/segment-writer.js';
+import { SequentialChunkReader } from '../chunks/sequential-reader.js';
 import { IndexFileWriter } from '../index/file-writer.js';
-import type { ChunkMeta } from '../index/writer.js';
 import { compareBytewise } from '../index/writer.js';
-import { formatLabels } from '../labels/labels.js';
 import type { SeriesMergeFunc } from './chunk-merge.js';
-import { chunksInOrder, compactingChunkMerge } from './chunk-merge.js';
+import { compactingChunkMerge } from './chunk-merge.js';
+import { runSeriesLoop } from './series-loop.js';
 import { compactBlockMetas } from './meta.js';
-import { mergeSeriesSets } from './series-set.js';
 
 export interface CompactOptions {
   /** ULID of the new block; a fresh one by default. */
@@ -47,10 +45,6 @@ function unionSorted(lists: readonly (readonly string[])[]): string[] {
   return [...all].sort(compareBytewise);
 }
 
-function numSamples(c: EncodedChunk): number {
-  return c.data.length >= 2 ? (c.data[0]! << 8) | c.data[1]! : 0;
-}
-
 /**
  * Compacts the blocks in `blockDirs` into one new block under `destDir` and returns its meta. When no sample is
  * left (everything deleted), no block is written, the inputs' meta.json get `compaction.deletable`, and the result is
@@ -61,6 +55,7 @@ export async function compactBlocks(destDir: string, blockDirs: readonly string[
   const id = opts.ulid ?? newUlid();
   const mergeFunc = opts.mergeFunc ?? compactingChunkMerge;
   const readers: BlockReader[] = [];
+  const chunkReaders: SequentialChunkReader[] = [];
   const tmp = join(destDir, `${id}${TMP_FOR_CREATION}`);
   let segments: SegmentWriter | undefined;
   let index: IndexFileWriter | undefined;
@@ -72,23 +67,11 @@ export async function compactBlocks(destDir: string, blockDirs: readonly string[
     index = await IndexFileWriter.create(join(tmp, 'index'));
     index.addSymbols(unionSorted(readers.map((r) => r.index.symbols())));
 
-    let nSamples = 0, nSeries = 0, nChunks = 0;
-    const metas: ChunkMeta[] = [];
-    for await (const g of mergeSeriesSets(readers, new Set(opts.dropLabels ?? []), opts.signal)) {
-      const only = g.inputs.length === 1 ? g.inputs[0]! : undefined;
-      const chunks = only && chunksInOrder(only.chunks) ? only.chunks : mergeFunc(g.labels, g.inputs);
-      if (chunks.length === 0) continue;
-      if (!chunksInOrder(chunks)) throw new InvalidArgumentError(`merge function returned overlapping or unordered chunks for ${formatLabels(g.labels)}`);
-      metas.length = 0;
-      for (const c of chunks) {
-        metas.push({ minTime: c.minTime, maxTime: c.maxTime, ref: segments.add(c.encoding, c.data) });
-        nSamples += numSamples(c);
-      }
-      nChunks += chunks.length;
-      nSeries++;
-      await segments.flush();
-      await index.addSeries(g.labels, metas);
-    }
+    for (const r of readers) chunkReaders.push(await SequentialChunkReader.openDir(join(r.dir!, 'chunks')));
+    const counts = await runSeriesLoop(readers.map((block, i) => ({ block, chunks: chunkReaders[i]! })), segments, index, {
+      mergeFunc, defaultMerge: mergeFunc === compactingChunkMerge, drop: new Set(opts.dropLabels ?? []), signal: opts.signal,
+    });
+    const nSamples = counts.samples, nSeries = counts.series, nChunks = counts.chunks;
     await segments.close();
     await index.finish();
     if (nSamples === 0) {
@@ -113,6 +96,7 @@ export async function compactBlocks(destDir: string, blockDirs: readonly string[
     await rm(tmp, { recursive: true, force: true });
     throw err;
   } finally {
+    for (const r of chunkReaders) await r.close();
     for (const r of readers) await r.close();
   }
 }

@@ -99,18 +99,35 @@ export class Db {
     const out: BlockMeta[] = [];
     while (this.head.compactable()) {
       const { mint, maxt } = this.head.compactionRange();
-      const meta = await this.writeHeadBlock(mint, maxt);
-      if (meta) {
-        out.push(meta);
-        this.blocks.push(await BlockReader.open(join(this.dir, meta.ulid)));
-      }
-      this.opts.onCompactionStep?.('block-written');
-      const wal = this.head.wal!;
-      this.head.truncateMemory(maxt, wal.currentSegment);
-      this.opts.onCompactionStep?.('head-truncated');
-      this.truncateWal(maxt);
+      await this.compactRange(mint, maxt, out);
     }
     return out;
+  }
+
+  /**
+   * Writes the whole head out as blocks and empties it (upstream receive's flushHead at shutdown): whole chunk
+   * ranges first, then the rest up to the newest sample, so later samples are still accepted after a restart.
+   */
+  async flush(): Promise<BlockMeta[]> {
+    const out = await this.compactHead();
+    while (this.head.minTime !== Infinity) {
+      const { mint, maxt } = this.head.compactionRange();
+      await this.compactRange(mint, Math.min(maxt, this.head.maxTime + 1), out);
+    }
+    return out;
+  }
+
+  private async compactRange(mint: number, maxt: number, out: BlockMeta[]): Promise<void> {
+    const meta = await this.writeHeadBlock(mint, maxt);
+    if (meta) {
+      out.push(meta);
+      this.blocks.push(await BlockReader.open(join(this.dir, meta.ulid)));
+    }
+    this.opts.onCompactionStep?.('block-written');
+    const wal = this.head.wal!;
+    this.head.truncateMemory(maxt, wal.currentSegment);
+    this.opts.onCompactionStep?.('head-truncated');
+    this.truncateWal(maxt);
   }
 
   /** Writes the head's samples in [mint, maxt) as a level-1 block with meta range [mint, maxt). */

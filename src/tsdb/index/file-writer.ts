@@ -126,6 +126,16 @@ export class IndexFileWriter {
 
   /** Adds one series (rules as IndexWriter.addSeries); returns its ID (offset / 16). */
   async addSeries(lset: Labels, chunks: readonly ChunkMeta[]): Promise<number> {
+    const id = this.addSeriesBuffered(lset, chunks);
+    await this.maybeFlush();
+    return id;
+  }
+
+  /**
+   * `addSeries` without writing to the file: the entry stays buffered until `flushBuffered()`, which the caller
+   * awaits whenever `wantsFlush` says so (a loop over many series then awaits once per megabyte, not per series).
+   */
+  addSeriesBuffered(lset: Labels, chunks: readonly ChunkMeta[]): number {
     if (this.stage === 'symbols') this.addSymbols(['']);
     if (this.stage !== 'series') throw new BugError('index writer used after finish');
     if (this.lastSeries && compareLabels(this.lastSeries, lset) >= 0) {
@@ -156,8 +166,17 @@ export class IndexFileWriter {
     this.buf.putBE32(crc32c(body));
     this.allIds.push(id);
     this.lastSeries = lset;
-    await this.maybeFlush();
     return id;
+  }
+
+  /** Whether buffered bytes have reached the size at which they are written. */
+  get wantsFlush(): boolean {
+    return this.buf.length >= FLUSH_AT;
+  }
+
+  /** Writes the buffered bytes once they have reached the flush size. */
+  async flushBuffered(): Promise<void> {
+    await this.maybeFlush();
   }
 
   /** Writes one length-prefixed, CRC-terminated section assembled in `scratch`. */

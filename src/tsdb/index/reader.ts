@@ -222,6 +222,83 @@ export class IndexReader {
     }
   }
 
+  /**
+   * Every series entry in ID order, in batches, read front to back in large reads with the next read already
+   * running while a batch is used (compaction walks whole blocks this way). Same checks as `series`.
+   */
+  async *allSeriesInOrder(readSize = 1 << 20): AsyncGenerator<SeriesEntry[]> {
+    const end = Math.min(this.seriesEnd, this.src.length);
+    const readAt = (at: number): Promise<Uint8Array> | undefined => (at < end ? this.src.read(at, Math.min(readSize, end - at)) : undefined);
+    let bufStart = this.toc.series;
+    let buf = (await readAt(bufStart)) ?? new Uint8Array(0);
+    let next = readAt(bufStart + buf.length);
+    const cur = new EntryCursor(this.file);
+    let p = 0;
+    for (;;) {
+      const batch: SeriesEntry[] = [];
+      let needMore = false;
+      for (;;) {
+        const rem = (bufStart + p) % 16;
+        if (rem !== 0) p += 16 - rem;
+        const at = bufStart + p;
+        if (at >= end) break;
+        const e = this.decodeSeriesAt(cur, buf, p, at);
+        if (e === undefined) { needMore = true; break; }
+        batch.push(e);
+        p = cur.p;
+      }
+      if (batch.length > 0) yield batch;
+      if (!needMore) return;
+      const at = bufStart + p;
+      if (next === undefined) throw new CorruptionError(this.file, 'series', at, 'series entry runs past the series section');
+      const more = await next;
+      // Alignment may have moved `p` past the end of `buf`, into `more`.
+      const tail = buf.subarray(Math.min(p, buf.length));
+      const head = more.subarray(Math.max(0, p - buf.length));
+      const joined = tail.length === 0 ? head : new Uint8Array(tail.length + head.length);
+      if (tail.length > 0) { joined.set(tail, 0); joined.set(head, tail.length); }
+      const moreEnd = bufStart + buf.length + more.length;
+      buf = joined;
+      bufStart = at;
+      p = 0;
+      next = readAt(moreEnd);
+    }
+  }
+
+  /**
+   * Decodes the series entry at b[i] (file offset `at`, ID at / 16) for the sequential walk; undefined when `b`
+   * ends first. On success `cur.p` is where the entry's CRC ends.
+   */
+  private decodeSeriesAt(cur: EntryCursor, b: Uint8Array, i: number, at: number): SeriesEntry | undefined {
+    cur.reset(b, i, b.length, at - i);
+    const len = cur.uvarintOrEnd();
+    if (len < 0) return undefined;
+    const bodyAt = cur.p;
+    const bodyEnd = bodyAt + len;
+    if (bodyEnd + 4 > b.length) return undefined;
+    verifyCrc(b, bodyAt, bodyEnd, at - i, this.file, 'series');
+    cur.end = bodyEnd;
+    const nl = cur.uvarint();
+    if (nl > len) cur.fail(`label count ${nl} larger than entry`);
+    const labels: Label[] = new Array<Label>(nl);
+    for (let k = 0; k < nl; k++) labels[k] = { name: this.symbol(cur.uvarint(), at), value: this.symbol(cur.uvarint(), at) };
+    const nc = cur.uvarint();
+    if (nc > len) cur.fail(`chunk count ${nc} larger than entry`);
+    const chunks: ChunkMeta[] = new Array<ChunkMeta>(nc);
+    let t = 0, ref = 0;
+    for (let k = 0; k < nc; k++) {
+      let mint: number;
+      if (k === 0) mint = cur.varint(); else mint = t + cur.uvarint();
+      const maxt = mint + cur.uvarint();
+      ref = k === 0 ? cur.uvarint() : ref + cur.varint();
+      t = maxt;
+      chunks[k] = { minTime: mint, maxTime: maxt, ref };
+    }
+    if (cur.p !== bodyEnd) cur.fail(`${bodyEnd - cur.p} bytes left over in series entry`);
+    cur.p = bodyEnd + 4;
+    return { id: at / 16, labels, chunks };
+  }
+
   /** One series by ID. */
   async seriesById(id: number): Promise<SeriesEntry> {
     for await (const s of this.series([id])) return s;
@@ -296,4 +373,64 @@ async function readSection(src: ByteSource, at: number, section: string, check =
   const b = await src.read(at, 4 + len + 4);
   if (check) verifyCrc(b, 4, 4 + len, at, src.name, section);
   return b;
+}
+
+/** A varint cursor over one series entry that throws CorruptionError at once (the sequential walk's decoder). */
+class EntryCursor {
+  b: Uint8Array = new Uint8Array(0);
+  p = 0;
+  end = 0;
+  /** File offset of b[0]. */
+  base = 0;
+
+  constructor(private readonly file: string) {}
+
+  reset(b: Uint8Array, p: number, end: number, base: number): void {
+    this.b = b; this.p = p; this.end = end; this.base = base;
+  }
+
+  fail(reason: string): never {
+    throw new CorruptionError(this.file, 'series', this.base + this.p, reason);
+  }
+
+  /** A uvarint, or -1 when the bytes end inside it. */
+  uvarintOrEnd(): number {
+    const start = this.p;
+    let x = 0, mul = 1;
+    for (let k = 0; k < 10; k++) {
+      if (this.p >= this.end) { this.p = start; return -1; }
+      const c = this.b[this.p++]!;
+      x += (c & 0x7f) * mul;
+      if (c < 0x80) return x;
+      mul *= 128;
+    }
+    return this.fail('varint overflows 64 bits');
+  }
+
+  uvarint(): number {
+    const b = this.b;
+    let p = this.p;
+    if (p < this.end) {
+      const c = b[p]!;
+      if (c < 0x80) { this.p = p + 1; return c; }
+    }
+    let x = 0, mul = 1;
+    for (let k = 0; k < 10; k++) {
+      if (p >= this.end) return this.fail('unexpected end of data reading a varint');
+      const c = b[p++]!;
+      x += (c & 0x7f) * mul;
+      if (c < 0x80) {
+        this.p = p;
+        if (x > Number.MAX_SAFE_INTEGER) return this.fail('varint exceeds 2^53');
+        return x;
+      }
+      mul *= 128;
+    }
+    return this.fail('varint overflows 64 bits');
+  }
+
+  varint(): number {
+    const u = this.uvarint();
+    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  }
 }

@@ -1,0 +1,162 @@
+// A receive node (IngestorOnly mode): the remote-write listener, the writer into per-tenant TSDBs, the StoreAPI over
+// them, and the loops that compact heads, ship blocks and apply retention. src/cmd/receive-build.ts wires it from
+// flags; tests and the standalone mode build it directly.
+
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Registry } from 'prom-client';
+import type { Bucket } from '../objstore/bucket.js';
+import { ConfigError, errorMessage } from '../runtime/errors.js';
+import { parseHostPort } from '../runtime/flag-values.js';
+import type { Logger } from '../runtime/logger.js';
+import type { ShipperMetrics } from '../shipper/shipper.js';
+import type { DbOptions } from '../tsdb/head/db.js';
+import type { Labels } from '../tsdb/labels/labels.js';
+import type { TokenAuth } from './auth.js';
+import { ReceiveHandler } from './handler.js';
+import { LimitsSource, type LimitsMetrics } from './limits.js';
+import { MultiTsdb } from './multitsdb.js';
+import { TenantsStore } from './tenants-store.js';
+import { LocalWriter, type TenantWriter } from './writer.js';
+
+export interface ReceiverOptions {
+  readonly tsdbPath: string;
+  readonly externalLabels: Labels;
+  readonly tenantHeader: string;
+  readonly defaultTenant: string;
+  readonly tenantLabelName: string;
+  readonly replicaHeader: string;
+  readonly db: DbOptions;
+  readonly retentionMs: number;
+  readonly tooFarInFutureMs: number;
+  readonly limitsFile?: string | undefined;
+  readonly limitsContent?: string | undefined;
+  readonly auth?: TokenAuth | undefined;
+  readonly bucket?: Bucket | undefined;
+  readonly shipperMetrics?: ShipperMetrics | undefined;
+  readonly limitsMetrics?: LimitsMetrics | undefined;
+  readonly logger: Logger;
+  readonly registry?: Registry | undefined;
+  readonly now?: () => number;
+  /** How often heads are checked for compaction, blocks shipped and retention applied (default 30 s). */
+  readonly maintenanceIntervalMs?: number;
+  /** --remote-write.server-tls-*: files for HTTPS on the remote-write listener. */
+  readonly tls?: { certFile: string; keyFile: string; clientCaFile?: string | undefined } | undefined;
+}
+
+export class Receiver {
+  readonly tsdbs: MultiTsdb;
+  readonly store: TenantsStore;
+  readonly handler: ReceiveHandler;
+  readonly limits: LimitsSource;
+  /** Where writes go: the local TSDBs (a hashring router would wrap this). */
+  readonly writer: TenantWriter;
+  private server: Server | undefined;
+  /** Maintenance passes and the final flush run one at a time (two head compactions must never overlap). */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  constructor(private readonly o: ReceiverOptions) {
+    const now = o.now ?? Date.now;
+    this.tsdbs = new MultiTsdb({
+      dir: o.tsdbPath, externalLabels: o.externalLabels, tenantLabelName: o.tenantLabelName, db: o.db,
+      retentionMs: o.retentionMs, logger: o.logger, now,
+      ...(o.registry ? { registry: o.registry } : {}), ...(o.bucket ? { bucket: o.bucket } : {}),
+      ...(o.shipperMetrics ? { shipperMetrics: o.shipperMetrics } : {}),
+    });
+    this.store = new TenantsStore(this.tsdbs, o.logger);
+    this.limits = new LimitsSource(o.limitsFile, o.limitsContent, o.logger, o.limitsMetrics);
+    this.writer = new LocalWriter(this.tsdbs, { tooFarInFutureMs: o.tooFarInFutureMs, now });
+    this.handler = new ReceiveHandler({
+      writer: this.writer, tenantHeader: o.tenantHeader, defaultTenant: o.defaultTenant, replicaHeader: o.replicaHeader,
+      limits: () => this.limits.current, headSeries: (t) => this.tsdbs.headSeries(t), logger: o.logger,
+      ...(o.auth ? { auth: o.auth } : {}), ...(o.registry ? { registry: o.registry } : {}),
+      ...(o.limitsMetrics ? { limitsMetrics: o.limitsMetrics } : {}),
+    });
+  }
+
+  /** Binds the remote-write listener (writes to tenants still replaying get 503). Resolves with the bound port. */
+  async listen(address: string): Promise<{ host: string; port: number }> {
+    const { host, port } = parseHostPort(address);
+    const t = this.o.tls;
+    let server: Server;
+    try {
+      server = t
+        ? createHttpsServer({
+          cert: readFileSync(t.certFile), key: readFileSync(t.keyFile),
+          ...(t.clientCaFile ? { ca: readFileSync(t.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+        }, this.handler.listener) as unknown as Server
+        : createHttpServer(this.handler.listener);
+    } catch (err) {
+      throw new ConfigError(`remote write TLS: ${errorMessage(err)}`, { where: '--remote-write.server-tls-cert', cause: err });
+    }
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(new ConfigError(`cannot listen on ${address}: ${err.code === 'EADDRINUSE' ? 'address already in use' : errorMessage(err)}`, { where: '--remote-write.address', cause: err }));
+      });
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    const a = server.address();
+    const bound = typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : { host, port };
+    this.o.logger.info('listening for remote write', { address: `${bound.host}:${bound.port}`, tls: t !== undefined });
+    return bound;
+  }
+
+  /** Replays the tenants found on disk; resolves once all take writes (readiness). */
+  start(): Promise<void> {
+    return this.tsdbs.start();
+  }
+
+  /** One maintenance pass: head compaction, then shipping, then retention. */
+  maintain(signal?: AbortSignal): Promise<void> {
+    return this.serial(async () => {
+      await this.tsdbs.compact();
+      if (this.o.bucket) await this.tsdbs.ship(signal);
+      await this.tsdbs.applyRetention();
+    });
+  }
+
+  /** Runs maintenance every interval until `signal` aborts. */
+  async runMaintenance(signal: AbortSignal): Promise<void> {
+    // Upstream ships every 30 s; with short blocks (tests), maintain at least twice per block.
+    const every = this.o.maintenanceIntervalMs ?? Math.max(1000, Math.min(30_000, (this.o.db.chunkRange ?? 7_200_000) / 2));
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, every);
+        signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+      });
+      if (signal.aborted) return;
+      try {
+        await this.maintain(signal);
+      } catch (err) {
+        this.o.logger.error('receive maintenance failed', { err: errorMessage(err) });
+      }
+    }
+  }
+
+  /** Stops the listener (in-flight requests finish), writes the heads out as blocks, ships them, closes the TSDBs. */
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (s) {
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeIdleConnections();
+        setTimeout(() => { s.closeAllConnections(); }, 5000).unref();
+      });
+    }
+    await this.serial(async () => {
+      await this.tsdbs.flush();
+      if (this.o.bucket) await this.tsdbs.ship();
+    }).catch((err: unknown) => this.o.logger.error('final flush and upload failed', { err: errorMessage(err) }));
+    await this.tsdbs.close();
+  }
+}
