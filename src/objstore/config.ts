@@ -71,7 +71,13 @@ export function parseBucketConfig(text: string, where: string, logger: Logger, r
     const e = doc.errors[0]!;
     throw new ConfigError(`parsing object storage config YAML (line ${e.linePos?.[0].line ?? '?'}): ${e.message.split('\n')[0]}`, { where });
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // An alias to an undefined anchor, or one expanding past the alias limit, only fails when converting.
+    throw new ConfigError(`parsing object storage config YAML: ${errorMessage(err)}`, { where, cause: err });
+  }
   if (raw === null || raw === undefined) throw new ConfigError('object storage config is empty', { where });
   const ctx: ConfigContext = {
     where, logger,

@@ -2,7 +2,7 @@
 // file converts its tree and runs the type checks of Prometheus's parser (checkAST), with its error texts and positions.
 
 import { parser as lezer } from '@prometheus-io/lezer-promql';
-import type { SyntaxNode } from '@lezer/common';
+import type { SyntaxNode, Tree } from '@lezer/common';
 import { Matcher, type MatchType } from '../../tsdb/labels/matcher.js';
 import { METRIC_NAME } from '../../tsdb/labels/labels.js';
 import type {
@@ -28,9 +28,36 @@ const BIN_OPS: Readonly<Record<string, BinaryOp>> = {
   Lss: '<', Gte: '>=', Lte: '<=', And: 'and', Or: 'or', Unless: 'unless',
 };
 
+/**
+ * The grammar without error recovery: it stops at the first error. Lezer's recovery runs over the whole rest of the
+ * input and can take seconds on long garbage (fuzzing found 16 KB of quote characters taking over a second).
+ */
+const strictLezer = lezer.configure({ strict: true });
+/** After a strict failure, recovery (which finds the error node the messages are built from) sees this much more. */
+const RECOVERY_WINDOW = 512;
+
+function parseTree(text: string): Tree {
+  let failedAt: number;
+  try {
+    return strictLezer.parse(text);
+  } catch (err) {
+    const m = err instanceof SyntaxError ? /^No parse at (\d+)$/.exec(err.message) : null;
+    if (!m) throw err;
+    failedAt = Number(m[1]);
+  }
+  // The tree up to the failure is the same whatever follows, so recovering over a window past it finds the same
+  // first error; when it does not land well inside the window, the whole text is parsed as before.
+  if (failedAt + RECOVERY_WINDOW < text.length) {
+    const t = lezer.parse(text.slice(0, failedAt + RECOVERY_WINDOW));
+    const e = firstError(t.topNode);
+    if (e !== undefined && e < failedAt + RECOVERY_WINDOW / 2) return t;
+  }
+  return lezer.parse(text);
+}
+
 /** Parses and type-checks a query; throws PromQLParseError. */
 export function parseExpr(query: string): Expr {
-  const tree = lezer.parse(normalizeForLezer(query));
+  const tree = parseTree(normalizeForLezer(query));
   const err = firstError(tree.topNode);
   if (err !== undefined) {
     const d = describeSyntaxError(query, err);
