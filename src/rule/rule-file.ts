@@ -77,9 +77,16 @@ export function parseRuleFile(text: string, file: string): RuleGroupConfig[] {
 /** Parses one rule file, collecting every problem (as `promtool check rules` lists them) instead of stopping. */
 export function checkRuleFile(text: string, file: string): { groups: RuleGroupConfig[]; errors: RuleFileError[] } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
   const errors: RuleFileError[] = [];
   const fail = (detail: string): void => { errors.push(new RuleFileError(file, detail)); };
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: false });
+  } catch (err) {
+    // The yaml parser recurses per nesting level: thousands of nested sequences overflow the stack (found by fuzzing).
+    fail(`yaml: cannot parse: ${err instanceof RangeError ? 'nested too deeply' : String(err)}`);
+    return { groups: [], errors };
+  }
   if (doc.errors.length > 0) {
     for (const e of doc.errors) fail(`yaml: line ${lc.linePos(e.pos[0]).line}: ${e.message.split('\n')[0] ?? ''}`);
     return { groups: [], errors };
