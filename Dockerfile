@@ -1,7 +1,8 @@
 # thanos-ts image: build with dev dependencies, ship only the compiled CLI and production dependencies.
 # Node 22 is the oldest maintained LTS that every dependency supports. Build: docker build -t thanos-ts .
-# Expected size, about 310 MB unpacked: node:22-slim (about 200 MB) + production node_modules (107 MB, measured with
-# `npm ci --omit=dev`) + dist (4 MB). Not built or measured as an image here: no Docker daemon on these machines.
+# Expected size, about 330 MB unpacked: node:22-slim (about 200 MB) + production node_modules (129 MB, 358 packages,
+# counted file by file from an install of this lockfile) + dist without source maps (1.9 MB). Not built or measured as
+# an image here: no Docker daemon on these machines.
 FROM node:22-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
