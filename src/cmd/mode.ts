@@ -1,16 +1,8 @@
-// Declaring a mode (a subcommand) with its flags, and the one error a mode that is not built yet raises.
+// Declaring a mode (a subcommand) with its flags: how they are read into typed options and how the mode runs.
 import type { Command } from 'commander';
 import type { FlagSpec } from './flags.js';
 import { FlagReader, declareFlags } from './flags.js';
-import { ThanosError } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
-
-/** Raised by a mode whose implementation has not landed yet: the CLI says so plainly and exits 1. */
-export class NotBuiltError extends ThanosError {
-  constructor(mode: string) {
-    super('THANOS_UNAVAILABLE', `${mode} is not built yet in this version of thanos-ts`);
-  }
-}
 
 export interface ModeDefinition<T = unknown> {
   readonly name: string;

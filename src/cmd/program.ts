@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, InvalidArgumentError, ParseError, errorMessage } from '../runtime/errors.js';
 import { buildInfo } from '../runtime/version.js';
-import { NotBuiltError, type ModeRegistry } from './mode.js';
+import type { ModeRegistry } from './mode.js';
 import { registerCompact } from './compact.js';
 import { registerQuery } from './query.js';
 import { registerReceive } from './receive.js';
@@ -50,7 +50,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`thanos-ts: ${errorMessage(err)}\n`);
     if (err instanceof ConfigError || err instanceof ParseError || err instanceof InvalidArgumentError) return 2;
-    if (err instanceof NotBuiltError) return 1;
     return 1;
   }
 }

@@ -164,11 +164,3 @@ export function takeUrlCredentials(url: string, config: HttpClientConfig, where:
 export function redactUrlPassword(url: string): string {
   return url.replace(/(\/\/[^/@:]*):[^/@]*@/, '$1:<secret>@');
 }
-
-/** The secret values a config holds (inline passwords and tokens), for redaction. Files are read later. */
-export function httpClientSecrets(config: HttpClientConfig): string[] {
-  const out: string[] = [];
-  if (config.basicAuth?.password) out.push(config.basicAuth.password);
-  if (config.bearerToken) out.push(config.bearerToken);
-  return out;
-}
