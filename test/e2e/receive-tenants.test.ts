@@ -88,8 +88,11 @@ describe('receive with two tenants and bearer tokens', () => {
 
     expect(await api<string[]>(query.httpUrl, 'label/tenant_id/values', {})).toEqual(['team-a', 'team-b']);
     for (const [k, t] of ['a', 'b'].entries()) {
-      const series = await api<Record<string, string>[]>(query.httpUrl, 'series', { 'match[]': `{tenant_id="team-${t}"}` });
-      expect(new Set(series.map((s) => s['job']))).toEqual(new Set([`job-${t}`]));
+      // The querier learns a new tenant's label set from Info, polled every 5 s: until then the store is ruled out.
+      await expect.poll(async () => {
+        const series = await api<Record<string, string>[]>(query.httpUrl, 'series', { 'match[]': `{tenant_id="team-${t}"}` });
+        return new Set(series.map((s) => s['job']));
+      }, { timeout: 30_000, interval: 500 }).toEqual(new Set([`job-${t}`]));
       expect(await api<string[]>(query.httpUrl, 'label/job/values', { 'match[]': `{tenant_id="team-${t}"}` })).toEqual([`job-${t}`]);
       // The samples under the tenant are exactly what its own Prometheus holds (up to a few seconds ago).
       const at = String((Date.now() - 3000) / 1000);
