@@ -11,8 +11,7 @@ import { CorruptionError, errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { labelsFromRecord, type Labels } from '../tsdb/labels/labels.js';
 import { parseThanosMeta, type ThanosMeta } from './meta.js';
-
-const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+import { isBlockId } from '../tsdb/block/ulid.js';
 
 export type { ThanosMeta };
 
@@ -81,7 +80,7 @@ export class MetaFetcher {
       const ids: string[] = [];
       for await (const name of this.bucket.iter('', signal ? { signal } : {})) {
         const id = name.replace(/\/$/, '');
-        if (name.endsWith('/') && ULID_RE.test(id)) ids.push(id);
+        if (name.endsWith('/') && isBlockId(id)) ids.push(id);
       }
       const result: FetchResult = { metas: new Map(), partial: new Map(), synced: new Map() };
       await mapConcurrent(ids, this.options.concurrency ?? 32, async (id) => {

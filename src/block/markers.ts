@@ -1,6 +1,7 @@
 // Block markers (upstream pkg/block/metadata/markers.go): deletion-mark.json, no-compact-mark.json and
 // no-downsample-mark.json inside `<ULID>/`, version 1, times in unix seconds. Parsed from unknown, naming fields.
 import { CorruptionError } from '../runtime/errors.js';
+import { isBlockId } from '../tsdb/block/ulid.js';
 
 export const DELETION_MARK_FILENAME = 'deletion-mark.json';
 export const NO_COMPACT_MARK_FILENAME = 'no-compact-mark.json';
@@ -45,7 +46,7 @@ function parseCommon(text: string, file: string, timeField: string): { o: Obj; i
   const bad = (what: string): never => { throw new CorruptionError(file, 'marker', 0, what); };
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return bad('marker is not a JSON object');
   const m = o as Obj;
-  if (typeof m['id'] !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(m['id'])) bad(`id must be a ULID, got ${JSON.stringify(m['id'])}`);
+  if (typeof m['id'] !== 'string' || !isBlockId(m['id'])) bad(`id must be a ULID, got ${JSON.stringify(m['id'])}`);
   if (m['version'] !== MARKER_VERSION) bad(`version must be 1, got ${JSON.stringify(m['version'])}`);
   const time = m[timeField];
   if (typeof time !== 'number' || !Number.isSafeInteger(time)) bad(`${timeField} must be an integer (unix seconds), got ${JSON.stringify(time)}`);

@@ -19,9 +19,9 @@ import { applyRetention } from '../compact/retention.js';
 import { VERIFY_ISSUES, verifyBucket, type VerifyIssue } from '../compact/verify.js';
 import { declareFlags, FlagError, FlagReader } from './flags.js';
 import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { isBlockId } from '../tsdb/block/ulid.js';
 
 export const INSPECT_COLUMNS = ['ULID', 'FROM', 'UNTIL', 'RANGE', 'UNTIL-DOWN', '#SERIES', '#SAMPLES', '#CHUNKS', 'COMP-LEVEL', 'COMP-FAILED', 'LABELS', 'RESOLUTION', 'SOURCE'] as const;
-const ULID_DIR = /^([0-9A-HJKMNP-TV-Z]{26})\/$/;
 const HOUR = 3_600_000;
 
 export type Write = (s: string) => void;
@@ -30,8 +30,8 @@ export type Write = (s: string) => void;
 export async function readBlockMetas(bucket: BucketReader, logger: Logger, options: { signal?: AbortSignal; concurrency?: number } = {}): Promise<ThanosMeta[]> {
   const ids: string[] = [];
   for await (const name of bucket.iter('', options.signal ? { signal: options.signal } : {})) {
-    const m = ULID_DIR.exec(name);
-    if (m) ids.push(m[1]!);
+    const id = name.slice(0, -1);
+    if (name.endsWith('/') && isBlockId(id)) ids.push(id);
   }
   ids.sort();
   const out: (ThanosMeta | undefined)[] = new Array<ThanosMeta | undefined>(ids.length);
@@ -282,7 +282,7 @@ function registerMark(bucket: Command, write: Write): void {
     const f = new FlagReader(cmd);
     const ids = f.list('id');
     if (ids.length === 0) throw new FlagError('id', '', 'required flag --id not provided');
-    for (const id of ids) if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new FlagError('id', id, 'must be a block ULID');
+    for (const id of ids) if (!isBlockId(id)) throw new FlagError('id', id, 'must be a block ULID');
     const marker = f.string('marker');
     if (!(MARKER_FILES as readonly string[]).includes(marker)) throw new FlagError('marker', marker, `must be one of ${MARKER_FILES.join(', ')}`);
     const remove = f.bool('remove');

@@ -11,6 +11,7 @@ import { errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { groupBlocks } from './group.js';
 import { markBlock } from './marks.js';
+import { isBlockId } from '../tsdb/block/ulid.js';
 
 export interface BlockViewOptions {
   readonly logger: Logger;
@@ -76,7 +77,7 @@ export class BlockView {
     if (this.o.disableAdmin) return json(400, { status: 'error', errorType: 'bad_data', error: 'admin operations are disabled (--disable-admin-operations)' });
     const id = form.get('id') ?? '';
     const action = form.get('action') ?? '';
-    if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) return json(400, { status: 'error', errorType: 'bad_data', error: `id must be a block ULID, got ${JSON.stringify(id)}` });
+    if (!isBlockId(id)) return json(400, { status: 'error', errorType: 'bad_data', error: `id must be a block ULID, got ${JSON.stringify(id)}` });
     const marker = action === 'DELETION' ? DELETION_MARK_FILENAME : action === 'NO_COMPACTION' ? NO_COMPACT_MARK_FILENAME : undefined;
     if (!marker) return json(400, { status: 'error', errorType: 'bad_data', error: `action must be DELETION or NO_COMPACTION, got ${JSON.stringify(action)}` });
     try {

@@ -17,8 +17,8 @@ import type { Logger } from '../runtime/logger.js';
 import { AbortError, errorMessage } from '../runtime/errors.js';
 import { SHIPPER_META_FILENAME, SHIPPER_META_VERSION, readShipperMeta, writeShipperMeta } from './shipper-meta.js';
 import { CHUNKS_DIRNAME, blockFiles, uploadBlock } from './upload.js';
+import { isBlockId } from '../tsdb/block/ulid.js';
 
-const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export interface LocalBlock {
   readonly dir: string;
@@ -36,7 +36,7 @@ export async function readLocalBlocks(dir: string, logger?: Logger): Promise<Loc
   }
   const out: LocalBlock[] = [];
   for (const name of names) {
-    if (!ULID_RE.test(name)) continue;
+    if (!isBlockId(name)) continue;
     const blockDir = path.join(dir, name);
     let text: string;
     try {

@@ -4,6 +4,7 @@
 import { readFile, rename, writeFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptionError } from '../../runtime/errors.js';
+import { isBlockId } from './ulid.js';
 
 export const META_FILENAME = 'meta.json';
 
@@ -67,7 +68,7 @@ export function parseMeta(text: string, file = META_FILENAME): BlockMeta {
     return v;
   };
   const ulid = raw['ulid'];
-  if (typeof ulid !== 'string' || !/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(ulid)) bad(`ulid must be a 26-character ULID, got ${JSON.stringify(ulid)}`);
+  if (typeof ulid !== 'string' || !isBlockId(ulid)) bad(`ulid must be a 26-character ULID, got ${JSON.stringify(ulid)}`);
   if (raw['version'] !== 1) bad(`unsupported meta version ${JSON.stringify(raw['version'])}`);
   const statsRaw = raw['stats'] ?? {};
   if (!isObj(statsRaw)) return bad('stats must be an object');

@@ -33,6 +33,7 @@ import { ChunkSeriesIterator } from './series-iterator.js';
 import type { Interval, Tombstones } from './tombstones.js';
 import { EMPTY_TOMBSTONES, readTombstones } from './tombstones.js';
 import { access, readdir } from 'node:fs/promises';
+import { isBlockId } from './ulid.js';
 
 /** One chunk of a selected series: inclusive time range, ref, and the stored encoding + data. */
 export interface BlockChunk {
@@ -208,7 +209,7 @@ export async function findBlockDirs(dir: string): Promise<string[]> {
   if (entries.some((e) => e.isFile() && e.name === 'meta.json')) return [dir];
   const out: string[] = [];
   for (const e of entries) {
-    if (!e.isDirectory() || !/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(e.name)) continue;
+    if (!e.isDirectory() || !isBlockId(e.name)) continue;
     try {
       await access(join(dir, e.name, 'meta.json'));
       out.push(join(dir, e.name));
