@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
-import { parseBytes, parseDuration, parseTimeOrDuration } from '../runtime/flag-values.js';
+import { parseBytes, parseTimeOrDuration } from '../runtime/flag-values.js';
+import { parseDuration } from '../runtime/duration.js';
 import { displayFlagValue } from '../runtime/secrets.js';
 
 export type FlagKind = 'string' | 'bool' | 'repeat';

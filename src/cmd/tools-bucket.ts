@@ -13,7 +13,7 @@ import { DELETION_MARK_FILENAME } from '../block/markers.js';
 import { MetaFetcher } from '../block/fetcher.js';
 import { ConsistencyDelayFilter, IgnoreDeletionMarkFilter } from '../block/filters.js';
 import { PARTIAL_UPLOAD_THRESHOLD_MS, cleanPartialUploads, deleteMarkedBlocks } from '../compact/clean.js';
-import { goDurationString } from '../compact/duration.js';
+import { formatGoDuration } from '../runtime/duration.js';
 import { MARKER_FILES, markBlock, unmarkBlock, type MarkerFile } from '../compact/marks.js';
 import { applyRetention } from '../compact/retention.js';
 import { VERIFY_ISSUES, verifyBucket, type VerifyIssue } from '../compact/verify.js';
@@ -54,7 +54,7 @@ export async function readBlockMetas(bucket: BucketReader, logger: Logger, optio
 }
 
 /** Go's time.Duration.String() for milliseconds: `2h0m0s`, `1h59m0.001s`, `0s`, `-3h0m0s`. */
-export const goDuration = goDurationString;
+export const goDuration = formatGoDuration;
 
 /** time.Unix(ms/1000, 0).Format(time.RFC3339) in UTC. */
 export function rfc3339(ms: number): string {
@@ -307,7 +307,7 @@ function registerMark(bucket: Command, write: Write): void {
 
 const DELAY_FLAGS = [
   { name: 'delete-delay', default: '48h', placeholder: 'duration', help: 'Time before a block marked for deletion is deleted from bucket.' },
-  { name: 'consistency-delay', default: '30m', placeholder: 'duration', help: `Minimum age of fresh (non-compacted) blocks before they are being processed. Malformed blocks older than the maximum of consistency-delay and ${goDurationString(PARTIAL_UPLOAD_THRESHOLD_MS)} will be removed.` },
+  { name: 'consistency-delay', default: '30m', placeholder: 'duration', help: `Minimum age of fresh (non-compacted) blocks before they are being processed. Malformed blocks older than the maximum of consistency-delay and ${formatGoDuration(PARTIAL_UPLOAD_THRESHOLD_MS)} will be removed.` },
   { name: 'block-sync-concurrency', default: '20', help: 'Number of goroutines to use when syncing block metadata from object storage.' },
   { name: 'timeout', default: '60m', help: 'Timeout for bucket operations' },
 ] as const;

@@ -2,7 +2,8 @@
 // so blocks can be checked with tools people already trust. The work lives in src/tsdb/tools/.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ConfigError } from '../runtime/errors.js';
+import { parseDuration } from '../runtime/duration.js';
+import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { createLogger } from '../runtime/logger.js';
 import { backfillOpenMetrics, DEFAULT_BLOCK_DURATION } from '../tsdb/tools/backfill.js';
 import { dumpSamples } from '../tsdb/tools/dump.js';
@@ -19,20 +20,12 @@ function parseMillis(flag: string, v: string): number {
 }
 
 /** Prometheus duration (e.g. 2h, 90m, 1d) in ms. */
-function parseDuration(flag: string, v: string): number {
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-  const re = /(\d+)(ms|s|m|h|d|w|y)/y;
-  let total = 0;
-  let i = 0;
-  while (i < v.length) {
-    re.lastIndex = i;
-    const m = re.exec(v);
-    if (!m) throw new ConfigError(`invalid duration ${JSON.stringify(v)}`, { where: flag });
-    total += Number(m[1]) * units[m[2]!]!;
-    i = re.lastIndex;
+function durationFlag(flag: string, v: string): number {
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    throw new ConfigError(errorMessage(err), { where: flag });
   }
-  if (v === '') throw new ConfigError('empty duration', { where: flag });
-  return total;
 }
 
 async function writeOut(s: string): Promise<void> {
@@ -84,7 +77,7 @@ export function registerToolsTsdb(tools: Command): void {
     .option('-q, --quiet', 'do not print created blocks', false)
     .option('--max-block-duration <duration>', 'maximum duration created blocks may span', '2h')
     .action(async (input: string, outputDir: string, opts: { humanReadable: boolean; quiet: boolean; maxBlockDuration: string }) => {
-      const maxBlock = opts.maxBlockDuration === '2h' ? DEFAULT_BLOCK_DURATION : parseDuration('--max-block-duration', opts.maxBlockDuration);
+      const maxBlock = opts.maxBlockDuration === '2h' ? DEFAULT_BLOCK_DURATION : durationFlag('--max-block-duration', opts.maxBlockDuration);
       const metas = await backfillOpenMetrics(await readFile(input, 'utf8'), outputDir, maxBlock);
       if (opts.quiet || metas.length === 0) return;
       const blocks = (await listBlocks(outputDir)).filter((b) => metas.some((m) => m.ulid === b.meta.ulid));

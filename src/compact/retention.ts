@@ -5,7 +5,7 @@ import type { Bucket } from '../objstore/bucket.js';
 import { DELETION_MARK_FILENAME } from '../block/markers.js';
 import { RESOLUTION_1H, RESOLUTION_5M, RESOLUTION_RAW, type ThanosMeta } from '../block/meta.js';
 import type { Logger } from '../runtime/logger.js';
-import { goDurationString } from './duration.js';
+import { formatGoDuration } from '../runtime/duration.js';
 import { markBlock } from './marks.js';
 import type { CompactMetrics } from './metrics.js';
 
@@ -44,7 +44,7 @@ export async function applyRetention(
   const marked: string[] = [];
   for (const m of blocksPastRetention(metas, r, o.now)) {
     const keep = retentionFor(r, m.thanos.downsample.resolution);
-    const details = `block exceeding retention of ${goDurationString(keep)}`;
+    const details = `block exceeding retention of ${formatGoDuration(keep)}`;
     o.logger.info('applying retention: marking block for deletion', { id: m.ulid, maxTime: new Date(m.maxTime).toISOString(), details });
     const outcome = await markBlock(bucket, m.ulid, DELETION_MARK_FILENAME, { details, now: o.now, ...(o.signal ? { signal: o.signal } : {}) });
     if (outcome === 'written') {

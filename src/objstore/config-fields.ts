@@ -2,7 +2,7 @@
 // defaults, deprecated aliases that warn once, and done() rejecting unknown fields, naming the field, file and line.
 import type { Logger } from '../runtime/logger.js';
 import { ConfigError } from '../runtime/errors.js';
-import { parseDuration } from './duration.js';
+import { tryParseDuration } from '../runtime/duration.js';
 
 export interface ConfigContext {
   /** The file path, or `--objstore.config` for inline content. */
@@ -67,13 +67,13 @@ export class FieldReader {
     return n;
   }
 
-  /** A Go/Prometheus duration string (`1m30s`, `90s`, `5m`) in milliseconds. */
+  /** A duration (`1m30s`, `90s`, `5m`) in milliseconds: upstream's objstore configs hold model.Duration fields. */
   durationMs(key: string, defMs: number): number {
     const v = this.take(key);
     if (v === undefined) return defMs;
     if (typeof v === 'number' && v === 0) return 0;
     if (typeof v !== 'string') throw this.error(key, `must be a duration such as 1m30s, got ${describe(v)}`);
-    const ms = parseDuration(v);
+    const ms = tryParseDuration(v.trim());
     if (ms === undefined) throw this.error(key, `must be a duration such as 1m30s, got ${JSON.stringify(v)}`);
     return ms;
   }

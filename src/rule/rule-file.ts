@@ -4,7 +4,7 @@
 // agrees with `promtool check rules`.
 
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
-import { parseDuration } from '../runtime/flag-values.js';
+import { parseDuration } from '../runtime/duration.js';
 import { errorMessage } from '../runtime/errors.js';
 import { parseExpr } from '../promql/parser/parse.js';
 import type { Expr } from '../promql/parser/ast.js';

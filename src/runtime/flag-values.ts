@@ -1,52 +1,8 @@
-// Parsers for flag values written as upstream writes them: Prometheus durations, Thanos byte sizes,
-// and Thanos's time-or-duration values (--min-time / --max-time). Each throws a plain Error with the reason;
-// the CLI layer wraps it into `invalid value "..." for flag --name: reason`.
+// Parsers for flag values written as upstream writes them: Thanos byte sizes, Thanos's time-or-duration values
+// (--min-time / --max-time), Go booleans, host:port, TLS versions (durations: ./duration.ts). Each throws a plain
+// Error with the reason; the CLI layer wraps it into `invalid value "..." for flag --name: reason`.
 
-const MS = 1;
-const SECOND = 1000 * MS;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const WEEK = 7 * DAY;
-const YEAR = 365 * DAY;
-
-const DURATION_UNITS: readonly (readonly [string, number])[] = [
-  ['y', YEAR], ['w', WEEK], ['d', DAY], ['h', HOUR], ['m', MINUTE], ['s', SECOND], ['ms', MS],
-];
-// Prometheus's model.ParseDuration: units in this order, each at most once, integer amounts only.
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
-/** Parses a Prometheus duration (`1h30m`, `5m`, `2w`, `0`) into milliseconds, exactly as model.ParseDuration. */
-export function parseDuration(s: string): number {
-  if (s === '') throw new Error('empty duration string');
-  if (s === '0') return 0;
-  const m = DURATION_RE.exec(s);
-  if (!m) throw new Error(`not a valid duration string: "${s}"`);
-  let total = 0;
-  for (let i = 0; i < DURATION_UNITS.length; i++) {
-    const amount = m[i + 1];
-    if (amount === undefined) continue;
-    total += Number(amount) * DURATION_UNITS[i]![1];
-    if (!Number.isSafeInteger(total) || total > 2 ** 63 / 1e6) throw new Error(`duration out of range: "${s}"`);
-  }
-  return total;
-}
-
-/** Formats milliseconds as Prometheus prints a duration (`1h30m`, `2w`, `0s`). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let rest = ms;
-  let out = ms < 0 ? '-' : '';
-  rest = Math.abs(rest);
-  for (const [unit, size] of DURATION_UNITS) {
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      out += `${n}${unit}`;
-      rest -= n * size;
-    }
-  }
-  return out;
-}
+import { parseDuration } from './duration.js';
 
 // alecthomas/units Base2Bytes as Thanos uses it: KB and KiB both mean 1024 (base 2), B optional on the unit.
 const BYTE_UNITS: Readonly<Record<string, number>> = {

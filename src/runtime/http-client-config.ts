@@ -1,7 +1,7 @@
 // Upstream's HTTP client config YAML (Thanos pkg/clientconfig HTTPClientConfig: basic_auth, bearer_token(_file),
 // proxy_url, tls_config, transport_config), parsed and checked; used for every outgoing HTTP call a mode makes.
 import { ConfigError, errorMessage } from './errors.js';
-import { parseDuration } from './flag-values.js';
+import { parseDuration } from './duration.js';
 import { onlyKeys, parseYamlMap, yamlBool, yamlMap, yamlString, type YamlMap } from './yaml-fields.js';
 
 export interface HttpClientTls {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { parse } from 'yaml';
 import { ConfigError, errorMessage } from './errors.js';
-import { parseDuration } from './flag-values.js';
+import { parseDuration } from './duration.js';
 
 /** exporter-toolkit's client_auth_type values (Go's tls.ClientAuthType names). */
 export type ClientAuthType =

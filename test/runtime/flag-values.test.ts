@@ -1,49 +1,8 @@
 // Table tests of the flag value parsers against the examples Prometheus and Thanos document.
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseBytes, parseDuration, parseGoBool, parseHostPort, parseTimeOrDuration } from '../../src/runtime/flag-values.js';
+import { parseBytes, parseGoBool, parseHostPort, parseTimeOrDuration } from '../../src/runtime/flag-values.js';
 
-const S = 1000, M = 60 * S, H = 60 * M, D = 24 * H, W = 7 * D, Y = 365 * D;
-
-describe('parseDuration', () => {
-  it.each([
-    { name: 'zero alone', in: '0', ms: 0 },
-    { name: 'zero seconds', in: '0s', ms: 0 },
-    { name: 'milliseconds', in: '324ms', ms: 324 },
-    { name: 'seconds', in: '3s', ms: 3 * S },
-    { name: 'minutes', in: '5m', ms: 5 * M },
-    { name: 'hours', in: '1h', ms: H },
-    { name: 'days', in: '4d', ms: 4 * D },
-    { name: 'days and hours', in: '4d1h', ms: 4 * D + H },
-    { name: 'weeks', in: '3w', ms: 3 * W },
-    { name: 'weeks and days', in: '1w2d', ms: W + 2 * D },
-    { name: 'years', in: '10y', ms: 10 * Y },
-    { name: 'every unit', in: '1y1w1d1h1m1s1ms', ms: Y + W + D + H + M + S + 1 },
-    { name: 'hours and minutes', in: '1h30m', ms: H + 30 * M },
-    { name: 'retention default', in: '0d', ms: 0 },
-    { name: 'two minutes grace', in: '2m', ms: 2 * M },
-  ])('parses $name ($in)', ({ in: s, ms }) => {
-    expect(parseDuration(s)).toBe(ms);
-  });
-
-  it.each([
-    { name: 'empty', in: '', err: 'empty duration string' },
-    { name: 'unknown unit', in: '5x', err: 'not a valid duration string: "5x"' },
-    { name: 'fraction', in: '1.5h', err: 'not a valid duration string' },
-    { name: 'negative', in: '-1s', err: 'not a valid duration string' },
-    { name: 'units out of order', in: '1m1h', err: 'not a valid duration string' },
-    { name: 'unit repeated', in: '1h1h', err: 'not a valid duration string' },
-    { name: 'no number', in: 'h', err: 'not a valid duration string' },
-    { name: 'spaces', in: '1h 30m', err: 'not a valid duration string' },
-  ])('rejects $name ($in)', ({ in: s, err }) => {
-    expect(() => parseDuration(s)).toThrow(err);
-  });
-
-  it.each([
-    { ms: 0, out: '0s' }, { ms: 90 * M, out: '1h30m' }, { ms: 2 * W, out: '2w' }, { ms: 1500, out: '1s500ms' },
-  ])('formats $ms ms as $out', ({ ms, out }) => {
-    expect(formatDuration(ms)).toBe(out);
-  });
-});
+const S = 1000, M = 60 * S, H = 60 * M, D = 24 * H, W = 7 * D;
 
 describe('parseBytes', () => {
   it.each([

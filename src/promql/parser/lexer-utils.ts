@@ -1,22 +1,7 @@
 // Token-level helpers shared by the parser and the test-script runner: Go string unquoting, PromQL numbers and
 // durations, with the error texts Prometheus's lexer and parser use.
 
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const UNIT_MS = [365 * 86400000, 7 * 86400000, 86400000, 3600000, 60000, 1000, 1];
-
-/** Prometheus's model.ParseDuration: `1h30m`, `5m`, `0`; returns ms or undefined when malformed. */
-export function parseDurationMs(s: string): number | undefined {
-  if (s === '0') return 0;
-  if (s === '') return undefined;
-  const m = DURATION_RE.exec(s);
-  if (!m) return undefined;
-  let ms = 0;
-  for (let i = 0; i < UNIT_MS.length; i++) {
-    const g = m[i + 1];
-    if (g !== undefined) ms += Number(g) * UNIT_MS[i]!;
-  }
-  return ms;
-}
+import { tryParseDuration } from '../../runtime/duration.js';
 
 /** Whether a number token is written as a duration (has a unit). */
 export function isDurationToken(s: string): boolean {
@@ -33,7 +18,7 @@ export function parseNumberToken(raw: string): number | undefined {
   if (lower === 'inf' || lower === '+inf') return Infinity;
   if (lower === '-inf') return -Infinity;
   if (lower === 'nan') return NaN;
-  const d = parseDurationMs(s);
+  const d = tryParseDuration(s);
   if (d !== undefined && /[a-z]/i.test(s)) return d / 1000;
   const intVal = parseGoInt(s);
   if (intVal !== undefined) return intVal;
@@ -134,21 +119,6 @@ function hexAt(s: string, at: number, n: number): number {
   const h = s.slice(at, at + n);
   if (h.length !== n || !/^[0-9a-fA-F]+$/.test(h)) throw new Error('invalid syntax');
   return parseInt(h, 16);
-}
-
-/** Formats a duration in ms as Prometheus's model.Duration.String() does (`1h30m`, `5m`, `0s`). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  let out = ms < 0 ? '-' : '';
-  let rest = Math.abs(ms);
-  const units: [string, number][] = [['y', 365 * 86400000], ['w', 7 * 86400000], ['d', 86400000], ['h', 3600000], ['m', 60000], ['s', 1000], ['ms', 1]];
-  for (const [u, n] of units) {
-    if (rest >= n) {
-      out += `${Math.floor(rest / n)}${u}`;
-      rest %= n;
-    }
-  }
-  return out;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Parser of Prometheus's PromQL test-script language (promql/promqltest): load, clear and eval commands with
 // their expectations, as /work/shared/promql-testdata/README.md describes it.
 
-import { parseDurationMs } from '../parser/lexer-utils.js';
+import { tryParseDuration } from '../../runtime/duration.js';
 import type { SeriesLine } from './series-notation.js';
 import { parseSeriesLine, parseFloatItem } from './series-notation.js';
 import { unquoteString } from '../parser/lexer-utils.js';
@@ -44,7 +44,7 @@ export interface LoadCommand {
 export type Command = LoadCommand | EvalCommand | { readonly type: 'clear'; readonly line: number };
 
 function dur(s: string, line: number): number {
-  const ms = parseDurationMs(s);
+  const ms = tryParseDuration(s);
   if (ms === undefined) throw new Error(`line ${line}: bad duration ${JSON.stringify(s)}`);
   return ms;
 }

@@ -2,7 +2,7 @@
 // first, as Go's r.Form), times as float seconds or RFC 3339, durations as float seconds or Prometheus durations,
 // and the error texts Prometheus returns for each.
 
-import { parseDuration as parsePromDuration } from '../../runtime/flag-values.js';
+import { parseDuration as parsePromDuration } from '../../runtime/duration.js';
 
 /** An error answered with HTTP 400 `bad_data`, its message exactly what Prometheus says. */
 export class BadDataError extends Error {

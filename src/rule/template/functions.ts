@@ -3,7 +3,7 @@
 // outputs and error messages as Prometheus produces them.
 
 import { parseGoFloat } from '../../promql/functions/go-float-format.js';
-import { parseDuration } from '../../runtime/flag-values.js';
+import { parseDuration } from '../../runtime/duration.js';
 import { SearchRegex } from '../../tsdb/labels/re2.js';
 import { GoDuration, GoInt, GoTime, SafeHtml, formatG, goTypeName, isSample, sprint, sprintf, sprintln, sprintValue, type GoValue, type QuerySample } from './go-fmt.js';
 

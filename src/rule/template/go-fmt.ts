@@ -2,6 +2,7 @@
 // %x %X %q %t %c %o %b %%) with flags, width and precision, and the error forms (%!d(string=x), MISSING, EXTRA).
 
 import { formatFloatGoG, formatGoFixed } from '../../promql/functions/go-float-format.js';
+import { formatGoDurationNs } from '../../runtime/duration.js';
 
 /** A Go int (template integer constants, len's result, …); plain JS numbers are float64. */
 export class GoInt {
@@ -75,31 +76,6 @@ function nonFinite(v: number): string | undefined {
   return undefined;
 }
 
-/** Go's time.Duration.String(). */
-export function formatGoDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const neg = ns < 0;
-  let u = Math.abs(ns);
-  let out: string;
-  if (u < 1e9) {
-    if (u < 1e3) out = `${u}ns`;
-    else if (u < 1e6) out = `${trimFrac(u / 1e3)}µs`;
-    else out = `${trimFrac(u / 1e6)}ms`;
-  } else {
-    const h = Math.floor(u / 3.6e12);
-    u -= h * 3.6e12;
-    const m = Math.floor(u / 6e10);
-    u -= m * 6e10;
-    const s = trimFrac(u / 1e9);
-    out = h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
-  }
-  return neg ? '-' + out : out;
-}
-
-function trimFrac(x: number): string {
-  return x.toFixed(9).replace(/0+$/, '').replace(/\.$/, '');
-}
-
 /** Go's time.Time.String() in UTC. */
 export function formatGoTime(t: GoTime): string {
   const d = new Date(t.ms);
@@ -122,7 +98,7 @@ export function sprintValue(v: GoValue): string {
   if (v instanceof GoInt) return String(v.v);
   if (v instanceof SafeHtml) return v.v;
   if (v instanceof GoTime) return formatGoTime(v);
-  if (v instanceof GoDuration) return formatGoDuration(v.ns);
+  if (v instanceof GoDuration) return formatGoDurationNs(v.ns);
   if (Array.isArray(v)) return '[' + (v as readonly GoValue[]).map(inner).join(' ') + ']';
   if (isMapValue(v)) return 'map[' + [...v.keys()].sort().map((k) => `${k}:${inner(v.get(k))}`).join(' ') + ']';
   if (isSample(v)) return `{map[${[...v.Labels.keys()].sort().map((k) => `${k}:${v.Labels.get(k)!}`).join(' ')}] ${formatFloatGoG(v.Value)}}`;

@@ -5,7 +5,8 @@
 import type { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../runtime/errors.js';
-import { parseBytes, parseDuration } from '../../runtime/flag-values.js';
+import { parseBytes } from '../../runtime/flag-values.js';
+import { parseDuration } from '../../runtime/duration.js';
 import type { Logger } from '../../runtime/logger.js';
 import { CACHE_ITEM_TYPES, filterItems, type CacheItemType, type IndexCache } from './index-cache.js';
 import { InMemoryIndexCache } from './inmemory-cache.js';

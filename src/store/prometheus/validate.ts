@@ -2,7 +2,7 @@
 // block durations equal), or the shipper would upload overlapping data; a block duration other than 2h is warned about.
 import type { Logger } from '../../runtime/logger.js';
 import { ConfigError } from '../../runtime/errors.js';
-import { parseDuration } from '../../runtime/flag-values.js';
+import { parseDuration } from '../../runtime/duration.js';
 
 const TWO_HOURS = 2 * 3600_000;
 

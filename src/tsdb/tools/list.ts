@@ -6,7 +6,8 @@ import { NotFoundError } from '../../runtime/errors.js';
 import type { BlockMeta } from '../block/meta.js';
 import { readMeta } from '../block/meta.js';
 import { BlockReader, findBlockDirs } from '../block/reader.js';
-import { formatGoDuration, tabulate } from './format.js';
+import { formatGoDuration } from '../../runtime/duration.js';
+import { tabulate } from './format.js';
 
 export interface ListedBlock {
   readonly dir: string;
