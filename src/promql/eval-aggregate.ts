@@ -3,7 +3,8 @@
 
 import type { Label, Labels } from '../tsdb/labels/labels.js';
 import { METRIC_NAME } from '../tsdb/labels/labels.js';
-import { KahanSum, MeanAccumulator, WelfordVariance, quantile, formatFloatGo, formatFloatGoG } from './functions/aggregation-math.js';
+import { KahanSum, MeanAccumulator, WelfordVariance, quantile } from './functions/aggregation-math.js';
+import { formatFloatGo, formatFloatGoG } from '../runtime/go-float.js';
 import type { AggregateExpr } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
 import { QueryError, isNameLabel, labelsKey, newVSeries } from './eval-types.js';

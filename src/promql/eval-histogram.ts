@@ -3,8 +3,8 @@
 
 import type { Labels } from '../tsdb/labels/labels.js';
 import { METRIC_NAME } from '../tsdb/labels/labels.js';
-import { bucketFraction, histogramQuantile, parseGoFloat } from './functions/histogram-quantile.js';
-import { formatFloatGoG } from './functions/aggregation-math.js';
+import { bucketFraction, histogramQuantile } from './functions/histogram-quantile.js';
+import { formatFloatGoG, parseGoFloat } from '../runtime/go-float.js';
 import type { Call } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
 import { isNameLabel, labelsKey, newVSeries } from './eval-types.js';

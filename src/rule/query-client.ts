@@ -3,7 +3,7 @@
 // are tried in random order and the first success wins; every failure is logged, and "no query API server
 // reachable" when all failed.
 
-import { parseGoFloat } from '../promql/functions/go-float-format.js';
+import { parseGoFloat } from '../runtime/go-float.js';
 import { errorMessage, UnavailableError } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { sortLabels, type Labels } from '../tsdb/labels/labels.js';

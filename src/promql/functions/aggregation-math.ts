@@ -1,9 +1,8 @@
 // Float arithmetic shared by aggregations and *_over_time functions, with Prometheus's exact numerics:
 // compensated (Kahan–Babuška/Neumaier) sums, the sum-then-incremental mean, Welford variance and quantile().
 
-import { formatFloatGoG } from './go-float-format.js';
+import { formatFloatGoG } from '../../runtime/go-float.js';
 
-export { formatFloatGo, formatFloatGoG, formatGoFixed, formatOpenMetricsFloat } from './go-float-format.js';
 
 /**
  * The compensation after one Neumaier step `t = sum + inc` (Prometheus's kahansum.Inc returns t and this): the

@@ -2,7 +2,6 @@
 // fixing (promql/quantile.go BucketQuantile/BucketFraction): sort, coalesce equal bounds, absorb float noise,
 // force monotonic counts, require a +Inf bucket, interpolate linearly (from 0 in the first bucket if positive).
 
-export { parseGoFloat } from './go-float-format.js';
 
 export interface ClassicBucket {
   readonly upperBound: number;

@@ -13,7 +13,7 @@ import {
   tsOfExtremeOverTime,
   varianceOverTime,
 } from './over-time-functions.js';
-import { formatGoFixed } from './go-float-format.js';
+import { formatGoFixed } from '../../runtime/go-float.js';
 import { extrapolatedRateIn } from './window-functions.js';
 
 /**

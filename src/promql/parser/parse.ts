@@ -19,6 +19,7 @@ import { checkCallArgs } from './check-call.js';
 export { PromQLParseError } from './parse-error.js';
 export { exprType } from './expr-type.js';
 import { describeSyntaxError, lexerError } from './syntax-errors.js';
+import { formatGoFixed } from '../../runtime/go-float.js';
 
 const AGG_OPS: ReadonlySet<string> = new Set(['sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar', 'topk',
   'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
@@ -229,7 +230,7 @@ class Converter {
     }
     const v = this.number(n);
     if (!Number.isFinite(v) || v >= 9.223372036854776e18 || v <= -9.223372036854776e18) {
-      this.fail(n.from, `timestamp out of bounds for @ modifier: ${goFloatF(v)}`);
+      this.fail(n.from, `timestamp out of bounds for @ modifier: ${formatGoFixed(v)}`);
     }
     return { kind: 'time', ms: Math.round(v * 1000) };
   }
@@ -482,9 +483,3 @@ class Converter {
   }
 }
 
-/** Go's %f formatting (6 decimals). */
-function goFloatF(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
-  return v.toFixed(6);
-}

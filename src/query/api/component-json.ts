@@ -1,7 +1,7 @@
 // Prometheus's JSON for rules, alerts, targets, metadata and exemplars (web/api/v1), with the fields upstream's
 // querier adds (partialResponseStrategy on groups and alerts). Label sets are objects, times RFC 3339 in UTC.
 
-import { formatFloatGo } from '../../promql/functions/go-float-format.js';
+import { formatFloatGo } from '../../runtime/go-float.js';
 import type { ExemplarData } from '../../store/apis/exemplars.js';
 import type { MetricMeta } from '../../store/apis/metadata.js';
 import type { AlertInstance, Rule, RuleGroup } from '../../store/apis/rules.js';

@@ -1,7 +1,7 @@
 // Prometheus's JSON envelope and result encodings, written by hand so large matrices serialise without building
 // intermediate objects: timestamps as seconds with up to three decimals, values as Go-formatted strings.
 
-import { formatFloatGo } from '../../promql/functions/go-float-format.js';
+import { formatFloatGo } from '../../runtime/go-float.js';
 import type { QueryValue } from '../../promql/value.js';
 import type { Labels } from '../../tsdb/labels/labels.js';
 

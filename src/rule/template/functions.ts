@@ -2,7 +2,7 @@
 // (template/template.go: query, first, label, value, humanize*, reReplaceAll, match, title, …), with their
 // outputs and error messages as Prometheus produces them.
 
-import { parseGoFloat } from '../../promql/functions/go-float-format.js';
+import { parseGoFloat } from '../../runtime/go-float.js';
 import { parseDuration } from '../../runtime/duration.js';
 import { SearchRegex } from '../../tsdb/labels/re2.js';
 import { GoDuration, GoInt, GoTime, SafeHtml, formatG, goTypeName, isSample, sprint, sprintf, sprintln, sprintValue, type GoValue, type QuerySample } from './go-fmt.js';

@@ -1,7 +1,7 @@
 // Go's fmt as templates print values: Sprint of template values (%v), Sprintf's common verbs (%v %s %d %f %e %g
 // %x %X %q %t %c %o %b %%) with flags, width and precision, and the error forms (%!d(string=x), MISSING, EXTRA).
 
-import { formatFloatGoG, formatGoFixed } from '../../promql/functions/go-float-format.js';
+import { formatFloatGoG, formatGoFixed } from '../../runtime/go-float.js';
 import { formatGoDurationNs } from '../../runtime/duration.js';
 
 /** A Go int (template integer constants, len's result, …); plain JS numbers are float64. */

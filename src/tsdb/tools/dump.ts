@@ -15,7 +15,7 @@ import { BlockReader, findBlockDirs } from '../block/reader.js';
 import { ChunkSeriesIterator } from '../block/series-iterator.js';
 import { Head } from '../head/head.js';
 import { replayWal } from '../head/replay.js';
-import { formatGoFloat } from './format.js';
+import { formatFloatGoG } from '../../runtime/go-float.js';
 
 export interface DumpOptions {
   readonly minTime?: number;
@@ -90,7 +90,7 @@ export async function dumpSamples(dir: string, out: Writable, opts: DumpOptions 
       const prefix = formatLabels(s.labels) + ' ';
       it.reset(s.chunks, mint, maxt);
       while (it.next()) {
-        buf += prefix + formatGoFloat(it.atF()) + ' ' + it.atT() + '\n';
+        buf += prefix + formatFloatGoG(it.atF()) + ' ' + it.atT() + '\n';
         if (buf.length >= FLUSH_AT) { await write(out, buf); buf = ''; }
       }
       const err = it.err();

@@ -3,6 +3,7 @@
 
 import { ParseError } from '../../runtime/errors.js';
 import type { Label, Labels } from '../labels/labels.js';
+import { parseGoFloat } from '../../runtime/go-float.js';
 
 export interface OpenMetricsSample {
   readonly labels: Labels;
@@ -20,19 +21,11 @@ new Uint32Array(nanBits.buffer).set([0x00000001, 0x7ff80000]);
 /** Go's math.NaN() (bits 0x7FF8000000000001), which Prometheus stores for a parsed "NaN". */
 export const GO_NAN: number = nanBits[0]!;
 
-/**
- * Go strconv.ParseFloat for the forms the exposition formats use. "NaN" gives Go's NaN bit pattern; keep values in a
- * Float64Array to preserve it (V8 canonicalises NaNs stored in plain arrays of doubles).
- */
-export function parseGoFloat(s: string): number | undefined {
-  switch (s.toLowerCase()) {
-    case 'nan': return GO_NAN;
-    case '+inf': case 'inf': case '+infinity': case 'infinity': return Infinity;
-    case '-inf': case '-infinity': return -Infinity;
-    default: break;
-  }
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s.replace(/_/g, ''))) return undefined;
-  return Number(s.replace(/_/g, ''));
+/** Go's strconv.ParseFloat, with "NaN" as Go's NaN bit pattern; keep values in a Float64Array to preserve it (V8
+ * canonicalises NaNs stored in plain arrays of doubles). */
+function parseSampleValue(s: string): number | undefined {
+  const v = parseGoFloat(s);
+  return v !== undefined && Number.isNaN(v) ? GO_NAN : v;
 }
 
 /** Yields every sample of an OpenMetrics text; the input must end with `# EOF` (as promtool requires). */
@@ -94,11 +87,11 @@ function parseSampleLine(line: string, lineNo: number): OpenMetricsSample {
   const hash = rest.indexOf(' # ');
   const fields = (hash >= 0 ? rest.slice(0, hash) : rest).split(' ');
   if (fields.length < 1 || fields.length > 2 || fields[0] === '') fail('expected value and optional timestamp');
-  const v = parseGoFloat(fields[0]!);
+  const v = parseSampleValue(fields[0]!);
   if (v === undefined) fail(`invalid value ${JSON.stringify(fields[0])}`);
   let t: number | undefined;
   if (fields.length === 2) {
-    const ts = parseGoFloat(fields[1]!);
+    const ts = parseSampleValue(fields[1]!);
     if (ts === undefined || !Number.isFinite(ts)) fail(`invalid timestamp ${JSON.stringify(fields[1])}`);
     t = Math.trunc(ts! * 1000);
   }

@@ -6,14 +6,11 @@ import {
   KahanSum,
   MeanAccumulator,
   WelfordVariance,
-  formatFloatGo,
-  formatFloatGoG,
-  formatGoFixed,
-  formatOpenMetricsFloat,
   invalidQuantileWarning,
   quantile,
   sortNaNFirst,
 } from '../../../src/promql/functions/aggregation-math.js';
+import { formatFloatGo, formatFloatGoG, formatGoFixed, formatOpenMetricsFloat } from '../../../src/runtime/go-float.js';
 import { almostEqual } from './series-notation.js';
 
 function expectValue(got: number, want: number): void {

@@ -2,12 +2,8 @@
 // histograms.test expects (bucket counts restated as they stand at the eval time).
 
 import { describe, expect, it } from 'vitest';
-import {
-  bucketFraction,
-  histogramQuantile,
-  parseGoFloat,
-  type ClassicBucket,
-} from '../../../src/promql/functions/histogram-quantile.js';
+import { bucketFraction, histogramQuantile, type ClassicBucket } from '../../../src/promql/functions/histogram-quantile.js';
+import { parseGoFloat } from '../../../src/runtime/go-float.js';
 import { almostEqual } from './series-notation.js';
 
 function buckets(spec: Readonly<Record<string, number>>): ClassicBucket[] {

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Labels } from '../../../src/tsdb/labels/labels.js';
 import { compareLabels, formatLabels } from '../../../src/tsdb/labels/labels.js';
 import { dumpSamples } from '../../../src/tsdb/tools/dump.js';
-import { formatGoFloat } from '../../../src/tsdb/tools/format.js';
+import { formatFloatGoG } from '../../../src/runtime/go-float.js';
 
 /** Samples per series, as a test appended them. */
 export class Appended {
@@ -31,7 +31,7 @@ export class Appended {
     let out = '';
     for (const s of all) {
       const prefix = formatLabels(s.labels) + ' ';
-      for (let i = 0; i < s.ts.length; i++) out += `${prefix}${formatGoFloat(s.vs[i]!)} ${s.ts[i]}\n`;
+      for (let i = 0; i < s.ts.length; i++) out += `${prefix}${formatFloatGoG(s.vs[i]!)} ${s.ts[i]}\n`;
     }
     return out;
   }

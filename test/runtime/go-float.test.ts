@@ -2,7 +2,7 @@
 // doubles of every magnitude and on the edges of the fast path's range.
 
 import { describe, expect, it } from 'vitest';
-import { formatFloatGo } from '../../../src/promql/functions/go-float-format.js';
+import { formatFloatGo } from '../../src/runtime/go-float.js';
 
 /** Go's FormatFloat(v, 'f', -1, 64) from the shortest round-trip digits (toExponential), for finite non-zero v. */
 function reference(v: number): string {

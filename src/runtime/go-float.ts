@@ -1,5 +1,6 @@
-// Go's float64 formatting as Prometheus prints values: strconv.FormatFloat(v, 'f', -1, 64) (count_values labels,
-// API values), 'g' with -1 (fmt %g/%v in annotation texts) and fmt's %f (six decimals, error messages).
+// Go's float64 text forms, the one home for them: strconv.FormatFloat(v, 'f', -1, 64) (count_values labels, API
+// values), 'g' with -1 (fmt %g/%v in annotation texts, promtool's dumps), fmt's %f (six decimals, error messages)
+// and strconv.ParseFloat (`le`/`quantile` labels, exposition values, template and API answers).
 
 /** Shortest round-trip decimal digits of |v| (no leading/trailing zeros) and the decimal-point position. */
 interface ShortestDigits {
