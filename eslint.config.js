@@ -142,6 +142,20 @@ export default tseslint.config(
     },
   },
   {
+    // Outside YAML is parsed only through src/runtime/yaml-fields.ts, which refuses deep nesting before the
+    // recursive parser runs (fuzzing found nested inputs taking over a second, or overflowing the stack).
+    files: ['src/**/*.ts'],
+    ignores: ['src/runtime/yaml-fields.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{
+          name: 'yaml', importNames: ['parse', 'parseDocument', 'parseAllDocuments', 'Parser', 'Composer'],
+          message: 'parse YAML with parseYaml/parseYamlDocument from src/runtime/yaml-fields.ts (depth-checked)',
+        }],
+      }],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

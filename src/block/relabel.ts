@@ -3,7 +3,7 @@
 // labeldrop and labelkeep are applied (the ones that make sense on external labels + __block_id).
 
 import { createHash } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../runtime/yaml-fields.js';
 import { ConfigError } from '../runtime/errors.js';
 import { sortLabels, type Label, type Labels } from '../tsdb/labels/labels.js';
 import { compileAnchored, expandTemplate, type AnchoredRegex } from '../tsdb/labels/re2.js';

@@ -48,6 +48,16 @@ export const STORE_LIMIT_FLAGS: readonly FlagSpec[] = [
   { name: 'store.limits.request-samples', default: '0', help: 'The maximum samples allowed for a single Series request. The Series call fails if this limit is exceeded. 0 means no limit. NOTE: For efficiency the limit is internally implemented as \'chunks limit\' considering each chunk contains a maximum of 120 samples.' },
 ];
 
+/** --store.limits.request-series/-samples (undefined where the mode does not declare them, e.g. inside standalone). */
+export function readSeriesLimits(f: FlagReader): { series: number; samples: number } | undefined {
+  if (!f.declared('store.limits.request-series')) return undefined;
+  const series = f.int('store.limits.request-series');
+  const samples = f.int('store.limits.request-samples');
+  if (series < 0) throw new FlagError('store.limits.request-series', String(series), 'must be 0 (no limit) or positive');
+  if (samples < 0) throw new FlagError('store.limits.request-samples', String(samples), 'must be 0 (no limit) or positive');
+  return { series, samples };
+}
+
 export interface LogOptions { readonly level: LogLevel; readonly format: LogFormat }
 export interface HttpOptions {
   readonly address: string;

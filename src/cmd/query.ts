@@ -2,13 +2,13 @@
 import { networkInterfaces } from 'node:os';
 import { isIPv6 } from 'node:net';
 import type { Command } from 'commander';
-import { REQUEST_LOGGING_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions } from './flag-groups.js';
+import { REQUEST_LOGGING_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readSeriesLimits } from './flag-groups.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { parseEndpointSpec, type EndpointSpec } from '../query/dns-discovery.js';
 import { parseHostPort } from '../runtime/flag-values.js';
 import type { QuerierOptions } from '../query/querier.js';
 import { endpointsFromFlags, parseEndpointConfig } from '../query/endpoint-config.js';
-import { FlagError, refused, type FlagReader, type FlagSpec } from './flags.js';
+import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { gossipFlags } from './removed-flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
@@ -54,7 +54,7 @@ export const QUERY_FLAGS: readonly FlagSpec[] = [
   { name: 'store.response-timeout', default: '0ms', placeholder: 'duration', help: 'If a Store doesn\'t send any data in this specified duration then a Store will be ignored and partial data will be returned if it\'s enabled. 0 disables timeout.', support: 'refused' },
   { name: 'alert.query-url', default: '', help: 'The external Thanos Query URL that would be set in all alerts \'Source\' field.', support: 'refused' },
   ...REQUEST_LOGGING_FLAGS,
-  ...refused(STORE_LIMIT_FLAGS),
+  ...STORE_LIMIT_FLAGS,
   ...gossipFlags('discovery'),
 ];
 
@@ -136,6 +136,7 @@ export function readQuerierOptions(f: FlagReader): QuerierOptions {
     timeoutMs: f.durationMs('query.timeout'),
     maxConcurrent,
     maxConcurrentSelect: f.int('query.max-concurrent-select'),
+    ...optionalLimits(readSeriesLimits(f)),
     lookbackDeltaMs: f.string('query.lookback-delta') !== '' ? f.durationMs('query.lookback-delta') : undefined,
     defaultEvaluationIntervalMs: f.durationMs('query.default-evaluation-interval'),
     defaultStepMs: f.durationMs('query.default-step'),
@@ -165,4 +166,8 @@ function gossipPeerEndpoints(f: FlagReader): EndpointSpec[] {
 /** Every address of this host's interfaces (what a wildcard --grpc-address listens on). */
 function localAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+}
+
+function optionalLimits(limits: { series: number; samples: number } | undefined): { seriesLimits?: { series: number; samples: number } } {
+  return limits ? { seriesLimits: limits } : {};
 }

@@ -9,7 +9,7 @@ import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import type { Bucket } from '../objstore/bucket.js';
 import { createShipperMetrics } from '../shipper/shipper.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
-import { LimitedStore } from '../store/limited-store.js';
+import { withSeriesLimits } from '../store/limited-store.js';
 import type { StoreAPI } from '../store/store-api.js';
 import { labelsFromRecord } from '../tsdb/labels/labels.js';
 import { readAuthConfig } from '../receive/auth.js';
@@ -49,8 +49,7 @@ export async function buildReceive(rt: Runtime, o: ReceiveOptions): Promise<Mode
   });
   rt.prober.notReady('replaying the tenants\' WALs');
   await receiver.listen(o.remoteWriteAddress);
-  const { series, samples } = o.storeLimits;
-  const store: StoreAPI = series > 0 || samples > 0 ? new LimitedStore(receiver.store, { series, samples }) : receiver.store;
+  const store: StoreAPI = withSeriesLimits(receiver.store, o.storeLimits);
   const actors: Actor[] = [];
   // The bucket closes last (actors stop in reverse order): receive ships its last blocks when it stops.
   if (bucket) {

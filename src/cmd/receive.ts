@@ -2,7 +2,7 @@
 // (no hashring): remote write into per-tenant TSDBs, served over the StoreAPI. Wiring is in receive-build.ts.
 import type { Command } from 'commander';
 import { ensureUsableDir } from './data-dir.js';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';
@@ -115,7 +115,7 @@ export function readReceiveOptions(f: FlagReader): ReceiveOptions {
     walCompression: f.bool('tsdb.wal-compression'),
     blockDurationMs,
     authFile: f.optionalString('receive.auth-config-file'),
-    storeLimits: { series: f.int('store.limits.request-series'), samples: f.int('store.limits.request-samples') },
+    storeLimits: readSeriesLimits(f) ?? { series: 0, samples: 0 },
   };
 }
 

@@ -13,6 +13,7 @@ import { Db } from '../tsdb/head/db.js';
 import { labelsFromRecord, labelsToRecord } from '../tsdb/labels/labels.js';
 import { TsdbStore } from '../store/tsdb-store.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
+import { withSeriesLimits } from '../store/limited-store.js';
 import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
 import { DnsProvider } from '../query/dns-discovery.js';
 import { alertJson, ruleGroupsJson } from '../query/api/component-json.js';
@@ -171,7 +172,7 @@ export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOption
   }
 
   const grpcServices = [
-    ...storeGrpcServices(store, { logger, extraApis: advertisedApis(apis) }),
+    ...storeGrpcServices(withSeriesLimits(store, o.seriesLimits), { logger, extraApis: advertisedApis(apis) }),
     ...componentApiGrpcServices(apis, { logger }),
   ];
   return { grpcServices, actors, store };

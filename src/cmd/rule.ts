@@ -2,10 +2,10 @@
 // wiring is in rule-build.ts.
 import type { Command } from 'commander';
 import { ensureUsableDir } from './data-dir.js';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
-import { FlagError, refused } from './flags.js';
+import { FlagError } from './flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
 import { ConfigError } from '../runtime/errors.js';
@@ -52,7 +52,7 @@ export const RULE_FLAGS: readonly FlagSpec[] = [
   { name: 'web.external-prefix', default: '', help: 'Static prefix for all HTML links and redirect URLs in the UI query web interface.', support: { ignored: 'the ruler serves no web UI in thanos-ts; its rules and alerts show in the querier\'s UI' } },
   { name: 'web.prefix-header', default: '', help: 'Name of HTTP request header used for dynamic prefixing of UI links and redirects.', support: { ignored: 'the ruler serves no web UI in thanos-ts; its rules and alerts show in the querier\'s UI' } },
   { name: 'web.disable-cors', kind: 'bool', help: 'Whether to disable CORS headers to be set by Thanos.', support: { ignored: 'the ruler serves no web UI in thanos-ts; its rules and alerts show in the querier\'s UI' } },
-  ...refused(STORE_LIMIT_FLAGS),
+  ...STORE_LIMIT_FLAGS,
   { name: 'query.only-prometheus-params', kind: 'bool', help: 'Send only Prometheus\'s query parameters (no dedup, partial_response, …).' },
 ];
 
@@ -85,6 +85,8 @@ export interface RuleOptions {
   readonly objstore: ObjstoreFlagValue | undefined;
   readonly uploadCompacted: boolean;
   readonly routePrefix: string;
+  /** --store.limits.request-series/-samples on the StoreAPI served. */
+  readonly seriesLimits?: { series: number; samples: number } | undefined;
 }
 
 export function readRuleOptions(f: FlagReader): RuleOptions {
@@ -106,6 +108,7 @@ export function readRuleOptions(f: FlagReader): RuleOptions {
   }
   const ruleFiles = f.list('rule-file');
   return {
+    seriesLimits: readSeriesLimits(f),
     dataDir: f.string('data-dir'),
     ruleFiles: ruleFiles.length > 0 ? ruleFiles : ['rules/'],
     evalIntervalMs: f.durationMs('eval-interval'),

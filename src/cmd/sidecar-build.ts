@@ -11,6 +11,7 @@ import { PrometheusApis } from '../store/prometheus/prometheus-apis.js';
 import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
 import { validateBlockDurations } from '../store/prometheus/validate.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
+import { withSeriesLimits } from '../store/limited-store.js';
 import { Reloader } from '../reloader/reloader.js';
 import { createReloaderMetrics } from '../reloader/metrics.js';
 import { httpReloadTrigger, signalReloadTrigger } from '../reloader/trigger.js';
@@ -101,7 +102,7 @@ export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<Mode
   const promApis = new PrometheusApis(client, { externalLabels: () => metadata.externalLabels });
   const apis = { rules: promApis, targets: promApis, metadata: promApis, exemplars: promApis };
   const grpcServices = [
-    ...storeGrpcServices(store, { logger: rt.logger, extraApis: advertisedApis(apis) }),
+    ...storeGrpcServices(withSeriesLimits(store, o.seriesLimits), { logger: rt.logger, extraApis: advertisedApis(apis) }),
     ...componentApiGrpcServices(apis, { logger: rt.logger }),
   ];
   return { grpcServices, actors, store, apis: promApis };

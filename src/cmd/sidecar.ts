@@ -1,10 +1,10 @@
 // `thanos-ts sidecar`: flags as upstream's cmd/thanos/sidecar.go; wires the Prometheus StoreAPI, the metadata
 // refresher (readiness), the reloader and, with a bucket configured, the shipper.
 import type { Command } from 'commander';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
-import { FlagError, refused } from './flags.js';
+import { FlagError } from './flags.js';
 import { gossipFlags } from './removed-flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
@@ -32,7 +32,7 @@ export const SIDECAR_FLAGS: readonly FlagSpec[] = [
   { name: 'shipper.meta-file-name', default: 'thanos.shipper.json', help: 'the file to store shipper metadata in' },
   { name: 'shipper.upload-concurrency', default: '0', help: 'Number of goroutines to use when uploading block files. 0 means sequential uploads.', support: 'refused' },
   { name: 'min-time', default: '0000-01-01T00:00:00Z', placeholder: 'time', help: 'Start of time range limit to serve. Thanos sidecar will serve only metrics, which happened later than this value. Option can be a constant time in RFC3339 format or time duration relative to current time, such as -1d or 2h45m. Valid duration units are ms, s, m, h, d, w, y.' },
-  ...refused(STORE_LIMIT_FLAGS),
+  ...STORE_LIMIT_FLAGS,
   ...gossipFlags('ignored'),
 ];
 
@@ -59,6 +59,8 @@ export interface SidecarOptions {
   readonly shipperMetaFileName: string;
   /** --min-time in ms. */
   readonly minTime: number;
+  /** --store.limits.request-series/-samples on the StoreAPI served. */
+  readonly seriesLimits?: { series: number; samples: number } | undefined;
 }
 
 export function registerSidecar(program: Command, registry?: ModeRegistry): void {
@@ -105,6 +107,7 @@ export function readSidecarOptions(f: FlagReader): SidecarOptions {
     uploadCompacted: f.bool('shipper.upload-compacted'),
     shipperMetaFileName: f.string('shipper.meta-file-name'),
     minTime: f.timeMs('min-time'),
+    seriesLimits: readSeriesLimits(f),
   };
 }
 

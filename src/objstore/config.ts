@@ -1,11 +1,12 @@
 // The objstore config loader behind --objstore.config-file / --objstore.config: `type` (any case), `config`, `prefix`,
 // with env substitution `$(VAR)` as upstream, strict fields, file/line in errors, and secrets never logged.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
+import { LineCounter, isMap, isScalar } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../runtime/logger.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
+import { parseYamlDocument } from '../runtime/yaml-fields.js';
 import type { Bucket } from './bucket.js';
 import { FieldReader } from './config-fields.js';
 import type { ConfigContext } from './config-fields.js';
@@ -66,7 +67,12 @@ export async function loadBucketConfig(src: BucketConfigSource, logger: Logger, 
 export function parseBucketConfig(text: string, where: string, logger: Logger, registry: ProviderRegistry = builtinProviders()): BucketConfig {
   const expanded = expandEnv(text, where);
   const lines = new LineCounter();
-  const doc = parseDocument(expanded, { lineCounter: lines, uniqueKeys: true });
+  let doc: ReturnType<typeof parseYamlDocument>;
+  try {
+    doc = parseYamlDocument(expanded, { lineCounter: lines, uniqueKeys: true });
+  } catch (err) {
+    throw new ConfigError(`parsing object storage config YAML: ${errorMessage(err)}`, { where, cause: err });
+  }
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new ConfigError(`parsing object storage config YAML (line ${e.linePos?.[0].line ?? '?'}): ${e.message.split('\n')[0]}`, { where });

@@ -4,7 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../runtime/yaml-fields.js';
 import { ConfigError, errorMessage, ParseError } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 

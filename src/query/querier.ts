@@ -12,6 +12,7 @@ import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
+import { withSeriesLimits, type SeriesLimits } from '../store/limited-store.js';
 import { ProxyStore, type StoreTarget } from '../store/proxy.js';
 import { ComponentApi } from './api/component-api.js';
 import { QueryApi } from './api/query-api.js';
@@ -51,6 +52,8 @@ export interface QuerierOptions {
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
   readonly maxConcurrentSelect: number;
+  /** --store.limits.request-series/-samples: on the queries' Series calls and on the StoreAPI this querier serves. */
+  readonly seriesLimits?: SeriesLimits;
   readonly lookbackDeltaMs: number | undefined;
   readonly defaultEvaluationIntervalMs: number;
   readonly defaultStepMs: number;
@@ -169,6 +172,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     maxConcurrent: opts.maxConcurrent,
     prestartWorkers: true,
     maxConcurrentSelect: opts.maxConcurrentSelect,
+    ...(opts.seriesLimits ? { seriesLimits: opts.seriesLimits } : {}),
     defaultStepMs: opts.defaultStepMs,
     autoDownsampling: opts.autoDownsampling,
     metadataDefaultRangeMs: opts.metadataDefaultRangeMs,
@@ -186,7 +190,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
   registerStatusApi(http, apiBase, { startTime: new Date(rt.now()), logger });
   registerApiNotFound(http, apiBase);
 
-  const proxy = new ProxyStore(targets, { logger, componentType: 'query', maxConcurrency: 0 });
+  const proxy = withSeriesLimits(new ProxyStore(targets, { logger, componentType: 'query', maxConcurrency: 0 }), opts.seriesLimits);
   const discovery: Actor = {
     name: 'endpoint-discovery',
     run: async (signal) => {

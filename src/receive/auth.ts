@@ -10,7 +10,7 @@
 
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../runtime/yaml-fields.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { tenantProblem } from './multitsdb.js';
 

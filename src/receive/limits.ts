@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Summary } from 'prom-client';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../runtime/yaml-fields.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 

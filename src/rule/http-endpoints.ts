@@ -4,7 +4,7 @@
 // addresses resolved by the querier's DNS provider and file SD read by its FileSd.
 
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../runtime/yaml-fields.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { parseEndpointSpec, type DnsProvider, type EndpointSpec } from '../query/dns-discovery.js';

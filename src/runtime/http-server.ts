@@ -13,6 +13,15 @@ import { WebAccess } from './web-access.js';
 import { tlsServerOptions } from './web-config.js';
 import { ConfigError, errorMessage } from './errors.js';
 
+/**
+ * Largest request body any route reads (a POSTed query, series or label request, a block mark): 10 MiB, the limit
+ * of Go's form parser, so what upstream accepts is accepted. A larger body is answered 413 before it is buffered.
+ */
+export const MAX_REQUEST_BODY_BYTES = 10 << 20;
+
+/** How much of a too large body is read and discarded so its sender can read the 413 (beyond it: connection closed). */
+const DRAIN_BYTES = 64 << 20;
+
 export interface HttpServerOptions {
   /** `host:port`, as --http-address. Port 0 picks a free port. */
   readonly address: string;
@@ -42,11 +51,24 @@ export class HttpServer {
     this.access = access;
     const tls = access?.initial.tls;
     this.tls = tls !== undefined;
-    const base = { logger: false, forceCloseConnections: 'idle', return503OnClosing: true } as const;
+    const base = { logger: false, forceCloseConnections: 'idle', return503OnClosing: true, bodyLimit: MAX_REQUEST_BODY_BYTES } as const;
     // Routes see the same request and reply objects over HTTPS; only the server's type differs.
     this.app = tls ? Fastify({ ...base, https: tlsServerOptions(tls) }) as unknown as FastifyInstance : Fastify(base);
     const { prober, registry } = options;
     instrumentHttp(this.app, registry);
+    this.app.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
+      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        // fastify closes the connection at once, so a client still sending sees a broken pipe instead of this
+        // answer; up to DRAIN_BYTES the rest is read and discarded (never buffered) and the client gets the answer.
+        if (Number(req.headers['content-length'] ?? 0) <= DRAIN_BYTES) reply.removeHeader('connection');
+        // Prometheus's API error shape, so API clients show the reason instead of a parse failure.
+        return reply.code(413).send({
+          status: 'error', errorType: 'bad_data',
+          error: `request body too large: more than ${MAX_REQUEST_BODY_BYTES} bytes (the limit of every HTTP route)`,
+        });
+      }
+      return reply.send(err);
+    });
     if (options.requestLogging) logHttpRequests(this.app, options.requestLogging, options.logger);
     access?.attach(this.app, tls ? this.app.server as unknown as HttpsServer : undefined);
     this.app.get('/-/healthy', async (_req, reply) => {

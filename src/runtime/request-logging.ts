@@ -2,10 +2,10 @@
 // log each call's start and/or finish, at which level, and optionally only for some paths or methods.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ServerInterceptingCall, status as Status, type ServerInterceptor } from '@grpc/grpc-js';
-import { parseDocument } from 'yaml';
-import { ConfigError } from './errors.js';
+import { ConfigError, errorMessage } from './errors.js';
 import { grpcCodeName } from './grpc-metrics.js';
 import type { Logger } from './logger.js';
+import { parseYamlDocument } from './yaml-fields.js';
 
 export type LogDecision = 'none' | 'finish' | 'start-and-finish';
 export type RequestLogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
@@ -68,7 +68,12 @@ function resolve(global: Options, protocol: Options, only: ReadonlySet<string> |
 /** Parses the YAML of --request.logging-config(-file); `source` names it in errors. Empty text: no request logs. */
 export function parseRequestLoggingConfig(text: string, source: string): RequestLogging {
   if (text.trim() === '') return NO_REQUEST_LOGGING;
-  const doc = parseDocument(text);
+  let doc: ReturnType<typeof parseYamlDocument>;
+  try {
+    doc = parseYamlDocument(text);
+  } catch (err) {
+    throw new ConfigError(`${source}: ${errorMessage(err)}`, { cause: err });
+  }
   if (doc.errors.length > 0) throw new ConfigError(`${source}: ${doc.errors[0]!.message}`);
   const top = fields(doc.toJS() as unknown, ['http', 'grpc', 'options'], source);
   const global = options(top['options'], `${source}: options`);

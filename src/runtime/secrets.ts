@@ -1,7 +1,8 @@
 // Keeps secrets out of what a mode shows about itself (/api/v1/status/flags, the UI's flags page): secret fields of
 // YAML configs given inline and passwords in URLs become `<secret>`, as Prometheus shows its own secrets.
-import { parseDocument, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { redactUrlPassword } from './http-client-config.js';
+import { parseYamlDocument } from './yaml-fields.js';
 
 export const SECRET_TEXT = '<secret>';
 
@@ -38,7 +39,12 @@ function redactNode(doc: Document, node: Node | null | undefined): void {
  */
 export function redactYamlSecrets(text: string): string {
   if (text.trim() === '') return text;
-  const doc = parseDocument(text);
+  let doc: Document;
+  try {
+    doc = parseYamlDocument(text);
+  } catch {
+    return SECRET_TEXT; // nested too deeply to parse
+  }
   if (doc.errors.length > 0) return SECRET_TEXT;
   redactNode(doc, doc.contents as Node | null);
   return doc.toString().trimEnd();

@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
-import { parse } from 'yaml';
 import { ConfigError, errorMessage } from './errors.js';
 import { parseDuration } from './duration.js';
+import { parseYaml } from './yaml-fields.js';
 
 /** exporter-toolkit's client_auth_type values (Go's tls.ClientAuthType names). */
 export type ClientAuthType =
@@ -186,7 +186,7 @@ export function parseWebConfig(text: string, file: string): WebConfig {
   const r: Reader = new Reader(file);
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseYaml(text);
   } catch (err) {
     return r.fail('yaml', errorMessage(err));
   }

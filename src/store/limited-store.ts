@@ -18,6 +18,11 @@ export interface SeriesLimits {
 
 const SAMPLES_PER_CHUNK = 120;
 
+/** `store` behind the limits, or `store` itself when neither limit is set. */
+export function withSeriesLimits(store: StoreAPI, limits: SeriesLimits | undefined): StoreAPI {
+  return limits !== undefined && (limits.series > 0 || limits.samples > 0) ? new LimitedStore(store, limits) : store;
+}
+
 export class LimitedStore implements StoreAPI {
   constructor(private readonly inner: StoreAPI, private readonly limits: SeriesLimits) {}
 

@@ -360,7 +360,23 @@ const YAML_ALIAS_REGRESSIONS: readonly string[] = [
   '- *undefined_anchor\n',
   'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n' +
     'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n',
+  // Nesting deep enough to take the recursive YAML parser over a second, or past the stack (refused first now).
+  ...YAML_DEPTH_INPUTS(),
 ];
+
+/** Deeply nested YAML of every shape (flow, block sequences, indented mappings, mixed), 2,000 levels each. */
+function YAML_DEPTH_INPUTS(): string[] {
+  const n = 2000;
+  return [
+    '['.repeat(n) + ']'.repeat(n),
+    '['.repeat(n),
+    '{a: '.repeat(n) + '}'.repeat(n),
+    'tls_config: ' + '[{'.repeat(n / 2),
+    '- '.repeat(n) + 'x\n',
+    Array.from({ length: n }, (_, i) => `${' '.repeat(i)}a:`).join('\n'),
+    Array.from({ length: n }, (_, i) => `${' '.repeat(i)}- `).join('\n'),
+  ];
+}
 
 /** Every target. `kind` text inputs are strings; bytes inputs are Uint8Arrays. */
 export const TARGETS: readonly FuzzTarget[] = [

@@ -12,8 +12,9 @@ import type { EngineOptions } from '../../promql/engine.js';
 import type { Expr } from '../../promql/parser/ast.js';
 import { parseExpr } from '../../promql/parser/parse.js';
 import { Gate, GateMetrics } from '../../store/gate.js';
+import { withSeriesLimits, type SeriesLimits } from '../../store/limited-store.js';
 import { ProxyStore, type StoreTarget } from '../../store/proxy.js';
-import { labelNamesRequest, labelValuesRequest, seriesRequest } from '../../store/store-api.js';
+import { labelNamesRequest, labelValuesRequest, seriesRequest, type StoreAPI } from '../../store/store-api.js';
 import { compareLabels, withoutLabels, type Labels } from '../../tsdb/labels/labels.js';
 import { matchesAll, type Matcher } from '../../tsdb/labels/matcher.js';
 import type { DedupAlgorithm } from '../dedup.js';
@@ -42,6 +43,8 @@ export interface QueryApiOptions {
   readonly prestartWorkers?: boolean;
   /** --query.max-concurrent-select: store calls one request runs at once. */
   readonly maxConcurrentSelect?: number;
+  /** --store.limits.request-series/-samples: every Series call a request makes (as upstream's limited proxy). */
+  readonly seriesLimits?: SeriesLimits;
   /** --query.auto-downsampling: max_source_resolution defaults to step/5 for range queries. */
   readonly autoDownsampling?: boolean;
   /** --query.metadata.default-time-range: the range of series/labels requests without start/end (0 = all). */
@@ -129,7 +132,7 @@ export class QueryApi {
   }
 
   /** Everything a request says about stores and dedup, validated. */
-  private requestScope(p: Params, warnings: Set<string>, stepMs = 0): { proxy: ProxyStore; queryOptions: QueryOptions; replicaLabels: string[]; dedup: boolean; partial: boolean } {
+  private requestScope(p: Params, warnings: Set<string>, stepMs = 0): { proxy: StoreAPI; queryOptions: QueryOptions; replicaLabels: string[]; dedup: boolean; partial: boolean } {
     const dedup = boolParam(p, 'dedup', true);
     const partial = boolParam(p, 'partial_response', this.opts.partialResponse);
     const replicaLabels = p.has('replicaLabels[]') ? p.all('replicaLabels[]').filter((l) => l !== '') : [...this.opts.replicaLabels];
@@ -149,7 +152,7 @@ export class QueryApi {
     const targets = storeMatch.length === 0
       ? this.opts.targets
       : (): readonly StoreTarget[] => this.opts.targets().filter((t) => storeMatch.some((ms) => matchesAll(ms, [{ name: '__address__', value: t.name }])));
-    const proxy = new ProxyStore(targets, { logger: this.logger, maxConcurrency: this.opts.maxConcurrentSelect ?? 0 });
+    const proxy = withSeriesLimits(new ProxyStore(targets, { logger: this.logger, maxConcurrency: this.opts.maxConcurrentSelect ?? 0 }), this.opts.seriesLimits);
     const queryOptions: QueryOptions = {
       replicaLabels, dedup, algorithm: this.opts.algorithm, partialResponse: partial, maxSourceResolutionMs, warnings,
     };

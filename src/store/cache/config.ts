@@ -3,7 +3,7 @@
 // in-memory cache.
 
 import type { Registry } from 'prom-client';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../runtime/yaml-fields.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { parseBytes } from '../../runtime/flag-values.js';
 import { parseDuration } from '../../runtime/duration.js';

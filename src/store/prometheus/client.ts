@@ -2,7 +2,7 @@
 // label names/values and series through the HTTP API, and the raw remote-read call. Errors carry Prometheus's own
 // message: 4xx answers become InvalidArgumentError, everything else UnavailableError. Remote read has connect and
 // response-head deadlines, and a body that must be held whole (SAMPLES, an error text) has a size cap.
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../../runtime/yaml-fields.js';
 import type { Labels } from '../../tsdb/labels/labels.js';
 import { labelsFromRecord, sortLabels } from '../../tsdb/labels/labels.js';
 import type { Label } from '../../tsdb/labels/labels.js';
