@@ -1,8 +1,9 @@
 // Benchmark: 1,000 recording rules over 10k series, evaluated by a real Prometheus 2.42 on its own data and by
-// thanos-ts rule over thanos-ts query → thanos-ts sidecar → that Prometheus, with the same rule file, in the same
-// run. Compares prometheus_rule_group_last_duration_seconds (summed over the 10 groups, averaged over the last
-// BENCH_ROUNDS evaluations) and prints the ratio (target <= 1.5).
-// Run: npm run bench:rule   (needs `npm run build`; BENCH_INTERVAL (30s) and BENCH_ROUNDS (3) change the run).
+// thanos-ts (rule over query → sidecar → that Prometheus; then standalone --rule-file in-process over its sidecar),
+// with the same rule file, in the same run. Compares prometheus_rule_group_last_duration_seconds (summed over the
+// 10 groups, averaged over the last BENCH_ROUNDS evaluations) and prints the ratio per phase (target <= 1.5).
+// Run: npm run bench:rule   (BENCH_INTERVAL (30s), BENCH_ROUNDS (3), BENCH_PHASES (rule,standalone) change the run;
+// THANOS_TS_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p' profiles the thanos-ts processes).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort, requireCommand, spawnPeer, waitForHttp } from '../test/support/peers/process.js';
@@ -72,7 +73,63 @@ function lastEvalTimes(text: string): Map<string, number> {
   return out;
 }
 
+interface Measured { prom: number[]; ours: number[]; latest: { prom: Map<string, number>; ours: Map<string, number> } }
+
+/** Polls both /metrics until ROUNDS + 1 complete rounds (every group evaluated again) on each side, or a deadline. */
+async function measure(promUrl: string, oursUrl: string): Promise<Measured> {
+  const sums = { prom: [] as number[], ours: [] as number[] };
+  const seen = { prom: new Map<string, number>(), ours: new Map<string, number>() };
+  // One warm-up evaluation of every group on both sides, then ROUNDS measured ones.
+  const deadline = Date.now() + (ROUNDS + 3) * INTERVAL_S * 1000 + Number(process.env['BENCH_EXTRA_S'] ?? '300') * 1000;
+  const latest = { prom: new Map<string, number>(), ours: new Map<string, number>() };
+  // Prometheus's state before this phase does not count as a round of it.
+  seen.prom = lastEvalTimes(await (await fetch(`${promUrl}/metrics`)).text());
+  while ((sums.prom.length < ROUNDS + 1 || sums.ours.length < ROUNDS + 1) && Date.now() < deadline) {
+    for (const [side, url] of [['prom', promUrl], ['ours', oursUrl]] as const) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const times = lastEvalTimes(text);
+      const durs = lastDurations(text);
+      latest[side] = durs;
+      // A round completes when every group has a new evaluation since the last round.
+      if (times.size === GROUPS && [...times].every(([g, t]) => t > (seen[side].get(g) ?? 0))) {
+        seen[side] = times;
+        sums[side].push([...durs.values()].reduce((a, b) => a + b, 0));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return { ...sums, latest };
+}
+
+function report(label: string, m: Measured): void {
+  const avg = (xs: number[]): number => xs.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, xs.length - 1);
+  const p = avg(m.prom);
+  const o = avg(m.ours);
+  console.log(`[${label}] Prometheus 2.42  sum of prometheus_rule_group_last_duration_seconds: ${p.toFixed(3)} s  (rounds: ${m.prom.slice(1).map((x) => x.toFixed(3)).join(', ')})`);
+  console.log(`[${label}] thanos-ts        sum of prometheus_rule_group_last_duration_seconds: ${o.toFixed(3)} s  (rounds: ${m.ours.slice(1).map((x) => x.toFixed(3)).join(', ')})`);
+  if (m.ours.length < 2 || m.prom.length < 2) {
+    // Not enough complete rounds (a loaded machine): show what each side's groups last took.
+    const show = (x: Map<string, number>): string => [...x].sort().map(([g, d]) => `${g}=${d.toFixed(2)}s`).join(' ');
+    console.log(`[${label}] incomplete run: complete rounds prom=${Math.max(0, m.prom.length - 1)} ours=${Math.max(0, m.ours.length - 1)}`);
+    console.log(`[${label}] Prometheus last durations: ${show(m.latest.prom)}`);
+    console.log(`[${label}] thanos-ts  last durations: ${show(m.latest.ours)}`);
+    const sp = [...m.latest.prom.values()].reduce((a, b) => a + b, 0);
+    const so = [...m.latest.ours.values()].reduce((a, b) => a + b, 0);
+    if (m.latest.ours.size === GROUPS && m.latest.prom.size === GROUPS) console.log(`[${label}] ratio of the latest evaluations thanos-ts / Prometheus: ${(so / sp).toFixed(2)}x (target <= 1.5x)`);
+    return;
+  }
+  console.log(`[${label}] ratio thanos-ts / Prometheus: ${(o / p).toFixed(2)}x (target <= 1.5x)`);
+}
+
+/**
+ * Phases, one after the other against the same Prometheus (BENCH_PHASES, default both):
+ * - rule: `thanos-ts rule` → HTTP /api/v1/query → `thanos-ts query` → gRPC → `thanos-ts sidecar` → Prometheus
+ *   (as upstream's ruler runs);
+ * - standalone: `thanos-ts standalone --rule-file` with its sidecar for that Prometheus: the rule groups query the
+ *   querier's engine in-process (no HTTP/JSON hop between ruler and querier, one process fewer).
+ */
 async function main(): Promise<void> {
+  const phases = (process.env['BENCH_PHASES'] ?? 'rule,standalone').split(',').filter((x) => x !== '');
   const work = await tempWorkDir('bench-rule-');
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -90,50 +147,34 @@ async function main(): Promise<void> {
     await waitForHttp(`${promUrl}/-/ready`, prom, 60_000, (s) => s === 200);
     console.log(`writing ${SERIES} series …`);
     await remoteWrite(promUrl, dataset(Date.now()));
-    const sidecar = await startThanos(work, 'sidecar', ['sidecar', `--prometheus.url=${promUrl}`, `--tsdb.path=${path.join(work, 'data')}`]);
-    stops.push(() => sidecar.proc.stop());
-    const query = await startQuery(work, 'query', [sidecar.grpcAddress], ['--query.replica-label=prom_replica']);
-    stops.push(() => query.proc.stop());
-    const ruler = await startThanos(work, 'rule', ['rule', `--rule-file=${rulesFile}`, `--query=${query.httpUrl}`, `--data-dir=${path.join(work, 'rule-data')}`, `--eval-interval=${INTERVAL_S}s`]);
-    stops.push(() => ruler.proc.stop());
-
-    const sums = { prom: [] as number[], ours: [] as number[] };
-    const seen = { prom: new Map<string, number>(), ours: new Map<string, number>() };
-    // One warm-up evaluation of every group on both sides, then ROUNDS measured ones.
-    const deadline = Date.now() + (ROUNDS + 3) * INTERVAL_S * 1000 + Number(process.env['BENCH_EXTRA_S'] ?? '300') * 1000;
-    const latest = { prom: new Map<string, number>(), ours: new Map<string, number>() };
-    while ((sums.prom.length < ROUNDS + 1 || sums.ours.length < ROUNDS + 1) && Date.now() < deadline) {
-      for (const [side, url] of [['prom', promUrl], ['ours', ruler.httpUrl]] as const) {
-        const text = await (await fetch(`${url}/metrics`)).text();
-        const times = lastEvalTimes(text);
-        const durs = lastDurations(text);
-        latest[side] = durs;
-        // A round completes when every group has a new evaluation since the last round.
-        if (times.size === GROUPS && [...times].every(([g, t]) => t > (seen[side].get(g) ?? 0))) {
-          seen[side] = times;
-          sums[side].push([...durs.values()].reduce((a, b) => a + b, 0));
-        }
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    const avg = (xs: number[]): number => xs.slice(1).reduce((a, b) => a + b, 0) / Math.max(1, xs.length - 1);
-    const p = avg(sums.prom);
-    const o = avg(sums.ours);
     console.log(`rule groups: ${GROUPS} × ${RULES_PER_GROUP} recording rules over ${SERIES} series, interval ${INTERVAL_S}s`);
-    console.log(`Prometheus 2.42  sum of prometheus_rule_group_last_duration_seconds: ${p.toFixed(3)} s  (rounds: ${sums.prom.slice(1).map((x) => x.toFixed(3)).join(', ')})`);
-    console.log(`thanos-ts rule   sum of prometheus_rule_group_last_duration_seconds: ${o.toFixed(3)} s  (rounds: ${sums.ours.slice(1).map((x) => x.toFixed(3)).join(', ')})`);
-    if (sums.ours.length < 2 || sums.prom.length < 2) {
-      // Not enough complete rounds (a loaded machine): show what each side's groups last took.
-      const show = (m: Map<string, number>): string => [...m].sort().map(([g, d]) => `${g}=${d.toFixed(2)}s`).join(' ');
-      console.log(`incomplete run: complete rounds prom=${Math.max(0, sums.prom.length - 1)} ours=${Math.max(0, sums.ours.length - 1)}`);
-      console.log(`Prometheus last durations: ${show(latest.prom)}`);
-      console.log(`thanos-ts  last durations: ${show(latest.ours)}`);
-      const sp = [...latest.prom.values()].reduce((a, b) => a + b, 0);
-      const so = [...latest.ours.values()].reduce((a, b) => a + b, 0);
-      if (latest.ours.size === GROUPS && latest.prom.size === GROUPS) console.log(`ratio of the latest evaluations thanos-ts / Prometheus: ${(so / sp).toFixed(2)}x (target <= 1.5x)`);
-      return;
+    for (const phase of phases) {
+      const local: (() => Promise<void>)[] = [];
+      try {
+        let oursUrl: string;
+        if (phase === 'rule') {
+          const sidecar = await startThanos(work, 'sidecar', ['sidecar', `--prometheus.url=${promUrl}`, `--tsdb.path=${path.join(work, 'data')}`]);
+          local.push(() => sidecar.proc.stop());
+          const query = await startQuery(work, 'query', [sidecar.grpcAddress], ['--query.replica-label=prom_replica']);
+          local.push(() => query.proc.stop());
+          const ruler = await startThanos(work, 'rule', ['rule', `--rule-file=${rulesFile}`, `--query=${query.httpUrl}`, `--data-dir=${path.join(work, 'rule-data')}`, `--eval-interval=${INTERVAL_S}s`]);
+          local.push(() => ruler.proc.stop());
+          oursUrl = ruler.httpUrl;
+        } else if (phase === 'standalone') {
+          const sa = await startThanos(work, 'standalone', [
+            'standalone', `--prometheus.url=${promUrl}`, `--rule-file=${rulesFile}`, `--eval-interval=${INTERVAL_S}s`,
+            `--data-dir=${path.join(work, 'standalone-data')}`, '--compact.disable', '--query.replica-label=prom_replica',
+          ]);
+          local.push(() => sa.proc.stop());
+          oursUrl = sa.httpUrl;
+        } else {
+          throw new Error(`unknown phase ${phase} in BENCH_PHASES (rule, standalone)`);
+        }
+        report(phase, await measure(promUrl, oursUrl));
+      } finally {
+        for (const s of local.reverse()) await s().catch(() => undefined);
+      }
     }
-    console.log(`ratio thanos-ts / Prometheus: ${(o / p).toFixed(2)}x (target <= 1.5x)`);
   } finally {
     for (const s of stops.reverse()) await s().catch(() => undefined);
     await rm(work, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // Wiring of the ruler from its options: its TSDB (head + WAL + blocks), the query client over the querier's HTTP
 // API, the rule manager, the Alertmanager queue and sender, the HTTP API (/api/v1/rules, /api/v1/alerts,
 // POST /-/reload), SIGHUP reload, the StoreAPI and Rules gRPC APIs, head compaction and, with a bucket, the shipper.
+// buildRuleEvaluation is the part standalone shares (its rule groups query its own engine in-process).
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Runtime } from '../runtime/runtime.js';
@@ -10,7 +11,7 @@ import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import { Shipper, createShipperMetrics, runShipperLoop } from '../shipper/shipper.js';
 import { parseRelabelConfigs } from '../block/relabel.js';
 import { Db } from '../tsdb/head/db.js';
-import { labelsFromRecord, labelsToRecord } from '../tsdb/labels/labels.js';
+import { labelsFromRecord, labelsToRecord, type Labels } from '../tsdb/labels/labels.js';
 import { TsdbStore } from '../store/tsdb-store.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
 import { withSeriesLimits } from '../store/limited-store.js';
@@ -23,16 +24,34 @@ import { AlertQueue, AlertSender, generatorUrl, toOutgoing } from '../rule/notif
 import { createAlertMetrics, createRuleMetrics } from '../rule/metrics.js';
 import { RuleManager } from '../rule/manager.js';
 import { RuleStorage } from '../rule/storage.js';
+import type { QueryFunc } from '../rule/rules.js';
+import type { PartialResponseStrategy } from '../rule/rule-file.js';
 import { parseTemplate } from '../rule/template/parse.js';
 import type { RuleType } from '../store/apis/rules.js';
 import type { ModeParts } from './serve.js';
-import type { RuleOptions } from './rule.js';
+import type { RuleEvalOptions, RuleOptions } from './rule.js';
 import { ConfigError } from '../runtime/errors.js';
+import { DEFAULT_HTTP_CLIENT_CONFIG } from '../runtime/http-client-config.js';
 
 const COMPACT_INTERVAL_MS = 60_000;
 const SHIPPER_INTERVAL_MS = 30_000;
 
-export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOptions): Promise<ModeParts> {
+export interface RuleEvaluation {
+  readonly manager: RuleManager;
+  readonly db: Db;
+  /** The TSDB's series with the external labels (--label), as StoreAPI. */
+  readonly store: TsdbStore;
+  readonly externalLabels: Labels;
+  readonly amGroups: readonly HttpEndpointGroup[];
+  /** Alertmanager discovery, rule groups (with SIGHUP reload), the alert sender and head compaction. */
+  readonly actors: readonly Actor[];
+}
+
+/**
+ * Rule files evaluated with `queryFor` (the querier over HTTP, or standalone's engine in-process), results in a
+ * TSDB under o.dataDir, alerts sent to the configured Alertmanagers. The first load of the rule files must succeed.
+ */
+export async function buildRuleEvaluation(rt: Runtime, o: RuleEvalOptions, queryFor: (strategy: PartialResponseStrategy) => QueryFunc): Promise<RuleEvaluation> {
   const logger = rt.logger;
   const externalLabels = labelsFromRecord(o.labels);
   try {
@@ -41,15 +60,8 @@ export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOption
     throw new ConfigError(`parsing the template: ${errorMessage(err)}`, { where: '--alert.query-template' });
   }
 
-  // Query API endpoints.
-  const dns = new DnsProvider(undefined, logger);
-  const queryConfigs = o.queryConfig !== undefined
-    ? parseQueryConfig(o.queryConfig.content, o.queryConfig.source)
-    : [...queryConfigFromAddresses(o.query), ...(o.querySdFiles.length > 0 ? [{ scheme: 'http' as const, pathPrefix: '', staticAddresses: [], fileSd: [{ files: o.querySdFiles, refreshIntervalMs: o.querySdIntervalMs }], authorization: undefined, timeoutMs: 0, apiVersion: 'v2' as const }] : [])];
-  const queryGroups = queryConfigs.map((c) => new HttpEndpointGroup(c, dns, o.querySdDnsIntervalMs, logger.with({ component: 'query-sd' })));
-  const queryClient = new QueryClient(() => queryGroups, { method: o.queryHttpMethod, logger, onlyPrometheusParams: o.onlyPrometheusParams });
-
   // Alertmanagers.
+  const dns = new DnsProvider(undefined, logger);
   const amConfigs = o.alertmanagersConfig !== undefined
     ? parseAlertmanagersConfig(o.alertmanagersConfig.content, o.alertmanagersConfig.source, o.alertmanagersSendTimeoutMs)
     : o.alertmanagerUrls.map((u) => alertmanagerConfigFromUrl(u, o.alertmanagersSendTimeoutMs));
@@ -69,7 +81,7 @@ export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOption
   const metrics = createRuleMetrics(rt.registry);
   const manager = new RuleManager({
     ruleFiles: o.ruleFiles, evalIntervalMs: o.evalIntervalMs, queryOffsetMs: o.queryOffsetMs,
-    queryFor: (strategy) => (expr, t) => queryClient.instantQuery(expr, t, strategy),
+    queryFor,
     appendable: storage,
     notify: (expr, alerts) => queue.push(toOutgoing(alerts, generatorUrl(o.alertQueryUrl, o.alertQueryTemplate, expr))),
     forState: (ls, mint, maxt) => storage.forState(ls, mint, maxt),
@@ -77,7 +89,73 @@ export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOption
     forOutageToleranceMs: o.forOutageToleranceMs, logger: logger.with({ component: 'rules' }), metrics, now: rt.now,
   });
   // The first load must succeed, as upstream (the process exits otherwise).
-  await manager.load();
+  try {
+    await manager.load();
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+
+  const store = new TsdbStore(() => db.seriesBlocks(), { externalLabels, componentType: 'rule', logger });
+  const actors: Actor[] = [
+    {
+      name: 'alertmanager-discovery',
+      run: async (signal) => {
+        for (const g of amGroups) await g.start();
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      },
+      stop: () => { for (const g of amGroups) g.stop(); return Promise.resolve(); },
+    },
+    {
+      name: 'rules',
+      run: async (signal) => {
+        const onHup = (): void => { void manager.reload(); };
+        process.on('SIGHUP', onHup);
+        try {
+          await manager.run(signal);
+        } finally {
+          process.off('SIGHUP', onHup);
+        }
+      },
+    },
+    { name: 'alert-sender', run: (signal) => sender.run(queue, signal) },
+    {
+      name: 'tsdb',
+      run: async (signal) => {
+        while (!signal.aborted) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(done, COMPACT_INTERVAL_MS);
+            function done(): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
+            signal.addEventListener('abort', done, { once: true });
+          });
+          if (signal.aborted) break;
+          try {
+            const metas = await db.compactHead();
+            for (const m of metas) logger.info('compacted the head into a block', { ulid: m.ulid, mint: m.minTime, maxt: m.maxTime });
+          } catch (err) {
+            logger.error('head compaction failed', { err: errorMessage(err) });
+          }
+        }
+      },
+      stop: () => db.close(),
+    },
+  ];
+  return { manager, db, store, externalLabels, amGroups, actors };
+}
+
+export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOptions): Promise<ModeParts> {
+  const logger = rt.logger;
+
+  // Query API endpoints.
+  const dns = new DnsProvider(undefined, logger);
+  const queryConfigs = o.queryConfig !== undefined
+    ? parseQueryConfig(o.queryConfig.content, o.queryConfig.source)
+    : [...queryConfigFromAddresses(o.query), ...(o.querySdFiles.length > 0 ? [{ scheme: 'http' as const, pathPrefix: '', staticAddresses: [], fileSd: [{ files: o.querySdFiles, refreshIntervalMs: o.querySdIntervalMs }], http: DEFAULT_HTTP_CLIENT_CONFIG, timeoutMs: 0, apiVersion: 'v2' as const }] : [])];
+  const queryGroups = queryConfigs.map((c) => new HttpEndpointGroup(c, dns, o.querySdDnsIntervalMs, logger.with({ component: 'query-sd' })));
+  const queryClient = new QueryClient(() => queryGroups, { method: o.queryHttpMethod, logger, onlyPrometheusParams: o.onlyPrometheusParams });
+
+  const ev = await buildRuleEvaluation(rt, o, (strategy) => (expr, t) => queryClient.instantQuery(expr, t, strategy));
+  const { manager, amGroups, externalLabels, store } = ev;
 
   // HTTP API in Prometheus's shape.
   const prefix = o.routePrefix.replace(/\/$/, '');
@@ -112,52 +190,18 @@ export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOption
     return reply.code(200).send('');
   });
 
-  const store = new TsdbStore(() => db.seriesBlocks(), { externalLabels, componentType: 'rule', logger });
   const apis = { rules: manager };
-
   const actors: Actor[] = [
     {
-      name: 'discovery',
-      run: async (signal) => {
-        for (const g of [...queryGroups, ...amGroups]) await g.start();
-        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      },
-      stop: () => { for (const g of [...queryGroups, ...amGroups]) g.stop(); return Promise.resolve(); },
-    },
-    {
-      name: 'rules',
+      name: 'query-discovery',
       run: async (signal) => {
         rt.prober.ready();
-        const onHup = (): void => { void manager.reload(); };
-        process.on('SIGHUP', onHup);
-        try {
-          await manager.run(signal);
-        } finally {
-          process.off('SIGHUP', onHup);
-        }
+        for (const g of queryGroups) await g.start();
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       },
+      stop: () => { for (const g of queryGroups) g.stop(); return Promise.resolve(); },
     },
-    { name: 'alert-sender', run: (signal) => sender.run(queue, signal) },
-    {
-      name: 'tsdb',
-      run: async (signal) => {
-        while (!signal.aborted) {
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(done, COMPACT_INTERVAL_MS);
-            function done(): void { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
-            signal.addEventListener('abort', done, { once: true });
-          });
-          if (signal.aborted) break;
-          try {
-            const metas = await db.compactHead();
-            for (const m of metas) logger.info('compacted the head into a block', { ulid: m.ulid, mint: m.minTime, maxt: m.maxTime });
-          } catch (err) {
-            logger.error('head compaction failed', { err: errorMessage(err) });
-          }
-        }
-      },
-      stop: () => db.close(),
-    },
+    ...ev.actors,
   ];
 
   if (o.objstore !== undefined) {

@@ -56,7 +56,8 @@ export const RULE_FLAGS: readonly FlagSpec[] = [
   { name: 'query.only-prometheus-params', kind: 'bool', help: 'Send only Prometheus\'s query parameters (no dedup, partial_response, …).' },
 ];
 
-export interface RuleOptions {
+/** What evaluating rules needs (the ruler, and standalone with --rule-file): rule files, TSDB, alerting. */
+export interface RuleEvalOptions {
   readonly dataDir: string;
   readonly ruleFiles: readonly string[];
   readonly evalIntervalMs: number;
@@ -64,13 +65,6 @@ export interface RuleOptions {
   readonly blockDurationMs: number;
   readonly walCompression: boolean;
   readonly labels: Readonly<Record<string, string>>;
-  readonly query: readonly string[];
-  readonly queryConfig: { content: string; source: string } | undefined;
-  readonly querySdFiles: readonly string[];
-  readonly querySdIntervalMs: number;
-  readonly querySdDnsIntervalMs: number;
-  readonly queryHttpMethod: 'GET' | 'POST';
-  readonly onlyPrometheusParams: boolean;
   readonly alertmanagerUrls: readonly string[];
   readonly alertmanagersConfig: { content: string; source: string } | undefined;
   readonly alertmanagersSendTimeoutMs: number;
@@ -82,11 +76,56 @@ export interface RuleOptions {
   readonly resendDelayMs: number;
   readonly forOutageToleranceMs: number;
   readonly forGracePeriodMs: number;
+}
+
+export interface RuleOptions extends RuleEvalOptions {
+  readonly query: readonly string[];
+  readonly queryConfig: { content: string; source: string } | undefined;
+  readonly querySdFiles: readonly string[];
+  readonly querySdIntervalMs: number;
+  readonly querySdDnsIntervalMs: number;
+  readonly queryHttpMethod: 'GET' | 'POST';
+  readonly onlyPrometheusParams: boolean;
   readonly objstore: ObjstoreFlagValue | undefined;
   readonly uploadCompacted: boolean;
   readonly routePrefix: string;
   /** --store.limits.request-series/-samples on the StoreAPI served. */
   readonly seriesLimits?: { series: number; samples: number } | undefined;
+}
+
+/** The flags standalone takes over from the ruler to evaluate rules in-process (read by readRuleEvalOptions). */
+export const RULE_EVAL_FLAG_NAMES: readonly string[] = [
+  'rule-file', 'eval-interval', 'rule-query-offset', 'label', 'alertmanagers.url', 'alertmanagers.config-file', 'alertmanagers.config',
+  'alertmanagers.send-timeout', 'alertmanagers.sd-dns-interval', 'alert.label-drop', 'alert.relabel-config-file', 'alert.relabel-config',
+  'alert.query-url', 'alert.query-template', 'resend-delay', 'for-outage-tolerance', 'for-grace-period',
+];
+
+/** The rule-evaluation options; `dataDir`, the block duration and WAL compression come from the caller. */
+export function readRuleEvalOptions(f: FlagReader, storage: { dataDir: string; blockDurationMs: number; walCompression: boolean }, defaultRuleFiles: readonly string[]): RuleEvalOptions {
+  const alertmanagerUrls = f.list('alertmanagers.url');
+  const alertmanagersConfig = f.pathOrContent('alertmanagers.config');
+  if (alertmanagersConfig !== undefined && alertmanagerUrls.length > 0) {
+    throw new ConfigError('--alertmanagers.config(-file) and --alertmanagers.url are mutually exclusive');
+  }
+  const ruleFiles = f.list('rule-file');
+  return {
+    ...storage,
+    ruleFiles: ruleFiles.length > 0 ? ruleFiles : defaultRuleFiles,
+    evalIntervalMs: f.durationMs('eval-interval'),
+    queryOffsetMs: f.durationMs('rule-query-offset'),
+    labels: f.labels('label'),
+    alertmanagerUrls,
+    alertmanagersConfig,
+    alertmanagersSendTimeoutMs: f.durationMs('alertmanagers.send-timeout'),
+    alertmanagersDnsIntervalMs: f.durationMs('alertmanagers.sd-dns-interval'),
+    alertLabelDrop: f.list('alert.label-drop'),
+    alertRelabel: f.pathOrContent('alert.relabel-config'),
+    alertQueryUrl: f.string('alert.query-url'),
+    alertQueryTemplate: f.string('alert.query-template'),
+    resendDelayMs: f.durationMs('resend-delay'),
+    forOutageToleranceMs: f.durationMs('for-outage-tolerance'),
+    forGracePeriodMs: f.durationMs('for-grace-period'),
+  };
 }
 
 export function readRuleOptions(f: FlagReader): RuleOptions {
@@ -101,21 +140,9 @@ export function readRuleOptions(f: FlagReader): RuleOptions {
   if (queryConfig === undefined && query.length === 0 && querySdFiles.length === 0) {
     throw new ConfigError('no --query parameter was given; the ruler needs a query API to evaluate rules (--query, --query.sd-files or --query.config-file)');
   }
-  const alertmanagerUrls = f.list('alertmanagers.url');
-  const alertmanagersConfig = f.pathOrContent('alertmanagers.config');
-  if (alertmanagersConfig !== undefined && alertmanagerUrls.length > 0) {
-    throw new ConfigError('--alertmanagers.config(-file) and --alertmanagers.url are mutually exclusive');
-  }
-  const ruleFiles = f.list('rule-file');
   return {
     seriesLimits: readSeriesLimits(f),
-    dataDir: f.string('data-dir'),
-    ruleFiles: ruleFiles.length > 0 ? ruleFiles : ['rules/'],
-    evalIntervalMs: f.durationMs('eval-interval'),
-    queryOffsetMs: f.durationMs('rule-query-offset'),
-    blockDurationMs: f.durationMs('tsdb.block-duration'),
-    walCompression: f.bool('tsdb.wal-compression'),
-    labels: f.labels('label'),
+    ...readRuleEvalOptions(f, { dataDir: f.string('data-dir'), blockDurationMs: f.durationMs('tsdb.block-duration'), walCompression: f.bool('tsdb.wal-compression') }, ['rules/']),
     query,
     queryConfig,
     querySdFiles,
@@ -123,17 +150,6 @@ export function readRuleOptions(f: FlagReader): RuleOptions {
     querySdDnsIntervalMs: f.durationMs('query.sd-dns-interval'),
     queryHttpMethod: method,
     onlyPrometheusParams: f.bool('query.only-prometheus-params'),
-    alertmanagerUrls,
-    alertmanagersConfig,
-    alertmanagersSendTimeoutMs: f.durationMs('alertmanagers.send-timeout'),
-    alertmanagersDnsIntervalMs: f.durationMs('alertmanagers.sd-dns-interval'),
-    alertLabelDrop: f.list('alert.label-drop'),
-    alertRelabel: f.pathOrContent('alert.relabel-config'),
-    alertQueryUrl: f.string('alert.query-url'),
-    alertQueryTemplate: f.string('alert.query-template'),
-    resendDelayMs: f.durationMs('resend-delay'),
-    forOutageToleranceMs: f.durationMs('for-outage-tolerance'),
-    forGracePeriodMs: f.durationMs('for-grace-period'),
     objstore: readObjstoreFlag(f),
     uploadCompacted: f.bool('shipper.upload-compacted'),
     routePrefix: f.string('web.route-prefix'),

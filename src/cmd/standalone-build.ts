@@ -1,5 +1,6 @@
-// Wiring of the standalone mode: demo data, the store gateway, an optional sidecar and the querier over them, all
-// in one process, the querier reading the other two in-process. Loaded only when the mode runs.
+// Wiring of the standalone mode: demo data, the store gateway, an optional sidecar, optional rule groups and the
+// querier over them, all in one process, the querier reading the others in-process (and the rule groups querying
+// the querier's engine in-process). Loaded only when the mode runs.
 import type { FastifyInstance } from 'fastify';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import type { QuerierOptions } from '../query/querier.js';
@@ -18,6 +19,12 @@ import { buildSidecar } from './sidecar-build.js';
 import type { SidecarOptions } from './sidecar.js';
 import { buildStore } from './store-build.js';
 import type { StoreOptions } from './store.js';
+import type { RuleEvalOptions } from './rule.js';
+import { buildRuleEvaluation } from './rule-build.js';
+import { localQueryFunc } from '../rule/local-query.js';
+import type { QuerierParts } from '../query/querier.js';
+import type { ApiEndpoint } from '../query/endpoint-set.js';
+import type { RulesApi } from '../store/apis/component-apis.js';
 
 export interface StandaloneOptions {
   readonly objstore: ObjstoreFlagValue;
@@ -25,6 +32,8 @@ export interface StandaloneOptions {
   readonly querier: QuerierOptions;
   readonly sidecar: SidecarOptions | undefined;
   readonly demo: boolean;
+  /** With --rule-file: rule groups evaluated in-process over the querier's engine. */
+  readonly rule: RuleEvalOptions | undefined;
   /** The compactor's settings; undefined with --compact.disable. */
   readonly compact: { readonly dataDir: string; readonly waitIntervalMs: number; readonly consistencyDelayMs: number; readonly deleteDelayMs: number; readonly retentionRawMs: number } | undefined;
   readonly webUi: { readonly routePrefix: string; readonly externalPrefix: string; readonly prefixHeader: string };
@@ -93,24 +102,49 @@ export async function buildStandalone(rt: Runtime, app: FastifyInstance, o: Stan
   locals.push(new LocalTarget('store-gateway', storeParts.store!));
   const sidecarParts = o.sidecar ? await buildSidecar({ ...rt, prober: new Prober() }, o.sidecar) : undefined;
   if (sidecarParts?.store) locals.push(new LocalTarget('sidecar', sidecarParts.store));
+  // Rule groups query the querier built below in-process (they start evaluating only once the actors run).
+  const engine: { instantQuery?: QuerierParts['instantQuery'] } = {};
+  const instantQuery = (expr: string, t: number, partial: boolean): ReturnType<QuerierParts['instantQuery']> => {
+    if (!engine.instantQuery) return Promise.reject(new Error('the querier is not built yet'));
+    return engine.instantQuery(expr, t, partial);
+  };
+  const rules = o.rule ? await buildRuleEvaluation(rt, o.rule, (strategy) => localQueryFunc(instantQuery, strategy)) : undefined;
+  if (rules) locals.push(new LocalTarget('rule', rules.store));
   registerWebUi(app, { ...o.webUi, logger: rt.logger });
   // The querier's own readiness would flip at once; standalone's follows the store gateway's.
   const queryParts = buildQuerier({ ...rt, prober: new Prober() }, app, {
     ...o.querier,
     localTargets: () => locals.flatMap((l) => { const t = l.target(); return t ? [t] : []; }),
-    localApis: () => {
+    localApis: (api) => {
+      const out: ApiEndpoint[] = [];
       const apis = sidecarParts?.apis;
       const info = locals.find((l) => l.name === 'sidecar')?.target()?.info;
-      return apis && info ? [{ name: 'sidecar', labelSets: info.labelSets, apis }] : [];
+      if (apis && info) out.push({ name: 'sidecar', labelSets: info.labelSets, apis });
+      const ruleInfo = locals.find((l) => l.name === 'rule')?.target()?.info;
+      if (rules && api === 'rules' && ruleInfo) out.push({ name: 'rule', labelSets: ruleInfo.labelSets, apis: rulesOnly(rules.manager) });
+      return out;
     },
   });
+  engine.instantQuery = queryParts.instantQuery;
+  if (rules) {
+    app.post(`${o.querier.routePrefix.replace(/\/$/, '')}/-/reload`, async (_req, reply) => {
+      const err = await rules.manager.reload();
+      if (err) return reply.code(500).type('text/plain').send(`failed to reload config: ${err.message}`);
+      return reply.code(200).send('');
+    });
+  }
   const compactActors = o.compact ? [await buildStandaloneCompactor(rt, o.objstore, o.compact)] : [];
   return {
     grpcServices: queryParts.grpcServices,
-    actors: [...(storeParts.actors ?? []), ...(sidecarParts?.actors ?? []), ...locals.map((l) => l.actor()), ...queryParts.actors, ...compactActors],
+    actors: [...(storeParts.actors ?? []), ...(sidecarParts?.actors ?? []), ...locals.map((l) => l.actor()), ...queryParts.actors, ...compactActors, ...(rules?.actors ?? [])],
   };
 }
 
+/** The ruler's Rules API as a component endpoint (asked only for rules: it has no targets, metadata or exemplars). */
+function rulesOnly(rules: RulesApi): ApiEndpoint['apis'] {
+  const none = (): Promise<never> => Promise.reject(new Error('the in-process ruler serves only the Rules API'));
+  return { rules: (req, signal) => rules.rules(req, signal), targets: none, metricMetadata: none, exemplars: none };
+}
 /** The compactor over standalone's bucket, as `compact -w` with downsampling (its meta-fetcher metrics are the store gateway's already). */
 async function buildStandaloneCompactor(rt: Runtime, objstore: ObjstoreFlagValue, c: NonNullable<StandaloneOptions['compact']>): Promise<Actor> {
   const [{ BucketCompactor }, { runCompactor }, { downsampleIterationPass, downsampleMetrics }] = await Promise.all([

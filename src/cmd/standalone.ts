@@ -1,6 +1,7 @@
 // `thanos-ts standalone`: every built mode in one process over an embedded FILESYSTEM bucket (or any bucket):
 // the store gateway over the bucket, the querier over it (API + UI on the HTTP port, StoreAPI on the gRPC port),
-// the compactor over the bucket (unless --compact.disable), and, with --prometheus.url, a sidecar for that Prometheus. Components are wired in-process, not over gRPC.
+// the compactor over the bucket (unless --compact.disable), with --prometheus.url a sidecar for that Prometheus, and
+// with --rule-file rule groups evaluated over the querier's engine. Components are wired in-process, not over gRPC.
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { QuerierOptions } from '../query/querier.js';
@@ -13,6 +14,8 @@ import { QUERY_FLAGS, readQuerierOptions } from './query.js';
 import { serveMode } from './serve.js';
 import { SIDECAR_FLAGS, readSidecarOptions } from './sidecar.js';
 import { STORE_FLAGS, readStoreOptions } from './store.js';
+import { RULE_EVAL_FLAG_NAMES, RULE_FLAGS, readRuleEvalOptions } from './rule.js';
+import { ConfigError } from '../runtime/errors.js';
 
 /** Standalone's own flags; the store, query and sidecar flags it shares are taken from those modes. */
 const OWN_FLAGS: readonly FlagSpec[] = [
@@ -22,14 +25,19 @@ const OWN_FLAGS: readonly FlagSpec[] = [
   { name: 'compact.wait-interval', default: '5m', placeholder: 'duration', help: 'Time between compactor iterations (compact --wait-interval).' },
   { name: 'compact.consistency-delay', default: '30m', placeholder: 'duration', help: 'Minimum age of fresh blocks before the compactor touches them (compact --consistency-delay).' },
   { name: 'compact.delete-delay', default: '48h', placeholder: 'duration', help: 'Time before a block marked for deletion is deleted (compact --delete-delay).' },
+  { name: 'rule-file', kind: 'repeat', placeholder: 'path', help: 'Rule files (globs) to evaluate in-process over this querier, as `thanos-ts rule` does (repeated); results go to a TSDB in <data-dir>/rule that the querier reads, alerts to --alertmanagers.url / --alertmanagers.config. SIGHUP or POST /-/reload re-reads them. None by default.' },
   { name: 'compact.retention.resolution-raw', default: '0d', placeholder: 'duration', help: 'How long to retain raw samples in the bucket; 0d keeps them forever (compact --retention.resolution-raw).' },
 ];
+
+/** The ruler's flags standalone evaluates rules with (--rule-file is its own, with its own default). */
+const RULE_EVAL_FLAGS = RULE_FLAGS.filter((spec) => RULE_EVAL_FLAG_NAMES.includes(spec.name) && spec.name !== 'rule-file');
 
 /** Flags of the modes standalone runs, each once (the first declaration wins), so their readers work unchanged. */
 function standaloneFlags(): FlagSpec[] {
   const seen = new Set<string>();
   const out: FlagSpec[] = [];
-  for (const spec of [...SERVER_FLAGS, ...OBJSTORE_FLAGS, ...OWN_FLAGS, ...STORE_FLAGS, ...QUERY_FLAGS, ...SIDECAR_FLAGS]) {
+  // The rule flags come before the querier's, whose --alert.query-url (refused there) the rule groups implement.
+  for (const spec of [...SERVER_FLAGS, ...OBJSTORE_FLAGS, ...OWN_FLAGS, ...RULE_EVAL_FLAGS, ...STORE_FLAGS, ...QUERY_FLAGS, ...SIDECAR_FLAGS]) {
     // Gossip-era flags are for manifests of separate components; standalone has no use for them.
     if (seen.has(spec.name) || spec.name.startsWith('cluster.') || spec.name === 'grpc-advertise-address') continue;
     seen.add(spec.name);
@@ -67,10 +75,14 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
         // /api/v1/status/flags shows every standalone flag, not only the querier's (secrets redacted by display).
         flags: Object.fromEntries(standaloneFlags().filter((spec) => f.declared(spec.name)).map((spec) => [spec.name, f.display(spec)])),
       };
+      const ruleEval = readRuleEvalOptions(f, { dataDir: path.join(dataDir, 'rule'), blockDurationMs: 2 * 3_600_000, walCompression: false }, []);
+      if (ruleEval.ruleFiles.length === 0 && (ruleEval.alertmanagerUrls.length > 0 || ruleEval.alertmanagersConfig !== undefined)) {
+        throw new ConfigError('--alertmanagers.url / --alertmanagers.config(-file) need --rule-file: standalone sends the alerts of its own rules');
+      }
       const sidecar = f.string('prometheus.url') !== '' ? { ...readSidecarOptions(f), objstore: f.string('tsdb.path') !== '' ? objstore : undefined } : undefined;
       return {
         log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), requestLogging: f.pathOrContent('request.logging-config'),
-        objstore, store, querier, sidecar, demo: f.bool('demo'),
+        objstore, store, querier, sidecar, demo: f.bool('demo'), rule: ruleEval.ruleFiles.length > 0 ? ruleEval : undefined,
         compact: f.bool('compact.disable') ? undefined : {
           dataDir: path.join(dataDir, 'compact'), waitIntervalMs: f.durationMs('compact.wait-interval'),
           consistencyDelayMs: f.durationMs('compact.consistency-delay'), deleteDelayMs: f.durationMs('compact.delete-delay'),
@@ -81,6 +93,7 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
     },
     run: async ({ log, http, grpc, requestLogging, ...parts }) => {
       ensureUsableDir(parts.store.dataDir, 'data-dir');
+      if (parts.rule) ensureUsableDir(parts.rule.dataDir, 'data-dir');
       await serveMode({
         component: 'standalone', log, http, grpc, requestLogging,
         setup: async (rt, app) => (await import('./standalone-build.js')).buildStandalone(rt, app, parts),

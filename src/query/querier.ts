@@ -66,7 +66,7 @@ export interface QuerierOptions {
   /** Stores wired in-process (standalone), queried alongside the discovered endpoints. */
   readonly localTargets?: () => readonly StoreTarget[];
   /** Rules, Targets, Metadata and Exemplars of in-process components (standalone's sidecar). */
-  readonly localApis?: () => readonly ApiEndpoint[];
+  readonly localApis?: (api: ComponentApiName) => readonly ApiEndpoint[];
 }
 
 /** How often the --endpoint.sd-config file is compared with what was loaded (its reload interval caps this). */
@@ -75,6 +75,8 @@ const SD_CONFIG_CHECK_MS = 5_000;
 export interface QuerierParts {
   readonly grpcServices: readonly GrpcService[];
   readonly actors: readonly Actor[];
+  /** Instant queries evaluated in this process, as /api/v1/query would (standalone's rule groups use it). */
+  readonly instantQuery: QueryApi['instantQuery'];
 }
 
 /** Registers the API routes on `http` and returns the gRPC services and actors of the query mode. */
@@ -159,7 +161,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     : undefined;
 
   const targets = (): StoreTarget[] => [...endpoints.targets(), ...(opts.localTargets?.() ?? [])];
-  new QueryApi({
+  const queryApi = new QueryApi({
     targets,
     engineOptions: {
       timeoutMs: opts.timeoutMs,
@@ -181,9 +183,10 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     logger,
     registry: rt.registry,
     now: rt.now,
-  }).register(http, opts.routePrefix);
+  });
+  queryApi.register(http, opts.routePrefix);
   const apiBase = normalizeWebPrefix(opts.routePrefix) + '/api/v1';
-  const apiEndpoints = (api: ComponentApiName): ApiEndpoint[] => [...endpoints.apiEndpoints(api), ...(opts.localApis?.() ?? [])];
+  const apiEndpoints = (api: ComponentApiName): ApiEndpoint[] => [...endpoints.apiEndpoints(api), ...(opts.localApis?.(api) ?? [])];
   new ComponentApi({
     endpoints: apiEndpoints, replicaLabels: opts.replicaLabels, partialResponse: opts.partialResponse, logger,
   }).register(http, apiBase);
@@ -224,5 +227,5 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     ...storeGrpcServices(proxy, { logger, extraApis: { query: false, ...advertisedApis(apis) } }),
     ...componentApiGrpcServices(apis, { logger }),
   ];
-  return { grpcServices, actors: [discovery] };
+  return { grpcServices, actors: [discovery], instantQuery: (expr, t, partial, signal) => queryApi.instantQuery(expr, t, partial, signal) };
 }

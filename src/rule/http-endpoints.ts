@@ -1,10 +1,12 @@
 // HTTP endpoint groups as upstream's pkg/httpconfig and pkg/alert configure them: `--query` / `--alertmanagers.url`
 // addresses, `--query.config(-file)` / `--alertmanagers.config(-file)` YAML (static_configs, file_sd_configs,
-// scheme, path_prefix, http_config basic auth / bearer token, timeout, api_version), with dns+ / dnssrv+
-// addresses resolved by the querier's DNS provider and file SD read by its FileSd.
+// scheme, path_prefix, http_config (basic auth, bearer token, tls_config, transport_config: the project's HTTP
+// client config), timeout, api_version), with dns+ / dnssrv+ addresses resolved by the querier's DNS provider and
+// file SD read by its FileSd. Each group sends through its own HTTP client (keep-alive, its TLS and auth).
 
-import { readFileSync } from 'node:fs';
 import { parseYaml } from '../runtime/yaml-fields.js';
+import { DEFAULT_HTTP_CLIENT_CONFIG, httpClientConfigFromYaml, type HttpClientConfig } from '../runtime/http-client-config.js';
+import { HttpClient } from '../runtime/http-client.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { parseEndpointSpec, type DnsProvider, type EndpointSpec } from '../query/dns-discovery.js';
@@ -16,8 +18,8 @@ export interface HttpEndpointGroupConfig {
   /** host:port, or dns+host:port / dnssrv+name. */
   readonly staticAddresses: readonly string[];
   readonly fileSd: readonly { readonly files: readonly string[]; readonly refreshIntervalMs: number }[];
-  /** Authorization header value, if any. */
-  readonly authorization: string | undefined;
+  /** http_config: auth, TLS and transport of the group's requests. */
+  readonly http: HttpClientConfig;
   /** Alertmanagers only. */
   readonly timeoutMs: number;
   readonly apiVersion: 'v1' | 'v2';
@@ -37,7 +39,7 @@ export function queryConfigFromAddresses(addrs: readonly string[]): HttpEndpoint
     if (!m) throw new ConfigError(`failed to parse addr ${JSON.stringify(addr)}`, { where: '--query' });
     const scheme = m[1]!.toLowerCase();
     if (scheme !== 'http' && scheme !== 'https') throw new ConfigError(`${JSON.stringify(scheme)} is not supported scheme for address`, { where: '--query' });
-    return { scheme, pathPrefix: m[3]!, staticAddresses: [m[2]!], fileSd: [], authorization: undefined, timeoutMs: 0, apiVersion: 'v2' };
+    return { scheme, pathPrefix: m[3]!, staticAddresses: [m[2]!], fileSd: [], http: DEFAULT_HTTP_CLIENT_CONFIG, timeoutMs: 0, apiVersion: 'v2' };
   });
 }
 
@@ -60,12 +62,12 @@ export function alertmanagerConfigFromUrl(raw: string, timeoutMs: number): HttpE
     }
   }
   if (scheme !== 'http' && scheme !== 'https') throw new ConfigError(`unsupported scheme ${JSON.stringify(scheme)}`, { where: `--alertmanagers.url=${raw}` });
-  let authorization: string | undefined;
+  let http = DEFAULT_HTTP_CLIENT_CONFIG;
   if (m[2] !== undefined && m[2] !== '') {
     const [u, p] = m[2].split(':') as [string, string | undefined];
-    authorization = 'Basic ' + Buffer.from(`${decodeURIComponent(u)}:${decodeURIComponent(p ?? '')}`).toString('base64');
+    http = { ...http, basicAuth: { username: decodeURIComponent(u), password: decodeURIComponent(p ?? ''), passwordFile: undefined } };
   }
-  return { scheme, pathPrefix: m[4]!.replace(/\/$/, ''), staticAddresses: [host], fileSd: [], authorization, timeoutMs, apiVersion: 'v2' };
+  return { scheme, pathPrefix: m[4]!.replace(/\/$/, ''), staticAddresses: [host], fileSd: [], http, timeoutMs, apiVersion: 'v2' };
 }
 
 type Obj = Record<string, unknown>;
@@ -79,40 +81,6 @@ function durationMs(v: unknown, where: string, def: number): number {
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
   if (!m) throw new ConfigError(`not a valid duration string: ${JSON.stringify(s)}`, { where });
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms']!;
-}
-
-function httpAuthorization(hc: unknown, where: string): string | undefined {
-  if (hc === undefined || hc === null) return undefined;
-  if (!isObj(hc)) throw new ConfigError('http_config must be a mapping', { where });
-  for (const k of Object.keys(hc)) {
-    if (!['basic_auth', 'bearer_token', 'bearer_token_file', 'tls_config', 'proxy_url'].includes(k)) throw new ConfigError(`field ${k} not found in http_config`, { where });
-  }
-  if (hc['proxy_url'] !== undefined && hc['proxy_url'] !== '') throw new ConfigError('http_config.proxy_url is not supported yet by thanos-ts', { where });
-  const tls = hc['tls_config'];
-  if (isObj(tls) && Object.entries(tls).some(([, v]) => v !== '' && v !== false && v !== null)) {
-    throw new ConfigError('http_config.tls_config is not supported yet by thanos-ts (https with the system CAs works without it)', { where });
-  }
-  const ba = hc['basic_auth'];
-  if (isObj(ba)) {
-    let pw = typeof ba['password'] === 'string' ? ba['password'] : '';
-    if (typeof ba['password_file'] === 'string' && ba['password_file'] !== '') {
-      try {
-        pw = readFileSync(ba['password_file'], 'utf8').trim();
-      } catch (err) {
-        throw new ConfigError(`reading basic_auth.password_file: ${errorMessage(err)}`, { where });
-      }
-    }
-    return 'Basic ' + Buffer.from(`${typeof ba['username'] === 'string' ? ba['username'] : ''}:${pw}`).toString('base64');
-  }
-  let token = typeof hc['bearer_token'] === 'string' ? hc['bearer_token'] : '';
-  if (typeof hc['bearer_token_file'] === 'string' && hc['bearer_token_file'] !== '') {
-    try {
-      token = readFileSync(hc['bearer_token_file'], 'utf8').trim();
-    } catch (err) {
-      throw new ConfigError(`reading bearer_token_file: ${errorMessage(err)}`, { where });
-    }
-  }
-  return token !== '' ? `Bearer ${token}` : undefined;
 }
 
 function groupFromYaml(e: unknown, where: string, defaults: { timeoutMs: number }, kind: 'query' | 'alertmanager'): HttpEndpointGroupConfig {
@@ -136,7 +104,7 @@ function groupFromYaml(e: unknown, where: string, defaults: { timeoutMs: number 
       if (!isObj(f) || !Array.isArray(f['files'])) throw new ConfigError('file_sd_configs entries need files', { where });
       return { files: f['files'].map(String), refreshIntervalMs: durationMs(f['refresh_interval'], where, 5 * 60_000) };
     }),
-    authorization: httpAuthorization(e['http_config'], where),
+    http: httpClientConfigFromYaml(e['http_config'], `${where}: http_config`),
     timeoutMs: durationMs(e['timeout'], where, defaults.timeoutMs),
     apiVersion,
   };
@@ -177,6 +145,8 @@ export class HttpEndpointGroup {
   private resolved: string[] = [];
   private readonly fileSds: FileSd[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Sends the group's requests: its http_config's auth and TLS, connections kept alive. */
+  readonly client: HttpClient;
 
   constructor(
     readonly config: HttpEndpointGroupConfig,
@@ -185,6 +155,7 @@ export class HttpEndpointGroup {
     private readonly logger: Logger = nopLogger,
   ) {
     this.specs = config.staticAddresses.map((a) => this.spec(a));
+    this.client = new HttpClient(config.http);
   }
 
   /** An address without a port gets the scheme's, as Go's HTTP client does. */
@@ -208,6 +179,7 @@ export class HttpEndpointGroup {
   stop(): void {
     clearInterval(this.timer);
     for (const f of this.fileSds) f.stop();
+    this.client.close();
   }
 
   async refresh(): Promise<void> {

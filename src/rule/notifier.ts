@@ -126,7 +126,7 @@ export class AlertSender {
     for (const g of this.groups()) {
       for (const base of g.urls()) {
         const url = `${base}/api/${g.config.apiVersion}/alerts`;
-        sends.push(this.post(url, body, g.config.authorization, g.config.timeoutMs, alerts.length, signal));
+        sends.push(this.post(g, url, body, alerts.length, signal));
       }
     }
     const ok = (await Promise.all(sends)).some((x) => x);
@@ -137,14 +137,13 @@ export class AlertSender {
     return ok;
   }
 
-  private async post(url: string, body: string, authorization: string | undefined, timeoutMs: number, n: number, signal?: AbortSignal): Promise<boolean> {
+  private async post(g: HttpEndpointGroup, url: string, body: string, n: number, signal?: AbortSignal): Promise<boolean> {
     const am = new URL(url).host;
     const started = performance.now();
-    const timeout = AbortSignal.timeout(timeoutMs > 0 ? timeoutMs : 10_000);
+    const timeout = AbortSignal.timeout(g.config.timeoutMs > 0 ? g.config.timeoutMs : 10_000);
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'thanos-ts-rule' };
-    if (authorization !== undefined) headers['Authorization'] = authorization;
     try {
-      const res = await fetch(url, { method: 'POST', body, headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      const res = await g.client.fetch(url, { method: 'POST', body, headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       const text = await res.text();
       if (res.status < 200 || res.status >= 300) throw new Error(`bad response status ${res.status}: ${text.slice(0, 200)}`);
       this.opts.metrics.latency.observe({ alertmanager: am }, (performance.now() - started) / 1000);

@@ -87,7 +87,7 @@ export class QueryClient {
       for (const base of shuffled(g.urls())) {
         const url = `${base}/api/v1/query`;
         try {
-          return await this.post(url, params, g.config.authorization, tMs, signal);
+          return await this.post(g, url, params, tMs, signal);
         } catch (err) {
           if (err instanceof QueryApiError && err.errorType === 'bad_data') throw err;
           if (signal?.aborted) throw err;
@@ -101,17 +101,16 @@ export class QueryClient {
     throw new UnavailableError(errors.length === 0 ? 'no query API server reachable: none discovered' : `no query API server reachable: ${errors.join('; ')}`);
   }
 
-  private async post(url: string, params: URLSearchParams, authorization: string | undefined, tMs: number, signal?: AbortSignal): Promise<{ samples: RuleSample[]; warnings: string[] }> {
+  private async post(g: HttpEndpointGroup, url: string, params: URLSearchParams, tMs: number, signal?: AbortSignal): Promise<{ samples: RuleSample[]; warnings: string[] }> {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 120_000);
     const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const headers: Record<string, string> = { 'User-Agent': 'thanos-ts-rule' };
-    if (authorization !== undefined) headers['Authorization'] = authorization;
     let res: Response;
     if (this.opts.method === 'POST') {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      res = await fetch(url, { method: 'POST', body: params.toString(), headers, signal: sig });
+      res = await g.client.fetch(url, { method: 'POST', body: params.toString(), headers, signal: sig });
     } else {
-      res = await fetch(`${url}?${params.toString()}`, { headers, signal: sig });
+      res = await g.client.fetch(`${url}?${params.toString()}`, { headers, signal: sig });
     }
     const text = await res.text();
     let body: unknown;

@@ -85,7 +85,12 @@ function timeoutMs(m: YamlMap, key: string, where: string, dflt: number): number
 
 /** Parses the YAML; `source` names the file or flag in errors. An empty text is the default config. */
 export function parseHttpClientConfig(text: string, source: string): HttpClientConfig {
-  const top = parseYamlMap(text, source);
+  return httpClientConfigFromYaml(parseYamlMap(text, source), source);
+}
+
+/** The config from an already parsed YAML value (e.g. an `http_config:` inside a larger file); null is the default. */
+export function httpClientConfigFromYaml(value: unknown, source: string): HttpClientConfig {
+  const top = yamlMap(value, source);
   onlyKeys(top, TOP_KEYS, source);
   if (yamlString(top, 'proxy_url', source) !== undefined) {
     throw new ConfigError('proxy_url is not supported by thanos-ts yet; reach the target directly or through a transparent proxy', { where: `${source}.proxy_url` });

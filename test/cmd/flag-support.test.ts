@@ -18,7 +18,8 @@ const file = (name: string): string => path.join(dir, name);
 function baseArgs(mode: string): string[] {
   switch (mode) {
     case 'store': case 'compact': return [`--objstore.config-file=${file('bucket.yml')}`];
-    case 'standalone': return ['--prometheus.url=http://127.0.0.1:1'];
+    // --rule-file, so that the Alertmanager flags (which need rules to send alerts of) are accepted too.
+    case 'standalone': return ['--prometheus.url=http://127.0.0.1:1', `--rule-file=${file('some-file')}`];
     case 'receive': return ['--label=receive="r1"'];
     case 'rule': return ['--query=127.0.0.1:10902'];
     default: return [];

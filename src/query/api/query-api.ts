@@ -219,6 +219,17 @@ export class QueryApi {
     }
   }
 
+  /**
+   * An instant query for an in-process caller (standalone's rule groups), with the parameters the ruler would send
+   * over HTTP (dedup=true, partial_response); answers the `data` JSON of the API's reply, or throws what the
+   * API would have answered as an error (classified by classifyError).
+   */
+  async instantQuery(expr: string, tMs: number, partialResponse: boolean, signal?: AbortSignal): Promise<{ data: string; warnings: string[] }> {
+    const p = new Params([['query', expr], ['dedup', 'true'], ['partial_response', partialResponse ? 'true' : 'false']]);
+    const r = await this.runQuery(p, this.withTimeout(p, signal ?? new AbortController().signal), tMs, tMs, 0);
+    return { data: r.data, warnings: r.warnings };
+  }
+
   private async query(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
     const t = timeParam(p, 'time', this.now());
     const sig = this.withTimeout(p, signal);
