@@ -15,7 +15,7 @@ import { compactBlocks } from '../tsdb/compact/compactor.js';
 import type { SeriesMergeFunc } from '../tsdb/compact/chunk-merge.js';
 import { downloadBlock } from './download.js';
 import { HaltError, RetryError } from './errors.js';
-import { groupDescription, groupKey } from './group-key.js';
+import { groupDescription, groupKey } from '../block/group-key.js';
 import { markBlock } from './marks.js';
 import type { CompactMetrics } from './metrics.js';
 import { planCompaction, selectOverlapping } from './planner.js';
