@@ -24,7 +24,7 @@ import { isHalt, isRetry } from './errors.js';
 import { NoCompactMarkFilter, ReplicaLabelRemover } from './filters.js';
 import { groupBlocks, runGroup, type CompactionGroup } from './group.js';
 import { markBlock } from './marks.js';
-import { createCompactMetrics, type CompactMetrics } from './metrics.js';
+import { createCompactMetrics, initGroupMetrics, initMarkedMetrics, type CompactMetrics } from './metrics.js';
 import { penaltyChunkMerge } from './penalty-merge.js';
 import { DEFAULT_COMPACTION_RANGES, planCompaction } from './planner.js';
 import { applyRetention, blocksPastRetention, type RetentionByResolution } from './retention.js';
@@ -103,6 +103,7 @@ export class BucketCompactor {
     this.metrics = createCompactMetrics(o.registry);
     this.metrics.deleteDelay.set(o.deleteDelayMs / 1000);
     this.metrics.consistencyDelay.set(o.consistencyDelayMs / 1000);
+    initMarkedMetrics(this.metrics, o.replicaLabels.length > 0);
     this.now = o.now ?? Date.now;
     this.workDir = path.join(o.dataDir, 'compact');
     this.mergeFunc = o.dedupFunc === 'penalty' ? penaltyChunkMerge : undefined;
@@ -151,6 +152,7 @@ export class BucketCompactor {
         errors.push(...(await this.deleteDue(signal)));
         await this.markDuplicates(signal);
         const gs = groupBlocks(synced.metas.values());
+        for (const g of gs) initGroupMetrics(this.metrics, g.resolution);
         await this.wipeWorkDir(gs);
         return { groups: gs, noCompact: new Set(this.noCompact.marks.keys()) };
       });
@@ -253,6 +255,7 @@ export class BucketCompactor {
   /** Marks the blocks the duplicate filter dropped (their sources are covered by another block) for deletion. */
   private async markDuplicates(signal?: AbortSignal): Promise<void> {
     this.metrics.gcRuns.inc();
+    const stop = this.metrics.gcDuration.startTimer();
     try {
       for (const id of this.dedup.duplicateIds) {
         if (this.deletionMarks.marks.has(id)) continue;
@@ -266,6 +269,8 @@ export class BucketCompactor {
     } catch (err) {
       this.metrics.gcFailures.inc();
       throw err;
+    } finally {
+      stop();
     }
   }
 

@@ -32,6 +32,7 @@ export class ReplicaLabelRemover implements MetaFilter {
       }
       r.metas.set(id, { ...m, thanos: { ...m.thanos, labels } });
     }
+    if (this.modified > 0) r.modified.set('replica-label-removed', this.modified);
   }
 }
 
