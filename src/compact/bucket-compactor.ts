@@ -22,7 +22,7 @@ import { PARTIAL_UPLOAD_THRESHOLD_MS, cleanPartialUploads, deleteMarkedBlocks } 
 import type { HaltError} from './errors.js';
 import { isHalt, isRetry } from './errors.js';
 import { NoCompactMarkFilter, ReplicaLabelRemover } from './filters.js';
-import { groupBlocks, runGroup, type CompactionGroup } from './group.js';
+import { groupBlocks, planGroup, runPlan, type CompactionGroup, type GroupRunOptions } from './group.js';
 import { markBlock } from './marks.js';
 import { createCompactMetrics, initGroupMetrics, initMarkedMetrics, type CompactMetrics } from './metrics.js';
 import { penaltyChunkMerge } from './penalty-merge.js';
@@ -78,6 +78,8 @@ export interface BucketCompactorOptions {
 /** What one iteration did. */
 export interface IterationResult {
   readonly compactions: number;
+  /** Compaction passes run (the last one changed nothing, or was cut short). */
+  readonly passes: number;
   /** Group failures other than halts, and cleanup failures. */
   readonly errors: readonly Error[];
   /** Halts raised in this iteration. */
@@ -145,7 +147,9 @@ export class BucketCompactor {
     const op = signal ? { signal } : {};
     await mkdir(this.workDir, { recursive: true });
     let compactions = 0;
-    for (let pass = 1; ; pass++) {
+    let passes = 0;
+    for (;;) {
+      passes++;
       // The sync and what reads the filters' state run under the lock the background cleanup also takes.
       const { groups, noCompact } = await this.exclusive(async () => {
         const synced = await this.sync(signal);
@@ -158,37 +162,62 @@ export class BucketCompactor {
       });
       const runnable = groups.filter((g) => g.metas.length >= 2 && !this.halted.has(g.description));
       let changed = false;
-      await mapConcurrent(runnable, Math.max(1, this.o.concurrency ?? 1), async (g) => {
-        if (signal?.aborted) return;
+      const limit = Math.max(1, this.o.concurrency ?? 1);
+      const gopts: GroupRunOptions = {
+        bucket: this.o.bucket, workDir: this.workDir, logger: log, metrics: this.metrics, vertical: this.vertical,
+        ...(this.mergeFunc ? { mergeFunc: this.mergeFunc } : {}), noCompact,
+        ranges: this.o.ranges ?? DEFAULT_COMPACTION_RANGES, blocksFetchConcurrency: this.o.blocksFetchConcurrency ?? 1,
+        blockFilesConcurrency: this.o.blockFilesConcurrency ?? 1, objstoreFlag: this.o.objstoreFlag ?? '--objstore.config-file=<bucket.yaml>',
+        now: this.now, ...op,
+      };
+      const failed = (g: CompactionGroup, err: unknown): void => {
+        this.metrics.groupFailures.inc({ resolution: String(g.resolution) });
+        if (isHalt(err)) {
+          this.halt(err);
+          halts.push(err);
+        } else {
+          if (isRetry(err)) this.metrics.retries.inc();
+          log.error(isRetry(err) ? 'retriable error' : 'group compaction failed', { group: g.description, err: errorMessage(err) });
+          errors.push(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      // Beyond upstream (one plan per group per pass): with --compact.concurrency > 1 a group's plans that share no
+      // block run at once too, as many as the concurrency allows, so one large stream also uses the workers.
+      const tasks: { g: CompactionGroup; plan: ThanosMeta[] }[] = [];
+      for (const g of runnable) {
+        let plans: ThanosMeta[][];
+        try {
+          plans = planGroup(g, gopts, limit);
+        } catch (err) {
+          this.metrics.groupRunsStarted.inc({ resolution: String(g.resolution) });
+          failed(g, err);
+          continue;
+        }
+        if (plans.length === 0) {
+          this.metrics.groupRunsStarted.inc({ resolution: String(g.resolution) });
+          this.metrics.groupRunsCompleted.inc({ resolution: String(g.resolution) });
+          continue;
+        }
+        if (plans.length > 1) log.info('compacting disjoint plans of one group at once', { group: g.description, plans: plans.length });
+        for (const plan of plans) tasks.push({ g, plan });
+      }
+      await mapConcurrent(tasks, limit, async ({ g, plan }) => {
+        if (signal?.aborted || this.halted.has(g.description)) return;
         const resolution = String(g.resolution);
         this.metrics.groupRunsStarted.inc({ resolution });
         try {
-          const r = await runGroup(g, {
-            bucket: this.o.bucket, workDir: this.workDir, logger: log, metrics: this.metrics, vertical: this.vertical,
-            ...(this.mergeFunc ? { mergeFunc: this.mergeFunc } : {}), noCompact,
-            ranges: this.o.ranges ?? DEFAULT_COMPACTION_RANGES, blocksFetchConcurrency: this.o.blocksFetchConcurrency ?? 1,
-            blockFilesConcurrency: this.o.blockFilesConcurrency ?? 1, objstoreFlag: this.o.objstoreFlag ?? '--objstore.config-file=<bucket.yaml>',
-            now: this.now, ...op,
-          });
+          const r = await runPlan(g, plan, gopts);
           this.metrics.groupRunsCompleted.inc({ resolution });
           if (r.changed) changed = true;
           if (r.newBlock) compactions++;
         } catch (err) {
           if (signal?.aborted) throw err;
-          this.metrics.groupFailures.inc({ resolution });
-          if (isHalt(err)) {
-            this.halt(err);
-            halts.push(err);
-          } else {
-            if (isRetry(err)) this.metrics.retries.inc();
-            log.error(isRetry(err) ? 'retriable error' : 'group compaction failed', { group: g.description, err: errorMessage(err) });
-            errors.push(err instanceof Error ? err : new Error(String(err)));
-          }
+          failed(g, err);
         }
       });
       if (signal?.aborted) throw signal.reason;
       if (!changed) break;
-      log.debug('compaction pass changed the bucket, running another', { pass });
+      log.debug('compaction pass changed the bucket, running another', { pass: passes });
     }
 
     for (const p of this.o.passes ?? []) {
@@ -213,7 +242,7 @@ export class BucketCompactor {
     }
     errors.push(...(await this.cleanup(signal)));
     this.updateProgress(synced);
-    return { compactions, errors, halts };
+    return { compactions, passes, errors, halts };
   }
 
   /** Deletes marked blocks whose delay passed and aborted partial uploads (also run on --compact.cleanup-interval). */
