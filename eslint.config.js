@@ -18,7 +18,7 @@ const PACKAGES = {
   runtime: [...METRICS, '@grpc/grpc-js', 'fastify', 'yaml', 'bcryptjs'],
   tsdb: [...METRICS, 'ulid', '@node-rs/crc32', 'snappyjs', 're2js'],
   objstore: [...METRICS, 'yaml', '@aws-sdk/client-s3', '@azure/storage-blob', '@google-cloud/storage'],
-  block: [...METRICS, 'yaml'],
+  block: [...METRICS, 'yaml', '@node-rs/xxhash'],
   shipper: [...METRICS],
   store: [...METRICS, '@grpc/grpc-js', 'protobufjs', 'yaml'],
   promql: [...METRICS, '@prometheus-io/lezer-promql', '@lezer/common'],

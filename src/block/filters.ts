@@ -1,12 +1,14 @@
 // Meta fetcher filters (upstream pkg/block/fetcher.go + pkg/block/metadata): time partitioning, relabel-based
-// sharding over external labels and __block_id, hiding blocks whose deletion mark is older than a delay, and the
-// consistency delay. Each removes blocks from a FetchResult and counts them under its sync state.
+// sharding over external labels and __block_id, hiding blocks whose deletion mark is older than a delay, the
+// consistency delay, and dropping blocks another block of their group already covers (the compactor and the store
+// gateway both run it). Each removes blocks from a FetchResult and counts them under its sync state.
 
 import type { BucketReader } from '../objstore/bucket.js';
 import { readAll } from '../objstore/streams.js';
 import { errorMessage } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { externalLabels, mapConcurrent, type FetchResult, type MetaFilter, type SyncState, type ThanosMeta } from './fetcher.js';
+import { groupKey } from './group-key.js';
 import { DELETION_MARK_FILENAME, parseDeletionMark, type DeletionMark } from './markers.js';
 import { relabel, type RelabelConfig } from './relabel.js';
 
@@ -129,5 +131,45 @@ export class ConsistencyDelayFilter implements MetaFilter {
       const born = Number.isFinite(up) && up > 0 ? up : ulidTime(id);
       if (this.now() - born < this.delayMs) drop(r, id, 'too-fresh');
     }
+  }
+}
+
+function containsAll(parent: readonly string[], child: readonly string[]): boolean {
+  const set = new Set(parent);
+  return child.every((s) => set.has(s));
+}
+
+/**
+ * Drops blocks whose compaction sources are all covered by another block of the same group: the inputs of a
+ * compaction that were not deleted yet, or the same block uploaded twice. Blocks are considered by descending
+ * number of sources, then ULID; the first of equals stays.
+ */
+export class DeduplicateFilter implements MetaFilter {
+  /** Blocks dropped by the last run. */
+  duplicateIds: string[] = [];
+
+  async filter(r: FetchResult): Promise<void> {
+    const groups = new Map<string, ThanosMeta[]>();
+    for (const m of r.metas.values()) {
+      const key = groupKey(m.thanos.downsample.resolution, m.thanos.labels);
+      let g = groups.get(key);
+      if (!g) { g = []; groups.set(key, g); }
+      g.push(m);
+    }
+    const dups: string[] = [];
+    for (const g of groups.values()) {
+      g.sort((a, b) => {
+        const d = (b.compaction.sources?.length ?? 0) - (a.compaction.sources?.length ?? 0);
+        return d !== 0 ? d : a.ulid < b.ulid ? -1 : a.ulid > b.ulid ? 1 : 0;
+      });
+      const covering: ThanosMeta[] = [];
+      for (const m of g) {
+        const sources = m.compaction.sources ?? [];
+        if (covering.some((c) => containsAll(c.compaction.sources ?? [], sources))) dups.push(m.ulid);
+        else covering.push(m);
+      }
+    }
+    for (const id of dups) drop(r, id, 'duplicate');
+    this.duplicateIds = dups;
   }
 }

@@ -2,7 +2,7 @@
 // its sync loop. Loaded only when the mode runs, so `--help` does not pay for it.
 import path from 'node:path';
 import { MetaFetcher } from '../block/fetcher.js';
-import { ConsistencyDelayFilter, IgnoreDeletionMarkFilter, LabelShardedFilter, TimePartitionFilter } from '../block/filters.js';
+import { ConsistencyDelayFilter, DeduplicateFilter, IgnoreDeletionMarkFilter, LabelShardedFilter, TimePartitionFilter } from '../block/filters.js';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -28,6 +28,8 @@ export async function buildStore(rt: Runtime, o: StoreOptions): Promise<ModePart
       new LabelShardedFilter(o.relabel),
       new ConsistencyDelayFilter(o.consistencyDelayMs, rt.now),
       deletionMarks,
+      // Compacted-away inputs not deleted yet hold the same samples as the block made of them: serve that one only.
+      new DeduplicateFilter(),
     ],
   });
   const cache = o.indexCache

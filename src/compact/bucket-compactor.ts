@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Bucket } from '../objstore/bucket.js';
 import { MetaFetcher, mapConcurrent, type FetchResult, type ThanosMeta } from '../block/fetcher.js';
-import { ConsistencyDelayFilter, IgnoreDeletionMarkFilter, LabelShardedFilter, TimePartitionFilter } from '../block/filters.js';
+import { ConsistencyDelayFilter, DeduplicateFilter, IgnoreDeletionMarkFilter, LabelShardedFilter, TimePartitionFilter } from '../block/filters.js';
 import { DELETION_MARK_FILENAME } from '../block/markers.js';
 import type { RelabelConfig } from '../block/relabel.js';
 import { errorMessage } from '../runtime/errors.js';
@@ -21,10 +21,10 @@ import { removeTmpBlockDirs } from '../tsdb/compact/compactor.js';
 import { PARTIAL_UPLOAD_THRESHOLD_MS, cleanPartialUploads, deleteMarkedBlocks } from './clean.js';
 import type { HaltError} from './errors.js';
 import { isHalt, isRetry } from './errors.js';
-import { DeduplicateFilter, NoCompactMarkFilter, ReplicaLabelRemover } from './filters.js';
-import { groupBlocks, runGroup, type CompactionGroup } from './group.js';
+import { NoCompactMarkFilter, ReplicaLabelRemover } from './filters.js';
+import { groupBlocks, planGroup, runPlan, type CompactionGroup, type GroupRunOptions } from './group.js';
 import { markBlock } from './marks.js';
-import { createCompactMetrics, type CompactMetrics } from './metrics.js';
+import { createCompactMetrics, initGroupMetrics, initMarkedMetrics, type CompactMetrics } from './metrics.js';
 import { penaltyChunkMerge } from './penalty-merge.js';
 import { DEFAULT_COMPACTION_RANGES, planCompaction } from './planner.js';
 import { applyRetention, blocksPastRetention, type RetentionByResolution } from './retention.js';
@@ -78,6 +78,8 @@ export interface BucketCompactorOptions {
 /** What one iteration did. */
 export interface IterationResult {
   readonly compactions: number;
+  /** Compaction passes run (the last one changed nothing, or was cut short). */
+  readonly passes: number;
   /** Group failures other than halts, and cleanup failures. */
   readonly errors: readonly Error[];
   /** Halts raised in this iteration. */
@@ -103,6 +105,7 @@ export class BucketCompactor {
     this.metrics = createCompactMetrics(o.registry);
     this.metrics.deleteDelay.set(o.deleteDelayMs / 1000);
     this.metrics.consistencyDelay.set(o.consistencyDelayMs / 1000);
+    initMarkedMetrics(this.metrics, o.replicaLabels.length > 0);
     this.now = o.now ?? Date.now;
     this.workDir = path.join(o.dataDir, 'compact');
     this.mergeFunc = o.dedupFunc === 'penalty' ? penaltyChunkMerge : undefined;
@@ -144,49 +147,77 @@ export class BucketCompactor {
     const op = signal ? { signal } : {};
     await mkdir(this.workDir, { recursive: true });
     let compactions = 0;
-    for (let pass = 1; ; pass++) {
+    let passes = 0;
+    for (;;) {
+      passes++;
       // The sync and what reads the filters' state run under the lock the background cleanup also takes.
       const { groups, noCompact } = await this.exclusive(async () => {
         const synced = await this.sync(signal);
         errors.push(...(await this.deleteDue(signal)));
         await this.markDuplicates(signal);
         const gs = groupBlocks(synced.metas.values());
+        for (const g of gs) initGroupMetrics(this.metrics, g.resolution);
         await this.wipeWorkDir(gs);
         return { groups: gs, noCompact: new Set(this.noCompact.marks.keys()) };
       });
       const runnable = groups.filter((g) => g.metas.length >= 2 && !this.halted.has(g.description));
       let changed = false;
-      await mapConcurrent(runnable, Math.max(1, this.o.concurrency ?? 1), async (g) => {
-        if (signal?.aborted) return;
+      const limit = Math.max(1, this.o.concurrency ?? 1);
+      const gopts: GroupRunOptions = {
+        bucket: this.o.bucket, workDir: this.workDir, logger: log, metrics: this.metrics, vertical: this.vertical,
+        ...(this.mergeFunc ? { mergeFunc: this.mergeFunc } : {}), noCompact,
+        ranges: this.o.ranges ?? DEFAULT_COMPACTION_RANGES, blocksFetchConcurrency: this.o.blocksFetchConcurrency ?? 1,
+        blockFilesConcurrency: this.o.blockFilesConcurrency ?? 1, objstoreFlag: this.o.objstoreFlag ?? '--objstore.config-file=<bucket.yaml>',
+        now: this.now, ...op,
+      };
+      const failed = (g: CompactionGroup, err: unknown): void => {
+        this.metrics.groupFailures.inc({ resolution: String(g.resolution) });
+        if (isHalt(err)) {
+          this.halt(err);
+          halts.push(err);
+        } else {
+          if (isRetry(err)) this.metrics.retries.inc();
+          log.error(isRetry(err) ? 'retriable error' : 'group compaction failed', { group: g.description, err: errorMessage(err) });
+          errors.push(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      // Beyond upstream (one plan per group per pass): with --compact.concurrency > 1 a group's plans that share no
+      // block run at once too, as many as the concurrency allows, so one large stream also uses the workers.
+      const tasks: { g: CompactionGroup; plan: ThanosMeta[] }[] = [];
+      for (const g of runnable) {
+        let plans: ThanosMeta[][];
+        try {
+          plans = planGroup(g, gopts, limit);
+        } catch (err) {
+          this.metrics.groupRunsStarted.inc({ resolution: String(g.resolution) });
+          failed(g, err);
+          continue;
+        }
+        if (plans.length === 0) {
+          this.metrics.groupRunsStarted.inc({ resolution: String(g.resolution) });
+          this.metrics.groupRunsCompleted.inc({ resolution: String(g.resolution) });
+          continue;
+        }
+        if (plans.length > 1) log.info('compacting disjoint plans of one group at once', { group: g.description, plans: plans.length });
+        for (const plan of plans) tasks.push({ g, plan });
+      }
+      await mapConcurrent(tasks, limit, async ({ g, plan }) => {
+        if (signal?.aborted || this.halted.has(g.description)) return;
         const resolution = String(g.resolution);
         this.metrics.groupRunsStarted.inc({ resolution });
         try {
-          const r = await runGroup(g, {
-            bucket: this.o.bucket, workDir: this.workDir, logger: log, metrics: this.metrics, vertical: this.vertical,
-            ...(this.mergeFunc ? { mergeFunc: this.mergeFunc } : {}), noCompact,
-            ranges: this.o.ranges ?? DEFAULT_COMPACTION_RANGES, blocksFetchConcurrency: this.o.blocksFetchConcurrency ?? 1,
-            blockFilesConcurrency: this.o.blockFilesConcurrency ?? 1, objstoreFlag: this.o.objstoreFlag ?? '--objstore.config-file=<bucket.yaml>',
-            now: this.now, ...op,
-          });
+          const r = await runPlan(g, plan, gopts);
           this.metrics.groupRunsCompleted.inc({ resolution });
           if (r.changed) changed = true;
           if (r.newBlock) compactions++;
         } catch (err) {
           if (signal?.aborted) throw err;
-          this.metrics.groupFailures.inc({ resolution });
-          if (isHalt(err)) {
-            this.halt(err);
-            halts.push(err);
-          } else {
-            if (isRetry(err)) this.metrics.retries.inc();
-            log.error(isRetry(err) ? 'retriable error' : 'group compaction failed', { group: g.description, err: errorMessage(err) });
-            errors.push(err instanceof Error ? err : new Error(String(err)));
-          }
+          failed(g, err);
         }
       });
       if (signal?.aborted) throw signal.reason;
       if (!changed) break;
-      log.debug('compaction pass changed the bucket, running another', { pass });
+      log.debug('compaction pass changed the bucket, running another', { pass: passes });
     }
 
     for (const p of this.o.passes ?? []) {
@@ -211,7 +242,7 @@ export class BucketCompactor {
     }
     errors.push(...(await this.cleanup(signal)));
     this.updateProgress(synced);
-    return { compactions, errors, halts };
+    return { compactions, passes, errors, halts };
   }
 
   /** Deletes marked blocks whose delay passed and aborted partial uploads (also run on --compact.cleanup-interval). */
@@ -253,6 +284,7 @@ export class BucketCompactor {
   /** Marks the blocks the duplicate filter dropped (their sources are covered by another block) for deletion. */
   private async markDuplicates(signal?: AbortSignal): Promise<void> {
     this.metrics.gcRuns.inc();
+    const stop = this.metrics.gcDuration.startTimer();
     try {
       for (const id of this.dedup.duplicateIds) {
         if (this.deletionMarks.marks.has(id)) continue;
@@ -266,6 +298,8 @@ export class BucketCompactor {
     } catch (err) {
       this.metrics.gcFailures.inc();
       throw err;
+    } finally {
+      stop();
     }
   }
 

@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { mapConcurrent, MetaFetcher } from '../block/fetcher.js';
 import type { IterationPass } from './bucket-compactor.js';
 import { NO_DOWNSAMPLE_MARK_FILENAME } from '../block/markers.js';
@@ -32,6 +32,8 @@ export interface DownsampleMetrics {
   readonly downsamples: Counter<'resolution'>;
   readonly failures: Counter<'resolution'>;
   readonly duration: Histogram<'resolution'>;
+  /** thanos_compact_todo_downsample_blocks: blocks a next pass would still downsample. */
+  readonly todo: Gauge;
 }
 
 /** Upstream's metric families (labelled with the source block's resolution). */
@@ -44,6 +46,7 @@ export function downsampleMetrics(registry: Registry): DownsampleMetrics {
       name: 'thanos_compact_downsample_duration_seconds', help: 'Duration of downsample runs', labelNames: ['resolution'],
       buckets: [60, 300, 900, 1800, 3600, 7200, 14400], registers,
     }),
+    todo: new Gauge({ name: 'thanos_compact_todo_downsample_blocks', help: 'number of blocks to be downsampled', registers }),
   };
 }
 
@@ -181,11 +184,20 @@ export async function downsamplePass(bucket: Bucket, metas: Iterable<ThanosMeta>
 export function downsampleIterationPass(opts: { readonly concurrency: number; readonly metrics?: DownsampleMetrics }): IterationPass {
   return async (ctx) => {
     const { metas } = await ctx.sync();
+    if (opts.metrics) {
+      // As upstream: the attempt and failure counters exist (at 0) for every resolution the bucket holds.
+      for (const m of metas.values()) {
+        const resolution = String(m.thanos.downsample.resolution);
+        opts.metrics.downsamples.inc({ resolution }, 0);
+        opts.metrics.failures.inc({ resolution }, 0);
+      }
+    }
     const r = await downsamplePass(ctx.bucket, metas.values(), path.join(ctx.dataDir, 'downsample'), {
       concurrency: opts.concurrency, logger: ctx.logger,
       ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     if (r.created.length > 0) ctx.logger.info('downsampled blocks', { created: r.created.length });
+    opts.metrics?.todo.set(downsampleCandidates([...metas.values(), ...r.created]).length);
     if (r.failed.length > 0) throw new Error(`downsampling failed for ${r.failed.map((x) => x.ulid).join(', ')}`);
   };
 }

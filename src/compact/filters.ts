@@ -1,18 +1,12 @@
 // The compactor's part of the meta filter chain (upstream pkg/block/fetcher.go and pkg/compact): replica labels
-// removed from external labels (so replicas share a group), blocks whose sources another block of the group already
-// covers dropped as duplicates, and no-compact marks gathered for the planner.
+// removed from external labels (so replicas share a group) and no-compact marks gathered for the planner. The
+// duplicate filter, which the store gateway runs too, is in block/filters.ts.
 
 import { NO_COMPACT_MARK_FILENAME, parseNoCompactMark, type NoCompactMark } from '../block/markers.js';
-import { type FetchResult, type MetaFilter, type SyncState, type ThanosMeta } from '../block/fetcher.js';
+import { type FetchResult, type MetaFilter } from '../block/fetcher.js';
 import { readMarks } from '../block/filters.js';
 import type { BucketReader } from '../objstore/bucket.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
-import { groupKey } from './group-key.js';
-
-function drop(r: FetchResult, id: string, state: SyncState): void {
-  r.metas.delete(id);
-  r.synced.set(state, (r.synced.get(state) ?? 0) + 1);
-}
 
 /**
  * Removes the replica labels (--deduplication.replica-label) from every block's external labels. A block left
@@ -38,46 +32,7 @@ export class ReplicaLabelRemover implements MetaFilter {
       }
       r.metas.set(id, { ...m, thanos: { ...m.thanos, labels } });
     }
-  }
-}
-
-function containsAll(parent: readonly string[], child: readonly string[]): boolean {
-  const set = new Set(parent);
-  return child.every((s) => set.has(s));
-}
-
-/**
- * Drops blocks whose compaction sources are all covered by another block of the same group: the inputs of a
- * compaction that were not deleted yet, or the same block uploaded twice. Blocks are considered by descending
- * number of sources, then ULID; the first of equals stays.
- */
-export class DeduplicateFilter implements MetaFilter {
-  /** Blocks dropped by the last run. */
-  duplicateIds: string[] = [];
-
-  async filter(r: FetchResult): Promise<void> {
-    const groups = new Map<string, ThanosMeta[]>();
-    for (const m of r.metas.values()) {
-      const key = groupKey(m.thanos.downsample.resolution, m.thanos.labels);
-      let g = groups.get(key);
-      if (!g) { g = []; groups.set(key, g); }
-      g.push(m);
-    }
-    const dups: string[] = [];
-    for (const g of groups.values()) {
-      g.sort((a, b) => {
-        const d = (b.compaction.sources?.length ?? 0) - (a.compaction.sources?.length ?? 0);
-        return d !== 0 ? d : a.ulid < b.ulid ? -1 : a.ulid > b.ulid ? 1 : 0;
-      });
-      const covering: ThanosMeta[] = [];
-      for (const m of g) {
-        const sources = m.compaction.sources ?? [];
-        if (covering.some((c) => containsAll(c.compaction.sources ?? [], sources))) dups.push(m.ulid);
-        else covering.push(m);
-      }
-    }
-    for (const id of dups) drop(r, id, 'duplicate');
-    this.duplicateIds = dups;
+    if (this.modified > 0) r.modified.set('replica-label-removed', this.modified);
   }
 }
 

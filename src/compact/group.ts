@@ -15,10 +15,10 @@ import { compactBlocks } from '../tsdb/compact/compactor.js';
 import type { SeriesMergeFunc } from '../tsdb/compact/chunk-merge.js';
 import { downloadBlock } from './download.js';
 import { HaltError, RetryError } from './errors.js';
-import { groupDescription, groupKey } from './group-key.js';
+import { groupDescription, groupKey } from '../block/group-key.js';
 import { markBlock } from './marks.js';
 import type { CompactMetrics } from './metrics.js';
-import { planCompaction, selectOverlapping } from './planner.js';
+import { planDisjoint, selectOverlapping } from './planner.js';
 
 export interface CompactionGroup {
   /** `<resolution>@<labels hash>`. */
@@ -109,18 +109,31 @@ function overlapHalt(g: CompactionGroup, overlapping: readonly ThanosMeta[], wha
 }
 
 /**
- * Runs one plan on the group. Halts (HaltError) on overlaps without vertical compaction, on shared sources, and when
- * the result would overlap another block; bucket failures are RetryErrors; the local copies are kept on failure
- * (so a retry does not download them again) and removed on success.
+ * The plans to run on the group in this pass: overlap check first (HaltError without vertical compaction), then up to
+ * `maxPlans` plans that share no block (planDisjoint; 1 is upstream's one plan per group per pass).
  */
-export async function runGroup(g: CompactionGroup, o: GroupRunOptions): Promise<GroupRunResult> {
-  const log = o.logger.with({ group: g.description, groupKey: g.key });
+export function planGroup(g: CompactionGroup, o: GroupRunOptions, maxPlans = 1): ThanosMeta[][] {
   const candidates = g.metas.filter((m) => !o.noCompact.has(m.ulid));
   const overlapping = selectOverlapping(candidates);
   if (overlapping.length > 0 && !o.vertical) throw overlapHalt(g, overlapping, 'pre compaction overlap check', o.objstoreFlag);
+  return planDisjoint(g.metas, { noCompact: o.noCompact, ...(o.ranges ? { ranges: o.ranges } : {}) }, maxPlans);
+}
 
-  const plan = planCompaction(g.metas, { noCompact: o.noCompact, ...(o.ranges ? { ranges: o.ranges } : {}) });
-  if (plan.length === 0) return { changed: false };
+/** Plans and runs one plan on the group (what a pass does to a group, as upstream). */
+export async function runGroup(g: CompactionGroup, o: GroupRunOptions): Promise<GroupRunResult> {
+  const [plan] = planGroup(g, o);
+  return plan ? runPlan(g, plan, o) : { changed: false };
+}
+
+/**
+ * Runs one plan of the group. Halts (HaltError) on shared sources and when the result would overlap another
+ * block; bucket failures are RetryErrors; the local copies are kept on failure (so a retry does not download them
+ * again) and removed on success. Plans of one group that share no block may run at once: each touches only its own
+ * blocks' directories under the group's.
+ */
+export async function runPlan(g: CompactionGroup, plan: readonly ThanosMeta[], o: GroupRunOptions): Promise<GroupRunResult> {
+  const log = o.logger.with({ group: g.description, groupKey: g.key });
+  const vertical = selectOverlapping([...plan].sort((a, b) => a.minTime - b.minTime)).length > 0;
 
   const seen = new Map<string, string>();
   for (const m of plan) {
@@ -168,7 +181,7 @@ export async function runGroup(g: CompactionGroup, o: GroupRunOptions): Promise<
   if (!result) {
     log.info('compacted block would have no samples, marking the inputs for deletion', { blocks: plan.map((m) => m.ulid).join(',') });
     await markInputs(g, plan, o, 'source of an empty compaction result');
-    await rm(groupDir, { recursive: true, force: true });
+    await removePlanDirs(groupDir, plan);
     return { changed: true };
   }
   const resultDir = path.join(groupDir, result.ulid);
@@ -186,11 +199,16 @@ export async function runGroup(g: CompactionGroup, o: GroupRunOptions): Promise<
     throw new RetryError(`upload of ${meta.ulid} for group ${g.description}: ${errorMessage(err)}`, { cause: err });
   }
   o.metrics.groupCompactions.inc({ resolution: String(g.resolution) });
-  if (overlapping.length > 0) o.metrics.groupVertical.inc({ resolution: String(g.resolution) });
+  if (vertical) o.metrics.groupVertical.inc({ resolution: String(g.resolution) });
   log.info('uploaded block', { result_block: meta.ulid, duration_ms: Date.now() - started });
   await markInputs(g, plan, o, `source of ${meta.ulid}`);
-  await rm(groupDir, { recursive: true, force: true });
+  await removePlanDirs(groupDir, plan, meta.ulid);
   return { newBlock: meta, changed: true };
+}
+
+/** Removes a finished plan's input copies and result from the group's directory (other plans may be using it). */
+async function removePlanDirs(groupDir: string, plan: readonly ThanosMeta[], result?: string): Promise<void> {
+  for (const id of [...plan.map((m) => m.ulid), ...(result ? [result] : [])]) await rm(path.join(groupDir, id), { recursive: true, force: true });
 }
 
 async function markInputs(g: CompactionGroup, plan: readonly ThanosMeta[], o: GroupRunOptions, details: string): Promise<void> {

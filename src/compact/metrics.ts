@@ -1,7 +1,7 @@
 // The compactor's metrics under upstream's names and labels (pkg/compact, cmd/thanos/compact.go), so upstream's
 // dashboards and mixin alerts (ThanosCompactHalted, ThanosCompactHighCompactionFailures, ...) work unchanged.
 
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface CompactMetrics {
   readonly halted: Gauge;
@@ -17,6 +17,7 @@ export interface CompactMetrics {
   readonly todoDeletionBlocks: Gauge;
   readonly gcRuns: Counter;
   readonly gcFailures: Counter;
+  readonly gcDuration: Histogram;
   readonly gcBlocks: Counter;
   readonly blocksMarked: Counter<'marker' | 'reason'>;
   readonly blocksCleaned: Counter;
@@ -45,6 +46,8 @@ export function createCompactMetrics(registry: Registry = new Registry()): Compa
     todoDeletionBlocks: new Gauge({ name: 'thanos_compact_todo_deletion_blocks', help: 'number of blocks that have crossed their retention period', registers }),
     gcRuns: new Counter({ name: 'thanos_compact_garbage_collection_total', help: 'Total number of garbage collection operations.', registers }),
     gcFailures: new Counter({ name: 'thanos_compact_garbage_collection_failures_total', help: 'Total number of failed garbage collection operations.', registers }),
+    gcDuration: new Histogram({ name: 'thanos_compact_garbage_collection_duration_seconds', help: 'Time it took to perform garbage collection iteration.',
+      buckets: [0.01, 0.1, 0.3, 0.6, 1, 3, 6, 9, 20, 30, 60, 90, 120, 240, 360, 720], registers }),
     gcBlocks: new Counter({ name: 'thanos_compact_garbage_collected_blocks_total', help: 'Total number of blocks marked for deletion by compactor.', registers }),
     blocksMarked: new Counter({ name: 'thanos_compact_blocks_marked_total', help: 'Total number of blocks marked in compactor.', labelNames: ['marker', 'reason'] as const, registers }),
     blocksCleaned: new Counter({ name: 'thanos_compact_blocks_cleaned_total', help: 'Total number of blocks deleted in compactor.', registers }),
@@ -54,4 +57,21 @@ export function createCompactMetrics(registry: Registry = new Registry()): Compa
     deleteDelay: new Gauge({ name: 'thanos_delete_delay_seconds', help: 'Configured delete delay in seconds.', registers }),
     consistencyDelay: new Gauge({ name: 'thanos_consistency_delay_seconds', help: 'Configured consistency delay in seconds.', registers }),
   };
+}
+
+/** The marker/reason pairs upstream creates at 0 on start (cmd/thanos/compact.go), so alerts see them before any mark. */
+export function initMarkedMetrics(m: CompactMetrics, vertical: boolean): void {
+  m.blocksMarked.inc({ marker: 'no-compact-mark.json', reason: 'block-index-out-of-order-chunk' }, 0);
+  m.blocksMarked.inc({ marker: 'no-compact-mark.json', reason: 'index-size-exceeding' }, 0);
+  m.blocksMarked.inc({ marker: 'deletion-mark.json', reason: '' }, 0);
+  if (vertical) m.blocksMarked.inc({ marker: 'no-compact-mark.json', reason: 'downsample-vertical-compaction' }, 0);
+}
+
+/**
+ * Creates the per-resolution group counters at 0 for a group (upstream's grouper does so for every group it builds),
+ * so rate() and the mixin's failure-ratio alerts see a series before the first compaction.
+ */
+export function initGroupMetrics(m: CompactMetrics, resolution: number): void {
+  const labels = { resolution: String(resolution) };
+  for (const c of [m.groupCompactions, m.groupRunsStarted, m.groupRunsCompleted, m.groupFailures, m.groupVertical]) c.inc(labels, 0);
 }

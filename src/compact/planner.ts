@@ -104,3 +104,29 @@ function selectWindow<M extends PlanMeta>(ranges: readonly number[], excluded: R
   }
   return [];
 }
+
+/**
+ * The plans that passes run one after another would make, for as long as none of them needs an earlier one's
+ * result (beyond upstream, which runs one plan per group per pass): each plan is replaced by a stand-in of the block
+ * it makes and the planner is asked again; this stops at a plan that takes a stand-in, when nothing is left, or at
+ * `max` plans. The plans share no block, so they can be merged at once; they are the first `n` plans of the serial
+ * order (unless a merge turns out empty, which the next pass plans around).
+ */
+export function planDisjoint<M extends PlanMeta>(metas: readonly M[], opts: PlanOptions, max: number): M[][] {
+  const plans: M[][] = [];
+  const standIns = new Set<PlanMeta>();
+  let cur: PlanMeta[] = [...metas];
+  while (plans.length < Math.max(1, max)) {
+    const plan = planCompaction(cur, opts);
+    if (plan.length === 0 || plan.some((m) => standIns.has(m))) break;
+    plans.push(plan as M[]);
+    const ids = new Set(plan.map((m) => m.ulid));
+    const standIn: PlanMeta = {
+      ulid: `stand-in-${plans.length}`, minTime: Math.min(...plan.map((m) => m.minTime)), maxTime: Math.max(...plan.map((m) => m.maxTime)),
+      stats: {}, compaction: {},
+    };
+    standIns.add(standIn);
+    cur = [...cur.filter((m) => !ids.has(m.ulid)), standIn];
+  }
+  return plans;
+}

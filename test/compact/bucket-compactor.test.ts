@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRelabelConfigs } from '../../src/block/relabel.js';
 import { BucketCompactor, type BucketCompactorOptions } from '../../src/compact/bucket-compactor.js';
 import { InMemoryBucket } from '../../src/objstore/inmem.js';
-import { nopLogger } from '../../src/runtime/logger.js';
+import { createLogger, nopLogger } from '../../src/runtime/logger.js';
 import { H, countSamples, putBlock, readSamples, visibleBlocks } from './support/blocks.js';
 
 let dataDir = '';
@@ -46,6 +46,34 @@ describe('BucketCompactor', () => {
     // A second iteration finds nothing more to do.
     expect((await c.iterate()).compactions).toBe(0);
     expect(await c.metrics.todoCompactions.get()).toMatchObject({ values: [{ value: 0 }] });
+  }, 60_000);
+
+  it('with --compact.concurrency=2 runs two disjoint plans of one group at once, in one pass; same result as one at a time', async () => {
+    const layoutAfter = async (concurrency: number): Promise<{ passes: number; compactions: number; lines: string[]; layout: string[]; samples: unknown }> => {
+      const bucket = new InMemoryBucket();
+      for (let i = 0; i < 12; i++) await putBlock(bucket, { minTime: i * 2 * H, maxTime: (i + 1) * 2 * H, labels: { cluster: 'eu' } });
+      const lines: string[] = [];
+      const c = compactor(bucket, { concurrency, logger: createLogger({ write: (l) => lines.push(l), caller: false }) });
+      const r = await c.iterate();
+      expect(r.errors).toEqual([]);
+      const after = await visibleBlocks(bucket);
+      return { passes: r.passes, compactions: r.compactions, lines, layout: ranges(after), samples: (await readSamples(bucket, after)).samples };
+    };
+    const serial = await layoutAfter(1);
+    const parallel = await layoutAfter(2);
+    // Upstream's order: 0-8h in the first pass, 8-16h in the second, a third finds nothing.
+    expect([serial.passes, serial.compactions]).toEqual([3, 2]);
+    // Both plans in the first pass, the second pass finds nothing.
+    expect([parallel.passes, parallel.compactions]).toEqual([2, 2]);
+    expect(parallel.lines.some((l) => l.includes('msg="compacting disjoint plans of one group at once"') && l.includes('plans=2'))).toBe(true);
+    // Both plans started before either finished: the second is planned before the first block is uploaded.
+    const planned = parallel.lines.map((l, i) => (l.includes('msg="compaction available and planned"') ? i : -1)).filter((i) => i >= 0);
+    const uploaded = parallel.lines.findIndex((l) => l.includes('msg="uploaded block"'));
+    expect(planned).toHaveLength(2);
+    expect(planned[1]).toBeLessThan(uploaded);
+    expect(parallel.layout).toEqual(['0-8', '8-16', '16-18', '18-20', '20-22', '22-24']);
+    expect(parallel.layout).toEqual(serial.layout);
+    expect(parallel.samples).toEqual(serial.samples);
   }, 60_000);
 
   it('with --delete-delay the inputs stay, marked, until the delay passed; then they are deleted', async () => {

@@ -5,7 +5,8 @@ import { ulid } from 'ulid';
 import { MetaFetcher } from '../../src/block/fetcher.js';
 import { formatMarker } from '../../src/block/markers.js';
 import { formatThanosMeta, withThanosSection } from '../../src/block/meta.js';
-import { DeduplicateFilter, NoCompactMarkFilter, ReplicaLabelRemover } from '../../src/compact/filters.js';
+import { DeduplicateFilter } from '../../src/block/filters.js';
+import { NoCompactMarkFilter, ReplicaLabelRemover } from '../../src/compact/filters.js';
 import { InMemoryBucket } from '../../src/objstore/inmem.js';
 
 const H = 3_600_000;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetaFetcher } from '../../src/block/fetcher.js';
 import type { ThanosMeta } from '../../src/block/meta.js';
-import { DeduplicateFilter } from '../../src/compact/filters.js';
+import { DeduplicateFilter } from '../../src/block/filters.js';
 import { createBucket, parseBucketConfig } from '../../src/objstore/config.js';
 import type { Bucket } from '../../src/objstore/bucket.js';
 import { readAll } from '../../src/objstore/streams.js';

@@ -139,6 +139,45 @@ describe('thanos-ts compact -w', () => {
       expect((await listAll(bucket)).filter((n) => n.startsWith(expired.ulid))).toEqual([]);
       expect((await visibleBlocks(bucket)).map((m) => m.ulid).sort()).toEqual([live.ulid, fresh.ulid].sort());
       expect(await c.metric('thanos_compact_blocks_cleaned_total')).toBe(1);
+
+      // Every family of upstream's compactor (reference §1.13) is exposed, under its name. No group here has two
+      // blocks, so nothing was ever compacted: the group counters still exist, at 0, for the resolution of the
+      // groups the compactor knows (as upstream's grouper creates them).
+      const text = await (await fetch(`${c.url}/metrics`)).text();
+      const lines = new Set(text.split('\n'));
+      const families = new Set(text.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]!));
+      const upstream = ['thanos_compact_halted', 'thanos_compact_iterations_total', 'thanos_compact_retries_total',
+        'thanos_compact_group_compactions_total', 'thanos_compact_group_compaction_runs_started_total',
+        'thanos_compact_group_compaction_runs_completed_total', 'thanos_compact_group_compactions_failures_total',
+        'thanos_compact_group_vertical_compactions_total', 'thanos_compact_todo_compactions', 'thanos_compact_todo_compaction_blocks',
+        'thanos_compact_todo_downsample_blocks', 'thanos_compact_todo_deletion_blocks', 'thanos_compact_downsample_total',
+        'thanos_compact_downsample_failures_total', 'thanos_compact_downsample_duration_seconds', 'thanos_compact_garbage_collection_total',
+        'thanos_compact_garbage_collection_failures_total', 'thanos_compact_garbage_collection_duration_seconds',
+        'thanos_compact_garbage_collected_blocks_total', 'thanos_compact_blocks_marked_total', 'thanos_compact_blocks_cleaned_total',
+        'thanos_compact_block_cleanup_failures_total', 'thanos_compact_block_cleanup_loops_total',
+        'thanos_compact_aborted_partial_uploads_deletion_attempts_total', 'thanos_delete_delay_seconds', 'thanos_consistency_delay_seconds',
+        'thanos_blocks_meta_syncs_total', 'thanos_blocks_meta_sync_failures_total', 'thanos_blocks_meta_sync_duration_seconds',
+        'thanos_blocks_meta_synced', 'thanos_blocks_meta_modified', 'thanos_blocks_meta_base_syncs_total',
+        'thanos_blocks_meta_base_cache_busts_total', 'thanos_objstore_bucket_last_successful_upload_time'];
+      expect(upstream.filter((n) => !families.has(n))).toEqual([]);
+      for (const n of ['thanos_compact_group_compactions_total', 'thanos_compact_group_compaction_runs_started_total',
+        'thanos_compact_group_compaction_runs_completed_total', 'thanos_compact_group_compactions_failures_total',
+        'thanos_compact_group_vertical_compactions_total']) expect(lines.has(`${n}{resolution="0"} 0`), n).toBe(true);
+      expect(await c.metric('thanos_compact_garbage_collection_total')).toBeGreaterThanOrEqual(1);
+      expect(await c.metric('thanos_compact_garbage_collection_duration_seconds_count')).toBe(await c.metric('thanos_compact_garbage_collection_total'));
+      expect(await c.metric('thanos_blocks_meta_sync_duration_seconds_count')).toBeGreaterThanOrEqual(await c.metric('thanos_blocks_meta_syncs_total') - 1);
+      expect(await c.metric('thanos_blocks_meta_syncs_total')).toBeGreaterThanOrEqual(1);
+      expect(await c.metric('thanos_blocks_meta_base_syncs_total')).toBeGreaterThanOrEqual(1);
+      for (const state of ['corrupted-meta-json', 'no-meta-json', 'too-fresh', 'failed', 'label-excluded', 'time-excluded', 'duplicate',
+        'marked-for-deletion', 'marked-for-no-compact', 'parquet-migrated', 'loaded']) {
+        expect([...lines].some((l) => l.startsWith(`thanos_blocks_meta_synced{state="${state}"} `)), state).toBe(true);
+      }
+      // The live block; the fresh one is younger than --sync-delay.
+      expect(lines.has('thanos_blocks_meta_synced{state="loaded"} 1')).toBe(true);
+      expect(lines.has('thanos_blocks_meta_synced{state="too-fresh"} 1')).toBe(true);
+      expect(lines.has('thanos_blocks_meta_modified{modified="replica-label-removed"} 0')).toBe(true);
+      expect(lines.has('thanos_compact_blocks_marked_total{marker="no-compact-mark.json",reason="index-size-exceeding"} 0')).toBe(true);
+      expect(lines.has('thanos_compact_todo_downsample_blocks 0')).toBe(true);
     } finally {
       await c.proc.stop(5000);
       await bucket.close();

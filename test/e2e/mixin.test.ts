@@ -81,17 +81,6 @@ const PANEL_EXCEPTIONS: Readonly<Record<string, { readonly mode: Mode; readonly 
     mode: 'compact',
     why: 'reads thanos_compact_blocks_marked_for_deletion_total, which upstream\'s compactor no longer exposes either (now thanos_compact_blocks_marked_total{marker=…}): a stale upstream panel',
   },
-  'compact.json/Downsample/Rate': { mode: 'compact', why: 'no block in this test\'s bucket spans the 40h raw → 5m downsampling needs, so thanos_compact_downsample_total has no series' },
-  'compact.json/Downsample/Errors': { mode: 'compact', why: 'nothing is downsampled here (see Downsample/Rate), so no downsampling can fail' },
-  'compact.json/Garbage Collection/Duration': { mode: 'compact', why: 'thanos-ts compact does not export thanos_compact_garbage_collection_duration_seconds yet' },
-  'compact.json/Sync Meta/Duration': { mode: 'compact', why: 'thanos-ts compact does not export thanos_blocks_meta_sync_duration_seconds yet' },
-  'compact.json/Group Compaction/Rate': {
-    mode: 'compact',
-    why: 'thanos_compact_group_compactions_total{resolution} has no series before a group compacts (upstream creates each planned group\'s at 0), and nothing in this bucket compacts',
-  },
-  'compact.json/Group Compaction/Errors': { mode: 'compact', why: 'the same: no group compaction series before the first compaction' },
-  'overview.json/Compact/Compaction Rate': { mode: 'compact', why: 'the same group compaction series, on the overview' },
-  'overview.json/Compact/Compaction Errors': { mode: 'compact', why: 'the same group compaction series, on the overview' },
 };
 
 /**

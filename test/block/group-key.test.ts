@@ -1,7 +1,7 @@
 // The compaction group key against upstream's own test vectors (pkg/compact TestGroupKey) and the properties the
 // compactor relies on: label order does not matter, resolution and every label do.
 import { describe, expect, it } from 'vitest';
-import { groupDescription, groupKey, labelsHash } from '../../src/compact/group-key.js';
+import { groupDescription, groupKey, labelsHash } from '../../src/block/group-key.js';
 
 describe('groupKey', () => {
   const cases: { name: string; resolution: number; labels: Record<string, string>; want: string }[] = [
