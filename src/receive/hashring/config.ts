@@ -161,3 +161,9 @@ export function parseHashringsConfig(text: string, source: string, logger?: Logg
   if (doc.length === 0) throw new ConfigError('configuration file is empty (no hashrings)', { where: source });
   return doc.map((r, i) => ring(r, `${source}: hashrings[${i}]`, logger));
 }
+
+/** Reads --receive.hashrings-algorithm (upstream's enum: an unknown value is a flag error there too). */
+export function parseHashringAlgorithm(value: string, where: string): HashringAlgorithm {
+  if (value === 'hashmod' || value === 'ketama') return value;
+  throw new ConfigError(`unknown hashring algorithm ${JSON.stringify(value)}; must be one of hashmod, ketama`, { where });
+}

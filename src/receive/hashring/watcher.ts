@@ -52,7 +52,12 @@ export function loadHashringsConfig(options: LoadHashringsOptions): HashringSour
 /** Parses and builds in one step, so a file is accepted only when the router could actually use it. */
 export function buildHashrings(text: string, source: string, options: RingOptions, logger?: Logger): { configs: HashringConfig[]; ring: MultiHashring } {
   const configs = parseHashringsConfig(text, source, logger);
-  return { configs, ring: new MultiHashring(configs, options) };
+  try {
+    return { configs, ring: new MultiHashring(configs, options) };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.message, { where: source, cause: err });
+    throw err;
+  }
 }
 
 class StaticHashringSource implements HashringSource {
