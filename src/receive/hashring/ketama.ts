@@ -57,28 +57,45 @@ export class KetamaHashring implements Hashring {
     const total = endpoints.length * perNode;
     const rawHash = new BigUint64Array(total);
     const rawOwner = new Uint32Array(total);
+    // The hash split in two 32-bit halves: sorting 1000 × N sections by number pairs is several times faster than
+    // by bigint, and a reload must not stall the router for long.
+    const hi = new Uint32Array(total);
+    const lo = new Uint32Array(total);
     let k = 0;
     endpoints.forEach((e, i) => {
       for (let s = 1; s <= perNode; s++, k++) {
-        rawHash[k] = stringHash(`${e.address}:${s}`);
+        const h = stringHash(`${e.address}:${s}`);
+        rawHash[k] = h;
+        hi[k] = Number(h >> 32n);
+        lo[k] = Number(h & 0xffffffffn);
         rawOwner[k] = i;
       }
     });
-    const order = Array.from({ length: total }, (_, i) => i);
-    order.sort((a, b) => (rawHash[a]! < rawHash[b]! ? -1 : rawHash[a]! > rawHash[b]! ? 1 : 0));
+    const order = new Uint32Array(total);
+    for (let i = 0; i < total; i++) order[i] = i;
+    order.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
     this.hashes = new BigUint64Array(total);
     this.owner = new Uint32Array(total);
-    order.forEach((from, to) => {
+    for (let to = 0; to < total; to++) {
+      const from = order[to]!;
       this.hashes[to] = rawHash[from]!;
       this.owner[to] = rawOwner[from]!;
-    });
+    }
 
     this.rf = rf;
     this.table = new Uint32Array(total * rf);
+    const chosen: number[] = [];
+    const spread = new Int32Array(this.zones);
     for (let s = 0; s < total; s++) {
-      const reps = this.walk(s, rf);
-      this.table.set(reps, s * rf);
+      this.walkInto(s, rf, chosen, spread);
+      for (let n = 0; n < rf; n++) this.table[s * rf + n] = chosen[n]!;
     }
+  }
+
+  private walk(start: number, count: number): number[] {
+    const chosen: number[] = [];
+    this.walkInto(start, count, chosen, new Int32Array(this.zones));
+    return chosen;
   }
 
   /**
@@ -88,9 +105,9 @@ export class KetamaHashring implements Hashring {
    * longer one. Where upstream would loop forever (every unchosen endpoint sits in an over-used zone, e.g. zones
    * of 1 and 3 endpoints with 4 replicas), after one full lap without a pick the zone rule is dropped.
    */
-  private walk(start: number, count: number): number[] {
-    const chosen: number[] = [];
-    const spread = new Int32Array(this.zones);
+  private walkInto(start: number, count: number, chosen: number[], spread: Int32Array): void {
+    chosen.length = 0;
+    spread.fill(0);
     const n = this.hashes.length;
     let j = start;
     let sinceLastPick = 0;
@@ -102,13 +119,16 @@ export class KetamaHashring implements Hashring {
       if (chosen.includes(ep)) continue;
       if (zoneRule) {
         const z = spread[this.zoneOf[ep]!]!;
-        if (z > 0 && z > Math.min(...spread)) continue;
+        if (z > 0) {
+          let min = z;
+          for (const c of spread) if (c < min) min = c;
+          if (z > min) continue;
+        }
       }
       chosen.push(ep);
       spread[this.zoneOf[ep]!]!++;
       sinceLastPick = 0;
     }
-    return chosen;
   }
 
   /** Index of the first section whose hash is ≥ h, wrapping to 0 past the last. */

@@ -7,7 +7,7 @@ import { HashmodHashring } from '../../../src/receive/hashring/hashmod.js';
 import type { Endpoint } from '../../../src/receive/hashring/hashring.js';
 import { InsufficientNodesError } from '../../../src/receive/hashring/insufficient-nodes.js';
 import { KetamaHashring } from '../../../src/receive/hashring/ketama.js';
-import { SeriesHasher } from '../../../src/receive/hashring/series-hash.js';
+import { SeriesHasher, stringHash } from '../../../src/receive/hashring/series-hash.js';
 import { labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
 
 const eps = (...addresses: string[]): Endpoint[] => addresses.map((address) => ({ address, az: '' }));
@@ -22,6 +22,8 @@ describe('series hash', () => {
     expect(h.hash('tenant', labelsFromRecord({ foo: 'bar', baz: 'qux' }))).toBe(xxh64(bytes, 0n));
     // The library's own known answer for empty input (XXH64 reference vector), so the seed really is 0.
     expect(xxh64(Buffer.alloc(0), 0n)).toBe(0xef46db3751d8e999n);
+    // Ketama's section strings go to the binding as JS strings: the same as their UTF-8 bytes.
+    expect(stringHash('récv-0:10901:7')).toBe(xxh64(Buffer.from('récv-0:10901:7', 'utf8'), 0n));
     // Empty tenant and no labels hash the single separator byte.
     expect(h.hash('', [])).toBe(xxh64(Buffer.from([0xff]), 0n));
   });
