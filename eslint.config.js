@@ -25,7 +25,7 @@ const PACKAGES = {
   query: [...METRICS, 'fastify', 'yaml'],
   reloader: [...METRICS],
   compact: [...METRICS, 'yaml', '@node-rs/xxhash'],
-  receive: [...METRICS, '@grpc/grpc-js', 'fastify', 'protobufjs', 'snappyjs', 'yaml'],
+  receive: [...METRICS, '@grpc/grpc-js', 'fastify', 'protobufjs', 'snappyjs', 'yaml', '@node-rs/xxhash'],
   rule: [...METRICS, 'fastify', 'yaml', '@node-rs/xxhash'],
   standalone: [...METRICS],
 };

@@ -14,7 +14,7 @@ const modes = [...registry.values()];
 const NOT_BUILT = 'Not built yet';
 
 /** Every help text the CLI prints: the top level, each mode, each tools subcommand. */
-const helpCommands: string[][] = [[], ...modes.map((m) => [m.name]), ['tools'], ['tools', 'bucket'], ['tools', 'bucket', 'ls'], ['tools', 'tsdb']];
+const helpCommands: string[][] = [[], ...modes.map((m) => [m.name]), ['tools'], ['tools', 'bucket'], ['tools', 'bucket', 'ls'], ['tools', 'tsdb'], ['tools', 'receive'], ['tools', 'receive', 'hashring']];
 
 /** The flags a help text lists, by name. */
 const listedFlags = (help: string): string[] => [...help.matchAll(/^\s+(?:-\w, )?--([a-z0-9][a-z0-9._-]*)/gm)].map((m) => m[1]!);
