@@ -50,7 +50,8 @@ export async function buildReceive(rt: Runtime, o: ReceiveOptions): Promise<Mode
   rt.prober.notReady('replaying the tenants\' WALs');
   await receiver.listen(o.remoteWriteAddress);
   const { series, samples } = o.storeLimits;
-  const store: StoreAPI = series > 0 || samples > 0 ? new LimitedStore(receiver.store, { series, samples }) : receiver.store;
+  const local = receiver.store;
+  const store: StoreAPI | undefined = local && (series > 0 || samples > 0) ? new LimitedStore(local, { series, samples }) : local;
   const actors: Actor[] = [];
   // The bucket closes last (actors stop in reverse order): receive ships its last blocks when it stops.
   if (bucket) {
@@ -71,5 +72,6 @@ export async function buildReceive(rt: Runtime, o: ReceiveOptions): Promise<Mode
     },
   );
   if (o.limitsFile !== undefined) actors.push({ name: 'limits-reloader', run: (signal) => receiver.limits.run(signal) });
-  return { grpcServices: storeGrpcServices(store, { logger: rt.logger }), actors, store };
+  const grpcServices = [...(store ? storeGrpcServices(store, { logger: rt.logger }) : []), receiver.writeableStore()];
+  return { grpcServices, actors, ...(store ? { store } : {}) };
 }
