@@ -4,7 +4,7 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { Actor } from '../runtime/run-group.js';
 import { untilAborted } from '../runtime/run-group.js';
-import { errorMessage } from '../runtime/errors.js';
+import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import type { Bucket } from '../objstore/bucket.js';
 import { createShipperMetrics } from '../shipper/shipper.js';
@@ -19,6 +19,7 @@ import type { ModeParts } from './serve.js';
 import type { ReceiveOptions } from './receive.js';
 
 export async function buildReceive(rt: Runtime, o: ReceiveOptions): Promise<ModeParts> {
+  if (o.routing) throw new ConfigError('the hashrings file is read once wip/ring-route is merged (#23)');
   const auth = o.authFile !== undefined ? readAuthConfig(o.authFile) : undefined;
   let bucket: Bucket | undefined;
   if (o.objstore !== undefined) {
