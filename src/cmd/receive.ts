@@ -10,6 +10,7 @@ import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
+import type { HashringAlgorithm } from '../receive/hashring/config.js';
 import { parseHostPort } from '../runtime/flag-values.js';
 
 export const RECEIVE_FLAGS: readonly FlagSpec[] = [
@@ -84,7 +85,7 @@ export interface ReceiveRoutingOptions {
   /** --receive.hashrings-file (watched) or, when not given, --receive.hashrings (content). */
   readonly hashringsFile: string | undefined;
   readonly hashringsContent: string | undefined;
-  readonly algorithm: string;
+  readonly algorithm: HashringAlgorithm;
   readonly refreshMs: number;
   /** --receive.local-endpoint; undefined = RouterOnly. */
   readonly localEndpoint: string | undefined;
