@@ -37,6 +37,8 @@ interface Node {
   readonly grpcPort: number;
   readonly rwPort: number;
   proc: PeerProcess | undefined;
+  /** Ready once since its last start: from then on /-/ready must stay 200. */
+  up: boolean;
 }
 
 const grpcOf = (n: Node): string => `127.0.0.1:${n.grpcPort}`;
@@ -91,7 +93,7 @@ describe('Prometheus 2.42 → three thanos-ts receivers, replication factor 3', 
     stops.push(() => rm(work, { recursive: true, force: true }));
     const ringFile = path.join(work, 'hashrings.json');
     const nodes: Node[] = [];
-    for (let i = 0; i < 4; i++) nodes.push({ name: `receive-${i}`, httpPort: await freePort(), grpcPort: await freePort(), rwPort: await freePort(), proc: undefined });
+    for (let i = 0; i < 4; i++) nodes.push({ name: `receive-${i}`, httpPort: await freePort(), grpcPort: await freePort(), rwPort: await freePort(), proc: undefined, up: false });
     const start = async (n: Node, file: string): Promise<void> => {
       await mkdir(path.join(work, n.name), { recursive: true });
       n.proc = spawnPeer(n.name, process.execPath, [
@@ -101,6 +103,7 @@ describe('Prometheus 2.42 → three thanos-ts receivers, replication factor 3', 
         '--receive.replication-factor=3', '--receive.hashrings-file-refresh-interval=1s', '--log.level=debug',
       ], { logDir: path.join(work, n.name), cwd: REPO_ROOT });
       await waitForHttp(`http://127.0.0.1:${n.httpPort}/-/ready`, n.proc, 60_000, (s) => s === 200);
+      n.up = true;
     };
     stops.push(async () => { for (const n of nodes) await n.proc?.stop(); });
     const three = nodes.slice(0, 3);
@@ -127,6 +130,7 @@ describe('Prometheus 2.42 → three thanos-ts receivers, replication factor 3', 
     const before = await remoteWriteCounters(prom.url);
     expect(before.sent).toBeGreaterThan(0);
     const victim = nodes[1]!;
+    victim.up = false;
     process.kill(victim.proc!.pid, 'SIGKILL');
     await victim.proc!.stop();
     await sleep(KILL_MS);
@@ -142,7 +146,7 @@ describe('Prometheus 2.42 → three thanos-ts receivers, replication factor 3', 
     let polling = true;
     const poller = (async () => {
       while (polling) {
-        await Promise.all(nodes.filter((n) => n.proc).map(async (n) => {
+        await Promise.all(nodes.filter((n) => n.up).map(async (n) => {
           const res = await fetch(`http://127.0.0.1:${n.httpPort}/-/ready`, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => ({ status: String(err) }));
           if (res.status !== 200) notReady.push(`${n.name} ${new Date().toISOString()}: ${res.status}`);
         }));
