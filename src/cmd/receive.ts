@@ -1,5 +1,6 @@
-// `thanos-ts receive`: flags as upstream's cmd/thanos/receive.go and the options they become; the IngestorOnly mode
-// (no hashring): remote write into per-tenant TSDBs, served over the StoreAPI. Wiring is in receive-build.ts.
+// `thanos-ts receive`: flags as upstream's cmd/thanos/receive.go and the options they become. No hashring:
+// IngestorOnly; a hashring and --receive.local-endpoint: RouterIngestor; a hashring alone: RouterOnly (no TSDB).
+// Wiring is in receive-build.ts.
 import type { Command } from 'commander';
 import { ensureUsableDir } from './data-dir.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
@@ -8,6 +9,8 @@ import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';
 import { serveMode } from './serve.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
+import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
+import type { HashringAlgorithm } from '../receive/hashring/config.js';
 import { parseHostPort } from '../runtime/flag-values.js';
 
 export const RECEIVE_FLAGS: readonly FlagSpec[] = [
@@ -16,26 +19,30 @@ export const RECEIVE_FLAGS: readonly FlagSpec[] = [
   { name: 'remote-write.server-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificate for HTTP server, leave blank to disable TLS.' },
   { name: 'remote-write.server-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the HTTP server, leave blank to disable TLS.' },
   { name: 'remote-write.server-tls-client-ca', default: '', placeholder: 'file', help: 'TLS CA to verify clients against. If no client CA is specified, there is no client verification on server side. (tls.NoClientCert)' },
-  { name: 'remote-write.client-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificates to use to identify this client to the server.', support: { ignored: 'used only to forward to other receivers through a hashring, which thanos-ts receive does not do yet' } },
-  { name: 'remote-write.client-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the client\'s certificate.', support: { ignored: 'used only to forward to other receivers through a hashring, which thanos-ts receive does not do yet' } },
-  { name: 'remote-write.client-tls-ca', default: '', placeholder: 'file', help: 'TLS CA Certificates to use to verify servers.', support: { ignored: 'used only to forward to other receivers through a hashring, which thanos-ts receive does not do yet' } },
-  { name: 'remote-write.client-server-name', default: '', help: 'Server name to verify the hostname on the returned TLS certificates.', support: { ignored: 'used only to forward to other receivers through a hashring, which thanos-ts receive does not do yet' } },
+  { name: 'remote-write.client-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificates to use to identify this client to the server.' },
+  { name: 'remote-write.client-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the client\'s certificate.' },
+  { name: 'remote-write.client-tls-ca', default: '', placeholder: 'file', help: 'TLS CA Certificates to use to verify servers.' },
+  { name: 'remote-write.client-server-name', default: '', help: 'Server name to verify the hostname on the returned TLS certificates.' },
   { name: 'tsdb.path', default: './data', placeholder: 'path', help: 'Data directory of TSDB.' },
   { name: 'label', kind: 'repeat', placeholder: 'key="value"', help: 'External labels to announce. This flag will be removed in the future when handling multiple tsdb instances is added.' },
   ...OBJSTORE_FLAGS,
   { name: 'tsdb.retention', default: '15d', placeholder: 'duration', help: 'How long to retain raw samples on local storage. 0d - disables the retention policy (i.e. infinite retention).' },
-  { name: 'receive.hashrings-file', default: '', placeholder: 'path', help: 'Path to file that contains the hashring configuration. A watcher is initialized to watch changes and update the hashring dynamically.', support: 'refused' },
-  { name: 'receive.hashrings', default: '', placeholder: 'content', help: 'Alternative to \'receive.hashrings-file\' flag (lower priority). Content of file that contains the hashring configuration.', support: 'refused' },
-  { name: 'receive.hashrings-algorithm', default: 'hashmod', help: 'The algorithm used when distributing series in the hashrings. Must be one of hashmod, ketama.', support: 'refused' },
-  { name: 'receive.hashrings-file-refresh-interval', default: '5m', placeholder: 'duration', help: 'Refresh interval to re-read the hashring configuration file. (used as a fallback)', support: 'refused' },
-  { name: 'receive.local-endpoint', default: '', help: 'Endpoint of local receive node. Used to identify the local node in the hashring configuration. If it\'s empty AND hashring configuration was provided, it means that receive will run in RoutingOnly mode.', support: 'refused' },
+  { name: 'receive.hashrings-file', default: '', placeholder: 'path', help: 'Path to file that contains the hashring configuration. A watcher is initialized to watch changes and update the hashring dynamically.' },
+  { name: 'receive.hashrings', default: '', placeholder: 'content', help: 'Alternative to \'receive.hashrings-file\' flag (lower priority). Content of file that contains the hashring configuration.' },
+  { name: 'receive.hashrings-algorithm', default: 'hashmod', help: 'The algorithm used when distributing series in the hashrings. Must be one of hashmod, ketama.' },
+  { name: 'receive.hashrings-file-refresh-interval', default: '5m', placeholder: 'duration', help: 'Refresh interval to re-read the hashring configuration file. (used as a fallback)' },
+  { name: 'receive.local-endpoint', default: '', help: 'Endpoint of local receive node. Used to identify the local node in the hashring configuration. If it\'s empty AND hashring configuration was provided, it means that receive will run in RoutingOnly mode.' },
   { name: 'receive.tenant-header', default: 'THANOS-TENANT', help: 'HTTP header to determine tenant for write requests.' },
   { name: 'receive.tenant-label-name', default: 'tenant_id', help: 'Label name through which the tenant will be announced.' },
   { name: 'receive.default-tenant-id', default: 'default-tenant', help: 'Default tenant ID to use when none is provided via a header.' },
   { name: 'receive.split-tenant-label-name', default: '', help: 'Label name through which the request will be split into multiple tenants.', support: 'refused' },
   { name: 'receive.replica-header', default: 'THANOS-REPLICA', help: 'HTTP header specifying the replica number of a write request.' },
-  { name: 'receive.replication-factor', default: '1', help: 'How many times to replicate incoming write requests.', support: 'refused' },
-  { name: 'receive.grpc-compression', default: 'snappy', help: 'Compression algorithm to use for gRPC requests to other receivers. Must be one of: snappy, none', support: { ignored: 'used only to forward to other receivers through a hashring, which thanos-ts receive does not do yet' } },
+  { name: 'receive.replication-factor', default: '1', help: 'How many times to replicate incoming write requests.' },
+  { name: 'receive.grpc-compression', default: 'snappy', help: 'Compression algorithm to use for gRPC requests to other receivers. Must be one of: snappy, none', support: { ignored: 'thanos-ts forwards uncompressed (grpc-js has no snappy codec); receivers on one network rarely gain from it' } },
+  { name: 'receive.forward.async-workers', default: '5', help: 'Number of concurrent workers processing forwarding of remote-write requests.' },
+  { name: 'receive-forward-timeout', default: '5s', placeholder: 'duration', help: 'Timeout for each forward request (upstream hides it).' },
+  { name: 'receive-forward-max-backoff', default: '5s', placeholder: 'duration', help: 'Maximum backoff for a peer that answered Unavailable (upstream hides it).' },
+  { name: 'receive.forward.max-inflight-bytes', default: '64MB', placeholder: 'bytes', help: 'thanos-ts only: bytes of forward requests queued or in flight per peer. Beyond it, writes to that peer fail at once as unavailable (503 unless quorum is met elsewhere) instead of buffering: a slow peer costs bounded memory. 0 = no cap.' },
   { name: 'receive.relabel-config-file', placeholder: 'file-path', help: 'Path to YAML file that contains relabeling configuration.', support: 'refused' },
   { name: 'receive.relabel-config', placeholder: 'content', help: 'Alternative to \'receive.relabel-config-file\' flag (mutually exclusive).', support: 'refused' },
   { name: 'receive.limits-config-file', placeholder: 'file-path', help: 'Path to YAML file that contains limit configuration.' },
@@ -70,6 +77,59 @@ export interface ReceiveOptions {
   readonly blockDurationMs: number;
   readonly authFile: string | undefined;
   readonly storeLimits: { series: number; samples: number };
+  /** Routing through a hashring (RouterIngestor / RouterOnly); undefined = IngestorOnly. */
+  readonly routing: ReceiveRoutingOptions | undefined;
+}
+
+export interface ReceiveRoutingOptions {
+  /** --receive.hashrings-file (watched) or, when not given, --receive.hashrings (content). */
+  readonly hashringsFile: string | undefined;
+  readonly hashringsContent: string | undefined;
+  readonly algorithm: HashringAlgorithm;
+  readonly refreshMs: number;
+  /** --receive.local-endpoint; undefined = RouterOnly. */
+  readonly localEndpoint: string | undefined;
+  readonly replicationFactor: number;
+  readonly workers: number;
+  readonly timeoutMs: number;
+  readonly maxBackoffMs: number;
+  readonly maxInflightBytes: number;
+  readonly tls: ClientTlsOptions | undefined;
+}
+
+function readRouting(f: FlagReader): ReceiveRoutingOptions | undefined {
+  const hashringsFile = f.optionalString('receive.hashrings-file');
+  const hashringsContent = f.optionalString('receive.hashrings');
+  const localEndpoint = f.optionalString('receive.local-endpoint');
+  const algorithm = f.string('receive.hashrings-algorithm');
+  if (algorithm !== 'hashmod' && algorithm !== 'ketama') throw new FlagError('receive.hashrings-algorithm', algorithm, 'must be one of hashmod, ketama');
+  const refreshMs = f.durationMs('receive.hashrings-file-refresh-interval');
+  const rf = f.int('receive.replication-factor');
+  if (rf < 1) throw new FlagError('receive.replication-factor', String(rf), 'must be at least 1');
+  const workers = f.int('receive.forward.async-workers');
+  if (workers < 1) throw new FlagError('receive.forward.async-workers', String(workers), 'must be at least 1');
+  const timeoutMs = f.durationMs('receive-forward-timeout');
+  if (timeoutMs <= 0) throw new FlagError('receive-forward-timeout', f.string('receive-forward-timeout'), 'must be positive');
+  const maxBackoffMs = f.durationMs('receive-forward-max-backoff');
+  const maxInflightBytes = f.bytes('receive.forward.max-inflight-bytes');
+  const cert = f.optionalString('remote-write.client-tls-cert');
+  const key = f.optionalString('remote-write.client-tls-key');
+  const ca = f.optionalString('remote-write.client-tls-ca');
+  const serverName = f.optionalString('remote-write.client-server-name');
+  if (hashringsFile === undefined && hashringsContent === undefined) {
+    // IngestorOnly: forwarding flags have nothing to act on, but a hashring-less node still serves forwarded writes.
+    if (rf > 1) throw new ConfigError('--receive.replication-factor is more than 1 but no hashring is configured (--receive.hashrings-file or --receive.hashrings): nothing to replicate to');
+    return undefined;
+  }
+  const secure = cert !== undefined || ca !== undefined || serverName !== undefined;
+  return {
+    hashringsFile, hashringsContent: hashringsFile === undefined ? hashringsContent : undefined, algorithm, refreshMs, localEndpoint,
+    replicationFactor: rf, workers, timeoutMs, maxBackoffMs, maxInflightBytes,
+    tls: secure ? {
+      secure: true, ...(cert !== undefined ? { certFile: cert } : {}), ...(key !== undefined ? { keyFile: key } : {}),
+      ...(ca !== undefined ? { caFile: ca } : {}), ...(serverName !== undefined ? { serverName } : {}),
+    } : undefined,
+  };
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -116,6 +176,7 @@ export function readReceiveOptions(f: FlagReader): ReceiveOptions {
     blockDurationMs,
     authFile: f.optionalString('receive.auth-config-file'),
     storeLimits: readSeriesLimits(f) ?? { series: 0, samples: 0 },
+    routing: readRouting(f),
   };
 }
 
@@ -126,7 +187,8 @@ export function registerReceive(program: Command, registry?: ModeRegistry): void
     flags: RECEIVE_FLAGS,
     read: (f) => ({ log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), receive: readReceiveOptions(f) }),
     run: async ({ log, http, grpc, receive }) => {
-      ensureUsableDir(receive.tsdbPath, 'tsdb.path');
+      // RouterOnly opens no TSDB: its --tsdb.path is never created.
+      if (receive.routing?.localEndpoint !== undefined || receive.routing === undefined) ensureUsableDir(receive.tsdbPath, 'tsdb.path');
       await serveMode({ component: 'receive', log, http, grpc, setup: async (rt) => (await import('./receive-build.js')).buildReceive(rt, receive) });
     },
   }, registry);

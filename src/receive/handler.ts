@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { CorruptionError, LimitError, UnavailableError, errorMessage } from '../runtime/errors.js';
+import { CorruptionError, InvalidArgumentError, LimitError, UnavailableError, errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { snappyDecode } from '../tsdb/encoding/snappy.js';
 import type { TokenAuth } from './auth.js';
@@ -149,6 +149,7 @@ export class ReceiveHandler {
       }
       const replica = req.headers[this.o.replicaHeader.toLowerCase()];
       if (typeof replica === 'string' && replica !== '' && !/^\d+$/.test(replica)) throw new HttpError(400, `${this.o.replicaHeader} header ${JSON.stringify(replica)} is not an unsigned integer`);
+      const replicaNumber = typeof replica === 'string' && replica !== '' ? Number(replica) : 0;
       series = wr.series.length;
       samples = wr.samples;
       if (series === 0) {
@@ -169,9 +170,10 @@ export class ReceiveHandler {
       let result: WriteResult;
       await this.gate.enter(limits.maxConcurrency);
       try {
-        result = await this.o.writer.write(tenant, wr);
+        result = await this.o.writer.write(tenant, wr, replicaNumber);
       } catch (err) {
         if (err instanceof UnavailableError) throw new HttpError(503, `Service Unavailable: ${errorMessage(err)}`);
+        if (err instanceof InvalidArgumentError) throw new HttpError(400, errorMessage(err));
         throw err;
       } finally {
         this.gate.leave();

@@ -1,6 +1,7 @@
-// A receive node (IngestorOnly mode): the remote-write listener, the writer into per-tenant TSDBs, the StoreAPI over
-// them, and the loops that compact heads, ship blocks and apply retention. src/cmd/receive-build.ts wires it from
-// flags; tests and the standalone mode build it directly.
+// A receive node: the remote-write listener, the writer into per-tenant TSDBs, the StoreAPI over them, and the loops
+// that compact heads, ship blocks and apply retention (IngestorOnly); with a hashring, a Router in front of the
+// local writer that forwards to peers (RouterIngestor), or in front of peers only, with no TSDB at all (RouterOnly).
+// src/cmd/receive-build.ts wires it from flags; tests and the standalone mode build it directly.
 
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
@@ -19,6 +20,24 @@ import { LimitsSource, type LimitsMetrics } from './limits.js';
 import { MultiTsdb } from './multitsdb.js';
 import { TenantsStore } from './tenants-store.js';
 import { LocalWriter, type TenantWriter } from './writer.js';
+import type { Hashring } from './hashring/hashring.js';
+import { Peers, type PeersOptions } from './peers.js';
+import { Router } from './router.js';
+import { writeableStoreService } from './writeable-store.js';
+import type { GrpcService } from '../runtime/grpc-server.js';
+
+/** A hashring in front of the writer (RouterIngestor with a local endpoint, RouterOnly without). */
+export interface RoutingOptions {
+  /** The current hashring (reloads replace it; nothing else changes, no node turns unready). */
+  readonly hashring: () => Hashring;
+  /** --receive.local-endpoint: this node's address in the hashring; undefined = RouterOnly (no local TSDB). */
+  readonly localEndpoint: string | undefined;
+  /** --receive.replication-factor */
+  readonly replicationFactor: number;
+  /** --receive-forward-timeout in ms. */
+  readonly timeoutMs: number;
+  readonly peers: Omit<PeersOptions, 'registry' | 'timeoutMs'>;
+}
 
 export interface ReceiverOptions {
   readonly tsdbPath: string;
@@ -41,17 +60,22 @@ export interface ReceiverOptions {
   readonly now?: () => number;
   /** How often heads are checked for compaction, blocks shipped and retention applied (default 30 s). */
   readonly maintenanceIntervalMs?: number;
+  /** Routing through a hashring; absent = IngestorOnly. */
+  readonly routing?: RoutingOptions | undefined;
   /** --remote-write.server-tls-*: files for HTTPS on the remote-write listener. */
   readonly tls?: { certFile: string; keyFile: string; clientCaFile?: string | undefined } | undefined;
 }
 
 export class Receiver {
-  readonly tsdbs: MultiTsdb;
-  readonly store: TenantsStore;
+  /** The local TSDBs; undefined in RouterOnly mode, which opens none (and has no WAL directory). */
+  readonly tsdbs: MultiTsdb | undefined;
+  readonly store: TenantsStore | undefined;
   readonly handler: ReceiveHandler;
   readonly limits: LimitsSource;
-  /** Where writes go: the local TSDBs (a hashring router would wrap this). */
+  /** Where writes go: the local TSDBs, or the Router in front of them and of the peers. */
   readonly writer: TenantWriter;
+  /** Connections to the hashring's peers when routing. */
+  readonly peers: Peers | undefined;
   private server: Server | undefined;
   /** Maintenance passes and the final flush run one at a time (two head compactions must never overlap). */
   private chain: Promise<unknown> = Promise.resolve();
@@ -64,18 +88,30 @@ export class Receiver {
 
   constructor(private readonly o: ReceiverOptions) {
     const now = o.now ?? Date.now;
-    this.tsdbs = new MultiTsdb({
+    const ingesting = o.routing === undefined || o.routing.localEndpoint !== undefined;
+    this.tsdbs = ingesting ? new MultiTsdb({
       dir: o.tsdbPath, externalLabels: o.externalLabels, tenantLabelName: o.tenantLabelName, db: o.db,
       retentionMs: o.retentionMs, logger: o.logger, now,
       ...(o.registry ? { registry: o.registry } : {}), ...(o.bucket ? { bucket: o.bucket } : {}),
       ...(o.shipperMetrics ? { shipperMetrics: o.shipperMetrics } : {}),
-    });
-    this.store = new TenantsStore(this.tsdbs, o.logger);
+    }) : undefined;
+    this.store = this.tsdbs ? new TenantsStore(this.tsdbs, o.logger) : undefined;
     this.limits = new LimitsSource(o.limitsFile, o.limitsContent, o.logger, o.limitsMetrics);
-    this.writer = new LocalWriter(this.tsdbs, { tooFarInFutureMs: o.tooFarInFutureMs, now });
+    const local = this.tsdbs ? new LocalWriter(this.tsdbs, { tooFarInFutureMs: o.tooFarInFutureMs, now }) : undefined;
+    const r = o.routing;
+    if (r) {
+      this.peers = new Peers({ ...r.peers, timeoutMs: r.timeoutMs, registry: o.registry });
+      this.writer = new Router({
+        hashring: r.hashring, localEndpoint: r.localEndpoint, local, peers: this.peers,
+        replicationFactor: r.replicationFactor, timeoutMs: r.timeoutMs, logger: o.logger, registry: o.registry,
+      });
+    } else {
+      this.peers = undefined;
+      this.writer = local!;
+    }
     this.handler = new ReceiveHandler({
       writer: this.writer, tenantHeader: o.tenantHeader, defaultTenant: o.defaultTenant, replicaHeader: o.replicaHeader,
-      limits: () => this.limits.current, headSeries: (t) => this.tsdbs.headSeries(t), logger: o.logger,
+      limits: () => this.limits.current, headSeries: (t) => this.tsdbs?.headSeries(t) ?? 0, logger: o.logger,
       ...(o.auth ? { auth: o.auth } : {}), ...(o.registry ? { registry: o.registry } : {}),
       ...(o.limitsMetrics ? { limitsMetrics: o.limitsMetrics } : {}),
     });
@@ -110,17 +146,27 @@ export class Receiver {
     return bound;
   }
 
+  /** `thanos.WriteableStore` for the gRPC server: what peers forward here goes through this node's writer. */
+  writeableStore(ready?: () => boolean): GrpcService {
+    return writeableStoreService({
+      writer: this.writer, defaultTenant: this.o.defaultTenant, logger: this.o.logger, registry: this.o.registry,
+      ...(ready ? { ready } : {}),
+    });
+  }
+
   /** Replays the tenants found on disk; resolves once all take writes (readiness). */
-  start(): Promise<void> {
-    return this.tsdbs.start();
+  async start(): Promise<void> {
+    await this.tsdbs?.start();
   }
 
   /** One maintenance pass: head compaction, then shipping, then retention. */
   maintain(signal?: AbortSignal): Promise<void> {
+    const dbs = this.tsdbs;
+    if (!dbs) return Promise.resolve();
     return this.serial(async () => {
-      await this.tsdbs.compact();
-      if (this.o.bucket) await this.tsdbs.ship(signal);
-      await this.tsdbs.applyRetention();
+      await dbs.compact();
+      if (this.o.bucket) await dbs.ship(signal);
+      await dbs.applyRetention();
     });
   }
 
@@ -153,10 +199,13 @@ export class Receiver {
         setTimeout(() => { s.closeAllConnections(); }, 5000).unref();
       });
     }
+    this.peers?.close();
+    const dbs = this.tsdbs;
+    if (!dbs) return;
     await this.serial(async () => {
-      await this.tsdbs.flush();
-      if (this.o.bucket) await this.tsdbs.ship();
+      await dbs.flush();
+      if (this.o.bucket) await dbs.ship();
     }).catch((err: unknown) => this.o.logger.error('final flush and upload failed', { err: errorMessage(err) }));
-    await this.tsdbs.close();
+    await dbs.close();
   }
 }

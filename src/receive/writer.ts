@@ -1,7 +1,7 @@
 // Writing one tenant's decoded request into its TSDB (upstream pkg/receive/writer.go): one appender per request,
 // every valid sample appended, then one commit, so good samples are kept when others are refused. Refusals are
-// counted by upstream's classes; the HTTP handler turns them into status codes. A router (hashring, replication)
-// can later sit in front of any `TenantWriter`.
+// counted by upstream's classes; the HTTP handler turns them into status codes. A Router (router.ts: hashring,
+// replication) sits in front of it in the RouterIngestor mode.
 
 import { DuplicateSampleError, OutOfBoundsError, OutOfOrderSampleError } from '../tsdb/head/errors.js';
 import type { HeadAppender } from '../tsdb/head/appender.js';
@@ -25,10 +25,14 @@ export interface WriteResult {
   readonly badLabels: number;
 }
 
-/** Where requests go: the local TSDBs now; a hashring router later. */
+/** Where requests go: the local TSDBs (LocalWriter), or the hashring (router.ts) in front of them and of peers. */
 export interface TenantWriter {
-  /** Throws UnavailableError when the tenant's TSDB cannot take writes yet (replaying its WAL): a 503. */
-  write(tenant: string, req: WriteRequest): Promise<WriteResult>;
+  /**
+   * Throws UnavailableError when the writes cannot be taken now (a TSDB replaying its WAL, peers down): a 503.
+   * `replica` is the 1-based replica number of an already replicated request (THANOS-REPLICA header or the gRPC
+   * field), 0 for a request from a client; only a router reads it.
+   */
+  write(tenant: string, req: WriteRequest, replica?: number): Promise<WriteResult>;
 }
 
 /** The local side a LocalWriter appends to (MultiTsdb). */

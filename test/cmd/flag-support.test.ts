@@ -55,6 +55,8 @@ function nonDefault(spec: FlagSpec): string[] {
     'remote-write.server-tls-key': [`--remote-write.server-tls-cert=${file('x.crt')}`, `--remote-write.server-tls-key=${file('x.key')}`],
     'receive.limits-config': ['--receive.limits-config=write: {}'],
     'receive.tenant-label-name': ['--receive.tenant-label-name=team'],
+    'receive.hashrings-algorithm': ['--receive.hashrings-algorithm=ketama'],
+    'receive.replication-factor': ['--receive.replication-factor=2', '--receive.hashrings=[{"endpoints": ["127.0.0.1:1", "127.0.0.1:2"]}]'],
     'query.http-method': ['--query.http-method=GET'],
   };
   if (byName[spec.name]) return byName[spec.name]!;

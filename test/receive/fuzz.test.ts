@@ -84,7 +84,7 @@ describe('receive under random and mutated bodies', () => {
       const after: SeriesToWrite = { labels: [{ name: '__name__', value: 'fuzz_good' }], ts: [T + 1000], vs: [3] };
       expect((await postSeries(r.url, [after], { headers: { 'THANOS-TENANT': 'a' } })).status).toBe(200);
       const check = async (): Promise<void> => {
-        const got = await samplesOf(r.receiver.store, [new Matcher('=', '__name__', 'fuzz_good')]);
+        const got = await samplesOf(r.receiver.store!, [new Matcher('=', '__name__', 'fuzz_good')]);
         expect([...got]).toEqual([['{__name__="fuzz_good", receive="r1", tenant_id="a"}', [[T - 2000, 1], [T - 1000, 2], [T + 1000, 3]]]]);
       };
       await check();

@@ -29,9 +29,9 @@ describe('POST /api/v1/receive', () => {
     const r = await start();
     const res = await postSeries(r.url, [{ labels: up, ts: [T, T + 15_000], vs: [1, 0] }]);
     expect(res.status).toBe(200);
-    const got = await samplesOf(r.receiver.store, [new Matcher('=', '__name__', 'up')]);
+    const got = await samplesOf(r.receiver.store!, [new Matcher('=', '__name__', 'up')]);
     expect([...got]).toEqual([['{__name__="up", job="a", receive="r1", tenant_id="default-tenant"}', [[T, 1], [T + 15_000, 0]]]]);
-    const info = await r.receiver.store.info();
+    const info = await r.receiver.store!.info();
     expect(info.labelSets).toEqual([ls({ receive: 'r1', tenant_id: 'default-tenant' })]);
   });
 
@@ -41,7 +41,7 @@ describe('POST /api/v1/receive', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-prometheus-remote-write-samples-written')).toBe('3');
     expect(res.headers.get('x-prometheus-remote-write-histograms-written')).toBe('0');
-    const got = await samplesOf(r.receiver.store, [new Matcher('=~', '__name__', 'up|x')]);
+    const got = await samplesOf(r.receiver.store!, [new Matcher('=~', '__name__', 'up|x')]);
     expect(got.get('{__name__="up", job="a", receive="r1", tenant_id="default-tenant"}')).toEqual([[T, 5], [T + 1, 6]]);
     expect(got.get('{__name__="x", a="ü", receive="r1", tenant_id="default-tenant"}')?.[0]?.[1]).toBeNaN();
   });
@@ -64,7 +64,7 @@ describe('POST /api/v1/receive', () => {
     expect(rep.status).toBe(400);
     const v3 = await postRaw(r.url, snappyEncode(body), { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v3.Request' });
     expect(v3.status).toBe(415);
-    expect((await samplesOf(r.receiver.store, [new Matcher('=~', '__name__', '.+')])).size).toBe(0);
+    expect((await samplesOf(r.receiver.store!, [new Matcher('=~', '__name__', '.+')])).size).toBe(0);
     // An empty request (no series; metadata only) is answered 200 at once, in both versions.
     expect((await postSeries(r.url, [])).status).toBe(200);
     const empty2 = await postSeries(r.url, [], { v2: true });
@@ -82,7 +82,7 @@ describe('POST /api/v1/receive', () => {
     ]);
     expect(res.status).toBe(409);
     expect(res.text).toMatch(/3 samples or series refused \(2 stored\): out of order sample/);
-    const got = await samplesOf(r.receiver.store, [new Matcher('=~', '__name__', 'up|other')]);
+    const got = await samplesOf(r.receiver.store!, [new Matcher('=~', '__name__', 'up|other')]);
     expect(got.get('{__name__="up", job="a", receive="r1", tenant_id="default-tenant"}')).toEqual([[T + 60_000, 1], [T + 120_000, 3]]);
     expect(got.get('{__name__="other", receive="r1", tenant_id="default-tenant"}')).toEqual([[T, 7]]);
     // A retry of an accepted request (same timestamps and values) is harmless.
@@ -95,7 +95,7 @@ describe('POST /api/v1/receive', () => {
     const res = await postSeries(r.url, [{ labels: up, ts: [now, now + 3600_000], vs: [1, 2] }]);
     expect(res.status).toBe(409);
     expect(res.text).toMatch(/too-far-in-future/);
-    expect([...(await samplesOf(r.receiver.store, [new Matcher('=', '__name__', 'up')])).values()]).toEqual([[[now, 1]]]);
+    expect([...(await samplesOf(r.receiver.store!, [new Matcher('=', '__name__', 'up')])).values()]).toEqual([[[now, 1]]]);
   });
 
   it('puts each tenant in its own TSDB and label set, from the tenant header', async () => {
@@ -103,10 +103,10 @@ describe('POST /api/v1/receive', () => {
     expect((await postSeries(r.url, [{ labels: up, ts: [T], vs: [1] }], { headers: { 'THANOS-TENANT': 'team-a' } })).status).toBe(200);
     expect((await postSeries(r.url, [{ labels: up, ts: [T], vs: [2] }], { headers: { 'THANOS-TENANT': 'team-b' } })).status).toBe(200);
     expect((await postSeries(r.url, [{ labels: up, ts: [T], vs: [3] }], { headers: { 'THANOS-TENANT': '../etc' } })).status).toBe(400);
-    expect((await r.receiver.store.labelValues(labelValuesRequest('tenant_id'))).values).toEqual(['team-a', 'team-b']);
-    const b = await samplesOf(r.receiver.store, [new Matcher('=', 'tenant_id', 'team-b')]);
+    expect((await r.receiver.store!.labelValues(labelValuesRequest('tenant_id'))).values).toEqual(['team-a', 'team-b']);
+    const b = await samplesOf(r.receiver.store!, [new Matcher('=', 'tenant_id', 'team-b')]);
     expect([...b]).toEqual([['{__name__="up", job="a", receive="r1", tenant_id="team-b"}', [[T, 2]]]]);
-    expect((await r.receiver.store.info()).labelSets).toEqual([ls({ receive: 'r1', tenant_id: 'team-a' }), ls({ receive: 'r1', tenant_id: 'team-b' })]);
+    expect((await r.receiver.store!.info()).labelSets).toEqual([ls({ receive: 'r1', tenant_id: 'team-a' }), ls({ receive: 'r1', tenant_id: 'team-b' })]);
   });
 
   it('applies the limits file (413 size/series/samples, 429 head series) and picks up a change', async () => {
@@ -146,6 +146,6 @@ describe('POST /api/v1/receive', () => {
     expect(forbidden.text).toMatch(/writes as tenant team-a, not team-b/);
     expect((await w({ Authorization: 'Bearer token-aaaa-1' })).status).toBe(200);
     expect((await w({ Authorization: 'Bearer token-bbbb-2', 'THANOS-TENANT': 'team-b' })).status).toBe(200);
-    expect((await r.receiver.store.labelValues(labelValuesRequest('tenant_id'))).values).toEqual(['team-a', 'team-b']);
+    expect((await r.receiver.store!.labelValues(labelValuesRequest('tenant_id'))).values).toEqual(['team-a', 'team-b']);
   });
 });
