@@ -2,7 +2,7 @@
 // (no hashring): remote write into per-tenant TSDBs, served over the StoreAPI. Wiring is in receive-build.ts.
 import type { Command } from 'commander';
 import { ensureUsableDir } from './data-dir.js';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';
@@ -124,10 +124,10 @@ export function registerReceive(program: Command, registry?: ModeRegistry): void
     name: 'receive',
     description: 'Accept Prometheus remote write API requests and write to local tsdb.',
     flags: RECEIVE_FLAGS,
-    read: (f) => ({ log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), receive: readReceiveOptions(f) }),
-    run: async ({ log, http, grpc, receive }) => {
+    read: (f) => ({ log: readLogOptions(f), tracing: readTracingFlag(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), receive: readReceiveOptions(f) }),
+    run: async ({ log, tracing, http, grpc, receive }) => {
       ensureUsableDir(receive.tsdbPath, 'tsdb.path');
-      await serveMode({ component: 'receive', log, http, grpc, setup: async (rt) => (await import('./receive-build.js')).buildReceive(rt, receive) });
+      await serveMode({ component: 'receive', log, tracing, http, grpc, setup: async (rt) => (await import('./receive-build.js')).buildReceive(rt, receive) });
     },
   }, registry);
 }
