@@ -12,10 +12,15 @@ const LAYERS = [
 const FORBIDDEN = { promql: ['store'] };
 // npm packages each folder may import (node: builtins are open to all; cmd, which wires everything, may import any).
 // The lists are today's legitimate uses: tsdb knows no Thanos (nor gRPC, HTTP server, YAML config); promql no gRPC;
-// runtime reads the --http.config web config (yaml, bcryptjs).
+// runtime reads the --http.config web config (yaml, bcryptjs) and sets up tracing (OpenTelemetry).
 const METRICS = ['prom-client'];
+// The OpenTelemetry SDK is set up in runtime/tracing alone; every other folder starts spans through its helpers.
+const TRACING = [
+  '@opentelemetry/api', '@opentelemetry/sdk-trace-base', '@opentelemetry/sdk-trace-node', '@opentelemetry/resources',
+  '@opentelemetry/semantic-conventions', '@opentelemetry/exporter-trace-otlp-grpc', '@opentelemetry/exporter-trace-otlp-http',
+];
 const PACKAGES = {
-  runtime: [...METRICS, '@grpc/grpc-js', 'fastify', 'yaml', 'bcryptjs'],
+  runtime: [...METRICS, '@grpc/grpc-js', 'fastify', 'yaml', 'bcryptjs', ...TRACING],
   tsdb: [...METRICS, 'ulid', '@node-rs/crc32', 'snappyjs', 're2js'],
   objstore: [...METRICS, 'yaml', '@aws-sdk/client-s3', '@azure/storage-blob', '@google-cloud/storage'],
   block: [...METRICS, 'yaml', '@node-rs/xxhash'],

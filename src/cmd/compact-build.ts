@@ -14,7 +14,7 @@ import { ModeCompleted } from './signals.js';
 
 export async function buildCompactor(rt: Runtime, app: FastifyInstance, o: CompactOptions): Promise<ModeParts> {
   for (const w of o.warnings) rt.logger.warn(w);
-  const bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger), { logger: rt.logger, metrics: rt.registry });
+  const bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger), { logger: rt.logger, metrics: rt.registry, tracing: rt.tracing });
   // Halt messages print commands that resolve them; they name the operator's own config file when there is one.
   const objstoreFlag = o.objstore.source.startsWith('--') ? '--objstore.config-file=<bucket.yaml>' : `--objstore.config-file=${o.objstore.source}`;
   const compactor = new BucketCompactor({

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { retentionDownsamplingWarnings } from '../compact/downsample-pass.js';
 import { parseRelabelConfigs, type RelabelConfig } from '../block/relabel.js';
 import type { RetentionByResolution } from '../compact/retention.js';
-import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, TRACING_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag, readTracingFlag } from './flag-groups.js';
 import type { HttpOptions, LogOptions, ObjstoreFlagValue } from './flag-groups.js';
 import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { ensureUsableDir } from './data-dir.js';
@@ -14,6 +14,7 @@ import { serveMode } from './serve.js';
 
 export const COMPACT_FLAGS: readonly FlagSpec[] = [
   ...LOG_FLAGS,
+  ...TRACING_FLAGS,
   ...HTTP_FLAGS,
   { name: 'data-dir', default: './data', placeholder: 'dir', help: 'Data directory in which to cache blocks and process compactions.' },
   ...OBJSTORE_FLAGS,
@@ -144,10 +145,10 @@ export function registerCompact(program: Command, registry?: ModeRegistry): void
     name: 'compact',
     description: 'Continuously compacts blocks in an object store bucket.',
     flags: COMPACT_FLAGS,
-    read: (f) => readCompactOptions(f),
+    read: (f) => ({ ...readCompactOptions(f), tracing: readTracingFlag(f) }),
     run: async (o) => {
       ensureUsableDir(o.dataDir, 'data-dir');
-      await serveMode({ component: 'compact', log: o.log, http: o.http, setup: async (rt, app) => (await import('./compact-build.js')).buildCompactor(rt, app, o) });
+      await serveMode({ component: 'compact', log: o.log, tracing: o.tracing, http: o.http, setup: async (rt, app) => (await import('./compact-build.js')).buildCompactor(rt, app, o) });
     },
   }, registry);
 }

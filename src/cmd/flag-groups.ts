@@ -28,6 +28,17 @@ export const REQUEST_LOGGING_FLAGS: readonly FlagSpec[] = [
   { name: 'request.logging-config', default: '', placeholder: 'content', help: 'Alternative to \'request.logging-config-file\' flag (mutually exclusive). Content of YAML file with request logging configuration. See format details: https://thanos.io/tip/thanos/logging.md/#configuration' },
 ];
 
+/** Upstream's global tracing flags (main.go): every server mode takes them. See src/runtime/tracing. */
+export const TRACING_FLAGS: readonly FlagSpec[] = [
+  { name: 'tracing.config-file', default: '', placeholder: 'file', help: 'Path to YAML file with tracing configuration. See format details: https://thanos.io/tip/thanos/tracing.md/#configuration' },
+  { name: 'tracing.config', default: '', placeholder: 'content', help: 'Alternative to \'tracing.config-file\' flag (mutually exclusive). Content of YAML file with tracing configuration. See format details: https://thanos.io/tip/thanos/tracing.md/#configuration' },
+];
+
+/** --tracing.config(-file) as given; parsed when the mode starts (serve.ts). */
+export function readTracingFlag(f: FlagReader): ObjstoreFlagValue | undefined {
+  return f.pathOrContent('tracing.config');
+}
+
 export const GRPC_SERVER_FLAGS: readonly FlagSpec[] = [
   { name: 'grpc-address', default: '0.0.0.0:10901', placeholder: 'host:port', help: 'Listen ip:port address for gRPC endpoints (StoreAPI).' },
   { name: 'grpc-grace-period', default: '2m', placeholder: 'duration', help: 'Time to wait after an interrupt received for GRPC Server.' },
@@ -131,4 +142,4 @@ export function readObjstoreFlag(f: FlagReader): ObjstoreFlagValue | undefined {
 }
 
 /** Every server mode's common flags, in upstream's order. */
-export const SERVER_FLAGS: readonly FlagSpec[] = [...LOG_FLAGS, ...HTTP_FLAGS, ...GRPC_SERVER_FLAGS];
+export const SERVER_FLAGS: readonly FlagSpec[] = [...LOG_FLAGS, ...TRACING_FLAGS, ...HTTP_FLAGS, ...GRPC_SERVER_FLAGS];

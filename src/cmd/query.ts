@@ -2,7 +2,7 @@
 import { networkInterfaces } from 'node:os';
 import { isIPv6 } from 'node:net';
 import type { Command } from 'commander';
-import { REQUEST_LOGGING_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readSeriesLimits } from './flag-groups.js';
+import { REQUEST_LOGGING_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readSeriesLimits } from './flag-groups.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { parseEndpointSpec, type EndpointSpec } from '../query/dns-discovery.js';
 import { parseHostPort } from '../runtime/flag-values.js';
@@ -66,12 +66,12 @@ export function registerQuery(program: Command, registry?: ModeRegistry): void {
     read: (f) => {
       const querier = readQuerierOptions(f);
       return {
-        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), querier, requestLogging: f.pathOrContent('request.logging-config'),
+        log: readLogOptions(f), tracing: readTracingFlag(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), querier, requestLogging: f.pathOrContent('request.logging-config'),
         webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
       };
     },
-    run: ({ log, http, grpc, querier, webUi, requestLogging }) => serveMode({
-      component: 'query', log, http, grpc, requestLogging,
+    run: ({ log, tracing, http, grpc, querier, webUi, requestLogging }) => serveMode({
+      component: 'query', log, tracing, http, grpc, requestLogging,
       setup: async (rt, app) => {
         // Loaded when the mode runs, so `--help` does not pay for the engine and the gRPC stack.
         const [{ registerWebUi }, { buildQuerier }] = await Promise.all([import('../query/ui/web-ui.js'), import('../query/querier.js')]);

@@ -37,7 +37,7 @@ export async function buildReceive(rt: Runtime, o: ReceiveOptions): Promise<Mode
   const auth = o.authFile !== undefined ? readAuthConfig(o.authFile) : undefined;
   let bucket: Bucket | undefined;
   if (o.objstore !== undefined) {
-    bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger), { logger: rt.logger, metrics: rt.registry });
+    bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger), { logger: rt.logger, metrics: rt.registry, tracing: rt.tracing });
   } else {
     rt.logger.info('no supported bucket was configured, uploads will be disabled');
   }

@@ -3,7 +3,7 @@
 // Wiring is in receive-build.ts.
 import type { Command } from 'commander';
 import { ensureUsableDir } from './data-dir.js';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { defineMode, type ModeRegistry } from './mode.js';

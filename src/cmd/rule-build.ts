@@ -205,7 +205,7 @@ export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOption
   ];
 
   if (o.objstore !== undefined) {
-    const bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, logger), { logger, metrics: rt.registry });
+    const bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, logger), { logger, metrics: rt.registry, tracing: rt.tracing });
     const shipper = new Shipper(bucket, path.resolve(o.dataDir), {
       logger: logger.with({ component: 'shipper' }), labels: () => externalLabels, source: 'ruler',
       uploadCompacted: o.uploadCompacted, metrics: createShipperMetrics(rt.registry),

@@ -2,7 +2,7 @@
 // wiring is in rule-build.ts.
 import type { Command } from 'commander';
 import { ensureUsableDir } from './data-dir.js';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 import { FlagError } from './flags.js';
@@ -163,11 +163,11 @@ export function registerRule(program: Command, registry?: ModeRegistry): void {
     flags: RULE_FLAGS,
     read: (f) => {
       f.durationMs('query.default-step');
-      return { log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), rule: readRuleOptions(f) };
+      return { log: readLogOptions(f), tracing: readTracingFlag(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), rule: readRuleOptions(f) };
     },
-    run: async ({ log, http, grpc, rule }) => {
+    run: async ({ log, tracing, http, grpc, rule }) => {
       ensureUsableDir(rule.dataDir, 'data-dir');
-      await serveMode({ component: 'rule', log, http, grpc, setup: async (rt, app) => (await import('./rule-build.js')).buildRule(rt, app, rule) });
+      await serveMode({ component: 'rule', log, tracing, http, grpc, setup: async (rt, app) => (await import('./rule-build.js')).buildRule(rt, app, rule) });
     },
   }, registry);
 }

@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { GrpcService } from '../runtime/grpc-server.js';
 import type { RunningGrpcServer } from '../runtime/grpc-server.js';
 import type { HttpServer } from '../runtime/http-server.js';
+import type { startGrpcServer as StartGrpcServer } from '../runtime/grpc-server.js';
+import type { grpcRequestLogging as GrpcRequestLogging, RequestLogging } from '../runtime/request-logging.js';
 import type { Actor } from '../runtime/run-group.js';
 import { RunGroup, untilAborted } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -34,6 +36,8 @@ export interface ServeOptions {
   readonly grpc?: GrpcServerOptions;
   /** --request.logging-config(-file) as given (the modes upstream gives the flag to); parsed when the mode starts. */
   readonly requestLogging?: { readonly content: string; readonly source: string } | undefined;
+  /** --tracing.config(-file) as given; empty or absent: no tracing, and none of its code loads. */
+  readonly tracing?: { readonly content: string; readonly source: string } | undefined;
   readonly setup: (rt: Runtime, http: FastifyInstance) => Promise<ModeParts>;
 }
 
@@ -70,14 +74,31 @@ export async function serveMode(options: ServeOptions): Promise<void> {
     import('../runtime/runtime.js'), import('../runtime/http-server.js'), import('../runtime/grpc-server.js'), import('../runtime/request-logging.js'),
   ]);
   const requestLogging = options.requestLogging ? parseRequestLoggingConfig(options.requestLogging.content, options.requestLogging.source) : undefined;
+  const tracingConfig = options.tracing && options.tracing.content.trim() !== ''
+    ? (await import('../runtime/tracing/config.js')).parseTracingConfig(options.tracing.content, options.tracing.source)
+    : undefined;
   const base = createRuntime({ level: options.log.level, format: options.log.format });
-  const rt: Runtime = { ...base, logger: base.logger.with({ component: options.component }) };
+  const logger = base.logger.with({ component: options.component });
+  const tracing = tracingConfig ? (await import('../runtime/tracing/provider.js')).startTracing(tracingConfig, options.component, logger) : undefined;
+  const rt: Runtime = { ...base, logger, tracing: tracing !== undefined };
   rt.logger.info(`starting ${options.component}`);
+  try {
+    await serveWith(options, rt, requestLogging, Http, startGrpcServer, grpcRequestLogging);
+  } finally {
+    await tracing?.shutdown();
+  }
+}
+
+async function serveWith(
+  options: ServeOptions, rt: Runtime, requestLogging: RequestLogging | undefined, Http: typeof HttpServer,
+  startGrpcServer: typeof StartGrpcServer, grpcRequestLogging: typeof GrpcRequestLogging,
+): Promise<void> {
   const http: HttpServer = new Http({
     address: options.http.address, logger: rt.logger, registry: rt.registry, prober: rt.prober,
     gracePeriodMs: options.http.gracePeriodMs,
     webConfigFile: options.http.configFile,
     profiling: options.http.profiling,
+    tracing: rt.tracing,
     ...(requestLogging ? { requestLogging: requestLogging.http } : {}),
   });
   const parts = await options.setup(rt, http.app);
@@ -95,6 +116,7 @@ export async function serveMode(options: ServeOptions): Promise<void> {
         registry: rt.registry,
         maxConnectionAgeMs: grpc.maxConnectionAgeMs,
         interceptors: grpcLogging ? [grpcLogging] : [],
+        tracing: rt.tracing,
         ...(grpc.tlsCert && grpc.tlsKey
           ? { tls: { certFile: grpc.tlsCert, keyFile: grpc.tlsKey, ...(grpc.tlsClientCA ? { clientCaFile: grpc.tlsClientCA } : {}), ...(grpc.tlsMinVersion ? { minVersion: grpc.tlsMinVersion } : {}) } }
           : {}),

@@ -62,7 +62,7 @@ export async function buildSidecar(rt: Runtime, o: SidecarOptions): Promise<Mode
 
   if (o.objstore !== undefined) {
     const config = parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger);
-    const bucket = await createBucket(config, { logger: rt.logger, metrics: rt.registry });
+    const bucket = await createBucket(config, { logger: rt.logger, metrics: rt.registry, tracing: rt.tracing });
     const logger = rt.logger.with({ component: 'shipper' });
     const shipper = new Shipper(bucket, o.tsdbPath, {
       logger,

@@ -1,7 +1,7 @@
 // `thanos-ts sidecar`: flags as upstream's cmd/thanos/sidecar.go; wires the Prometheus StoreAPI, the metadata
 // refresher (readiness), the reloader and, with a bucket configured, the shipper.
 import type { Command } from 'commander';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag, readSeriesLimits } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 import { FlagError } from './flags.js';
@@ -68,9 +68,9 @@ export function registerSidecar(program: Command, registry?: ModeRegistry): void
     name: 'sidecar',
     description: 'Sidecar for Prometheus server.',
     flags: SIDECAR_FLAGS,
-    read: (f) => ({ log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), sidecar: readSidecarOptions(f) }),
-    run: ({ log, http, grpc, sidecar }) =>
-      serveMode({ component: 'sidecar', log, http, grpc, setup: async (rt) => (await import('./sidecar-build.js')).buildSidecar(rt, sidecar) }),
+    read: (f) => ({ log: readLogOptions(f), tracing: readTracingFlag(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), sidecar: readSidecarOptions(f) }),
+    run: ({ log, tracing, http, grpc, sidecar }) =>
+      serveMode({ component: 'sidecar', log, tracing, http, grpc, setup: async (rt) => (await import('./sidecar-build.js')).buildSidecar(rt, sidecar) }),
   }, registry);
 }
 

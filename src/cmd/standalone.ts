@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { QuerierOptions } from '../query/querier.js';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 import { ensureUsableDir } from './data-dir.js';
@@ -81,7 +81,7 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
       }
       const sidecar = f.string('prometheus.url') !== '' ? { ...readSidecarOptions(f), objstore: f.string('tsdb.path') !== '' ? objstore : undefined } : undefined;
       return {
-        log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), requestLogging: f.pathOrContent('request.logging-config'),
+        log: readLogOptions(f), tracing: readTracingFlag(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), requestLogging: f.pathOrContent('request.logging-config'),
         objstore, store, querier, sidecar, demo: f.bool('demo'), rule: ruleEval.ruleFiles.length > 0 ? ruleEval : undefined,
         compact: f.bool('compact.disable') ? undefined : {
           dataDir: path.join(dataDir, 'compact'), waitIntervalMs: f.durationMs('compact.wait-interval'),
@@ -91,11 +91,11 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
         webUi: { routePrefix: querier.routePrefix, externalPrefix: f.string('web.external-prefix'), prefixHeader: f.string('web.prefix-header') },
       };
     },
-    run: async ({ log, http, grpc, requestLogging, ...parts }) => {
+    run: async ({ log, tracing, http, grpc, requestLogging, ...parts }) => {
       ensureUsableDir(parts.store.dataDir, 'data-dir');
       if (parts.rule) ensureUsableDir(parts.rule.dataDir, 'data-dir');
       await serveMode({
-        component: 'standalone', log, http, grpc, requestLogging,
+        component: 'standalone', log, tracing, http, grpc, requestLogging,
         setup: async (rt, app) => (await import('./standalone-build.js')).buildStandalone(rt, app, parts),
       });
     },

@@ -16,7 +16,7 @@ import type { StoreOptions } from './store.js';
 
 /** Builds the store gateway: bucket, meta fetcher with filters, index cache, bucket store, and its sync loop. */
 export async function buildStore(rt: Runtime, o: StoreOptions): Promise<ModeParts> {
-  const bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger), { logger: rt.logger, metrics: rt.registry });
+  const bucket = await createBucket(parseBucketConfig(o.objstore.content, o.objstore.source, rt.logger), { logger: rt.logger, metrics: rt.registry, tracing: rt.tracing });
   const deletionMarks = new IgnoreDeletionMarkFilter(bucket, o.ignoreDeletionMarksDelayMs, { logger: rt.logger, concurrency: o.metaFetchConcurrency, now: rt.now });
   const fetcher = new MetaFetcher(bucket, {
     logger: rt.logger,

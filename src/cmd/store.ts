@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parseRelabelConfigs, type RelabelConfig } from '../block/relabel.js';
 import type { RequestLimits } from '../store/bucket/limits.js';
-import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
+import { OBJSTORE_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';
 import { FlagError } from './flags.js';
@@ -112,10 +112,10 @@ export function registerStore(program: Command, registry?: ModeRegistry): void {
     name: 'store',
     description: 'Store node giving access to blocks in a bucket provider. Supported: GCS, S3, Azure, Swift and the local filesystem.',
     flags: STORE_FLAGS,
-    read: (f) => ({ log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), store: readStoreOptions(f) }),
-    run: async ({ log, http, grpc, store }) => {
+    read: (f) => ({ log: readLogOptions(f), tracing: readTracingFlag(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), store: readStoreOptions(f) }),
+    run: async ({ log, tracing, http, grpc, store }) => {
       ensureUsableDir(store.dataDir, 'data-dir');
-      await serveMode({ component: 'store', log, http, grpc, setup: async (rt) => (await import('./store-build.js')).buildStore(rt, store) });
+      await serveMode({ component: 'store', log, tracing, http, grpc, setup: async (rt) => (await import('./store-build.js')).buildStore(rt, store) });
     },
   }, registry);
 }

@@ -13,6 +13,7 @@ import type { ConfigContext } from './config-fields.js';
 import type { ProviderRegistry } from './registry.js';
 import { builtinProviders } from './providers/index.js';
 import { PrefixedBucket } from './prefixed.js';
+import { TracedBucket } from './traced.js';
 import { InstrumentedBucket } from './instrumented.js';
 
 /** A validated objstore config. `config` is whatever the provider's parse() returned. */
@@ -111,6 +112,8 @@ export interface CreateBucketOptions {
   readonly registry?: ProviderRegistry;
   /** When set, the bucket is wrapped with upstream's thanos_objstore_bucket_* metrics registered here. */
   readonly metrics?: Registry;
+  /** --tracing.config is on: every operation is a span (upstream's objstore.TracingBucket). */
+  readonly tracing?: boolean | undefined;
 }
 
 /** Builds the provider's bucket, wrapped with the prefix and (optionally) metrics. */
@@ -123,6 +126,7 @@ export async function createBucket(config: BucketConfig, options: CreateBucketOp
   logger.debug('object storage bucket created', { bucket: bucket.name, prefix: config.prefix });
   if (config.prefix !== '') bucket = new PrefixedBucket(bucket, config.prefix);
   if (options.metrics) bucket = new InstrumentedBucket(bucket, options.metrics);
+  if (options.tracing) bucket = new TracedBucket(bucket);
   return bucket;
 }
 

@@ -8,6 +8,7 @@ import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { pause } from '../runtime/async.js';
 import { errorMessage } from '../runtime/errors.js';
 import { grpcClientMetrics } from '../runtime/grpc-metrics.js';
+import { grpcClientTracing } from '../runtime/tracing/spans.js';
 import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
@@ -107,10 +108,12 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
   };
   let fileAddresses: readonly string[] = [];
   const metrics = grpcClientMetrics(rt.registry);
+  // With --tracing.config each StoreAPI call is a span whose context goes to the store (W3C traceparent).
+  const interceptors = rt.tracing ? [metrics, grpcClientTracing()] : [metrics];
   const endpoints = new EndpointSet({
     addresses: () => [...new Set([...resolved.keys(), ...fileAddresses])],
     strict: () => [...resolved].filter(([, e]) => e.strict).map(([a]) => a),
-    clientOptions: { ...(opts.clientTls ? { tls: opts.clientTls } : {}), interceptors: [metrics] },
+    clientOptions: { ...(opts.clientTls ? { tls: opts.clientTls } : {}), interceptors },
     clientFor: (address) => {
       const e = resolved.get(address);
       if (!e) return undefined;
@@ -120,7 +123,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
         options: {
           ...(e.tls ? { tls: e.tls } : { tls: { secure: false } }),
           ...(group ? { channelOptions: { 'grpc.service_config': group.serviceConfig } } : {}),
-          interceptors: [metrics],
+          interceptors,
         },
       };
     },

@@ -48,6 +48,10 @@ interface HandlerMetrics {
   readonly samples: Histogram;
   readonly pending: Gauge;
   readonly requests: Counter;
+  /** The mode's http_request_duration_seconds, http_request_size_bytes and http_inflight_requests, handler="receive". */
+  readonly duration: Histogram;
+  readonly requestSize: Histogram;
+  readonly inflight: Gauge;
   readonly outOfOrder: Counter;
   readonly outOfBounds: Counter;
   readonly duplicate: Counter;
@@ -63,6 +67,13 @@ function createMetrics(registry: Registry): HandlerMetrics {
     // The mode's HTTP server registers http_requests_total already (same labels); the listener adds handler="receive".
     requests: (registry.getSingleMetric('http_requests_total') as Counter | undefined)
       ?? new Counter({ name: 'http_requests_total', help: 'Tracks the number of HTTP requests.', labelNames: ['code', 'handler', 'method'], registers }),
+    // Upstream instruments the remote-write handler like every other (receive dashboard: Duration, sizes, in flight).
+    duration: (registry.getSingleMetric('http_request_duration_seconds') as Histogram | undefined)
+      ?? new Histogram({ name: 'http_request_duration_seconds', help: 'Tracks the latencies for HTTP requests.', labelNames: ['code', 'handler', 'method'], registers }),
+    requestSize: (registry.getSingleMetric('http_request_size_bytes') as Histogram | undefined)
+      ?? new Histogram({ name: 'http_request_size_bytes', help: 'Tracks the size of HTTP requests.', labelNames: ['code', 'handler', 'method'], registers }),
+    inflight: (registry.getSingleMetric('http_inflight_requests') as Gauge | undefined)
+      ?? new Gauge({ name: 'http_inflight_requests', help: 'Current number of HTTP requests the handler is responding to.', labelNames: ['handler', 'method'], registers }),
     outOfOrder: new Counter({ name: 'prometheus_tsdb_out_of_order_samples_total', help: 'Total number of out of order samples ingestion failed attempts.', labelNames: ['tenant'], registers }),
     outOfBounds: new Counter({ name: 'prometheus_tsdb_out_of_bound_samples_total', help: 'Total number of out of bound samples ingestion failed attempts.', labelNames: ['tenant'], registers }),
     duplicate: new Counter({ name: 'thanos_receive_duplicate_samples_total', help: 'Total number of samples refused as duplicates (same timestamp, different value).', labelNames: ['tenant'], registers }),
@@ -107,6 +118,11 @@ export class ReceiveHandler {
     let status = 200;
     const m = this.metrics;
     m?.pending.inc();
+    const started = process.hrtime.bigint();
+    // promhttp's label: the method lower-cased (as runtime/http-metrics.ts writes it for every other handler).
+    const method = (req.method ?? '').toLowerCase();
+    const counted = m !== undefined && path === '/api/v1/receive';
+    if (counted) m.inflight.inc({ handler: 'receive', method });
     try {
       if (path !== '/api/v1/receive') throw new HttpError(404, `404 page not found: ${path}`);
       if (req.method !== 'POST') throw new HttpError(405, `method ${req.method} not allowed; POST a remote write request`);
@@ -205,9 +221,13 @@ export class ReceiveHandler {
       return;
     } finally {
       m?.pending.dec();
-      if (m && path === '/api/v1/receive') {
+      if (counted) {
         const code = String(status);
-        m.requests.inc({ code, handler: 'receive', method: req.method ?? '' });
+        const labels = { code, handler: 'receive', method };
+        m.inflight.dec({ handler: 'receive', method });
+        m.requests.inc(labels);
+        m.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+        m.requestSize.observe(labels, Number(req.headers['content-length'] ?? 0) || 0);
         if (tenant !== '' && series > 0) {
           m.timeseries.observe({ code, tenant }, series);
           m.samples.observe({ code, tenant }, samples);

@@ -12,6 +12,7 @@ import { nopLogger, type Logger } from './logger.js';
 import { serverCredentials, type ServerTlsOptions } from './grpc-tls.js';
 import { installFramedMessages } from './grpc-framed.js';
 import { grpcServerMetrics } from './grpc-metrics.js';
+import { traceGrpcService } from './tracing/spans.js';
 import type { Registry } from 'prom-client';
 
 /** One service to expose: a grpc-js definition and its handlers (e.g. from store/grpc-server.ts). */
@@ -34,6 +35,8 @@ export interface GrpcServerOptions {
   readonly registry?: Registry;
   /** More interceptors, after the metrics one (e.g. request logging). */
   readonly interceptors?: readonly ServerInterceptor[];
+  /** --tracing.config is on: each handler runs in a span continuing the caller's trace (runtime/tracing). */
+  readonly tracing?: boolean | undefined;
 }
 
 export interface RunningGrpcServer {
@@ -78,7 +81,7 @@ export async function startGrpcServer(services: readonly GrpcService[], options:
   });
   const health = new HealthState(services);
   server.addService(HEALTH_SERVICE, health.implementation());
-  for (const s of services) server.addService(s.definition, s.implementation);
+  for (const s of services) server.addService(s.definition, options.tracing ? traceGrpcService(s.definition, s.implementation) : s.implementation);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (err, p) => {
       if (!err) resolve(p);

@@ -8,6 +8,7 @@ import type { Prober } from './prober.js';
 import { parseHostPort } from './flag-values.js';
 import { instrumentHttp } from './http-metrics.js';
 import { registerProfilingRoutes } from './profiling.js';
+import { traceHttp } from './tracing/spans.js';
 import { logHttpRequests, type ProtocolLogging } from './request-logging.js';
 import { WebAccess } from './web-access.js';
 import { tlsServerOptions } from './web-config.js';
@@ -36,6 +37,8 @@ export interface HttpServerOptions {
   readonly profiling?: boolean;
   /** --request.logging-config's HTTP part. */
   readonly requestLogging?: ProtocolLogging;
+  /** --tracing.config is on: a span per request (runtime/tracing). */
+  readonly tracing?: boolean | undefined;
 }
 
 export class HttpServer {
@@ -56,6 +59,7 @@ export class HttpServer {
     this.app = tls ? Fastify({ ...base, https: tlsServerOptions(tls) }) as unknown as FastifyInstance : Fastify(base);
     const { prober, registry } = options;
     instrumentHttp(this.app, registry);
+    if (options.tracing) traceHttp(this.app);
     this.app.setErrorHandler((err: { code?: string; statusCode?: number }, req, reply) => {
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         // fastify closes the connection at once, so a client still sending sees a broken pipe instead of this

@@ -11,6 +11,11 @@ export interface Runtime {
   readonly prober: Prober;
   /** Unix milliseconds; injected so tests can move time. */
   readonly now: () => number;
+  /**
+   * True when --tracing.config started the OpenTelemetry SDK: tracing interceptors and wrappers are installed only
+   * then, so a process without tracing does no tracing work at all on its hot paths.
+   */
+  readonly tracing?: boolean;
 }
 
 export function createRuntime(log: LoggerOptions): Runtime {

@@ -23,6 +23,7 @@ import { EvalPool } from '../eval-pool/pool.js';
 import type { EvalJob } from '../eval-pool/protocol.js';
 import { fetchSeries, type QueryOptions } from '../queryable.js';
 import { classifyError } from './errors.js';
+import { bindToActiveSpan, withSpan } from '../../runtime/tracing/spans.js';
 import { errorJson, ERROR_STATUS, labelsJson, successJson } from './json.js';
 import {
   BadDataError, MAX_TIME_MS, MIN_TIME_MS, Params, boolParam, invalidParam, parseDuration, parseForm, parseTime, timeParam,
@@ -248,7 +249,10 @@ export class QueryApi {
       query: p.get('query'), start, end, step, engine: this.engineFor(p, queryOptions.maxSourceResolutionMs), algorithm: this.opts.algorithm,
       dedup: queryOptions.dedup && queryOptions.replicaLabels.length > 0,
     };
-    const r = await this.evaluate(sig, () => this.pool.run(job, (ms, hints, s) => fetchSeries(proxy, queryOptions, ms, hints, s), sig));
+    // Upstream's span names. The worker's selects come back as messages, outside the span's context: bound to it,
+    // the StoreAPI calls they make join the query's trace.
+    const r = await withSpan(step === 0 ? 'instant_query_exec' : 'range_query_exec', { query: job.query }, () =>
+      this.evaluate(sig, () => this.pool.run(job, bindToActiveSpan((ms, hints, s) => fetchSeries(proxy, queryOptions, ms, hints, s)), sig)));
     return { data: r.data, warnings: [...warnings, ...r.warnings], infos: r.infos };
   }
 
