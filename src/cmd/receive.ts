@@ -185,11 +185,11 @@ export function registerReceive(program: Command, registry?: ModeRegistry): void
     name: 'receive',
     description: 'Accept Prometheus remote write API requests and write to local tsdb.',
     flags: RECEIVE_FLAGS,
-    read: (f) => ({ log: readLogOptions(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), receive: readReceiveOptions(f) }),
-    run: async ({ log, http, grpc, receive }) => {
+    read: (f) => ({ log: readLogOptions(f), tracing: readTracingFlag(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), receive: readReceiveOptions(f) }),
+    run: async ({ log, tracing, http, grpc, receive }) => {
       // RouterOnly opens no TSDB: its --tsdb.path is never created.
       if (receive.routing?.localEndpoint !== undefined || receive.routing === undefined) ensureUsableDir(receive.tsdbPath, 'tsdb.path');
-      await serveMode({ component: 'receive', log, http, grpc, setup: async (rt) => (await import('./receive-build.js')).buildReceive(rt, receive) });
+      await serveMode({ component: 'receive', log, tracing, http, grpc, setup: async (rt) => (await import('./receive-build.js')).buildReceive(rt, receive) });
     },
   }, registry);
 }

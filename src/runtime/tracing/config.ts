@@ -1,7 +1,7 @@
 // Reads upstream's --tracing.config(-file) YAML (pkg/tracing/client): `type` and `config`. OTLP is implemented; the
 // other providers are refused with a message saying what to use instead, never accepted and ignored.
 import { ConfigError } from '../errors.js';
-import { parseDuration } from '../flag-values.js';
+import { parseDuration } from '../duration.js';
 import { onlyKeys, parseYamlMap, yamlBool, yamlMap, yamlString, type YamlMap } from '../yaml-fields.js';
 
 /** Upstream's sampler_type values (otlp.go), lower-cased as upstream compares them. */
