@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import type { Logger } from '../../runtime/logger.js';
 import { nopLogger } from '../../runtime/logger.js';
-import { decodeSamplesInto, decodeSeries, newSampleColumns, recordType, RecordType } from '../wal/records.js';
+import { decodeSamplesInto, newSampleColumns, recordType, RecordType } from '../wal/records.js';
+import { SeriesRecordDecoder } from '../wal/series-decoder.js';
 import type { WalRecord } from '../wal/reader.js';
 import { WalCorruptionError, readWal } from '../wal/reader.js';
 import type { RepairReport } from '../wal/repair.js';
@@ -42,17 +43,18 @@ export function replayWal(head: Head, walDir: string, opts: ReplayOptions = {}):
   };
   const aliases = new Map<number, MemSeries>();
   const cols = newSampleColumns(4096);
+  const seriesDecoder = new SeriesRecordDecoder();
   const apply = (r: WalRecord, where: string): void => {
     stats.records++;
     const rec = r.data;
     switch (recordType(rec)) {
       case RecordType.Series:
-        for (const e of decodeSeries(rec, where)) {
-          if (head.get(e.ref)) continue;
+        seriesDecoder.decode(rec, where, (ref, labels) => {
+          if (head.get(ref)) return;
           // A series logged again under another ref (re-created after truncation) maps to the one we have.
-          const { series } = head.getOrCreate(e.labels, e.ref);
-          if (series.ref !== e.ref) aliases.set(e.ref, series);
-        }
+          const had = head.adoptOrFind(labels, ref);
+          if (had) aliases.set(ref, had);
+        });
         break;
       case RecordType.Samples: {
         cols.n = 0;
