@@ -78,7 +78,8 @@ export class Head implements SeriesBlock {
     return this.byRef.get(ref);
   }
 
-  private intern(s: string): string {
+  /** The head's one copy of a label string. */
+  intern(s: string): string {
     const got = this.strings.get(s);
     if (got !== undefined) return got;
     this.strings.set(s, s);
@@ -95,17 +96,13 @@ export class Head implements SeriesBlock {
   }
 
   /**
-   * As getOrCreate for replay, taking `labels` over (their strings are interned in place, no copy): the series
-   * with these labels, or undefined when a new one was made under `ref`.
+   * As getOrCreate for replay, taking `labels` over as they are (no copy): their strings must come from intern().
+   * The series with these labels, or undefined when a new one was made under `ref`.
    */
   adoptOrFind(labels: Label[], ref: number): MemSeries | undefined {
     const h = labelsHash(labels);
     const got = this.find(labels, h);
     if (got) return got;
-    for (let i = 0; i < labels.length; i++) {
-      const l = labels[i]!;
-      labels[i] = { name: this.intern(l.name), value: this.intern(l.value) };
-    }
     this.create(labels, h, ref);
     return undefined;
   }

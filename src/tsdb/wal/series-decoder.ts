@@ -1,6 +1,7 @@
 // Decoding WAL series records on the replay hot path: label names and most values repeat across series, so each
 // string is looked up in a small cache keyed by its bytes instead of cutting a view and UTF-8-decoding it.
-// Equal strings come back as the same string object, which makes the head's interning a pointer-equal lookup.
+// Every string goes through the given intern function once per cache miss, and whole name/value pairs are cached
+// too, so series sharing a label share one (immutable) Label object.
 
 import { CorruptionError } from '../../runtime/errors.js';
 import type { Label } from '../labels/labels.js';
@@ -15,6 +16,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 export class SeriesRecordDecoder {
   private readonly slots: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
+  private readonly pairs: (Label | undefined)[] = new Array<Label | undefined>(SLOTS).fill(undefined);
+
+  constructor(private readonly intern: (s: string) => string = (s) => s) {}
 
   /**
    * Calls `each` with the ref and labels (a fresh array) of every entry of a series record, in order. Throws
@@ -36,13 +40,29 @@ export class SeriesRecordDecoder {
       }
       return fail(p, 'varint overflows 64 bits');
     };
-    const str = (): string => {
-      const n = uvarint();
-      const from = p;
-      const to = from + n;
-      if (to > len) fail(from, `unexpected end of data: string of ${n} bytes, ${len - from} left`);
-      p = to;
-      return this.string(rec, from, to);
+    const label = (): Label => {
+      const nameLen = uvarint();
+      const nameAt = p;
+      p += nameLen;
+      if (p > len) fail(nameAt, `unexpected end of data: string of ${nameLen} bytes, ${len - nameAt} left`);
+      const valueLen = uvarint();
+      const valueAt = p;
+      p += valueLen;
+      if (p > len) fail(valueAt, `unexpected end of data: string of ${valueLen} bytes, ${len - valueAt} left`);
+      if (nameLen + valueLen > MAX_CACHED) {
+        return { name: this.string(rec, nameAt, nameAt + nameLen), value: this.string(rec, valueAt, valueAt + valueLen) };
+      }
+      let h = Math.imul(0x811c9dc5 ^ nameLen, 0x01000193);
+      let high = 0;
+      for (let i = nameAt; i < nameAt + nameLen; i++) { const c = rec[i]!; high |= c; h = Math.imul(h ^ c, 0x01000193); }
+      h = Math.imul(h ^ valueLen, 0x01000193);
+      for (let i = valueAt; i < p; i++) { const c = rec[i]!; high |= c; h = Math.imul(h ^ c, 0x01000193); }
+      const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
+      const got = this.pairs[slot];
+      if (high < 0x80 && got !== undefined && sameAscii(got.name, rec, nameAt, nameLen) && sameAscii(got.value, rec, valueAt, valueLen)) return got;
+      const l = { name: this.string(rec, nameAt, nameAt + nameLen), value: this.string(rec, valueAt, valueAt + valueLen) };
+      if (high < 0x80) this.pairs[slot] = l;
+      return l;
     };
     while (p < len) {
       if (p + 8 > len) fail(p, 'unexpected end of data reading a series ref');
@@ -52,11 +72,8 @@ export class SeriesRecordDecoder {
       p += 8;
       const n = uvarint();
       if (n > len - p) fail(p, `${n} labels cannot fit in the ${len - p} bytes left`);
-      const labels: Label[] = [];
-      for (let i = 0; i < n; i++) {
-        const name = str();
-        labels.push({ name, value: str() });
-      }
+      const labels = new Array<Label>(n);
+      for (let i = 0; i < n; i++) labels[i] = label();
       each(ref, labels);
     }
   }
@@ -64,7 +81,7 @@ export class SeriesRecordDecoder {
   /** The string of rec[from, to): from the cache when the same ASCII bytes were seen last in their slot. */
   private string(rec: Uint8Array, from: number, to: number): string {
     const n = to - from;
-    if (n > MAX_CACHED) return utf8.decode(rec.subarray(from, to));
+    if (n > MAX_CACHED) return this.intern(utf8.decode(rec.subarray(from, to)));
     let h = Math.imul(0x811c9dc5 ^ n, 0x01000193);
     let high = 0;
     for (let i = from; i < to; i++) {
@@ -72,16 +89,19 @@ export class SeriesRecordDecoder {
       high |= c;
       h = Math.imul(h ^ c, 0x01000193);
     }
-    if (high >= 0x80) return utf8.decode(rec.subarray(from, to));
+    if (high >= 0x80) return this.intern(utf8.decode(rec.subarray(from, to)));
     const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
     const got = this.slots[slot];
-    if (got !== undefined && got.length === n) {
-      let i = 0;
-      while (i < n && got.charCodeAt(i) === rec[from + i]) i++;
-      if (i === n) return got;
-    }
-    const s = n === 0 ? '' : String.fromCharCode.apply(null, rec.subarray(from, to) as unknown as number[]);
+    if (got !== undefined && sameAscii(got, rec, from, n)) return got;
+    const s = this.intern(n === 0 ? '' : String.fromCharCode.apply(null, rec.subarray(from, to) as unknown as number[]));
     this.slots[slot] = s;
     return s;
   }
+}
+
+/** Whether `s` is exactly the n ASCII bytes at rec[from]. */
+function sameAscii(s: string, rec: Uint8Array, from: number, n: number): boolean {
+  if (s.length !== n) return false;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== rec[from + i]) return false;
+  return true;
 }
