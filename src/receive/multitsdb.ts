@@ -92,8 +92,9 @@ export class MultiTsdb implements TenantAppendables {
   }
 
   /**
-   * Opens every tenant directory found under the data dir, one after the other (replay holds the thread while it
-   * runs; writes to the tenants not yet open get 503 meanwhile). Resolves once all are open.
+   * Opens every tenant directory found under the data dir, one after the other (replay gives the event loop a turn
+   * every few ms, so health and metrics answer; writes to the tenants not yet open get 503 meanwhile). Resolves once
+   * all are open.
    */
   async start(): Promise<void> {
     const found: string[] = [];

@@ -18,7 +18,7 @@ import type { HeadAppender } from './appender.js';
 import type { HeadOptions } from './head.js';
 import { Head } from './head.js';
 import type { ReplayStats } from './replay.js';
-import { replayWal } from './replay.js';
+import { replayWalAsync } from './replay.js';
 
 export interface DbOptions extends HeadOptions {
   readonly logger?: Logger;
@@ -74,7 +74,7 @@ export class Db {
     await mkdir(walDir, { recursive: true });
     deleteTempCheckpoints(walDir);
     const started = Date.now();
-    const replay = replayWal(head, walDir, { logger });
+    const replay = await replayWalAsync(head, walDir, { logger });
     logger.info('WAL replay completed', {
       duration_ms: Date.now() - started, series: replay.series, samples: replay.samples, checkpoint: replay.checkpoint ?? '',
     });

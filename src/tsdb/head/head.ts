@@ -7,7 +7,7 @@ import type { BlockSeries, SelectOptions, SeriesBlock } from '../block/reader.js
 import { DEFAULT_CHUNK_RANGE } from '../block/writer.js';
 import { rangeForTimestamp } from '../chunkenc/cutter.js';
 import type { Label, Labels } from '../labels/labels.js';
-import { compareLabels, formatLabels } from '../labels/labels.js';
+import { compareLabels, formatLabels, labelsEqual } from '../labels/labels.js';
 import type { Matcher } from '../labels/matcher.js';
 import { matchesAll } from '../labels/matcher.js';
 import type { WalWriter } from '../wal/writer.js';
@@ -40,7 +40,11 @@ export class Head implements SeriesBlock {
   wal: WalWriter | undefined;
   readonly arena = new ChunkArena();
   private readonly byRef = new Map<number, MemSeries>();
-  private readonly byKey = new Map<string, MemSeries>();
+  /**
+   * Series by labelsHash: one series, or several when their hashes collide. A number key instead of a string of
+   * the labels keeps no per-series key string and hashes without building one.
+   */
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
   readonly postings = new MemPostings();
   private readonly strings = new Map<string, string>();
   private nextRef = 1;
@@ -74,7 +78,8 @@ export class Head implements SeriesBlock {
     return this.byRef.get(ref);
   }
 
-  private intern(s: string): string {
+  /** The head's one copy of a label string. */
+  intern(s: string): string {
     const got = this.strings.get(s);
     if (got !== undefined) return got;
     this.strings.set(s, s);
@@ -83,19 +88,57 @@ export class Head implements SeriesBlock {
 
   /** The series with these labels (sorted, unique names), created when missing; `ref` forces the ref (replay). */
   getOrCreate(labels: Labels, ref?: number): { series: MemSeries; created: boolean } {
-    const key = seriesKey(labels);
-    const got = this.byKey.get(key);
+    const h = labelsHash(labels);
+    const got = this.find(labels, h);
     if (got) return { series: got, created: false };
-    validateLabels(labels);
     const own: Label[] = labels.map((l) => ({ name: this.intern(l.name), value: this.intern(l.value) }));
+    return { series: this.create(own, h, ref), created: true };
+  }
+
+  /**
+   * As getOrCreate for replay, taking `labels` over as they are (no copy): their strings must come from intern().
+   * The series with these labels, or undefined when a new one was made under `ref`.
+   */
+  adoptOrFind(labels: Label[], ref: number): MemSeries | undefined {
+    const h = labelsHash(labels);
+    const got = this.find(labels, h);
+    if (got) return got;
+    this.create(labels, h, ref);
+    return undefined;
+  }
+
+  private find(labels: Labels, h: number): MemSeries | undefined {
+    const got = this.byHash.get(h);
+    if (got === undefined) return undefined;
+    if (!Array.isArray(got)) return labelsEqual(got.labels, labels) ? got : undefined;
+    for (const s of got) if (labelsEqual(s.labels, labels)) return s;
+    return undefined;
+  }
+
+  private create(own: Labels, h: number, ref: number | undefined): MemSeries {
+    validateLabels(own);
     const r = ref ?? this.nextRef;
     if (this.byRef.has(r)) throw new InvalidArgumentError(`series ref ${r} already used by ${formatLabels(this.byRef.get(r)!.labels)}`);
     this.nextRef = Math.max(this.nextRef, r + 1);
     const s = new MemSeries(r, own);
     this.byRef.set(r, s);
-    this.byKey.set(key, s);
+    const same = this.byHash.get(h);
+    if (same === undefined) this.byHash.set(h, s);
+    else if (Array.isArray(same)) same.push(s);
+    else this.byHash.set(h, [same, s]);
     this.postings.add(r, own);
-    return { series: s, created: true };
+    return s;
+  }
+
+  private forget(s: MemSeries): void {
+    const h = labelsHash(s.labels);
+    const same = this.byHash.get(h);
+    if (same === s) this.byHash.delete(h);
+    else if (Array.isArray(same)) {
+      const rest = same.filter((x) => x !== s);
+      if (rest.length === 1) this.byHash.set(h, rest[0]!);
+      else this.byHash.set(h, rest);
+    }
   }
 
   /** An appender for one batch: Commit applies all its samples or none. */
@@ -188,7 +231,7 @@ export class Head implements SeriesBlock {
     this.postings.remove(gone, (r) => this.byRef.get(r)?.labels);
     for (const r of gone) {
       const s = this.byRef.get(r)!;
-      this.byKey.delete(seriesKey(s.labels));
+      this.forget(s);
       this.byRef.delete(r);
       this.deleted.set(r, walSegment);
     }
@@ -198,11 +241,20 @@ export class Head implements SeriesBlock {
   }
 }
 
-/** A key unique per label set: each name and value prefixed by its length, so no two sets share a key. */
-export function seriesKey(labels: Labels): string {
-  let k = '';
-  for (const l of labels) k += `${l.name.length}:${l.name}${l.value.length}:${l.value}`;
-  return k;
+/**
+ * A 30-bit FNV-1a hash of a label set (names and values with their lengths), small enough to stay an unboxed
+ * integer as a Map key. Collisions are expected at scale and resolved by comparing labels.
+ */
+export function labelsHash(labels: Labels): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < labels.length; i++) {
+    const { name, value } = labels[i]!;
+    h = Math.imul(h ^ name.length, 0x01000193);
+    for (let j = 0; j < name.length; j++) h = Math.imul(h ^ name.charCodeAt(j), 0x01000193);
+    h = Math.imul(h ^ value.length, 0x01000193);
+    for (let j = 0; j < value.length; j++) h = Math.imul(h ^ value.charCodeAt(j), 0x01000193);
+  }
+  return (h ^ (h >>> 30)) & 0x3fff_ffff;
 }
 
 function validateLabels(labels: Labels): void {

@@ -9,8 +9,9 @@ export class MemPostings {
     for (const l of labels) {
       let values = this.m.get(l.name);
       if (!values) { values = new Map(); this.m.set(l.name, values); }
-      let list = values.get(l.value);
-      if (!list) { list = []; values.set(l.value, list); }
+      const list = values.get(l.value);
+      // A new list starts with room for one ref only: most values of a high-cardinality label have one series.
+      if (!list) { values.set(l.value, [ref]); continue; }
       if (list.length > 0 && list[list.length - 1]! > ref) this.unsorted.add(list);
       list.push(ref);
     }

@@ -25,7 +25,8 @@ export class WalCorruptionError extends CorruptionError {
     offset: number,
     /** Where the reader noticed the damage (≥ offset). */
     readonly detectedAt: number,
-    reason: string,
+    /** What is wrong, without the location (to rebuild the error on another thread). */
+    readonly reason: string,
   ) {
     super(file, 'wal segment', offset, detectedAt !== offset ? `${reason} (at byte ${detectedAt})` : reason);
   }

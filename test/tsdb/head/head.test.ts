@@ -13,7 +13,7 @@ import { XorIterator } from '../../../src/tsdb/chunkenc/xor.js';
 import { Db } from '../../../src/tsdb/head/db.js';
 import { DuplicateSampleError, OutOfBoundsError, OutOfOrderSampleError } from '../../../src/tsdb/head/errors.js';
 import { Head } from '../../../src/tsdb/head/head.js';
-import { labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
+import { type Label, labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
 import { Matcher } from '../../../src/tsdb/labels/matcher.js';
 
 const HOUR = 3_600_000;
@@ -166,5 +166,37 @@ describe('a store over blocks and the head', () => {
     expect(info.minTime).toBe(start);
     expect(info.maxTime).toBe(start + 239 * 60_000 + 1);
     await db.close();
+  });
+});
+
+describe('series lookup by labels hash', () => {
+  it('keeps series whose label hashes collide apart, through creation, lookup and truncation', async () => {
+    const { labelsHash } = await import('../../../src/tsdb/head/head.js');
+    // Find two label sets with the same 30-bit hash (a birthday search: ~2^15 tries).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const v = `v${i}`;
+      const h = labelsHash([{ name: 'x', value: v }]);
+      const other = seen.get(h);
+      if (other !== undefined) pair = [other, v];
+      else seen.set(h, v);
+    }
+    const [l1, l2] = pair.map((v) => [{ name: 'x', value: v }]) as [Label[], Label[]];
+    const head = new Head();
+    const s1 = head.getOrCreate(l1).series;
+    const s2 = head.getOrCreate(l2).series;
+    expect(s1).not.toBe(s2);
+    expect(head.getOrCreate(l1)).toEqual({ series: s1, created: false });
+    expect(head.getOrCreate(l2)).toEqual({ series: s2, created: false });
+    s1.append(1000, 1, head.chunkRange, head.arena);
+    head.noteRange(1000, 1000);
+    s2.append(5 * HOUR, 2, head.chunkRange, head.arena);
+    head.noteRange(5 * HOUR, 5 * HOUR);
+    expect(head.truncateMemory(2 * HOUR, 0).removed).toBe(1);
+    expect(head.getOrCreate(l2)).toEqual({ series: s2, created: false });
+    const again = head.getOrCreate(l1);
+    expect(again.created).toBe(true);
+    expect(again.series.ref).not.toBe(s1.ref);
   });
 });
