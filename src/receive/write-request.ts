@@ -41,7 +41,7 @@ export interface WriteRequest {
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Node's Buffer#latin1Slice, which works on any Uint8Array: no Buffer object per string. */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
 
 /** Bytes [start, end) of `b` as a one-byte string (for ASCII, the same as UTF-8). */
 function latin1(b: Uint8Array, start: number, end: number): string {
