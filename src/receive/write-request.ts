@@ -40,21 +40,24 @@ export interface WriteRequest {
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Node's Buffer#latin1Slice, which works on any Uint8Array: no Buffer object per string. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+
+/** Bytes [start, end) of `b` as a one-byte string (for ASCII, the same as UTF-8). */
+function latin1(b: Uint8Array, start: number, end: number): string {
+  return latin1Slice.call(b, start, end);
+}
+
 /** A string field that must be valid UTF-8 (label names and values, symbols): invalid bytes are an error. */
 function utf8String(r: ProtoReader, what: string): string {
   const start = r.lenDelim();
   const end = r.pos;
   const b = r.buf;
-  if (end - start <= 64) {
-    let out = '';
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      const c = b[i]!;
-      if (c >= 0x80) { ascii = false; break; }
-      out += String.fromCharCode(c);
-    }
-    if (ascii) return out;
-  }
+  // ASCII (nearly every label) becomes a flat one-byte string in one native call; building it char by char made a
+  // rope that every Map lookup of it had to flatten first.
+  let ascii = true;
+  for (let i = start; i < end; i++) if (b[i]! >= 0x80) { ascii = false; break; }
+  if (ascii) return latin1(b, start, end);
   try {
     return fatalUtf8.decode(b.subarray(start, end));
   } catch {

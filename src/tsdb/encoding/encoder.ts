@@ -93,6 +93,24 @@ export class Encoder {
 
   /** uvarint byte length then UTF-8 bytes. */
   putUvarintStr(s: string): void {
+    // Label names and values are nearly always short ASCII: copied char by char, without a TextEncoder buffer.
+    const n = s.length;
+    if (n < 128) {
+      this.grow(n + 1);
+      const b = this.buf;
+      const at = this.n;
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) { ascii = false; break; }
+        b[at + 1 + i] = c;
+      }
+      if (ascii) {
+        b[at] = n;
+        this.n = at + 1 + n;
+        return;
+      }
+    }
     const b = utf8.encode(s);
     this.putUvarint(b.length);
     this.putBytes(b);

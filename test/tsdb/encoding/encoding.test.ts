@@ -75,6 +75,18 @@ describe('Encoder and Decoder', () => {
     expect(d.err()).toBeUndefined();
   });
 
+  it('writes strings as uvarint length and UTF-8 bytes on the ASCII fast path and off it', () => {
+    const strs = ['', 'job', 'x'.repeat(127), 'y'.repeat(128), 'a'.repeat(200), 'abcé', '日本', `${'z'.repeat(126)}é`];
+    const e = new Encoder(2);
+    for (const s of strs) e.putUvarintStr(s);
+    const d = new Decoder(e.bytes());
+    for (const s of strs) expect(d.uvarintStr()).toBe(s);
+    expect(d.remaining).toBe(0);
+    const one = new Encoder();
+    one.putUvarintStr('y'.repeat(128));
+    expect([...one.bytes().subarray(0, 3)]).toEqual([0x80, 0x01, 0x79]);
+  });
+
   it('keeps the first error and its absolute offset', () => {
     const d = new Decoder(new Uint8Array([1, 2, 3]), 1000);
     d.be32();
