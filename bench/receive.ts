@@ -8,16 +8,14 @@
 // per active series, with thanos-ts / Prometheus ratios. Both keep a snappy-compressed WAL (Prometheus's default).
 // Options: --series=20000 --rounds=20 --batch=500 --senders=8; --only=receive skips Prometheus;
 // --profile=DIR runs receive under node --cpu-prof, writing the profile to DIR.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeWriteRequestV1 } from '../src/receive/write-request-encode.js';
-import { snappyEncode } from '../src/tsdb/encoding/snappy.js';
 import { BIN, REPO_ROOT } from '../test/support/cli.js';
 import { freePort, spawnPeer, waitForHttp, type PeerProcess } from '../test/support/peers/process.js';
 import { startPrometheus } from '../test/support/prometheus.js';
 import { processCpuMs } from './proc-cpu.js';
+import { encodeLoad, rssBytes, sendRounds } from './remote-write-load.js';
 
 const args = new Map(process.argv.slice(2).map((a) => { const [k, v] = a.replace(/^--/, '').split('='); return [k!, v ?? 'true']; }));
 const SERIES = Number(args.get('series') ?? 20_000);
@@ -29,67 +27,6 @@ const PROFILE = args.get('profile');
 const STEP = 15_000;
 const work = mkdtempSync(path.join(os.tmpdir(), 'bench-receive-'));
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d });
-
-/** requests[sender][round] = that sender's pre-encoded bodies for the round. */
-function encodeLoad(start: number): Uint8Array[][][] {
-  const per = Math.ceil(SERIES / SENDERS);
-  const out: Uint8Array[][][] = [];
-  for (let s = 0; s < SENDERS; s++) {
-    const rounds: Uint8Array[][] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const bodies: Uint8Array[] = [];
-      for (let i = s * per; i < Math.min(SERIES, (s + 1) * per); i += BATCH) {
-        const series = [];
-        for (let j = i; j < Math.min(SERIES, (s + 1) * per, i + BATCH); j++) {
-          series.push({
-            labels: [{ name: '__name__', value: `bench_metric_${j % 100}` }, { name: 'instance', value: `host-${j}` }, { name: 'job', value: 'bench' }],
-            ts: [start + r * STEP], vs: [(j * 7 + r) % 1000],
-          });
-        }
-        bodies.push(snappyEncode(encodeWriteRequestV1(series)));
-      }
-      rounds.push(bodies);
-    }
-    out.push(rounds);
-  }
-  return out;
-}
-
-function post(agent: http.Agent, url: URL, body: Uint8Array): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-      headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf', 'X-Prometheus-Remote-Write-Version': '0.1.0', 'Content-Length': body.length },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Sends rounds [from, to) with every sender at once; returns seconds taken. */
-async function send(target: string, load: Uint8Array[][][], from: number, to: number): Promise<number> {
-  const url = new URL(target);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
-  const t0 = performance.now();
-  await Promise.all(load.map(async (rounds) => {
-    for (let r = from; r < to; r++) {
-      for (const body of rounds[r]!) {
-        const status = await post(agent, url, body);
-        if (status < 200 || status >= 300) throw new Error(`${target}: HTTP ${status}`);
-      }
-    }
-  }));
-  agent.destroy();
-  return (performance.now() - t0) / 1000;
-}
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 /** One server under test: where it takes writes, and what it has cost so far. */
 interface Target {
@@ -106,7 +43,7 @@ interface Target {
 /** Sends rounds [from, to) to one target, adding wall and server CPU time to `into`. */
 async function timed(t: Target, load: Uint8Array[][][], from: number, to: number, into: 'first' | 'steady'): Promise<void> {
   const cpu0 = processCpuMs(t.pid);
-  const s = await send(t.url, load, from, to);
+  const s = await sendRounds(t.url, load, from, to);
   const cpu = processCpuMs(t.pid) - cpu0;
   if (into === 'first') { t.firstS += s; t.firstCpuMs += cpu; } else { t.steadyS += s; t.steadyCpuMs += cpu; }
 }
@@ -114,7 +51,7 @@ async function timed(t: Target, load: Uint8Array[][][], from: number, to: number
 async function main(): Promise<void> {
   console.log(`remote write: ${fmt(SERIES)} series x ${ROUNDS} rounds, ${BATCH} series per request, ${SENDERS} concurrent senders (node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)})`);
   const start = Date.now() - ROUNDS * STEP;
-  const load = encodeLoad(start);
+  const load = encodeLoad({ series: SERIES, rounds: ROUNDS, batch: BATCH, senders: SENDERS, step: STEP }, start);
   let receive: PeerProcess | undefined;
   let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
   try {
