@@ -4,7 +4,7 @@
 // prometheus_copy.TimeSeries has prompb's field numbers, so the series decode as a remote write 1.0 body.
 
 import { CorruptionError } from '../runtime/errors.js';
-import { ProtoReader, WIRE_LEN, WIRE_VARINT } from '../store/prometheus/proto-wire.js';
+import { ProtoReader, ProtoWriter, WIRE_LEN, WIRE_VARINT } from '../store/prometheus/proto-wire.js';
 import { decodeWriteRequestV1, type WriteRequest, type WriteSeries } from './write-request.js';
 
 /** One tenant's series of a forwarded request. */
@@ -21,7 +21,6 @@ export interface ForwardedRequest {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const utf8Enc = new TextEncoder();
 
 function tagOf(r: ProtoReader): { field: number; wire: number } {
   const tag = r.uvarint();
@@ -73,81 +72,6 @@ export function decodeForwardedRequest(buf: Uint8Array): ForwardedRequest {
   return { replica, parts };
 }
 
-/** A growing byte buffer with the few protobuf primitives the message needs. */
-class Out {
-  b: Uint8Array;
-  n = 0;
-  private readonly f64 = new Float64Array(1);
-  private readonly f64b = new Uint8Array(this.f64.buffer);
-
-  constructor(size: number) {
-    this.b = new Uint8Array(Math.max(64, size));
-  }
-
-  ensure(k: number): void {
-    if (this.n + k <= this.b.length) return;
-    const next = new Uint8Array(Math.max(this.b.length * 2, this.n + k));
-    next.set(this.b.subarray(0, this.n));
-    this.b = next;
-  }
-
-  uvarint(v: number): void {
-    this.ensure(10);
-    while (v >= 0x80) {
-      this.b[this.n++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.b[this.n++] = v;
-  }
-
-  int64(v: number): void {
-    if (v >= 0) { this.uvarint(v); return; }
-    let x = BigInt.asUintN(64, BigInt(v));
-    this.ensure(10);
-    for (let i = 0; i < 9; i++) { this.b[this.n++] = Number(x & 0x7fn) | 0x80; x >>= 7n; }
-    this.b[this.n++] = Number(x & 1n);
-  }
-
-  double(v: number): void {
-    this.ensure(8);
-    this.f64[0] = v;
-    this.b.set(this.f64b, this.n);
-    this.n += 8;
-  }
-
-  raw(d: Uint8Array): void {
-    this.ensure(d.length);
-    this.b.set(d, this.n);
-    this.n += d.length;
-  }
-
-  latin1(s: string): void {
-    this.ensure(s.length);
-    for (let i = 0; i < s.length; i++) this.b[this.n++] = s.charCodeAt(i);
-  }
-
-  /** Reserves room for a length prefix (up to 5 bytes) and returns where the body starts. */
-  openLen(): number {
-    this.ensure(5);
-    this.n += 5;
-    return this.n;
-  }
-
-  /** Writes the body length before the body, moving the body down over the unused prefix bytes. */
-  closeLen(bodyStart: number): void {
-    const len = this.n - bodyStart;
-    let k = 1;
-    for (let v = len; v >= 0x80; v = Math.floor(v / 128)) k++;
-    const at = bodyStart - 5;
-    if (k < 5) this.b.copyWithin(at + k, bodyStart, this.n);
-    let p = at;
-    let v = len;
-    while (v >= 0x80) { this.b[p++] = (v % 128) | 0x80; v = Math.floor(v / 128); }
-    this.b[p] = v;
-    this.n = at + k + len;
-  }
-}
-
 /**
  * Encodes `series` of `req` as a thanos.WriteRequest for `tenant` with the 1-based `replica`. Label fields of a
  * 1.0 request are copied as they came (their raw bytes are the series' key); samples are re-encoded. Histograms and
@@ -156,7 +80,7 @@ class Out {
 export function encodeForwardedRequest(tenant: string, replica: number, req: WriteRequest, series: readonly WriteSeries[]): Uint8Array {
   let estimate = 16 + tenant.length * 3;
   for (const s of series) estimate += 8 + (s.key?.length ?? 64) + (s.to - s.from) * 21;
-  const o = new Out(estimate);
+  const o = new ProtoWriter(estimate);
   const { ts, vs } = req;
   for (const s of series) {
     o.uvarint(0x0a);
@@ -166,10 +90,7 @@ export function encodeForwardedRequest(tenant: string, replica: number, req: Wri
       for (const l of req.labelsOf(s)) {
         o.uvarint(0x0a);
         const lb = o.openLen();
-        const name = utf8Enc.encode(l.name);
-        const value = utf8Enc.encode(l.value);
-        o.uvarint(0x0a); o.uvarint(name.length); o.raw(name);
-        o.uvarint(0x12); o.uvarint(value.length); o.raw(value);
+        o.stringField(1, l.name).stringField(2, l.value); // Label { name = 1; value = 2 }
         o.closeLen(lb);
       }
     }
@@ -183,10 +104,7 @@ export function encodeForwardedRequest(tenant: string, replica: number, req: Wri
     }
     o.closeLen(ser);
   }
-  if (tenant !== '') {
-    const t = utf8Enc.encode(tenant);
-    o.uvarint(0x12); o.uvarint(t.length); o.raw(t);
-  }
+  if (tenant !== '') o.stringField(2, tenant);
   if (replica !== 0) { o.uvarint(0x18); o.int64(replica); }
-  return o.b.subarray(0, o.n);
+  return o.finish();
 }

@@ -44,16 +44,18 @@ interface SerializingCall {
   serializeMessage(this: SerializingCall, value: unknown): Buffer;
 }
 
-let installed: boolean | undefined;
+/** Marks grpc-js's serializer once patched, so the patch is applied once; the mark lives on what it describes. */
+const PATCHED = Symbol('thanos-ts framed messages');
 
 /** Makes grpc-js send FramedMessages as they are; true when active. Idempotent. */
 export function installFramedMessages(): boolean {
-  if (installed !== undefined) return installed;
   const proto = (BaseServerInterceptingCall as unknown as { prototype: Partial<SerializingCall> }).prototype;
   const original = proto.serializeMessage;
-  if (typeof original !== 'function') return (installed = false);
-  proto.serializeMessage = function (this: SerializingCall, value: unknown): Buffer {
+  if (typeof original !== 'function') return false;
+  if (PATCHED in original) return true;
+  const patched = function (this: SerializingCall, value: unknown): Buffer {
     return value instanceof FramedMessage ? value.framed : original.call(this, value);
   };
-  return (installed = true);
+  proto.serializeMessage = Object.assign(patched, { [PATCHED]: true });
+  return true;
 }

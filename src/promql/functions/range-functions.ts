@@ -68,15 +68,17 @@ function instantValue(s: RangeSamples, isRate: boolean): number | undefined {
   return result;
 }
 
-// Results of linearRegression, kept in module state to avoid allocating a tuple per call.
-let regSlope = 0;
-let regIntercept = 0;
+/** A least-squares line: value = intercept + slope × (seconds since the intercept time). */
+interface Regression {
+  readonly slope: number;
+  readonly intercept: number;
+}
 
 /**
  * Least-squares fit of value over time (seconds relative to interceptTime), with compensated sums. A constant
  * series has slope 0 (or NaN when the constant is infinite) and its value as the intercept.
  */
-function linearRegression(s: RangeSamples, interceptTime: number): void {
+function linearRegression(s: RangeSamples, interceptTime: number): Regression {
   const n = s.length;
   const ts = s.ts;
   const vs = s.vs;
@@ -110,14 +112,7 @@ function linearRegression(s: RangeSamples, interceptTime: number): void {
     sumX2 = t;
   }
   if (constY) {
-    if (initY === Infinity || initY === -Infinity) {
-      regSlope = NaN;
-      regIntercept = NaN;
-    } else {
-      regSlope = 0;
-      regIntercept = initY;
-    }
-    return;
+    return initY === Infinity || initY === -Infinity ? { slope: NaN, intercept: NaN } : { slope: 0, intercept: initY };
   }
   // Prometheus adds the compensations unconditionally here (unlike sum_over_time).
   sumX += cX;
@@ -126,15 +121,14 @@ function linearRegression(s: RangeSamples, interceptTime: number): void {
   sumX2 += cX2;
   const covXY = sumXY - (sumX * sumY) / n;
   const varX = sumX2 - (sumX * sumX) / n;
-  regSlope = covXY / varX;
-  regIntercept = sumY / n - (regSlope * sumX) / n;
+  const slope = covXY / varX;
+  return { slope, intercept: sumY / n - (slope * sumX) / n };
 }
 
 function deriv(s: RangeSamples): number | undefined {
   if (s.length < 2) return undefined;
   // Regressing around the first sample's time keeps the numbers small (prometheus issue 2674).
-  linearRegression(s, s.ts[0] as number);
-  return regSlope;
+  return linearRegression(s, s.ts[0] as number).slope;
 }
 
 function predictLinear(
@@ -146,35 +140,31 @@ function predictLinear(
 ): number | undefined {
   if (s.length < 2 || args.length < 1) return undefined;
   const duration = args[0] as number;
-  linearRegression(s, evalTsMs ?? rangeEnd);
-  return regSlope * duration + regIntercept;
+  const { slope, intercept } = linearRegression(s, evalTsMs ?? rangeEnd);
+  return slope * duration + intercept;
+}
+
+/** How many neighbouring sample pairs `step` holds for (resets and changes); undefined for no samples. */
+function countSteps(s: RangeSamples, step: (prev: number, cur: number) => boolean): number | undefined {
+  const n = s.length;
+  if (n === 0) return undefined;
+  let count = 0;
+  let prev = s.vs[0] as number;
+  for (let i = 1; i < n; i++) {
+    const cur = s.vs[i] as number;
+    if (step(prev, cur)) count++;
+    prev = cur;
+  }
+  return count;
 }
 
 function resets(s: RangeSamples): number | undefined {
-  const n = s.length;
-  if (n === 0) return undefined;
-  let count = 0;
-  let prev = s.vs[0] as number;
-  for (let i = 1; i < n; i++) {
-    const cur = s.vs[i] as number;
-    if (cur < prev) count++;
-    prev = cur;
-  }
-  return count;
+  return countSteps(s, (prev, cur) => cur < prev);
 }
 
 function changes(s: RangeSamples): number | undefined {
-  const n = s.length;
-  if (n === 0) return undefined;
-  let count = 0;
-  let prev = s.vs[0] as number;
-  for (let i = 1; i < n; i++) {
-    const cur = s.vs[i] as number;
-    // NaN to NaN is no change; anything else unequal (including NaN to a number) is one.
-    if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) count++;
-    prev = cur;
-  }
-  return count;
+  // NaN to NaN is no change; anything else unequal (including NaN to a number) is one.
+  return countSteps(s, (prev, cur) => cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev)));
 }
 
 /**

@@ -11,10 +11,6 @@ export type FrameHandler = (message: Uint8Array) => void;
 /** Longest frame header: a 10-byte size varint and the 4-byte CRC. */
 const MAX_HEADER = 14;
 
-/** Where the frame header parsed last ends, and its message size: second return values of `header`. */
-let headerLen = 0;
-let messageSize = 0;
-
 export class FrameSplitter {
   /** The start of a frame split between chunks: its header bytes, then (once the header is whole) all of it. */
   private carry: Buffer | undefined;
@@ -22,6 +18,9 @@ export class FrameSplitter {
   /** Where in the stream the carried frame starts, and where the current chunk does: for error offsets. */
   private carryAt = 0;
   private streamOffset = 0;
+  /** The frame header parsed last (by `header`): its length and the message size it gives. */
+  private headerLen = 0;
+  private messageSize = 0;
 
   constructor(private readonly maxFrameBytes = 50 * 1024 * 1024) {}
 
@@ -33,6 +32,8 @@ export class FrameSplitter {
     const memoryOffset = chunk.byteOffset;
     while (off < chunk.length) {
       if (!this.header(chunk, off, chunk.length, this.streamOffset + off)) break;
+      const headerLen = this.headerLen;
+      const messageSize = this.messageSize;
       const total = headerLen + messageSize;
       if (chunk.length - off < total) break;
       this.check(chunk, off, new Uint8Array(memory, memoryOffset + off + headerLen, messageSize), this.streamOffset + off, onFrame);
@@ -51,7 +52,7 @@ export class FrameSplitter {
 
   /**
    * Parses the frame header at buf[at, end) (`streamAt` in the stream): false when it is not all there yet. Sets
-   * headerLen and messageSize; throws on a malformed size or one over the limit (before anything is buffered for it).
+   * this.headerLen and this.messageSize; throws on a malformed size or one over the limit (before anything is buffered for it).
    */
   private header(buf: Uint8Array, at: number, end: number, streamAt: number): boolean {
     let size = 0;
@@ -63,9 +64,9 @@ export class FrameSplitter {
         if (size > this.maxFrameBytes) {
           throw new LimitError(`remote read frame of ${size} bytes exceeds the limit of ${this.maxFrameBytes} bytes`, 'chunked_read_limit', size);
         }
-        headerLen = i - at + 1 + 4;
-        messageSize = size;
-        return end - at >= headerLen;
+        this.headerLen = i - at + 1 + 4;
+        this.messageSize = size;
+        return end - at >= this.headerLen;
       }
       mul *= 128;
     }
@@ -75,7 +76,7 @@ export class FrameSplitter {
 
   /** Checks the CRC of the frame whose header is at buf[at] and whose message is `message`, and hands it over. */
   private check(buf: Uint8Array, at: number, message: Uint8Array, streamAt: number, onFrame: FrameHandler): void {
-    const crcAt = at + headerLen - 4;
+    const crcAt = at + this.headerLen - 4;
     const want = ((buf[crcAt]! << 24) | (buf[crcAt + 1]! << 16) | (buf[crcAt + 2]! << 8) | buf[crcAt + 3]!) >>> 0;
     const got = crc32c(message);
     if (got !== want) {
@@ -89,7 +90,7 @@ export class FrameSplitter {
     const n = chunk.length - off;
     // Sized for the whole frame once its header is known; else for the longest header.
     this.carryAt = this.streamOffset + off;
-    const whole = this.header(chunk, off, chunk.length, this.carryAt) ? headerLen + messageSize : MAX_HEADER;
+    const whole = this.header(chunk, off, chunk.length, this.carryAt) ? this.headerLen + this.messageSize : MAX_HEADER;
     this.carry = Buffer.allocUnsafe(Math.max(whole, n));
     this.carry.set(new Uint8Array(chunk.buffer, chunk.byteOffset + off, n), 0);
     this.carryLen = n;
@@ -104,6 +105,8 @@ export class FrameSplitter {
       if (taken === chunk.length) return taken;
       carry[this.carryLen++] = chunk[taken++]!;
     }
+    const headerLen = this.headerLen;
+    const messageSize = this.messageSize;
     const total = headerLen + messageSize;
     if (carry.length < total) {
       const bigger = Buffer.allocUnsafe(total);

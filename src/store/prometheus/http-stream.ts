@@ -73,14 +73,8 @@ const BATCH_PAUSE_MS = 1;
 /** Idle keep-alive connections kept per pool. */
 const MAX_IDLE = 8;
 
-/**
- * Every plain socket reads into this one buffer: each read is handled to the end before the next one happens, and
- * whatever is kept past that is copied (head bytes, body for `body` consumers, unfinished frames in the splitter).
- */
-const READ_BUFFER = Buffer.allocUnsafeSlow(256 << 10);
-
-/** What each socket's reads go to: the exchange in progress, or the idle handler. */
-const readers = new WeakMap<net.Socket, (data: Buffer) => void>();
+/** Size of the buffer a pool's plain sockets read into. */
+const READ_BUFFER_BYTES = 256 << 10;
 
 /** Keep-alive connections to one origin. */
 export class HttpStreamPool {
@@ -90,6 +84,14 @@ export class HttpStreamPool {
   readonly headTimeoutMs: number;
   readonly maxBodyBytes: number;
   private readonly tlsOptions: (() => tls.ConnectionOptions) | undefined;
+  /**
+   * Every plain socket of the pool reads into this one buffer: each read is handled to the end before the next one
+   * happens, and whatever is kept past that is copied (head bytes, body for `body` consumers, unfinished frames in
+   * the splitter).
+   */
+  private readonly readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  /** What each socket's reads go to: the exchange in progress, or the idle handler. */
+  private readonly readers = new WeakMap<net.Socket, (data: Buffer) => void>();
 
   constructor(private readonly url: URL, options: HttpStreamOptions = {}) {
     this.tlsOptions = options.tls;
@@ -103,9 +105,9 @@ export class HttpStreamPool {
     for (;;) {
       const s = this.idle.pop();
       if (s === undefined) return undefined;
-      const drop = readers.get(s);
+      const drop = this.readers.get(s);
       if (drop !== undefined) s.off('end', drop).off('close', drop).off('error', drop);
-      readers.delete(s);
+      this.readers.delete(s);
       if (!s.destroyed && s.readyState === 'open') {
         s.ref();
         return s;
@@ -125,7 +127,7 @@ export class HttpStreamPool {
       if (i >= 0) this.idle.splice(i, 1);
       s.destroy();
     };
-    readers.set(s, drop);
+    this.readers.set(s, drop);
     s.on('end', drop).on('close', drop).on('error', drop);
     s.resume();
     this.idle.push(s);
@@ -137,15 +139,21 @@ export class HttpStreamPool {
     let s: net.Socket;
     if (this.url.protocol === 'https:') {
       s = tls.connect({ host, port, ...(net.isIP(host) ? {} : { servername: host }), ...this.tlsOptions?.() });
-      s.on('data', (data: Buffer) => readers.get(s)?.(data));
+      s.on('data', (data: Buffer) => this.readers.get(s)?.(data));
     } else {
-      s = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback: (n, buf) => {
-        readers.get(s)?.((buf as Buffer).subarray(0, n));
+      s = net.connect({ host, port, onread: { buffer: this.readBuffer, callback: (n, buf) => {
+        this.readers.get(s)?.((buf as Buffer).subarray(0, n));
         return true;
       } } });
     }
     s.setNoDelay(true);
     return s;
+  }
+
+  /** Sends the reads of `s` to `reader` (an exchange's), or nowhere when undefined. */
+  route(s: net.Socket, reader: ((data: Buffer) => void) | undefined): void {
+    if (reader === undefined) this.readers.delete(s);
+    else this.readers.set(s, reader);
   }
 
   close(): void {
@@ -239,7 +247,7 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
       socket.removeListener('secureConnect', onConnected);
       if (batchTimer !== undefined) clearTimeout(batchTimer);
       batchTimer = undefined;
-      readers.delete(socket);
+      pool.route(socket, undefined);
       socket.removeListener('end', onEnd);
       socket.removeListener('error', onError);
       socket.removeListener('close', onClose);
@@ -382,7 +390,7 @@ function exchange(pool: HttpStreamPool, socket: net.Socket, url: URL, headers: R
       return;
     }
     signal?.addEventListener('abort', onAbort, { once: true });
-    readers.set(socket, onBytes);
+    pool.route(socket, onBytes);
     socket.on('end', onEnd).on('error', onError).on('close', onClose);
     if (reused) onConnected();
     else {

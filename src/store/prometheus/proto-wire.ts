@@ -1,9 +1,10 @@
-// Minimal protobuf wire reader/writer for the remote-read messages, which sit on the sidecar's hot path: decoding by
-// hand keeps chunk bytes as views into the frame and allocates nothing per sample. Field layout: proto/prompb/*.proto.
+// Minimal protobuf wire reader/writer for the prompb messages (remote read, remote write, receive forwarding), which
+// sit on hot paths: decoding by hand keeps chunk bytes as views into the frame and allocates nothing per sample.
 import { CorruptionError } from '../../runtime/errors.js';
 
 const TWO32 = 0x1_0000_0000;
 const utf8 = new TextDecoder('utf-8');
+const utf8Enc = new TextEncoder();
 
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
@@ -143,10 +144,21 @@ export class ProtoReader {
   }
 }
 
-/** Append-only protobuf writer into a growing buffer. */
+/**
+ * The one hand-written protobuf writer (remote-read requests, remote-write and receiver-forward requests): appends
+ * into a growing buffer, and writes a nested message's length in place (`openLen`/`closeLen`) instead of encoding
+ * the message apart and copying it in.
+ */
 export class ProtoWriter {
-  private buf = new Uint8Array(256);
+  private buf: Uint8Array;
   private len = 0;
+  private readonly f64 = new Float64Array(1);
+  private readonly f64b = new Uint8Array(this.f64.buffer);
+
+  /** `size`: the first buffer's size (a good estimate saves the copies of growing). */
+  constructor(size = 256) {
+    this.buf = new Uint8Array(Math.max(64, size));
+  }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -180,22 +192,66 @@ export class ProtoWriter {
     return this;
   }
 
+  /** A fixed64 double, little-endian. */
+  double(v: number): this {
+    this.ensure(8);
+    this.f64[0] = v;
+    this.buf.set(this.f64b, this.len);
+    this.len += 8;
+    return this;
+  }
+
   tag(field: number, wireType: number): this {
     return this.uvarint(field * 8 + wireType);
   }
 
-  bytesField(field: number, data: Uint8Array): this {
-    this.tag(field, WIRE_LEN).uvarint(data.length);
+  /** Bytes as they are (already encoded fields). */
+  raw(data: Uint8Array): this {
     this.ensure(data.length);
     this.buf.set(data, this.len);
     this.len += data.length;
     return this;
   }
 
-  stringField(field: number, s: string): this {
-    return this.bytesField(field, Buffer.from(s, 'utf8'));
+  /** A string whose characters are all below 256, byte per character (bytes held as a latin1 string). */
+  latin1(s: string): this {
+    this.ensure(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+    return this;
   }
 
+  bytesField(field: number, data: Uint8Array): this {
+    return this.tag(field, WIRE_LEN).uvarint(data.length).raw(data);
+  }
+
+  stringField(field: number, s: string): this {
+    return this.bytesField(field, utf8Enc.encode(s));
+  }
+
+  /** Reserves room for a length prefix (up to 5 bytes) and returns where the body starts; see closeLen. */
+  openLen(): number {
+    this.ensure(5);
+    this.len += 5;
+    return this.len;
+  }
+
+  /** Writes the length of the body written since `openLen` before it, moving the body down over the unused prefix bytes. */
+  closeLen(bodyStart: number): this {
+    const len = this.len - bodyStart;
+    let k = 1;
+    for (let v = len; v >= 0x80; v = Math.floor(v / 128)) k++;
+    const at = bodyStart - 5;
+    const b = this.buf;
+    if (k < 5) b.copyWithin(at + k, bodyStart, this.len);
+    let p = at;
+    let v = len;
+    while (v >= 0x80) { b[p++] = (v % 128) | 0x80; v = Math.floor(v / 128); }
+    b[p] = v;
+    this.len = at + k + len;
+    return this;
+  }
+
+  /** The bytes written, a view of the writer's buffer. */
   finish(): Uint8Array {
     return this.buf.subarray(0, this.len);
   }

@@ -51,31 +51,61 @@ function corrupt(at: number, reason: string): CorruptionError {
   return new CorruptionError(WHAT, 'protobuf', at, reason);
 }
 
-// The parser keeps its cursor in locals: a varint's end comes back through this module variable, a second return
-// value that allocates nothing (the hot loop reads ~100k fields a call).
-let varintEnd = 0;
+/**
+ * The parser's field reads over plain byte arrays. The parser keeps its position in locals; each read returns its
+ * value and leaves where it ended in `next` (a second return value that allocates nothing: the hot loop reads ~100k
+ * fields a call). One per transcoder.
+ */
+class FieldScan {
+  /** Where the last varint (or, after `payload`, the payload) ended. */
+  next = 0;
 
-/** The unsigned varint at buf[p], read no further than `end`; sets varintEnd. */
-function varint(buf: Uint8Array, p: number, end: number): number {
-  if (p < end) {
-    const c = buf[p]!;
-    if (c < 0x80) {
-      varintEnd = p + 1;
-      return c;
+  /** The unsigned varint at buf[p], read no further than `end`; sets next. */
+  varint(buf: Uint8Array, p: number, end: number): number {
+    if (p < end) {
+      const c = buf[p]!;
+      if (c < 0x80) {
+        this.next = p + 1;
+        return c;
+      }
     }
-  }
-  let x = 0;
-  let mul = 1;
-  for (let i = 0; i < 10 && p < end; i++) {
-    const c = buf[p++]!;
-    x += (c & 0x7f) * mul;
-    if (c < 0x80) {
-      varintEnd = p;
-      return x;
+    let x = 0;
+    let mul = 1;
+    for (let i = 0; i < 10 && p < end; i++) {
+      const c = buf[p++]!;
+      x += (c & 0x7f) * mul;
+      if (c < 0x80) {
+        this.next = p;
+        return x;
+      }
+      mul *= 128;
     }
-    mul *= 128;
+    throw corrupt(p, p >= end ? 'truncated varint' : 'varint longer than 10 bytes');
   }
-  throw corrupt(p, p >= end ? 'truncated varint' : 'varint longer than 10 bytes');
+
+  /** The start of the length-delimited payload whose length is at buf[p]; next is set to the payload's end. */
+  payload(buf: Uint8Array, p: number, end: number): number {
+    const n = this.varint(buf, p, end);
+    const start = this.next;
+    if (n > end - start) throw corrupt(start, `length ${n} runs past the end of the message`);
+    this.next = start + n;
+    return start;
+  }
+
+  /** The end of the field whose tag is at buf[p], for fields the transcoder does not read. */
+  skipField(buf: Uint8Array, p: number, end: number): number {
+    const wire = this.varint(buf, p, end) & 7;
+    p = this.next;
+    switch (wire) {
+      case 0: this.varint(buf, p, end); return this.next;
+      case 1: p += 8; break;
+      case 2: this.payload(buf, p, end); return this.next;
+      case 5: p += 4; break;
+      default: throw corrupt(p, `unsupported wire type ${wire}`);
+    }
+    if (p > end) throw corrupt(end, 'truncated field');
+    return p;
+  }
 }
 
 /** The end of the varint at buf[p], for values only copied (times: a value past 2^31 would allocate a number). */
@@ -83,30 +113,6 @@ function varintEndAt(buf: Uint8Array, p: number, end: number): number {
   const stop = Math.min(end, p + 10);
   while (p < stop) if (buf[p++]! < 0x80) return p;
   throw corrupt(p, p >= end ? 'truncated varint' : 'varint longer than 10 bytes');
-}
-
-/** The start of the length-delimited payload whose length is at buf[p]; varintEnd is set to the payload's end. */
-function payload(buf: Uint8Array, p: number, end: number): number {
-  const n = varint(buf, p, end);
-  const start = varintEnd;
-  if (n > end - start) throw corrupt(start, `length ${n} runs past the end of the message`);
-  varintEnd = start + n;
-  return start;
-}
-
-/** The end of the field whose tag is at buf[p], for fields the transcoder does not read. */
-function skipField(buf: Uint8Array, p: number, end: number): number {
-  const wire = varint(buf, p, end) & 7;
-  p = varintEnd;
-  switch (wire) {
-    case 0: varint(buf, p, end); return varintEnd;
-    case 1: p += 8; break;
-    case 2: payload(buf, p, end); return varintEnd;
-    case 5: p += 4; break;
-    default: throw corrupt(p, `unsupported wire type ${wire}`);
-  }
-  if (p > end) throw corrupt(end, 'truncated field');
-  return p;
 }
 
 function storeChunkType(type: number, at: number): number {
@@ -240,6 +246,7 @@ export class SeriesTranscoder {
   private readonly order: RunOrder<Part>;
   /** Name and value ranges of the two labels compared last (scratch, 8 numbers). */
   private readonly nv = new Int32Array(8);
+  private readonly scan = new FieldScan();
   private readonly onFrame = (message: Uint8Array): void => this.frame(message);
 
   constructor(private readonly o: TranscoderOptions) {
@@ -276,19 +283,22 @@ export class SeriesTranscoder {
 
   /** Transcodes one frame's ChunkedReadResponse. */
   private frame(buf: Uint8Array): void {
+    const w = this.scan;
     const end = buf.length;
     let p = 0;
     while (p < end && !this.limited) {
       if (buf[p] === 0x0a) { // ChunkedReadResponse.chunked_series = 1
-        const s = payload(buf, p + 1, end);
-        p = varintEnd;
+        const s = w.payload(buf, p + 1, end);
+        p = w.next;
         this.series(buf, s, p);
-      } else p = skipField(buf, p, end);
+      } else p = w.skipField(buf, p, end);
     }
   }
 
   /** Transcodes the ChunkedSeries in buf[start, end). */
   private series(buf: Uint8Array, start: number, end: number): void {
+    const w = this.scan;
+    const nv = this.nv;
     let lr = this.labelRanges;
     let ch = this.chunks;
     let nl = 0;
@@ -303,15 +313,8 @@ export class SeriesTranscoder {
     while (p < end) {
       const tag = buf[p]!;
       if (tag === 0x0a) { // ChunkedSeries.labels = 1
-        const ls = payload(buf, p + 1, end);
-        const le = varintEnd;
-        let ns = 0, ne = 0, vs = 0, ve = 0;
-        for (let q = ls; q < le;) {
-          const f = buf[q]!;
-          if (f === 0x0a) { ns = payload(buf, q + 1, le); q = ne = varintEnd; } // Label.name = 1
-          else if (f === 0x12) { vs = payload(buf, q + 1, le); q = ve = varintEnd; } // Label.value = 2
-          else q = skipField(buf, q, le);
-        }
+        const le = this.labelAt(buf, p, end, 0);
+        const ns = nv[0]!, ne = nv[1]!, vs = nv[2]!, ve = nv[3]!;
         let keep = true;
         for (let i = 0; i < ext; i++) {
           const n = this.extNames[i]!;
@@ -330,16 +333,16 @@ export class SeriesTranscoder {
         }
         p = le;
       } else if (tag === 0x12) { // ChunkedSeries.chunks = 2
-        const cs = payload(buf, p + 1, end);
-        const ce = varintEnd;
+        const cs = w.payload(buf, p + 1, end);
+        const ce = w.next;
         let mins = 0, mine = 0, maxs = 0, maxe = 0, type = 0, ds = 0, de = 0;
         for (let q = cs; q < ce;) {
           switch (buf[q]) {
             case 0x08: mins = q + 1; q = mine = varintEndAt(buf, mins, ce); break; // min_time_ms = 1
             case 0x10: maxs = q + 1; q = maxe = varintEndAt(buf, maxs, ce); break; // max_time_ms = 2
-            case 0x18: type = varint(buf, q + 1, ce); q = varintEnd; break; // type = 3
-            case 0x22: ds = payload(buf, q + 1, ce); q = de = varintEnd; break; // data = 4
-            default: q = skipField(buf, q, ce);
+            case 0x18: type = w.varint(buf, q + 1, ce); q = w.next; break; // type = 3
+            case 0x22: ds = w.payload(buf, q + 1, ce); q = de = w.next; break; // data = 4
+            default: q = w.skipField(buf, q, ce);
           }
         }
         // A zero time is left out, as Go's encoder does.
@@ -362,7 +365,7 @@ export class SeriesTranscoder {
         chunkBytes += 1 + varintSize(as) + as;
         dataBytes += dl;
         p = ce;
-      } else p = skipField(buf, p, end);
+      } else p = w.skipField(buf, p, end);
     }
     this.labelCount = nl;
     this.chunkCount = nc;
@@ -419,6 +422,7 @@ export class SeriesTranscoder {
    * the external labels), so only the first differing label is parsed.
    */
   private compareToPrev(buf: Uint8Array, slow: Buffer | undefined): number {
+    const w = this.scan;
     const prev = this.prev!;
     if (slow !== undefined) return this.compareFields(new Uint8Array(slow.buffer, slow.byteOffset, slow.length), 0, slow.length, prev, this.prevStart, this.prevEnd);
     const lr = this.labelRanges;
@@ -427,8 +431,8 @@ export class SeriesTranscoder {
     for (let i = 0, n = this.labelCount; i < n; i += 2) {
       if (q >= pe) return 1;
       const s = lr[i]!, e = lr[i + 1]!;
-      const len = varint(prev, q + 1, pe);
-      const qe = varintEnd + len;
+      const len = w.varint(prev, q + 1, pe);
+      const qe = w.next + len;
       if (qe - q !== e - s || !bytesEqual(buf, s, e, prev, q)) {
         this.labelAt(buf, s, e, 0);
         this.labelAt(prev, q, pe, 4);
@@ -459,14 +463,15 @@ export class SeriesTranscoder {
 
   /** Parses the label field (tag, length, Label) at buf[s]: name and value ranges go to nv[k..k+3]; returns its end. */
   private labelAt(buf: Uint8Array, s: number, end: number, k: number): number {
-    const ls = payload(buf, s + 1, end);
-    const le = varintEnd;
+    const w = this.scan;
+    const ls = w.payload(buf, s + 1, end);
+    const le = w.next;
     let ns = 0, ne = 0, vs = 0, ve = 0;
     for (let q = ls; q < le;) {
       const f = buf[q]!;
-      if (f === 0x0a) { ns = payload(buf, q + 1, le); q = ne = varintEnd; } // Label.name = 1
-      else if (f === 0x12) { vs = payload(buf, q + 1, le); q = ve = varintEnd; } // Label.value = 2
-      else q = skipField(buf, q, le);
+      if (f === 0x0a) { ns = w.payload(buf, q + 1, le); q = ne = w.next; } // Label.name = 1
+      else if (f === 0x12) { vs = w.payload(buf, q + 1, le); q = ve = w.next; } // Label.value = 2
+      else q = w.skipField(buf, q, le);
     }
     const nv = this.nv;
     nv[k] = ns;
@@ -519,6 +524,7 @@ export class SeriesTranscoder {
    * when earlier series share the message) and out of the batch being filled.
    */
   private cutTail(): Part[] {
+    const w = this.scan;
     const parts: Part[] = [];
     const held = this.held;
     const slab = this.tailSlab!;
@@ -530,12 +536,12 @@ export class SeriesTranscoder {
       // The series area of the message: after the batch header when batching.
       let from = 0;
       if (this.o.batchSize > 0) {
-        varint(m, 1, m.length);
-        from = varintEnd;
+        w.varint(m, 1, m.length);
+        from = w.next;
       }
       const seriesStart = from;
       if (i === first) from = slab.byteOffset + this.tailAt - m.byteOffset;
-      copyParts(m, from, m.length, parts);
+      copyParts(w, m, from, m.length, parts);
       if (i === first && from > seriesStart) {
         // Earlier series stay: rewrite the batch header for the shorter length, just before them.
         const len = from - seriesStart;
@@ -554,7 +560,7 @@ export class SeriesTranscoder {
       // The batch being filled holds the tail from its first part on, or (when that is in a held message) only tail parts.
       const from = first >= heldLen ? this.tailAt : this.batchStart + this.room;
       const b = this.slab!;
-      const n = copyParts(b, from, this.pos, parts);
+      const n = copyParts(w, b, from, this.pos, parts);
       let data = 0;
       for (let k = parts.length - n; k < parts.length; k++) data += parts[k]!.dataBytes;
       this.inBatch -= n;
@@ -763,31 +769,31 @@ export class SeriesTranscoder {
  * Copies each `series = 1` field in m[from, end) into `parts` (the bytes as written: tag, length, Series whose label
  * fields come first); returns how many.
  */
-function copyParts(message: Uint8Array, from: number, end: number, parts: Part[]): number {
+function copyParts(w: FieldScan, message: Uint8Array, from: number, end: number, parts: Part[]): number {
   // A plain array, as the parser's functions only ever see (see slabView).
   const m = new Uint8Array(message.buffer, message.byteOffset, message.length);
   let n = 0;
   for (let p = from; p < end; n++) {
-    const s = payload(m, p + 1, end);
-    const e = varintEnd;
+    const s = w.payload(m, p + 1, end);
+    const e = w.next;
     let le = s;
     let data = 0;
-    while (le < e && m[le] === 0x0a) le = (payload(m, le + 1, e), varintEnd);
+    while (le < e && m[le] === 0x0a) le = (w.payload(m, le + 1, e), w.next);
     for (let q = le; q < e;) {
       // Series.chunks = 2 → AggrChunk.raw = 3 → Chunk.data = 2: only the data length counts for batch sizing.
-      const cs = payload(m, q + 1, e);
-      const ce = varintEnd;
+      const cs = w.payload(m, q + 1, e);
+      const ce = w.next;
       q = ce;
       for (let r = cs; r < ce;) {
         if (m[r] === 0x1a) {
-          const rs = payload(m, r + 1, ce);
-          const re = varintEnd;
+          const rs = w.payload(m, r + 1, ce);
+          const re = w.next;
           for (let t = rs; t < re;) {
-            if (m[t] === 0x12) { const ds = payload(m, t + 1, re); data += varintEnd - ds; t = varintEnd; }
-            else t = skipField(m, t, re);
+            if (m[t] === 0x12) { const ds = w.payload(m, t + 1, re); data += w.next - ds; t = w.next; }
+            else t = w.skipField(m, t, re);
           }
           r = re;
-        } else r = skipField(m, r, ce);
+        } else r = w.skipField(m, r, ce);
       }
     }
     parts.push({ bytes: m.slice(p, e), labelStart: s - p, labelEnd: le - p, dataBytes: data });
