@@ -2,10 +2,11 @@
 // (mTLS when a client CA is given) and client TLS from the querier's --grpc-client-tls-* flags. Certificate, key and
 // CA files are re-read when they change, on both sides, so a rotated certificate needs no restart.
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates, type SecureContextOptions } from 'node:tls';
 import { ChannelCredentials, ServerCredentials, experimental, type ChannelOptions } from '@grpc/grpc-js';
 import { ConfigError, errorMessage } from './errors.js';
+import { filesStamp } from './file-stamp.js';
 import { TLS_VERSIONS } from './flag-values.js';
 
 /** How often certificate files are checked for a change (a stat each; files are read only when they changed). */
@@ -77,18 +78,6 @@ class FileServerCredentials extends ServerCredentials {
   _equals(other: ServerCredentials): boolean {
     return this === other;
   }
-}
-
-/** A value that changes when any of the files is replaced or rewritten. */
-function filesStamp(files: readonly string[]): string {
-  return files.map((f) => {
-    try {
-      const st = statSync(f);
-      return `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch {
-      return 'missing';
-    }
-  }).join('|');
 }
 
 export interface ClientTlsOptions {

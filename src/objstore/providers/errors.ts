@@ -12,6 +12,11 @@ export function statusOf(err: unknown): number | undefined {
   return undefined;
 }
 
+/** The Bucket contract's not-found test for errors made by providerError (or any NotFoundError, by its code). */
+export function hasNotFoundCode(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'THANOS_NOT_FOUND';
+}
+
 function isAbort(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const name = (err as { name?: unknown }).name;

@@ -9,7 +9,7 @@ import { dirPrefix } from '../bucket.js';
 import type { FieldReader } from '../config-fields.js';
 import type { Provider } from '../registry.js';
 import { checkObjectName, checkRange, emptyStream, sliceStream, throwIfAborted } from '../streams.js';
-import { providerError, statusOf } from './errors.js';
+import { hasNotFoundCode, providerError, statusOf } from './errors.js';
 import type { HttpConfig } from './http-config.js';
 import { parseHttpConfig } from './http-config.js';
 
@@ -188,7 +188,7 @@ export class GcsBucket implements Bucket {
   }
 
   isNotFoundError(err: unknown): boolean {
-    return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'THANOS_NOT_FOUND';
+    return hasNotFoundCode(err);
   }
 
   async upload(name: string, body: UploadBody, options?: OpOptions): Promise<void> {

@@ -14,7 +14,7 @@ import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } fro
 import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { Provider } from '../registry.js';
 import { checkObjectName, checkRange, emptyStream, partsOf, throwIfAborted } from '../streams.js';
-import { providerError, statusOf } from './errors.js';
+import { hasNotFoundCode, providerError, statusOf } from './errors.js';
 import { createAgents } from './http-config.js';
 import type { S3Config } from './s3-config.js';
 import { parseS3Config } from './s3-config.js';
@@ -143,7 +143,7 @@ export class S3Bucket implements Bucket {
   }
 
   isNotFoundError(err: unknown): boolean {
-    return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'THANOS_NOT_FOUND';
+    return hasNotFoundCode(err);
   }
 
   async upload(name: string, body: UploadBody, options?: OpOptions): Promise<void> {

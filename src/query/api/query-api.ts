@@ -22,9 +22,9 @@ import type { EndpointStatus } from '../endpoint-set.js';
 import { EvalPool } from '../eval-pool/pool.js';
 import type { EvalJob } from '../eval-pool/protocol.js';
 import { fetchSeries, type QueryOptions } from '../queryable.js';
-import { classifyError } from './errors.js';
 import { bindToActiveSpan, withSpan } from '../../runtime/tracing/spans.js';
-import { errorJson, ERROR_STATUS, labelsJson, successJson } from './json.js';
+import { labelsJson } from './json.js';
+import { replyApi } from './serve.js';
 import {
   BadDataError, MAX_TIME_MS, MIN_TIME_MS, Params, boolParam, invalidParam, parseDuration, parseForm, parseTime, timeParam,
 } from './params.js';
@@ -113,23 +113,7 @@ export class QueryApi {
     const q = req.url.indexOf('?');
     const query = parseForm(q < 0 ? '' : req.url.slice(q + 1));
     const body = typeof req.body === 'string' ? parseForm(req.body) : undefined;
-    const ac = new AbortController();
-    // The client went away before we answered: stop the work it asked for.
-    const onClose = (): void => {
-      if (!reply.raw.writableEnded) ac.abort(new Error('client closed the connection'));
-    };
-    reply.raw.on('close', onClose);
-    reply.type('application/json');
-    try {
-      const r = await h(new Params(query, body), ac.signal, req);
-      return reply.code(200).send(successJson(r.data, r.warnings, r.infos));
-    } catch (err) {
-      const { type, message } = classifyError(err);
-      if (type === 'internal') this.logger.error('query api request failed', { path: url.pathname, err: message });
-      return reply.code(ERROR_STATUS[type]).send(errorJson(type, message));
-    } finally {
-      reply.raw.off('close', onClose);
-    }
+    return replyApi(reply, this.logger, url.pathname, (signal) => h(new Params(query, body), signal, req));
   }
 
   /** Everything a request says about stores and dedup, validated. */

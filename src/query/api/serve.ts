@@ -11,6 +11,7 @@ export interface ApiAnswer {
   /** Already JSON. */
   readonly data: string;
   readonly warnings?: readonly string[];
+  readonly infos?: readonly string[];
 }
 
 export type ApiHandler = (p: Params, signal: AbortSignal) => Promise<ApiAnswer>;
@@ -26,6 +27,14 @@ export class TypedApiError extends Error {
 export async function serveApi(req: FastifyRequest, reply: FastifyReply, logger: Logger, h: ApiHandler): Promise<FastifyReply> {
   const url = new URL(req.url, 'http://x');
   const body = typeof req.body === 'string' ? new URLSearchParams(req.body) : undefined;
+  return replyApi(reply, logger, url.pathname, (signal) => h(new Params(url.searchParams, body), signal));
+}
+
+/**
+ * Replies with the envelope of what `run` answers or throws (an internal error is logged with `path`); `run`'s signal
+ * aborts when the client goes away before the answer, to stop the work it asked for.
+ */
+export async function replyApi(reply: FastifyReply, logger: Logger, path: string, run: (signal: AbortSignal) => Promise<ApiAnswer>): Promise<FastifyReply> {
   const ac = new AbortController();
   const onClose = (): void => {
     if (!reply.raw.writableEnded) ac.abort(new Error('client closed the connection'));
@@ -33,11 +42,11 @@ export async function serveApi(req: FastifyRequest, reply: FastifyReply, logger:
   reply.raw.on('close', onClose);
   reply.type('application/json');
   try {
-    const r = await h(new Params(url.searchParams, body), ac.signal);
-    return reply.code(200).send(successJson(r.data, r.warnings));
+    const r = await run(ac.signal);
+    return reply.code(200).send(successJson(r.data, r.warnings, r.infos));
   } catch (err) {
     const { type, message } = err instanceof TypedApiError ? { type: err.errorType, message: err.message } : classifyError(err);
-    if (type === 'internal') logger.warn('api request failed', { path: url.pathname, err: message });
+    if (type === 'internal') logger.warn('api request failed', { path, err: message });
     return reply.code(ERROR_STATUS[type]).send(errorJson(type, message));
   } finally {
     reply.raw.off('close', onClose);

@@ -3,7 +3,7 @@
 import type { Labels } from '../../tsdb/labels/labels.js';
 import { decodeWith, STRATEGIES } from '../codec.js';
 import { enumName, enumNumber, int64, list, obj, optObj, str } from '../codec-values.js';
-import { protoType } from '../proto.js';
+import { apiMessages, type WarningFrame } from './messages.js';
 import type { PartialResponseStrategy } from '../store-api.js';
 import { decodeLabelSet, encodeLabelSet } from './labels.js';
 
@@ -28,12 +28,9 @@ export interface ExemplarsRequest {
   readonly partialResponseStrategy: PartialResponseStrategy;
 }
 
-export type ExemplarsFrame = { readonly type: 'data'; readonly data: ExemplarData } | { readonly type: 'warning'; readonly warning: string };
+export type ExemplarsFrame = { readonly type: 'data'; readonly data: ExemplarData } | WarningFrame;
 
-const T = {
-  request: protoType('thanos.ExemplarsRequest'),
-  response: protoType('thanos.ExemplarsResponse'),
-};
+const T = apiMessages('thanos.ExemplarsRequest', 'thanos.ExemplarsResponse');
 
 export function encodeExemplarsRequest(r: ExemplarsRequest): Uint8Array {
   return T.request.encode({

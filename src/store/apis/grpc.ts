@@ -15,6 +15,7 @@ import { decodeExemplarsFrame, decodeExemplarsRequest, encodeExemplarsFrame, enc
 import { decodeMetadataFrame, decodeMetadataRequest, encodeMetadataFrame, encodeMetadataRequest, type MetricMeta, type MetricMetadataRequest } from './metadata.js';
 import { decodeRulesFrame, decodeRulesRequest, encodeRulesFrame, encodeRulesRequest, type RuleGroup, type RulesRequest } from './rules.js';
 import { decodeTargetsFrame, decodeTargetsRequest, encodeTargetsFrame, encodeTargetsRequest, type ActiveTarget, type DroppedTarget, type TargetsRequest } from './targets.js';
+import type { WarningFrame } from './messages.js';
 
 const passthrough = (b: Buffer): Buffer => b;
 
@@ -104,51 +105,48 @@ export class ComponentApisClient implements RulesApi, TargetsApi, MetadataApi, E
 
   async rules(req: RulesRequest, signal?: AbortSignal): Promise<{ groups: RuleGroup[]; warnings: string[] }> {
     const groups: RuleGroup[] = [];
-    const warnings: string[] = [];
-    for await (const buf of this.conn.serverStream(RULES_SERVICE.Rules.path, encodeRulesRequest(req), signal)) {
-      const f = decodeRulesFrame(buf);
-      if (f.type === 'group') groups.push(f.group);
-      else warnings.push(f.warning);
-    }
+    const warnings = await this.collect(RULES_SERVICE.Rules.path, encodeRulesRequest(req), decodeRulesFrame, (f) => groups.push(f.group), signal);
     return { groups, warnings };
   }
 
   async targets(req: TargetsRequest, signal?: AbortSignal): Promise<{ targets: { activeTargets: ActiveTarget[]; droppedTargets: DroppedTarget[] }; warnings: string[] }> {
     const activeTargets: ActiveTarget[] = [];
     const droppedTargets: DroppedTarget[] = [];
-    const warnings: string[] = [];
-    for await (const buf of this.conn.serverStream(TARGETS_SERVICE.Targets.path, encodeTargetsRequest(req), signal)) {
-      const f = decodeTargetsFrame(buf);
-      if (f.type === 'warning') {
-        warnings.push(f.warning);
-      } else {
-        activeTargets.push(...f.targets.activeTargets);
-        droppedTargets.push(...f.targets.droppedTargets);
-      }
-    }
+    const warnings = await this.collect(TARGETS_SERVICE.Targets.path, encodeTargetsRequest(req), decodeTargetsFrame, (f) => {
+      activeTargets.push(...f.targets.activeTargets);
+      droppedTargets.push(...f.targets.droppedTargets);
+    }, signal);
     return { targets: { activeTargets, droppedTargets }, warnings };
   }
 
   async metricMetadata(req: MetricMetadataRequest, signal?: AbortSignal): Promise<{ metadata: Map<string, MetricMeta[]>; warnings: string[] }> {
     const metadata = new Map<string, MetricMeta[]>();
-    const warnings: string[] = [];
-    for await (const buf of this.conn.serverStream(METADATA_SERVICE.MetricMetadata.path, encodeMetadataRequest(req), signal)) {
-      const f = decodeMetadataFrame(buf);
-      if (f.type === 'warning') warnings.push(f.warning);
-      else for (const [name, metas] of f.metadata) metadata.set(name, [...(metadata.get(name) ?? []), ...metas]);
-    }
+    const warnings = await this.collect(METADATA_SERVICE.MetricMetadata.path, encodeMetadataRequest(req), decodeMetadataFrame, (f) => {
+      for (const [name, metas] of f.metadata) metadata.set(name, [...(metadata.get(name) ?? []), ...metas]);
+    }, signal);
     return { metadata, warnings };
   }
 
   async exemplars(req: ExemplarsRequest, signal?: AbortSignal): Promise<{ data: ExemplarData[]; warnings: string[] }> {
     const data: ExemplarData[] = [];
-    const warnings: string[] = [];
-    for await (const buf of this.conn.serverStream(EXEMPLARS_SERVICE.Exemplars.path, encodeExemplarsRequest(req), signal)) {
-      const f = decodeExemplarsFrame(buf);
-      if (f.type === 'data') data.push(f.data);
-      else warnings.push(f.warning);
-    }
+    const warnings = await this.collect(EXEMPLARS_SERVICE.Exemplars.path, encodeExemplarsRequest(req), decodeExemplarsFrame, (f) => data.push(f.data), signal);
     return { data, warnings };
+  }
+
+  /** Runs one server-streaming call: each frame that is not a warning goes to `onData`; returns the warnings. */
+  private async collect<F extends { readonly type: string }>(
+    path: string, body: Uint8Array, decode: (buf: Uint8Array) => F | WarningFrame, onData: (f: Exclude<F, WarningFrame>) => void, signal?: AbortSignal,
+  ): Promise<string[]> {
+    const warnings: string[] = [];
+    for await (const buf of this.conn.serverStream(path, body, signal)) {
+      const f = decode(buf);
+      if (isWarning(f)) warnings.push(f.warning);
+      else onData(f as Exclude<F, WarningFrame>);
+    }
+    return warnings;
   }
 }
 
+function isWarning(f: { readonly type: string }): f is WarningFrame {
+  return f.type === 'warning';
+}

@@ -3,7 +3,7 @@
 
 import { decodeWith, STRATEGIES } from '../codec.js';
 import { enumName, enumNumber, list, obj, optObj, str } from '../codec-values.js';
-import { protoType } from '../proto.js';
+import { apiMessages, type WarningFrame } from './messages.js';
 import type { PartialResponseStrategy } from '../store-api.js';
 
 export interface MetricMeta {
@@ -22,12 +22,9 @@ export interface MetricMetadataRequest {
   readonly partialResponseStrategy: PartialResponseStrategy;
 }
 
-export type MetadataFrame = { readonly type: 'metadata'; readonly metadata: MetricMetadata } | { readonly type: 'warning'; readonly warning: string };
+export type MetadataFrame = { readonly type: 'metadata'; readonly metadata: MetricMetadata } | WarningFrame;
 
-const T = {
-  request: protoType('thanos.MetricMetadataRequest'),
-  response: protoType('thanos.MetricMetadataResponse'),
-};
+const T = apiMessages('thanos.MetricMetadataRequest', 'thanos.MetricMetadataResponse');
 
 export function encodeMetadataRequest(r: MetricMetadataRequest): Uint8Array {
   return T.request.encode({

@@ -4,7 +4,7 @@
 import type { Labels } from '../../tsdb/labels/labels.js';
 import { decodeWith, STRATEGIES } from '../codec.js';
 import { enumName, enumNumber, int64, list, obj, optObj, str, strings } from '../codec-values.js';
-import { protoType } from '../proto.js';
+import { apiMessages, type WarningFrame } from './messages.js';
 import type { PartialResponseStrategy } from '../store-api.js';
 import { decodeLabelSet, encodeLabelSet } from './labels.js';
 import { decodeTimestamp, encodeTimestamp, ZERO_TIME, type Timestamp } from './timestamp.js';
@@ -77,12 +77,9 @@ export interface RulesRequest {
   readonly files: readonly string[];
 }
 
-export type RulesFrame = { readonly type: 'group'; readonly group: RuleGroup } | { readonly type: 'warning'; readonly warning: string };
+export type RulesFrame = { readonly type: 'group'; readonly group: RuleGroup } | WarningFrame;
 
-const T = {
-  request: protoType('thanos.RulesRequest'),
-  response: protoType('thanos.RulesResponse'),
-};
+const T = apiMessages('thanos.RulesRequest', 'thanos.RulesResponse');
 
 export function encodeRulesRequest(r: RulesRequest): Uint8Array {
   return T.request.encode({

@@ -4,7 +4,7 @@
 import type { Labels } from '../../tsdb/labels/labels.js';
 import { decodeWith, STRATEGIES } from '../codec.js';
 import { enumName, enumNumber, list, obj, optObj, str } from '../codec-values.js';
-import { protoType } from '../proto.js';
+import { apiMessages, type WarningFrame } from './messages.js';
 import type { PartialResponseStrategy } from '../store-api.js';
 import { decodeLabelSet, encodeLabelSet } from './labels.js';
 import { decodeTimestamp, encodeTimestamp, ZERO_TIME, type Timestamp } from './timestamp.js';
@@ -43,12 +43,9 @@ export interface TargetsRequest {
   readonly partialResponseStrategy: PartialResponseStrategy;
 }
 
-export type TargetsFrame = { readonly type: 'targets'; readonly targets: TargetDiscovery } | { readonly type: 'warning'; readonly warning: string };
+export type TargetsFrame = { readonly type: 'targets'; readonly targets: TargetDiscovery } | WarningFrame;
 
-const T = {
-  request: protoType('thanos.TargetsRequest'),
-  response: protoType('thanos.TargetsResponse'),
-};
+const T = apiMessages('thanos.TargetsRequest', 'thanos.TargetsResponse');
 
 export function encodeTargetsRequest(r: TargetsRequest): Uint8Array {
   return T.request.encode({

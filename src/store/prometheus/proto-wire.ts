@@ -145,6 +145,69 @@ export class ProtoReader {
 }
 
 /**
+ * Field reads at positions over plain byte arrays, for parsers that keep their position in locals (the sidecar's
+ * transcoder): each read returns its value and leaves where it ended in `next`, a second return value that
+ * allocates nothing (the transcoder reads ~100k fields a call). One per parser; errors name `what` and the byte.
+ */
+export class WireScan {
+  /** Where the last varint (or, after `payload`, the payload) ended. */
+  next = 0;
+
+  constructor(private readonly what: string) {}
+
+  private corrupt(at: number, reason: string): CorruptionError {
+    return new CorruptionError(this.what, 'protobuf', at, reason);
+  }
+
+  /** The unsigned varint at buf[p], read no further than `end`; sets next. */
+  varint(buf: Uint8Array, p: number, end: number): number {
+    if (p < end) {
+      const c = buf[p]!;
+      if (c < 0x80) {
+        this.next = p + 1;
+        return c;
+      }
+    }
+    let x = 0;
+    let mul = 1;
+    for (let i = 0; i < 10 && p < end; i++) {
+      const c = buf[p++]!;
+      x += (c & 0x7f) * mul;
+      if (c < 0x80) {
+        this.next = p;
+        return x;
+      }
+      mul *= 128;
+    }
+    throw this.corrupt(p, p >= end ? 'truncated varint' : 'varint longer than 10 bytes');
+  }
+
+  /** The start of the length-delimited payload whose length is at buf[p]; next is set to the payload's end. */
+  payload(buf: Uint8Array, p: number, end: number): number {
+    const n = this.varint(buf, p, end);
+    const start = this.next;
+    if (n > end - start) throw this.corrupt(start, `length ${n} runs past the end of the message`);
+    this.next = start + n;
+    return start;
+  }
+
+  /** The end of the field whose tag is at buf[p], for fields the transcoder does not read. */
+  skipField(buf: Uint8Array, p: number, end: number): number {
+    const wire = this.varint(buf, p, end) & 7;
+    p = this.next;
+    switch (wire) {
+      case 0: this.varint(buf, p, end); return this.next;
+      case 1: p += 8; break;
+      case 2: this.payload(buf, p, end); return this.next;
+      case 5: p += 4; break;
+      default: throw this.corrupt(p, `unsupported wire type ${wire}`);
+    }
+    if (p > end) throw this.corrupt(end, 'truncated field');
+    return p;
+  }
+}
+
+/**
  * The one hand-written protobuf writer (remote-read requests, remote-write and receiver-forward requests): appends
  * into a growing buffer, and writes a nested message's length in place (`openLen`/`closeLen`) instead of encoding
  * the message apart and copying it in.

@@ -7,7 +7,7 @@ import { BugError, CorruptionError } from '../../runtime/errors.js';
 import { MAX_BATCH_BYTES } from '../series-encoder.js';
 import { FrameSplitter } from './frame-splitter.js';
 import { PROM_CHUNK_FLOAT_HISTOGRAM, PROM_CHUNK_HISTOGRAM, PROM_CHUNK_XOR, readLabel } from './remote-read-codec.js';
-import { ProtoReader } from './proto-wire.js';
+import { ProtoReader, WireScan } from './proto-wire.js';
 import type { SlabPool } from './slab-pool.js';
 import { seriesSlabs } from './slab-pool.js';
 import type { RunOrder } from '../sorted-runs.js';
@@ -49,63 +49,6 @@ function varintSize(n: number): number {
 
 function corrupt(at: number, reason: string): CorruptionError {
   return new CorruptionError(WHAT, 'protobuf', at, reason);
-}
-
-/**
- * The parser's field reads over plain byte arrays. The parser keeps its position in locals; each read returns its
- * value and leaves where it ended in `next` (a second return value that allocates nothing: the hot loop reads ~100k
- * fields a call). One per transcoder.
- */
-class FieldScan {
-  /** Where the last varint (or, after `payload`, the payload) ended. */
-  next = 0;
-
-  /** The unsigned varint at buf[p], read no further than `end`; sets next. */
-  varint(buf: Uint8Array, p: number, end: number): number {
-    if (p < end) {
-      const c = buf[p]!;
-      if (c < 0x80) {
-        this.next = p + 1;
-        return c;
-      }
-    }
-    let x = 0;
-    let mul = 1;
-    for (let i = 0; i < 10 && p < end; i++) {
-      const c = buf[p++]!;
-      x += (c & 0x7f) * mul;
-      if (c < 0x80) {
-        this.next = p;
-        return x;
-      }
-      mul *= 128;
-    }
-    throw corrupt(p, p >= end ? 'truncated varint' : 'varint longer than 10 bytes');
-  }
-
-  /** The start of the length-delimited payload whose length is at buf[p]; next is set to the payload's end. */
-  payload(buf: Uint8Array, p: number, end: number): number {
-    const n = this.varint(buf, p, end);
-    const start = this.next;
-    if (n > end - start) throw corrupt(start, `length ${n} runs past the end of the message`);
-    this.next = start + n;
-    return start;
-  }
-
-  /** The end of the field whose tag is at buf[p], for fields the transcoder does not read. */
-  skipField(buf: Uint8Array, p: number, end: number): number {
-    const wire = this.varint(buf, p, end) & 7;
-    p = this.next;
-    switch (wire) {
-      case 0: this.varint(buf, p, end); return this.next;
-      case 1: p += 8; break;
-      case 2: this.payload(buf, p, end); return this.next;
-      case 5: p += 4; break;
-      default: throw corrupt(p, `unsupported wire type ${wire}`);
-    }
-    if (p > end) throw corrupt(end, 'truncated field');
-    return p;
-  }
 }
 
 /** The end of the varint at buf[p], for values only copied (times: a value past 2^31 would allocate a number). */
@@ -246,7 +189,7 @@ export class SeriesTranscoder {
   private readonly order: RunOrder<Part>;
   /** Name and value ranges of the two labels compared last (scratch, 8 numbers). */
   private readonly nv = new Int32Array(8);
-  private readonly scan = new FieldScan();
+  private readonly scan = new WireScan(WHAT);
   private readonly onFrame = (message: Uint8Array): void => this.frame(message);
 
   constructor(private readonly o: TranscoderOptions) {
@@ -769,7 +712,7 @@ export class SeriesTranscoder {
  * Copies each `series = 1` field in m[from, end) into `parts` (the bytes as written: tag, length, Series whose label
  * fields come first); returns how many.
  */
-function copyParts(w: FieldScan, message: Uint8Array, from: number, end: number, parts: Part[]): number {
+function copyParts(w: WireScan, message: Uint8Array, from: number, end: number, parts: Part[]): number {
   // A plain array, as the parser's functions only ever see (see slabView).
   const m = new Uint8Array(message.buffer, message.byteOffset, message.length);
   let n = 0;
