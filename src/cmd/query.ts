@@ -6,7 +6,7 @@ import { REQUEST_LOGGING_FLAGS, SERVER_FLAGS, STORE_LIMIT_FLAGS, readGrpcServerO
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import { parseEndpointSpec, type EndpointSpec } from '../query/dns-discovery.js';
 import { parseHostPort } from '../runtime/flag-values.js';
-import type { QuerierOptions } from '../query/querier.js';
+import type { QuerierOptions } from './query-build.js';
 import { endpointsFromFlags, parseEndpointConfig } from '../query/endpoint-config.js';
 import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { gossipFlags } from './removed-flags.js';
@@ -74,7 +74,7 @@ export function registerQuery(program: Command, registry?: ModeRegistry): void {
       component: 'query', log, tracing, http, grpc, requestLogging,
       setup: async (rt, app) => {
         // Loaded when the mode runs, so `--help` does not pay for the engine and the gRPC stack.
-        const [{ registerWebUi }, { buildQuerier }] = await Promise.all([import('../query/ui/web-ui.js'), import('../query/querier.js')]);
+        const [{ registerWebUi }, { buildQuerier }] = await Promise.all([import('../query/ui/web-ui.js'), import('./query-build.js')]);
         registerWebUi(app, { ...webUi, logger: rt.logger });
         return buildQuerier(rt, app, querier);
       },

@@ -3,8 +3,8 @@
 // the querier's engine in-process). Loaded only when the mode runs.
 import type { FastifyInstance } from 'fastify';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
-import type { QuerierOptions } from '../query/querier.js';
-import { buildQuerier } from '../query/querier.js';
+import type { QuerierOptions } from './query-build.js';
+import { buildQuerier } from './query-build.js';
 import { registerWebUi } from '../query/ui/web-ui.js';
 import { pause } from '../runtime/async.js';
 import { Prober } from '../runtime/prober.js';
@@ -22,7 +22,7 @@ import type { StoreOptions } from './store.js';
 import type { RuleEvalOptions } from './rule.js';
 import { buildRuleEvaluation } from './rule-build.js';
 import { localQueryFunc } from '../rule/local-query.js';
-import type { QuerierParts } from '../query/querier.js';
+import type { QuerierParts } from './query-build.js';
 import type { ApiEndpoint } from '../query/endpoint-set.js';
 import type { RulesApi } from '../store/apis/component-apis.js';
 

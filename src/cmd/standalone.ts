@@ -4,7 +4,7 @@
 // with --rule-file rule groups evaluated over the querier's engine. Components are wired in-process, not over gRPC.
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { QuerierOptions } from '../query/querier.js';
+import type { QuerierOptions } from './query-build.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
 import type { FlagReader, FlagSpec } from './flags.js';

@@ -1,150 +1,32 @@
 // `thanos-ts tools bucket ls|inspect|verify|mark|cleanup|retention` (upstream cmd/thanos/tools_bucket.go): list the
 // blocks of a bucket, print a table of their meta.json, check them for issues, put or remove markers, delete marked
-// blocks and partial uploads, and apply retention once. The work itself lives in src/compact; this file wires flags.
+// blocks and partial uploads, and apply retention once. The work lives in src/compact and src/block (inspect.ts: the
+// listings); this file wires flags.
 import type { Command } from 'commander';
 import { createLogger } from '../runtime/logger.js';
 import type { Logger } from '../runtime/logger.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
+import { formatGoDuration } from '../runtime/duration.js';
+import { isBlockId } from '../tsdb/block/ulid.js';
 import type { Bucket, BucketReader } from '../objstore/bucket.js';
-import { readAll } from '../objstore/streams.js';
-import { parseThanosMeta, thanosMetaJson } from '../block/meta.js';
+import { INSPECT_COLUMNS, formatInspect, formatLs } from '../block/inspect.js';
 import type { ThanosMeta } from '../block/meta.js';
 import { DELETION_MARK_FILENAME } from '../block/markers.js';
 import { MetaFetcher } from '../block/fetcher.js';
 import { ConsistencyDelayFilter, IgnoreDeletionMarkFilter } from '../block/filters.js';
 import { PARTIAL_UPLOAD_THRESHOLD_MS, cleanPartialUploads, deleteMarkedBlocks } from '../compact/clean.js';
-import { formatGoDuration } from '../runtime/duration.js';
 import { MARKER_FILES, markBlock, unmarkBlock, type MarkerFile } from '../compact/marks.js';
 import { applyRetention } from '../compact/retention.js';
 import { VERIFY_ISSUES, verifyBucket, type VerifyIssue } from '../compact/verify.js';
 import { declareFlags, FlagError, FlagReader } from './flags.js';
 import { HTTP_FLAGS, LOG_FLAGS, OBJSTORE_FLAGS, readHttpOptions, readLogOptions, readObjstoreFlag } from './flag-groups.js';
-import { isBlockId } from '../tsdb/block/ulid.js';
-
-export const INSPECT_COLUMNS = ['ULID', 'FROM', 'UNTIL', 'RANGE', 'UNTIL-DOWN', '#SERIES', '#SAMPLES', '#CHUNKS', 'COMP-LEVEL', 'COMP-FAILED', 'LABELS', 'RESOLUTION', 'SOURCE'] as const;
-const HOUR = 3_600_000;
 
 export type Write = (s: string) => void;
 
-/** The metas of every block directory in the bucket, sorted by ULID. Reads `concurrency` meta.json files at once. */
-export async function readBlockMetas(bucket: BucketReader, logger: Logger, options: { signal?: AbortSignal; concurrency?: number } = {}): Promise<ThanosMeta[]> {
-  const ids: string[] = [];
-  for await (const name of bucket.iter('', options.signal ? { signal: options.signal } : {})) {
-    const id = name.slice(0, -1);
-    if (name.endsWith('/') && isBlockId(id)) ids.push(id);
-  }
-  ids.sort();
-  const out: (ThanosMeta | undefined)[] = new Array<ThanosMeta | undefined>(ids.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < ids.length) {
-      const i = next++;
-      const file = `${ids[i]}/meta.json`;
-      try {
-        const text = (await readAll(await bucket.get(file, options.signal ? { signal: options.signal } : {}))).toString('utf8');
-        out[i] = parseThanosMeta(text, file);
-      } catch (err) {
-        if (!bucket.isNotFoundError(err)) throw err;
-        logger.debug('block without meta.json, skipping (partial upload)', { block: ids[i] });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 32, ids.length) }, worker));
-  return out.filter((m): m is ThanosMeta => m !== undefined);
-}
-
-/** Go's time.Duration.String() for milliseconds: `2h0m0s`, `1h59m0.001s`, `0s`, `-3h0m0s`. */
-export const goDuration = formatGoDuration;
-
-/** time.Unix(ms/1000, 0).Format(time.RFC3339) in UTC. */
-export function rfc3339(ms: number): string {
-  return new Date(Math.trunc(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-const thousands = (n: number | undefined): string => (n ?? 0).toLocaleString('en-US');
-
-/** Time until the compactor downsamples the block further (upstream compact.UntilNextDownsampling), or `-`. */
-function untilDown(m: ThanosMeta): string {
-  const range = m.maxTime - m.minTime;
-  switch (m.thanos.downsample.resolution) {
-    case 0: return goDuration(40 * HOUR - range);
-    case 300_000: return goDuration(240 * HOUR - range);
-    default: return '-';
-  }
-}
-
-export function inspectRow(m: ThanosMeta): string[] {
-  const labels = Object.keys(m.thanos.labels).sort().map((k) => `${k}=${m.thanos.labels[k]}`).join(',');
-  return [
-    m.ulid, rfc3339(m.minTime), rfc3339(m.maxTime), goDuration(m.maxTime - m.minTime), untilDown(m),
-    thousands(m.stats.numSeries), thousands(m.stats.numSamples), thousands(m.stats.numChunks),
-    String(m.compaction.level), String(m.compaction.failed ?? false), labels,
-    goDuration(m.thanos.downsample.resolution), m.thanos.source,
-  ];
-}
-
-/** Orders cells as upstream: RFC 3339 times, then durations, then numbers with separators, then strings. */
-function compareCells(a: string, b: string): number {
-  const ta = Date.parse(a), tb = Date.parse(b);
-  if (/^\d{4}-/.test(a) && /^\d{4}-/.test(b) && !Number.isNaN(ta) && !Number.isNaN(tb)) return ta - tb;
-  const na = Number(a.replace(/,/g, '')), nb = Number(b.replace(/,/g, ''));
-  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Upstream's tablewriter layout: side borders, `|` separators, centred header, left-aligned cells. */
-export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[], center: boolean): string => '| ' + cells.map((c, i) => {
-    const pad = widths[i]! - c.length;
-    if (!center) return c + ' '.repeat(pad);
-    const left = Math.floor(pad / 2);
-    return ' '.repeat(left) + c + ' '.repeat(pad - left);
-  }).join(' | ') + ' |\n';
-  return line(header, true) + '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|\n' + rows.map((r) => line(r, false)).join('');
-}
-
-function csvLine(cells: readonly string[], sep: string): string {
-  return cells.map((c) => (c.includes(sep) || c.includes('"') || c.includes('\n') ? `"${c.replace(/"/g, '""')}"` : c)).join(sep) + '\n';
-}
-
-export interface InspectOptions {
-  /** Only blocks whose external labels include all of these. */
-  readonly selector?: Readonly<Record<string, string>>;
-  readonly sortBy?: readonly string[];
-  readonly output?: 'table' | 'csv' | 'tsv';
-}
-
-export function formatInspect(metas: readonly ThanosMeta[], options: InspectOptions = {}): string {
-  const selector = Object.entries(options.selector ?? {});
-  const rows = metas.filter((m) => selector.every(([k, v]) => m.thanos.labels[k] === v)).map(inspectRow);
-  const sortIdx = (options.sortBy ?? ['FROM', 'UNTIL']).map((c) => {
-    const i = (INSPECT_COLUMNS as readonly string[]).indexOf(c);
-    if (i < 0) throw new FlagError('sort-by', c, `column not found (columns: ${INSPECT_COLUMNS.join(', ')})`);
-    return i;
-  });
-  rows.sort((a, b) => {
-    for (const i of sortIdx) {
-      const c = compareCells(a[i]!, b[i]!);
-      if (c !== 0) return c;
-    }
-    return compareCells(a[0]!, b[0]!);
-  });
-  switch (options.output ?? 'table') {
-    case 'table': return renderTable(INSPECT_COLUMNS, rows);
-    case 'csv': return [INSPECT_COLUMNS, ...rows].map((r) => csvLine(r, ',')).join('');
-    case 'tsv': return [INSPECT_COLUMNS, ...rows].map((r) => csvLine(r, '\t')).join('');
-  }
-}
-
-/** `tools bucket ls` lines: ULIDs, `wide` summaries, or one meta JSON per line. */
-export function formatLs(metas: readonly ThanosMeta[], output: string): string {
-  switch (output) {
-    case '': return metas.map((m) => `${m.ulid}\n`).join('');
-    case 'wide': return metas.map((m) => `${m.ulid} -- ${rfc3339(m.minTime)} - ${rfc3339(m.maxTime)} Diff: ${goDuration(Math.trunc(m.maxTime / 1000) * 1000 - Math.trunc(m.minTime / 1000) * 1000)}, Compaction: ${m.compaction.level}, Downsample: ${m.thanos.downsample.resolution}, Source: ${m.thanos.source}\n`).join('');
-    case 'json': return metas.map((m) => JSON.stringify(thanosMetaJson(m)) + '\n').join('');
-    default: throw new FlagError('output', output, 'must be "", wide or json');
-  }
+/** Every block's meta, sorted by ULID, through the one meta fetcher (partial uploads and corrupted metas left out). */
+async function blockMetas(bucket: BucketReader, logger: Logger, signal: AbortSignal): Promise<ThanosMeta[]> {
+  const r = await new MetaFetcher(bucket, { logger }).fetch(signal);
+  return [...r.metas.values()].sort((a, b) => (a.ulid < b.ulid ? -1 : a.ulid > b.ulid ? 1 : 0));
 }
 
 async function openBucket(cmd: Command): Promise<{ bucket: Bucket; logger: Logger }> {
@@ -185,9 +67,10 @@ export function registerToolsBucket(tools: Command, write: Write = (s) => { proc
   ls.action(async (_opts: unknown, cmd: Command) => {
     const f = new FlagReader(cmd);
     const output = f.string('output');
+    if (output !== '' && output !== 'wide' && output !== 'json') throw new FlagError('output', output, 'must be "", wide or json');
     const excludeDelete = f.bool('exclude-delete');
     await withBucket(cmd, async (b, logger, signal) => {
-      let metas = await readBlockMetas(b, logger, { signal });
+      let metas = await blockMetas(b, logger, signal);
       if (excludeDelete) {
         const marked = await Promise.all(metas.map((m) => b.exists(`${m.ulid}/${DELETION_MARK_FILENAME}`, { signal })));
         metas = metas.filter((_, i) => !marked[i]);
@@ -208,7 +91,10 @@ export function registerToolsBucket(tools: Command, write: Write = (s) => { proc
     if (output !== 'table' && output !== 'csv' && output !== 'tsv') throw new FlagError('output', output, 'must be one of table, csv, tsv');
     const selector = f.labels('selector');
     const sortBy = f.list('sort-by');
-    await withBucket(cmd, async (b, logger, signal) => formatInspect(await readBlockMetas(b, logger, { signal }), {
+    for (const c of sortBy) {
+      if (!(INSPECT_COLUMNS as readonly string[]).includes(c)) throw new FlagError('sort-by', c, `column not found (columns: ${INSPECT_COLUMNS.join(', ')})`);
+    }
+    await withBucket(cmd, async (b, logger, signal) => formatInspect(await blockMetas(b, logger, signal), {
       selector, output, ...(sortBy.length > 0 ? { sortBy } : {}),
     }), write);
   });

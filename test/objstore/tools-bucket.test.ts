@@ -10,7 +10,7 @@ import { nopLogger } from '../../src/runtime/logger.js';
 import { createBucket, parseBucketConfig } from '../../src/objstore/config.js';
 import type { Bucket } from '../../src/objstore/bucket.js';
 import { formatThanosMeta, parseThanosMeta, withThanosSection } from '../../src/block/meta.js';
-import { goDuration } from '../../src/cmd/tools-bucket.js';
+import { formatGoDuration as goDuration } from '../../src/runtime/duration.js';
 
 const T0 = 1795240800; // 2026-11-21T06:00:00Z
 let dir = '';

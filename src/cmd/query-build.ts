@@ -1,6 +1,6 @@
-// Assembles the query mode from typed options: endpoint discovery (static, DNS, file SD) feeding the endpoint set,
+// Wiring of the query mode from typed options: endpoint discovery (static, DNS, file SD) feeding the endpoint set,
 // the HTTP API over the proxy, the StoreAPI and the Rules/Targets/Metadata/Exemplars APIs served on gRPC (so
-// queriers stack), and the actors that keep it fresh.
+// queriers stack), and the actors that keep it fresh. Loaded only when the mode runs.
 
 import type { FastifyInstance } from 'fastify';
 import type { GrpcService } from '../runtime/grpc-server.js';
@@ -15,17 +15,17 @@ import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js'
 import { storeGrpcServices } from '../store/grpc-server.js';
 import { withSeriesLimits, type SeriesLimits } from '../store/limited-store.js';
 import { ProxyStore, type StoreTarget } from '../store/proxy.js';
-import { ComponentApi } from './api/component-api.js';
-import { QueryApi } from './api/query-api.js';
-import { registerApiNotFound, registerStatusApi } from './api/status-api.js';
-import type { DedupAlgorithm } from './dedup.js';
+import { ComponentApi } from '../query/api/component-api.js';
+import { QueryApi } from '../query/api/query-api.js';
+import { registerApiNotFound, registerStatusApi } from '../query/api/status-api.js';
+import type { DedupAlgorithm } from '../query/dedup.js';
 import { readFile } from 'node:fs/promises';
-import { DnsProvider, dnsMetrics, type DnsResolver, type EndpointSpec } from './dns-discovery.js';
-import { endpointsFromFlags, groupTarget, parseEndpointConfig, type ConfiguredEndpoint } from './endpoint-config.js';
-import { EndpointSet, type ApiEndpoint, type ComponentApiName } from './endpoint-set.js';
-import { ProxyApis } from './fanout/proxy-apis.js';
-import { FileSd } from './file-sd.js';
-import { normalizeWebPrefix } from './ui/web-ui.js';
+import { DnsProvider, dnsMetrics, type DnsResolver, type EndpointSpec } from '../query/dns-discovery.js';
+import { endpointsFromFlags, groupTarget, parseEndpointConfig, type ConfiguredEndpoint } from '../query/endpoint-config.js';
+import { EndpointSet, type ApiEndpoint, type ComponentApiName } from '../query/endpoint-set.js';
+import { ProxyApis } from '../query/fanout/proxy-apis.js';
+import { FileSd } from '../query/file-sd.js';
+import { normalizeWebPrefix } from '../query/ui/web-ui.js';
 
 export interface QuerierOptions {
   /** --endpoint and --store values, parsed. */
