@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests talk to, when missing: Debian's Prometheus/promtool 2.42, Alertmanager,
-# memcached, OpenStack Swift, dnsmasq (DNS discovery tests); npm's Azurite, s3rver and firebase-tools (GCS emulator) in $PEERS_NPM_DIR.
+# memcached, OpenStack Swift and Keystone (python3-keystone: no service, started by the tests), dnsmasq (DNS discovery tests); npm's Azurite, s3rver and firebase-tools (GCS emulator) in $PEERS_NPM_DIR.
 # Idempotent and quick when everything is there. Needs root for apt-get (CI and these machines run as root).
 set -euo pipefail
 PEERS_NPM_DIR="${PEERS_NPM_DIR:-/tmp/thanos-peers/npm}"
 export DEBIAN_FRONTEND=noninteractive
 
-APT_PKGS=(prometheus prometheus-alertmanager memcached curl swift-proxy swift-object swift-container swift-account python3-swiftclient chromium dnsmasq-base)
+APT_PKGS=(prometheus prometheus-alertmanager memcached curl swift-proxy swift-object swift-container swift-account python3-swiftclient python3-keystone python3-keystonemiddleware chromium dnsmasq-base)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [[ ${#missing[@]} -gt 0 ]]; then

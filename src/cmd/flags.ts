@@ -35,9 +35,6 @@ export interface FlagSpec {
 
 export const supportOf = (spec: FlagSpec): FlagSupport => spec.support ?? 'works';
 
-/** The same flags, refused in a mode that does not implement them (e.g. the store limits outside the store). */
-export const refused = (specs: readonly FlagSpec[]): FlagSpec[] => specs.map((s) => ({ ...s, support: 'refused' }));
-
 /** A flag value was wrong; the CLI prints the message as one line and exits 2. */
 export class FlagError extends ConfigError {
   constructor(flag: string, value: string, reason: string) {

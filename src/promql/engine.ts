@@ -15,7 +15,6 @@ import { closeUnused } from './prefetch.js';
 import { resolveDurations } from './parser/durations.js';
 
 export { QueryError } from './eval-types.js';
-export { PromQLParseError } from './parser/parse.js';
 
 /** Prometheus's HTTP API `errorType` for an error the engine threw (query API adapters map errors with this). */
 export type PromQLErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal';

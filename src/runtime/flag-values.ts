@@ -35,18 +35,6 @@ export function parseBytes(s: string): number {
   return Math.floor(total);
 }
 
-/** Formats bytes as Thanos prints Base2Bytes defaults (`250MiB` for 250MB); used in help text. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let i = 0;
-  let v = n;
-  while (i < units.length - 1 && v >= 1024 && v % 1024 === 0) {
-    v /= 1024;
-    i++;
-  }
-  return `${v}${units[i]}`;
-}
-
 /**
  * Thanos's model.TimeOrDurationValue: an RFC3339 time (`2026-01-02T15:04:05Z`) or a duration relative to now,
  * written with a sign (`-2w`, `-6h30m`, also `2h`). Returns absolute unix milliseconds.

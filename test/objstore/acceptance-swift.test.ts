@@ -1,6 +1,8 @@
 // Bucket acceptance against one real OpenStack Swift (Debian SAIO, started here): the S3 provider over Swift's s3api
 // (needs WHEN_REQUIRED checksums and Content-MD5) and the SWIFT provider with v1 tempauth and segmented uploads, and
-// with Keystone v3 password auth through a stand-in identity endpoint that hands out real Swift tokens.
+// with Keystone v3 password auth against a real Keystone (Debian python3-keystone) whose tokens Swift validates. A
+// stand-in identity endpoint remains only for what a real Keystone 22 cannot be made to do on demand: v2.0 auth
+// (removed upstream), a token that expires within the test, and a first token the storage refuses.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,23 +15,48 @@ import { startSwift } from '../support/peers/swift.js';
 import { describeBucket } from '../support/bucket-acceptance.js';
 import type { KeystoneStub } from '../support/peers/keystone-stub.js';
 import { startKeystoneStub } from '../support/peers/keystone-stub.js';
+import type { KeystoneServer } from '../support/peers/keystone.js';
+import { startKeystone } from '../support/peers/keystone.js';
 import { readAll } from '../../src/objstore/streams.js';
 import { RetryingBucket } from '../../src/objstore/retrying.js';
 
 let dir = '';
 let swift: SwiftServer | undefined;
+let realKeystone: KeystoneServer | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'swift-'));
-  swift = await startSwift(dir);
+  realKeystone = await startKeystone(path.join(dir, 'keystone'));
+  swift = await startSwift(dir, { keystone: realKeystone });
   await swift.createContainer('thanos');
   await createS3Bucket(swift.s3Endpoint, swift.username, swift.password, 'thanos-s3');
-});
+  await realKeystone.addUser('thanos', 'k-secret', 'monitoring');
+  await realKeystone.addObjectStore(`${swift.proxyUrl}/v1/KEY_$(project_id)s`, 'RegionOne');
+  await createKeystoneContainer(realKeystone.authUrl, 'thanos');
+}, 300_000);
 
 afterAll(async () => {
   await swift?.stop();
+  await realKeystone?.stop();
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Creates `container` in the Keystone user's account, as the user (its storage URL from the token's catalog). */
+async function createKeystoneContainer(authUrl: string, container: string): Promise<void> {
+  const res = await fetch(`${authUrl}/auth/tokens`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ auth: {
+      identity: { methods: ['password'], password: { user: { name: 'thanos', domain: { name: 'Default' }, password: 'k-secret' } } },
+      scope: { project: { name: 'monitoring', domain: { name: 'Default' } } },
+    } }),
+  });
+  const body = await res.json() as { token: { catalog: { type: string; endpoints: { interface: string; url: string }[] }[] } };
+  const token = res.headers.get('x-subject-token')!;
+  const storage = body.token.catalog.find((c) => c.type === 'object-store')!.endpoints.find((e) => e.interface === 'public')!.url;
+  const put = await fetch(`${storage}/${container}`, { method: 'PUT', headers: { 'X-Auth-Token': token } });
+  await put.arrayBuffer();
+  if (put.status !== 201 && put.status !== 202) throw new Error(`creating ${container} with a Keystone token: HTTP ${put.status}`);
+}
 
 describeBucket('S3 (OpenStack Swift s3api)', async () => {
   const s = swift!;
@@ -84,9 +111,8 @@ config:
   large_object_chunk_size: 8388608
 ${more}`;
 
-describeBucket('SWIFT (Keystone v3 password auth)', async () => {
-  const k = await keystone();
-  return { bucket: await createBucket(parseBucketConfig(keystoneYaml(k.authUrl), 'swift-v3.yml', nopLogger), { logger: nopLogger }) };
+describeBucket('SWIFT (real Keystone v3 password auth)', async () => {
+  return { bucket: await createBucket(parseBucketConfig(keystoneYaml(realKeystone!.authUrl), 'swift-v3.yml', nopLogger), { logger: nopLogger }) };
 });
 
 describe('SwiftBucket tokens', () => {
@@ -123,15 +149,20 @@ describe('SwiftBucket tokens', () => {
   });
 
   it('fails with a config error naming the container when it does not exist', async () => {
-    const k = await keystone();
-    const cfg = parseBucketConfig(keystoneYaml(k.authUrl).replace('container_name: thanos', 'container_name: missing-container'), 'f', nopLogger);
+    const cfg = parseBucketConfig(keystoneYaml(realKeystone!.authUrl).replace('container_name: thanos', 'container_name: missing-container'), 'f', nopLogger);
     await expect(createBucket(cfg, { logger: nopLogger })).rejects.toThrow('swift container missing-container does not exist');
   });
 
   it('rejects wrong credentials without retrying', async () => {
+    // The stand-in counts the attempts: one.
     const k = await keystone();
     const cfg = parseBucketConfig(keystoneYaml(k.authUrl).replace('k-secret', 'wrong'), 'f', nopLogger);
     await expect(createBucket(cfg, { logger: nopLogger })).rejects.toThrow('HTTP 401');
     expect(k.rejected).toEqual(['wrong user or password']);
+  });
+
+  it('fails with HTTP 401 when the real Keystone refuses the password', async () => {
+    const cfg = parseBucketConfig(keystoneYaml(realKeystone!.authUrl).replace('k-secret', 'wrong'), 'f', nopLogger);
+    await expect(createBucket(cfg, { logger: nopLogger })).rejects.toThrow('HTTP 401');
   });
 });

@@ -58,11 +58,3 @@ export function clampMax(v: number, max: number): number {
   return Math.max(-Infinity, Math.min(max, v));
 }
 
-/** max_of(a, b) / min_of(a, b) (experimental scalar functions in Prometheus 3): Go's math.Max / math.Min. */
-export function maxOf(a: number, b: number): number {
-  return Math.max(a, b);
-}
-
-export function minOf(a: number, b: number): number {
-  return Math.min(a, b);
-}

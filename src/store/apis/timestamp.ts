@@ -38,11 +38,6 @@ export function formatRfc3339(t: Timestamp): string {
   return `${base}.${String(t.nanos).padStart(9, '0').replace(/0+$/, '')}Z`;
 }
 
-/** Milliseconds since the epoch (for sorting and display), nanoseconds below a millisecond dropped. */
-export function timestampMs(t: Timestamp): number {
-  return t.seconds * 1000 + Math.floor(t.nanos / 1e6);
-}
-
 export function compareTimestamps(a: Timestamp, b: Timestamp): number {
   return a.seconds - b.seconds || a.nanos - b.nanos;
 }

@@ -35,11 +35,6 @@ export function addInterval(list: readonly Interval[], iv: Interval): Interval[]
   return out;
 }
 
-export function isDeleted(t: number, ivs: readonly Interval[]): boolean {
-  for (const iv of ivs) if (t >= iv.mint && t <= iv.maxt) return true;
-  return false;
-}
-
 export function encodeTombstones(ts: Tombstones): Uint8Array {
   const e = new Encoder(64);
   e.putBE32(TOMBSTONES_MAGIC);

@@ -10,9 +10,7 @@ export const AGGR_CHUNK_ENCODING = 0xff;
 /** The aggregates in on-disk order; the index is the entry position. */
 export const AggrType = { Count: 0, Sum: 1, Min: 2, Max: 3, Counter: 4 } as const;
 export type AggrType = (typeof AggrType)[keyof typeof AggrType];
-export const AGGR_TYPES: readonly AggrType[] = [0, 1, 2, 3, 4];
 export const AGGR_NAMES = ['count', 'sum', 'min', 'max', 'counter'] as const;
-export type AggrName = (typeof AGGR_NAMES)[number];
 
 /** One aggregate's sub-chunk: its Prometheus encoding byte (1 XOR, 3 float histogram) and its bytes. */
 export interface SubChunk {

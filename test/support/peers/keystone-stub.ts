@@ -1,7 +1,8 @@
-// A minimal Keystone identity endpoint for tests: v3 `POST /v3/auth/tokens` and v2 `POST /v2.0/tokens`. Debian does
-// package Keystone (bookworm: keystone 2:22.0.2, which `apt-cache policy keystone` shows here); running the real one
-// on loopback over sqlite instead of this stand-in was not tried yet (open in issue #18), so this stays for now. It checks password auth requests the way Keystone does and answers with a token and a
-// catalog pointing at a real Swift, whose tempauth token it hands out: only the identity service is a stand-in.
+// A minimal Keystone identity endpoint for what the real Keystone (keystone.ts) cannot do on demand: v2.0 auth
+// (`POST /v2.0/tokens`; Keystone 22 has no v2.0 API), a token that expires within a test, a first token the storage
+// refuses, and counting auth attempts. It checks password auth requests the way Keystone does and answers with a
+// token and a catalog pointing at a real Swift, whose tempauth token it hands out: only the identity service is a
+// stand-in.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 

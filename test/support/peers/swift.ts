@@ -1,6 +1,7 @@
 // Launches a single-node OpenStack Swift ("Swift All In One", Debian swift 2.30) on free 127.0.0.1 ports: memcached
 // for tempauth tokens, object/container/account servers with 1-replica rings, and a proxy with tempauth and s3api.
-// Auth: v1 tempauth `test:tester` / `testing`; S3: access key `test:tester`, secret `testing`, path style.
+// Auth: v1 tempauth `test:tester` / `testing`; S3: access key `test:tester`, secret `testing`, path style. Given a
+// real Keystone (keystone.ts), the proxy also takes Keystone tokens (authtoken + keystoneauth, accounts KEY_<project>).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -30,7 +31,12 @@ const execFileAsync = promisify(execFile);
 /** The interpreter Debian's swift packages are installed for (not a pyenv one). */
 const SWIFT_PYTHON = '/usr/bin/python3';
 
-export async function startSwift(dataDir: string): Promise<SwiftServer> {
+export interface SwiftOptions {
+  /** A running Keystone whose tokens the proxy accepts too, for accounts `KEY_<project id>`. */
+  readonly keystone?: { readonly authUrl: string; readonly service: { readonly user: string; readonly password: string; readonly project: string } };
+}
+
+export async function startSwift(dataDir: string, options: SwiftOptions = {}): Promise<SwiftServer> {
   for (const b of ['swift-proxy-server', 'swift-object-server', 'swift-container-server', 'swift-account-server']) {
     requireCommand(b, 'OpenStack Swift (Debian packages swift-proxy swift-object swift-container swift-account)');
   }
@@ -66,10 +72,11 @@ export async function startSwift(dataDir: string): Promise<SwiftServer> {
   ].join('\n');
   await execFileAsync(SWIFT_PYTHON, ['-c', ringScript, String(ports.object), String(ports.container), String(ports.account)], { cwd: etc });
   const memcached = await startMemcached(dataDir, { name: 'swift-memcached' });
+  const ks = options.keystone;
   writeFileSync(path.join(etc, 'proxy-server.conf'), [
     '[DEFAULT]', `swift_dir = ${etc}`, 'bind_ip = 127.0.0.1', `bind_port = ${ports.proxy}`, 'workers = 0', `user = ${me}`, 'log_name = proxy-server',
     '[pipeline:main]',
-    'pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk s3api tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server',
+    `pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats bulk s3api ${ks ? 'authtoken keystoneauth ' : ''}tempauth copy slo dlo versioned_writes symlink proxy-logging proxy-server`,
     '[app:proxy-server]', 'use = egg:swift#proxy', 'account_autocreate = true', 'allow_account_management = true',
     '[filter:catch_errors]', 'use = egg:swift#catch_errors',
     '[filter:gatekeeper]', 'use = egg:swift#gatekeeper',
@@ -84,7 +91,16 @@ export async function startSwift(dataDir: string): Promise<SwiftServer> {
     '[filter:slo]', 'use = egg:swift#slo',
     '[filter:dlo]', 'use = egg:swift#dlo',
     '[filter:versioned_writes]', 'use = egg:swift#versioned_writes', 'allow_versioned_writes = true',
-    '[filter:symlink]', 'use = egg:swift#symlink', '',
+    '[filter:symlink]', 'use = egg:swift#symlink',
+    ...(ks ? [
+      // Tokens Keystone does not know go on (delay_auth_decision) to tempauth, which comes last so that its
+      // authorization of AUTH_ accounts stands; keystoneauth owns the KEY_ accounts.
+      '[filter:authtoken]', 'paste.filter_factory = keystonemiddleware.auth_token:filter_factory',
+      `www_authenticate_uri = ${ks.authUrl}`, `auth_url = ${ks.authUrl.replace(/\/v3$/, '')}`, 'auth_type = password',
+      'project_domain_id = default', 'user_domain_id = default', `project_name = ${ks.service.project}`,
+      `username = ${ks.service.user}`, `password = ${ks.service.password}`, 'delay_auth_decision = true',
+      '[filter:keystoneauth]', 'use = egg:swift#keystoneauth', 'reseller_prefix = KEY_', 'operator_roles = admin, member',
+    ] : []), '',
   ].join('\n'));
   const procs: PeerProcess[] = [memcached.process];
   try {
