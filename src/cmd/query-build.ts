@@ -13,6 +13,7 @@ import type { Actor } from '../runtime/run-group.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
 import { storeGrpcServices } from '../store/grpc-server.js';
+import { LabelCache } from '../store/series-decoder.js';
 import { withSeriesLimits, type SeriesLimits } from '../store/limited-store.js';
 import { ProxyStore, type StoreTarget } from '../store/proxy.js';
 import { ComponentApi } from '../query/api/component-api.js';
@@ -113,7 +114,8 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
   const endpoints = new EndpointSet({
     addresses: () => [...new Set([...resolved.keys(), ...fileAddresses])],
     strict: () => [...resolved].filter(([, e]) => e.strict).map(([a]) => a),
-    clientOptions: { ...(opts.clientTls ? { tls: opts.clientTls } : {}), interceptors },
+    // One label cache for every store client: equal labels from different stores become the same strings.
+    clientOptions: { ...(opts.clientTls ? { tls: opts.clientTls } : {}), interceptors, labelCache: new LabelCache() },
     clientFor: (address) => {
       const e = resolved.get(address);
       if (!e) return undefined;

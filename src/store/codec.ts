@@ -12,7 +12,7 @@ import {
   bool, bytes, enumName, enumNumber, int64, list, obj, optObj, str, strings, uint64Big, type Obj,
 } from './codec-values.js';
 import { protoType } from './proto.js';
-import { decodeSeriesFrame } from './series-decoder.js';
+import { decodeSeriesFrame, type LabelCache } from './series-decoder.js';
 import { encodeBatchFrame, encodeSeriesFrame } from './series-encoder.js';
 
 export const CHUNK_ENCODINGS: readonly ChunkEncoding[] = ['XOR', 'HISTOGRAM', 'FLOAT_HISTOGRAM'];
@@ -203,8 +203,9 @@ export function encodeSeriesResponse(r: WireSeriesResponse): Uint8Array {
   }
 }
 
-export function decodeSeriesResponse(buf: Uint8Array): WireSeriesResponse {
-  const fast = decodeSeriesFrame(buf);
+/** Decodes a SeriesResponse; series labels go through `labels` when given (see LabelCache). */
+export function decodeSeriesResponse(buf: Uint8Array, labels?: LabelCache): WireSeriesResponse {
+  const fast = decodeSeriesFrame(buf, labels);
   if (fast) return fast.batch ? { type: 'batch', series: fast.series } : { type: 'series', series: fast.series[0]! };
   const w = 'SeriesResponse';
   const o = decodeWith(T.seriesResponse, buf, w);

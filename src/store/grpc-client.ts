@@ -15,6 +15,7 @@ import type {
   LabelNamesRequest, LabelNamesResponse, LabelValuesRequest, LabelValuesResponse, SeriesRequest, SeriesResponse,
   StoreAPI, StoreInfo,
 } from './store-api.js';
+import { LabelCache } from './series-decoder.js';
 
 export interface GrpcStoreClientOptions {
   readonly tls?: ClientTlsOptions;
@@ -34,6 +35,8 @@ export interface GrpcStoreClientOptions {
   readonly channelOptions?: ChannelOptions;
   /** Client interceptors, e.g. runtime/grpc-metrics.ts grpcClientMetrics. */
   readonly interceptors?: readonly Interceptor[];
+  /** Where Series labels are looked up by their bytes (one per querier, shared by its clients); default: the client's own. */
+  readonly labelCache?: LabelCache;
 }
 
 const MAX_INT32 = 2 ** 31 - 1;
@@ -42,8 +45,10 @@ const passthrough = (b: Buffer): Buffer => b;
 
 export class GrpcStoreClient implements StoreAPI {
   private readonly client: Client;
+  private readonly labels: LabelCache;
 
   constructor(readonly address: string, private readonly options: GrpcStoreClientOptions = {}) {
+    this.labels = options.labelCache ?? new LabelCache();
     const { credentials, options: tlsOptions } = clientCredentials(options.tls);
     const max = options.maxMessageBytes ?? MAX_INT32;
     this.client = new Client(address, credentials, {
@@ -101,7 +106,7 @@ export class GrpcStoreClient implements StoreAPI {
     try {
       // The grpc-js stream asks the server for more only as we consume (Readable backpressure).
       for await (const buf of call as AsyncIterable<Buffer>) {
-        const frame = decodeSeriesResponse(buf);
+        const frame = decodeSeriesResponse(buf, this.labels);
         if (frame.type !== 'batch') {
           yield [frame];
           continue;

@@ -150,61 +150,69 @@ class In {
   }
 }
 
-// Decoded labels by their encoded bytes: a querier sees the same few label pairs in every series of a response (and
-// in every response), so a hit returns the Label decoded before with no string or object allocated, and equal
-// labels become the same strings (label comparisons then succeed on identity). Equal bytes always decode to an
-// equal Label, so a hit needs no validation. Two ways per set, the one hit last kept on a miss: a label present in
-// every series survives a stream of labels seen once (an `instance` per series). Keys live in one arena, so a
-// miss allocates only the Label.
 const LABEL_SETS = 2048;
 const MAX_CACHED_LABEL = 64;
-const labelArena = new Uint8Array(LABEL_SETS * 2 * MAX_CACHED_LABEL);
-const arenaWords = new DataView(labelArena.buffer);
-const labelKeyLengths = new Int32Array(LABEL_SETS * 2).fill(-1);
-const labelValues: (Label | undefined)[] = new Array<Label | undefined>(LABEL_SETS * 2).fill(undefined);
-/** Per set, the way hit or filled last. */
-const labelRecent = new Uint8Array(LABEL_SETS);
 
-function cachedKeyIs(slot: number, r: In, start: number, len: number): boolean {
-  if (labelKeyLengths[slot] !== len) return false;
-  const at = slot * MAX_CACHED_LABEL;
-  const w = r.words;
-  let i = 0;
-  for (; i + 4 <= len; i += 4) if (arenaWords.getInt32(at + i, true) !== w.getInt32(start + i, true)) return false;
-  for (; i < len; i++) if (labelArena[at + i] !== r.buf[start + i]) return false;
-  return true;
-}
+/**
+ * Decoded labels by their encoded bytes: a querier sees the same few label pairs in every series of a response (and
+ * in every response), so a hit returns the Label decoded before with no string or object allocated, and equal
+ * labels become the same strings (label comparisons then succeed on identity). Equal bytes always decode to an
+ * equal Label, so a hit needs no validation. Two ways per set, the one hit last kept on a miss: a label present in
+ * every series survives a stream of labels seen once (an `instance` per series). Keys live in one arena, so a
+ * miss allocates only the Label. Owned by whoever decodes (the querier shares one among its store clients).
+ */
+export class LabelCache {
+  private readonly arena = new Uint8Array(LABEL_SETS * 2 * MAX_CACHED_LABEL);
+  private readonly arenaWords = new DataView(this.arena.buffer);
+  private readonly keyLengths = new Int32Array(LABEL_SETS * 2).fill(-1);
+  private readonly values: (Label | undefined)[] = new Array<Label | undefined>(LABEL_SETS * 2).fill(undefined);
+  /** Per set, the way hit or filled last. */
+  private readonly recent = new Uint8Array(LABEL_SETS);
 
-function decodeLabel(r: In, end: number): Label {
-  const start = r.pos;
-  const len = end - start;
-  if (len > MAX_CACHED_LABEL) return decodeLabelFields(r, end);
-  const w = r.words;
-  let h = 0x811c9dc5 ^ len;
-  let i = start;
-  for (; i + 4 <= end; i += 4) {
-    h = Math.imul(h ^ w.getInt32(i, true), 0x5bd1e995);
-    h ^= h >>> 15;
+  private keyIs(slot: number, r: In, start: number, len: number): boolean {
+    if (this.keyLengths[slot] !== len) return false;
+    const at = slot * MAX_CACHED_LABEL;
+    const w = r.words;
+    const aw = this.arenaWords;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) if (aw.getInt32(at + i, true) !== w.getInt32(start + i, true)) return false;
+    const arena = this.arena;
+    for (; i < len; i++) if (arena[at + i] !== r.buf[start + i]) return false;
+    return true;
   }
-  for (; i < end; i++) h = Math.imul(h ^ r.buf[i]!, 0x01000193);
-  const set = (h ^ (h >>> 16)) & (LABEL_SETS - 1);
-  const recent = labelRecent[set]!;
-  for (let way = recent, k = 0; k < 2; k++, way ^= 1) {
-    const slot = set * 2 + way;
-    if (cachedKeyIs(slot, r, start, len)) {
-      labelRecent[set] = way;
-      r.pos = end;
-      return labelValues[slot]!;
+
+  /** The Label field in r.buf[r.pos, end), from the cache or decoded (and cached); leaves r.pos at end. */
+  decode(r: In, end: number): Label {
+    const start = r.pos;
+    const len = end - start;
+    if (len > MAX_CACHED_LABEL) return decodeLabelFields(r, end);
+    const w = r.words;
+    let h = 0x811c9dc5 ^ len;
+    let i = start;
+    for (; i + 4 <= end; i += 4) {
+      h = Math.imul(h ^ w.getInt32(i, true), 0x5bd1e995);
+      h ^= h >>> 15;
     }
+    for (; i < end; i++) h = Math.imul(h ^ r.buf[i]!, 0x01000193);
+    const set = (h ^ (h >>> 16)) & (LABEL_SETS - 1);
+    const recent = this.recent[set]!;
+    for (let way = recent, k = 0; k < 2; k++, way ^= 1) {
+      const slot = set * 2 + way;
+      if (this.keyIs(slot, r, start, len)) {
+        this.recent[set] = way;
+        r.pos = end;
+        return this.values[slot]!;
+      }
+    }
+    const label = decodeLabelFields(r, end);
+    const way = recent ^ 1;
+    const slot = set * 2 + way;
+    this.arena.set(new Uint8Array(r.memory, r.memoryOffset + start, len), slot * MAX_CACHED_LABEL);
+    this.keyLengths[slot] = len;
+    this.values[slot] = label;
+    this.recent[set] = way;
+    return label;
   }
-  const label = decodeLabelFields(r, end);
-  const way = recent ^ 1;
-  const slot = set * 2 + way;
-  labelArena.set(new Uint8Array(r.memory, r.memoryOffset + start, len), slot * MAX_CACHED_LABEL);
-  labelKeyLengths[slot] = len;
-  labelValues[slot] = label;
-  labelRecent[set] = way;
-  return label;
 }
 
 function decodeLabelFields(r: In, end: number): Label {
@@ -262,7 +270,7 @@ function decodeAggrChunk(r: In, end: number): AggrChunk {
   return out;
 }
 
-function decodeSeries(r: In, end: number): Series {
+function decodeSeries(r: In, end: number, cache: LabelCache | undefined): Series {
   const labels: Label[] = [];
   const chunks: AggrChunk[] = [];
   while (r.pos < end) {
@@ -273,15 +281,18 @@ function decodeSeries(r: In, end: number): Series {
       const start = r.len();
       const stop = r.pos;
       r.pos = start;
-      if (field === 1) labels.push(decodeLabel(r, stop));
+      if (field === 1) labels.push(cache !== undefined ? cache.decode(r, stop) : decodeLabelFields(r, stop));
       else chunks.push(decodeAggrChunk(r, stop));
     } else r.skip(tag & 7);
   }
   return { labels, chunks };
 }
 
-/** Series in a frame's `series` (1) or `batch` (4) field; undefined for warning/hints/empty frames. */
-export function decodeSeriesFrame(buf: Uint8Array): { batch: boolean; series: Series[] } | undefined {
+/**
+ * Series in a frame's `series` (1) or `batch` (4) field; undefined for warning/hints/empty frames. Labels go through
+ * `cache` when given.
+ */
+export function decodeSeriesFrame(buf: Uint8Array, cache?: LabelCache): { batch: boolean; series: Series[] } | undefined {
   const r = new In(buf, 0, buf.length);
   let result: { batch: boolean; series: Series[] } | undefined;
   while (r.pos < r.end) {
@@ -293,7 +304,7 @@ export function decodeSeriesFrame(buf: Uint8Array): { batch: boolean; series: Se
       const stop = r.pos;
       r.pos = start;
       if (field === 1) {
-        result = { batch: false, series: [decodeSeries(r, stop)] };
+        result = { batch: false, series: [decodeSeries(r, stop, cache)] };
       } else {
         const series: Series[] = [];
         while (r.pos < stop) {
@@ -303,7 +314,7 @@ export function decodeSeriesFrame(buf: Uint8Array): { batch: boolean; series: Se
             const s = r.len();
             const e = r.pos;
             r.pos = s;
-            series.push(decodeSeries(r, e));
+            series.push(decodeSeries(r, e, cache));
           } else r.skip(t & 7);
         }
         result = { batch: true, series };

@@ -1,12 +1,17 @@
-// The Series decoder's label cache: repeated labels come back as the same Label (no new strings), and labels that
-// share cache slots, or differ in one byte, still decode to their own values, in any order and many times over.
+// The Series decoder's label cache (LabelCache, owned by its user): repeated labels come back as the same Label (no
+// new strings), and labels that share cache slots, or differ in one byte, still decode to their own values, in any
+// order and many times over.
 
 import { describe, expect, it } from 'vitest';
 import { decodeSeriesResponse, encodeSeriesResponse } from '../../src/store/codec.js';
 import type { Series } from '../../src/store/store-api.js';
+import { LabelCache } from '../../src/store/series-decoder.js';
 
-function decodeBatch(series: Series[]): readonly Series[] {
-  const f = decodeSeriesResponse(encodeSeriesResponse({ type: 'batch', series }));
+const cache = new LabelCache();
+
+/** Decodes through `labels` (null: no cache). */
+function decodeBatch(series: Series[], labels: LabelCache | null = cache): readonly Series[] {
+  const f = decodeSeriesResponse(encodeSeriesResponse({ type: 'batch', series }), labels ?? undefined);
   if (f.type !== 'batch') throw new Error(`got a ${f.type} frame`);
   return f.series;
 }
@@ -43,6 +48,16 @@ describe('Series decoder label cache', () => {
     const job = got[0]!.labels[1]!;
     expect(got.every((s) => s.labels[1] === job)).toBe(true);
     expect(got.map((s) => s.labels[0]!.value)).toEqual(series.map((s) => s.labels[0]!.value));
+  });
+
+  it('belongs to its owner: without one, or with another, equal labels are equal values but not the same Label', () => {
+    const s: Series = { labels: [{ name: 'job', value: 'node' }], chunks: [] };
+    const [a] = decodeBatch([s]);
+    const [b] = decodeBatch([s], null);
+    const [c] = decodeBatch([s], new LabelCache());
+    expect(b!.labels).toEqual(a!.labels);
+    expect(b!.labels[0]).not.toBe(a!.labels[0]);
+    expect(c!.labels[0]).not.toBe(a!.labels[0]);
   });
 
   it('keeps non-ASCII and empty values apart from their ASCII look-alikes', () => {
