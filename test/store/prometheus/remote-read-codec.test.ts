@@ -66,6 +66,21 @@ describe('proto wire', () => {
     expect(new ProtoReader(buf, 0, buf.length, 't').int64()).toBe(v);
   });
 
+  it.each([0, 1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 300_000])('writes a %d-byte nested message in place as bytesField would', (n) => {
+    const body = new Uint8Array(n).map((_, i) => i & 0xff);
+    const want = new ProtoWriter().uvarint(0x08).uvarint(7).bytesField(3, body).uvarint(0x10).int64(-2).finish();
+    const w = new ProtoWriter(16).uvarint(0x08).uvarint(7).tag(3, 2);
+    const at = w.openLen();
+    w.raw(body.subarray(0, n >> 1)).raw(body.subarray(n >> 1));
+    w.closeLen(at).uvarint(0x10).int64(-2);
+    expect(Buffer.from(w.finish()).equals(Buffer.from(want))).toBe(true);
+  });
+
+  it('writes doubles little-endian, strings as UTF-8 and latin1 strings byte per character', () => {
+    const buf = new ProtoWriter().double(1.5).stringField(1, 'é').latin1('\x0a\xff').finish();
+    expect(Buffer.from(buf).toString('hex')).toBe('000000000000f83f' + '0a02c3a9' + '0aff');
+  });
+
   it('encodes a ReadRequest as Prometheus expects (query, matchers, accepted types packed)', () => {
     const buf = encodeReadRequest([{ startMs: 0, endMs: 4_000_000, matchers: [new Matcher('=', '__name__', 'x'), new Matcher('!~', 'a', 'b.*')] }], [1, 0]);
     // Checked by hand: 4 000 000 = varint 80 92 f4 01; matcher type NRE=3; types [1, 0] packed as 12 02 01 00.
