@@ -1,7 +1,7 @@
 // Small stream and abort helpers shared by providers: collecting bodies, chunking them into parts, empty streams.
 import { Readable } from 'node:stream';
 import { AbortError, InvalidArgumentError } from '../runtime/errors.js';
-import type { UploadBody } from './bucket.js';
+import type { ObjectAttributes, OpOptions, UploadBody } from './bucket.js';
 
 /** Rejects with AbortError when the signal is already aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -100,6 +100,15 @@ export async function* partsOf(body: UploadBody, partSize: number, signal?: Abor
 
 export function emptyStream(): Readable {
   return Readable.from([]);
+}
+
+/**
+ * A getRange of length 0, for every provider: no bytes, but the object must exist (a missing one is not-found, as
+ * for any read). SDKs read count 0 as "to the end", so this must not reach them.
+ */
+export async function emptyRange(bucket: { attributes(name: string, options?: OpOptions): Promise<ObjectAttributes> }, name: string, options?: OpOptions): Promise<Readable> {
+  await bucket.attributes(name, options);
+  return emptyStream();
 }
 
 /** Validates getRange arguments once for every provider. */

@@ -6,7 +6,7 @@ import { METRIC_NAME, formatLabels } from '../tsdb/labels/labels.js';
 import type { BinaryExpr, BinaryOp, VectorMatching } from './parser/ast.js';
 import { isComparisonOp } from './parser/ast.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
-import { QueryError, SeriesCollector, isNameLabel, labelsKey, newVSeries } from './eval-types.js';
+import { QueryError, SeriesCollector, isNameLabel, labelsKey, mapSeries, newVSeries } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 import { prefetch } from './prefetch.js';
 
@@ -73,9 +73,7 @@ export async function evalBinary(ev: Evaluator, e: BinaryExpr, grid: Grid): Prom
 function vectorScalar(
   ev: Evaluator, e: BinaryExpr, vec: VSeries[], sc: Float64Array, swap: boolean, cmp: boolean, grid: Grid,
 ): EvalValue {
-  const out: VSeries[] = [];
-  for (const s of vec) {
-    const r = newVSeries(s.labels, grid.n, s.dropName);
+  const series = mapSeries(ev, vec, grid, dropsName(e.op) || e.bool, (s, r) => {
     let any = false;
     for (let i = 0; i < grid.n; i++) {
       if (!s.has[i]) continue;
@@ -90,11 +88,9 @@ function vectorScalar(
       r.has[i] = 1;
       any = true;
     }
-    if (!any) continue;
-    if (dropsName(e.op) || e.bool) ev.dropName(r);
-    out.push(r);
-  }
-  return { kind: 'vector', series: out };
+    return any;
+  });
+  return { kind: 'vector', series };
 }
 
 /** The matching signature of a series: the `on` labels, or all but the `ignoring` labels and the name. */

@@ -11,7 +11,7 @@ import type { Call, Expr } from './parser/ast.js';
 import { unwrap } from './parser/ast.js';
 import { exprType } from './parser/parse.js';
 import type { EvalValue, Grid, VSeries } from './eval-types.js';
-import { QueryError, newVSeries } from './eval-types.js';
+import { QueryError, mapSeries, newVSeries } from './eval-types.js';
 import type { Evaluator } from './evaluator.js';
 import { absentLabels, atTime, instantValues, loadSelector, refTime } from './eval-selectors.js';
 import { labelJoin, labelReplace, sortByLabel } from './eval-label-functions.js';
@@ -170,9 +170,7 @@ function mapVectorT(ev: Evaluator, vec: VSeries[], grid: Grid, fn: (v: number, t
 
 /** Applies `fn` to every point; undefined drops the point. The name is dropped, as for all element-wise functions. */
 function mapVectorI(ev: Evaluator, vec: VSeries[], grid: Grid, fn: (v: number, i: number) => number | undefined): EvalValue {
-  const out: VSeries[] = [];
-  for (const s of vec) {
-    const r = newVSeries(s.labels, grid.n, s.dropName);
+  const series = mapSeries(ev, vec, grid, true, (s, r) => {
     let any = false;
     for (let i = 0; i < grid.n; i++) {
       if (!s.has[i]) continue;
@@ -182,11 +180,9 @@ function mapVectorI(ev: Evaluator, vec: VSeries[], grid: Grid, fn: (v: number, i
       r.has[i] = 1;
       any = true;
     }
-    if (!any) continue;
-    ev.dropName(r);
-    out.push(r);
-  }
-  return { kind: 'vector', series: out };
+    return any;
+  });
+  return { kind: 'vector', series };
 }
 
 async function evalRangeCall(ev: Evaluator, e: Call, grid: Grid): Promise<EvalValue> {

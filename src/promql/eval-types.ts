@@ -65,6 +65,23 @@ export function newVSeries(labels: Labels, n: number, dropName: boolean): VSerie
   return { labels, vals: valSlab.subarray(at, at + n), has: hasSlab.subarray(at, at + n), dropName };
 }
 
+/**
+ * An element-wise result over `vec`: `fill` sets each output series' points (from its input series) and says whether
+ * it set any; series without points are left out, and the kept ones lose their name when `dropName`.
+ */
+export function mapSeries(
+  ev: { dropName(r: VSeries): void }, vec: readonly VSeries[], grid: Grid, dropName: boolean, fill: (s: VSeries, r: VSeries) => boolean,
+): VSeries[] {
+  const out: VSeries[] = [];
+  for (const s of vec) {
+    const r = newVSeries(s.labels, grid.n, s.dropName);
+    if (!fill(s, r)) continue;
+    if (dropName) ev.dropName(r);
+    out.push(r);
+  }
+  return out;
+}
+
 export function countPoints(v: EvalValue): number {
   switch (v.kind) {
     case 'vector': {

@@ -7,7 +7,7 @@ import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } fro
 import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { FieldReader } from '../config-fields.js';
 import type { Provider } from '../registry.js';
-import { checkObjectName, checkRange, emptyStream, throwIfAborted, toBuffer } from '../streams.js';
+import { checkObjectName, checkRange, emptyRange, emptyStream, throwIfAborted, toBuffer } from '../streams.js';
 import { defaultAzureCredential, servicePrincipalCredential } from './azure-credentials.js';
 import { hasNotFoundCode, providerError, statusOf } from './errors.js';
 import type { HttpConfig } from './http-config.js';
@@ -151,11 +151,7 @@ export class AzureBucket implements Bucket {
 
   async getRange(name: string, offset: number, length: number, options?: OpOptions): Promise<Readable> {
     checkRange(name, offset, length);
-    // count 0 means "to the end" for the SDK, so a zero-length read only checks existence.
-    if (length === 0) {
-      await this.attributes(name, options);
-      return emptyStream();
-    }
+    if (length === 0) return emptyRange(this, name, options);
     try {
       const res = await this.client.getBlobClient(name).download(offset, length < 0 ? undefined : length, {
         ...sig(options), maxRetryRequests: 3,

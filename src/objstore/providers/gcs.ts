@@ -8,7 +8,7 @@ import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } fro
 import { dirPrefix } from '../bucket.js';
 import type { FieldReader } from '../config-fields.js';
 import type { Provider } from '../registry.js';
-import { checkObjectName, checkRange, emptyStream, sliceStream, throwIfAborted } from '../streams.js';
+import { checkObjectName, checkRange, emptyRange, emptyStream, sliceStream, throwIfAborted } from '../streams.js';
 import { hasNotFoundCode, providerError, statusOf } from './errors.js';
 import type { HttpConfig } from './http-config.js';
 import { parseHttpConfig } from './http-config.js';
@@ -141,10 +141,7 @@ export class GcsBucket implements Bucket {
   async getRange(name: string, offset: number, length: number, options?: OpOptions): Promise<Readable> {
     checkRange(name, offset, length);
     throwIfAborted(options?.signal);
-    if (length === 0) {
-      await this.attributes(name, options);
-      return emptyStream();
-    }
+    if (length === 0) return emptyRange(this, name, options);
     const full = offset === 0 && length < 0;
     const src = this.bucket.file(name).createReadStream({
       // Checksums cover whole objects only; ranged reads cannot be validated.

@@ -13,7 +13,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Bucket, IterOptions, ObjectAttributes, OpOptions, UploadBody } from '../bucket.js';
 import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { Provider } from '../registry.js';
-import { checkObjectName, checkRange, emptyStream, partsOf, throwIfAborted } from '../streams.js';
+import { checkObjectName, checkRange, emptyRange, emptyStream, partsOf, throwIfAborted } from '../streams.js';
 import { hasNotFoundCode, providerError, statusOf } from './errors.js';
 import { createAgents } from './http-config.js';
 import type { S3Config } from './s3-config.js';
@@ -111,10 +111,7 @@ export class S3Bucket implements Bucket {
 
   async getRange(name: string, offset: number, length: number, options?: OpOptions): Promise<Readable> {
     checkRange(name, offset, length);
-    if (length === 0) {
-      await this.attributes(name, options);
-      return emptyStream();
-    }
+    if (length === 0) return emptyRange(this, name, options);
     return this.open(name, `bytes=${offset}-${length < 0 ? '' : offset + length - 1}`, options);
   }
 

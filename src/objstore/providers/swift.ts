@@ -9,7 +9,7 @@ import { dirPrefix, existsByAttributes } from '../bucket.js';
 import type { FieldReader } from '../config-fields.js';
 import type { Provider } from '../registry.js';
 import { RetryingBucket } from '../retrying.js';
-import { checkObjectName, checkRange, emptyStream, partsOf, throwIfAborted } from '../streams.js';
+import { checkObjectName, checkRange, emptyRange, emptyStream, partsOf, throwIfAborted } from '../streams.js';
 import { providerError } from './errors.js';
 import type { Agents, HttpConfig } from './http-config.js';
 import { createAgents, parseHttpConfig } from './http-config.js';
@@ -150,10 +150,7 @@ export class SwiftBucket implements Bucket {
 
   async getRange(name: string, offset: number, length: number, options?: OpOptions): Promise<Readable> {
     checkRange(name, offset, length);
-    if (length === 0) {
-      await this.attributes(name, options);
-      return emptyStream();
-    }
+    if (length === 0) return emptyRange(this, name, options);
     const ranged = offset > 0 || length > 0;
     const res = await this.request({
       method: 'GET', container: this.name, object: name, signal: options?.signal,
