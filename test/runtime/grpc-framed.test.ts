@@ -109,6 +109,14 @@ describe('grpc-framed', () => {
     }
   });
 
+  it('patches grpc-js once, however often it is installed', () => {
+    const proto = (BaseServerInterceptingCall as unknown as { prototype: { serializeMessage(v: unknown): Buffer } }).prototype;
+    expect(installFramedMessages()).toBe(true);
+    const patched = proto.serializeMessage;
+    expect(installFramedMessages()).toBe(true);
+    expect(proto.serializeMessage).toBe(patched);
+  });
+
   it('writes the prefix into the headroom only, and refuses a message without headroom', () => {
     const msgs = messagesWithHeadroom([3, 4]);
     const before = msgs.map((m) => Buffer.from(m));
