@@ -4,7 +4,12 @@
 // covered by a compacted block dropped as upstream's store does), no block visible with a file missing. When a run
 // finally completes, the bucket equals the one an uninterrupted run made from the same start.
 // Kills per backend: COMPACT_CRASH_ROUNDS (default 3 in the suite; `npm run soak:compact-crash` runs 20).
+// s3rver 3.7.1 can itself crash: its DELETE removes a key's directory once empty, and a PUT of another key under the
+// same prefix that opens its file in between dies with an unhandled ENOENT on the write stream (reproduced with a
+// PUT racing a DELETE in one prefix). The S3 rounds therefore check after every run that s3rver is still up and,
+// if not, fail naming s3rver and quoting its log, instead of as a compactor error or a lost sample.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +23,7 @@ import { readAll } from '../../src/objstore/streams.js';
 import { nopLogger } from '../../src/runtime/logger.js';
 import { BIN, REPO_ROOT } from '../support/cli.js';
 import { startS3rver, type S3Server } from '../support/peers/s3.js';
+import { isAlive } from '../support/peers/process.js';
 import { H, putBlock, readSamples } from '../compact/support/blocks.js';
 
 const ROUNDS = Number(process.env['COMPACT_CRASH_ROUNDS'] ?? '3');
@@ -67,6 +73,16 @@ function runCompact(yml: string, dataDir: string, killAfterMs?: number): Promise
     child.on('error', reject);
     child.on('exit', (code) => { clearTimeout(timer); resolve({ killed: killed && code === null, code, out, ms: Date.now() - started }); });
   });
+}
+
+class S3rverDownError extends Error {}
+
+/** Fails with s3rver's log tail when the S3 stand-in has exited: its crash is not the compactor's failure. */
+function expectS3rverUp(round: string): void {
+  if (!s3 || isAlive(s3.process)) return;
+  let tail = '(no log)';
+  try { tail = readFileSync(s3.process.logFile, 'utf8').split('\n').slice(-40).join('\n'); } catch { /* removed */ }
+  throw new S3rverDownError(`${round}: s3rver (the S3-compatible stand-in, pid ${s3.process.pid}) exited during the test; its log ends:\n${tail}`);
 }
 
 async function checkInvariants(bucket: Bucket, round: string): Promise<void> {
@@ -121,6 +137,7 @@ describe('thanos-ts compact killed at random points', () => {
       // The uninterrupted run: its result and its duration, which bounds where kills land.
       await reset(bucket);
       const clean = await runCompact(yml, path.join(work, `${tag}-clean`));
+      if (tag === 's3') expectS3rverUp(`${name} uninterrupted run`);
       expect(clean.code, clean.out.slice(-3000)).toBe(0);
       const want = await layout(bucket);
       expect(want.length).toBe(9);
@@ -131,6 +148,7 @@ describe('thanos-ts compact killed at random points', () => {
         for (let attempt = 0; ; attempt++) {
           const r = await runCompact(yml, dataDir, Math.floor(Math.random() * clean.ms * 1.1));
           const round = `${name} cycle ${cycle} attempt ${attempt}`;
+          if (tag === 's3') expectS3rverUp(round);
           if (!r.killed) {
             expect(r.code, `${round}: ${r.out.slice(-3000)}`).toBe(0);
             break;
@@ -138,6 +156,7 @@ describe('thanos-ts compact killed at random points', () => {
           kills++;
           await checkInvariants(bucket, round);
         }
+        if (tag === 's3') expectS3rverUp(`${name} cycle ${cycle} end`);
         await checkInvariants(bucket, `${name} cycle ${cycle} end`);
         expect(await layout(bucket), `${name} cycle ${cycle}: final bucket`).toEqual(want);
         // Nothing but complete blocks is left over apart from partial uploads of killed runs (removed after 48h).
@@ -145,6 +164,10 @@ describe('thanos-ts compact killed at random points', () => {
         expect(ids.size).toBeGreaterThanOrEqual(want.length);
       }
       expect(kills).toBeGreaterThanOrEqual(ROUNDS);
+    } catch (err) {
+      // The test's own requests (reset, invariant reads) meet a dead s3rver too: say so rather than ECONNREFUSED.
+      if (tag === 's3' && !(err instanceof S3rverDownError)) expectS3rverUp(`${name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      throw err;
     } finally {
       await bucket.close();
     }
