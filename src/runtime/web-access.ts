@@ -2,12 +2,12 @@
 // serialised as exporter-toolkit does), response headers, the rate limit, client-certificate policies that Node
 // cannot enforce inside the handshake, and live reloads of the file (certificates included) without a restart.
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import bcrypt from 'bcryptjs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorMessage } from './errors.js';
 import type { Logger } from './logger.js';
+import { filesStamp } from './tls-files.js';
 import { loadWebConfig, type WebConfig } from './web-config.js';
 
 /** A server whose certificates can be swapped while it runs (https.Server, tls.Server). */
@@ -125,14 +125,7 @@ export class WebAccess {
 
   /** Changes when the config file or a certificate, key or CA file it names is replaced or edited. */
   private fileStamp(): string {
-    return [this.file, ...(this.config.tls?.files ?? [])].map((f) => {
-      try {
-        const s = statSync(f);
-        return `${s.mtimeMs}:${s.size}:${s.ino}`;
-      } catch {
-        return 'missing';
-      }
-    }).join('|');
+    return filesStamp([this.file, ...(this.config.tls?.files ?? [])]);
   }
 
   /** Picks up edited files (checked every second); a bad edit is logged and the last good config kept. */
