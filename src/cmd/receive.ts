@@ -25,8 +25,11 @@ export const RECEIVE_FLAGS: readonly FlagSpec[] = [
   { name: 'remote-write.server-tls-curves', kind: 'repeat', placeholder: 'curve', help: 'TLS curves for the HTTP server (repeatable). If not specified, the default Go curves are used. Valid values: CurveP256, CurveP384, CurveP521, X25519.' },
   { name: 'remote-write.client-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificates to use to identify this client to the server.' },
   { name: 'remote-write.client-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the client\'s certificate.' },
+  { name: 'remote-write.client-tls-secure', kind: 'bool', help: 'Use TLS when talking to the other receivers.' },
+  { name: 'remote-write.client-tls-skip-verify', kind: 'bool', help: 'Disable TLS certificate verification when talking to the other receivers i.e self signed, signed by fake CA.' },
   { name: 'remote-write.client-tls-ca', default: '', placeholder: 'file', help: 'TLS CA Certificates to use to verify servers.' },
   { name: 'remote-write.client-server-name', default: '', help: 'Server name to verify the hostname on the returned TLS certificates.' },
+  { name: 'remote-write.client-tls-min-version', default: '1.3', placeholder: 'version', help: 'TLS version for the gRPC client, leave blank to default to TLS 1.3, Allowed values: ["1.0", "1.1", "1.2", "1.3"]', support: { ignored: 'grpc-js clients have no minimum-version setting; they offer TLS 1.2 and 1.3 (the receivers\' own --grpc-server-tls-min-version, default 1.3, is enforced by their servers)' } },
   { name: 'tsdb.path', default: './data', placeholder: 'path', help: 'Data directory of TSDB.' },
   { name: 'label', kind: 'repeat', placeholder: 'key="value"', help: 'External labels to announce. This flag will be removed in the future when handling multiple tsdb instances is added.' },
   ...OBJSTORE_FLAGS,
@@ -121,17 +124,22 @@ function readRouting(f: FlagReader): ReceiveRoutingOptions | undefined {
   const key = f.optionalString('remote-write.client-tls-key');
   const ca = f.optionalString('remote-write.client-tls-ca');
   const serverName = f.optionalString('remote-write.client-server-name');
+  const secure = f.bool('remote-write.client-tls-secure');
+  const skipVerify = f.bool('remote-write.client-tls-skip-verify');
+  if (!secure && (skipVerify || cert !== undefined || key !== undefined || ca !== undefined || serverName !== undefined)) {
+    // Upstream ignores them too without --remote-write.client-tls-secure; say so instead of dialling plaintext silently.
+    f.warnings.push('flags --remote-write.client-tls-skip-verify/-cert/-key/-ca and --remote-write.client-server-name are ignored: --remote-write.client-tls-secure is not set, so peers are dialled without TLS');
+  }
   if (hashringsFile === undefined && hashringsContent === undefined) {
     // IngestorOnly: forwarding flags have nothing to act on, but a hashring-less node still serves forwarded writes.
     if (rf > 1) throw new ConfigError('--receive.replication-factor is more than 1 but no hashring is configured (--receive.hashrings-file or --receive.hashrings): nothing to replicate to');
     return undefined;
   }
-  const secure = cert !== undefined || ca !== undefined || serverName !== undefined;
   return {
     hashringsFile, hashringsContent: hashringsFile === undefined ? hashringsContent : undefined, algorithm, refreshMs, localEndpoint,
     replicationFactor: rf, workers, timeoutMs, maxBackoffMs, maxInflightBytes,
     tls: secure ? {
-      secure: true, ...(cert !== undefined ? { certFile: cert } : {}), ...(key !== undefined ? { keyFile: key } : {}),
+      secure: true, skipVerify, ...(cert !== undefined ? { certFile: cert } : {}), ...(key !== undefined ? { keyFile: key } : {}),
       ...(ca !== undefined ? { caFile: ca } : {}), ...(serverName !== undefined ? { serverName } : {}),
     } : undefined,
   };

@@ -55,6 +55,7 @@ function nonDefault(spec: FlagSpec): string[] {
     'remote-write.server-tls-key': [`--remote-write.server-tls-cert=${file('x.crt')}`, `--remote-write.server-tls-key=${file('x.key')}`],
     'remote-write.server-tls-client-ca': [`--remote-write.server-tls-cert=${file('x.crt')}`, `--remote-write.server-tls-key=${file('x.key')}`, `--remote-write.server-tls-client-ca=${file('ca.crt')}`],
     'remote-write.server-tls-min-version': ['--remote-write.server-tls-min-version=1.2'],
+    'remote-write.client-tls-min-version': ['--remote-write.client-tls-min-version=1.2'],
     'remote-write.server-tls-ciphers': [`--remote-write.server-tls-cert=${file('x.crt')}`, `--remote-write.server-tls-key=${file('x.key')}`, '--remote-write.server-tls-ciphers=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
     'remote-write.server-tls-curves': [`--remote-write.server-tls-cert=${file('x.crt')}`, `--remote-write.server-tls-key=${file('x.key')}`, '--remote-write.server-tls-curves=X25519'],
     'receive.limits-config': ['--receive.limits-config=write: {}'],
