@@ -1,8 +1,9 @@
 // Receive at scale, same machine, same run: remote-write samples/s through a RouterOnly `thanos-ts receive` in front
 // of three IngestorOnly receivers (replication factor 1 and 3), against one receiver alone with the same load; then
-// the router's peak RSS while it is offered twice (then 8x) the rate it sustained (open loop), which its per-peer
-// in-flight byte cap (--receive.forward.max-inflight-bytes) must keep bounded, answering 503 for what it cannot
-// take. In the measured rounds a 429/5xx is back-pressure, sent again after a backoff as Prometheus would, and counted.
+// the router's peak RSS while it is offered twice (then 8x) the rate it sustained (open loop). Its per-peer in-flight
+// byte cap (--receive.forward.max-inflight-bytes) bounds forward bytes only: requests still being read and decoded
+// are not capped yet, so RSS is printed per phase to show how far it grows. In the measured rounds a 429/5xx is
+// back-pressure, sent again after a backoff as Prometheus would, and counted.
 // Options: --series=10000 --rounds=10 --batch=500 --senders=8 --overload=2,8 --overload-seconds=20 --max-inflight=64MB
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
