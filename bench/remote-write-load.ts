@@ -44,29 +44,47 @@ export function encodeLoad(shape: LoadShape, start: number): Uint8Array[][][] {
 }
 
 export function post(agent: http.Agent, url: URL, body: Uint8Array): Promise<number> {
+  return postWithAnswer(agent, url, body).then((a) => a.status);
+}
+
+/** POSTs one body; the answer's text is kept only when it is not a 2xx (it says why). */
+export function postWithAnswer(agent: http.Agent, url: URL, body: Uint8Array): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
       headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf', 'X-Prometheus-Remote-Write-Version': '0.1.0', 'Content-Length': body.length },
     }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+      const status = res.statusCode ?? 0;
+      const parts: Buffer[] = [];
+      if (status >= 200 && status < 300) res.resume();
+      else res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status, text: Buffer.concat(parts).toString('utf8').trim() }));
     });
     req.on('error', reject);
     req.end(body);
   });
 }
 
-/** Sends rounds [from, to) with every sender at once, each waiting for its answers; returns seconds taken. */
-export async function sendRounds(target: string, load: Uint8Array[][][], from: number, to: number): Promise<number> {
+/**
+ * Sends rounds [from, to) with every sender at once, each waiting for its answers; returns seconds taken. With
+ * `retried`, a 429 or 5xx is back-pressure as Prometheus reads it: the body is sent again after a backoff (30 ms,
+ * doubling, at most 5 s: Prometheus's min/max_backoff) and the answer counted in `retried` by status; without it,
+ * any answer but a 2xx fails the run.
+ */
+export async function sendRounds(target: string, load: Uint8Array[][][], from: number, to: number, retried?: Map<number, number>): Promise<number> {
   const url = new URL(target);
   const agent = new http.Agent({ keepAlive: true, maxSockets: load.length });
   const t0 = performance.now();
   await Promise.all(load.map(async (rounds) => {
     for (let r = from; r < to; r++) {
       for (const body of rounds[r]!) {
-        const status = await post(agent, url, body);
-        if (status < 200 || status >= 300) throw new Error(`${target}: HTTP ${status}`);
+        for (let backoff = 30; ; backoff = Math.min(backoff * 2, 5000)) {
+          const { status, text } = await postWithAnswer(agent, url, body);
+          if (status >= 200 && status < 300) break;
+          if (!retried || (status !== 429 && status < 500)) throw new Error(`${target}: HTTP ${status}: ${text}`);
+          retried.set(status, (retried.get(status) ?? 0) + 1);
+          await new Promise((resolve) => setTimeout(resolve, backoff));
+        }
       }
     }
   }));

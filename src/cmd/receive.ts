@@ -11,7 +11,8 @@ import { serveMode } from './serve.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import type { ClientTlsOptions } from '../runtime/grpc-tls.js';
 import type { HashringAlgorithm } from '../receive/hashring/config.js';
-import { parseHostPort } from '../runtime/flag-values.js';
+import { parseHostPort, TLS_VERSIONS } from '../runtime/flag-values.js';
+import { TlsServerFileConfig, type TlsServerFiles } from '../runtime/tls-server-files.js';
 
 export const RECEIVE_FLAGS: readonly FlagSpec[] = [
   ...SERVER_FLAGS,
@@ -19,10 +20,16 @@ export const RECEIVE_FLAGS: readonly FlagSpec[] = [
   { name: 'remote-write.server-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificate for HTTP server, leave blank to disable TLS.' },
   { name: 'remote-write.server-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the HTTP server, leave blank to disable TLS.' },
   { name: 'remote-write.server-tls-client-ca', default: '', placeholder: 'file', help: 'TLS CA to verify clients against. If no client CA is specified, there is no client verification on server side. (tls.NoClientCert)' },
+  { name: 'remote-write.server-tls-min-version', default: '1.3', placeholder: 'version', help: 'TLS version for the HTTP server, leave blank to default to TLS 1.3, Allowed values: ["1.0", "1.1", "1.2", "1.3"]' },
+  { name: 'remote-write.server-tls-ciphers', kind: 'repeat', placeholder: 'cipher', help: 'TLS cipher suites for the HTTP server (repeatable). If not specified, the default Go cipher suites are used. See https://pkg.go.dev/crypto/tls#pkg-constants for valid values.' },
+  { name: 'remote-write.server-tls-curves', kind: 'repeat', placeholder: 'curve', help: 'TLS curves for the HTTP server (repeatable). If not specified, the default Go curves are used. Valid values: CurveP256, CurveP384, CurveP521, X25519.' },
   { name: 'remote-write.client-tls-cert', default: '', placeholder: 'file', help: 'TLS Certificates to use to identify this client to the server.' },
   { name: 'remote-write.client-tls-key', default: '', placeholder: 'file', help: 'TLS Key for the client\'s certificate.' },
+  { name: 'remote-write.client-tls-secure', kind: 'bool', help: 'Use TLS when talking to the other receivers.' },
+  { name: 'remote-write.client-tls-skip-verify', kind: 'bool', help: 'Disable TLS certificate verification when talking to the other receivers i.e self signed, signed by fake CA.' },
   { name: 'remote-write.client-tls-ca', default: '', placeholder: 'file', help: 'TLS CA Certificates to use to verify servers.' },
   { name: 'remote-write.client-server-name', default: '', help: 'Server name to verify the hostname on the returned TLS certificates.' },
+  { name: 'remote-write.client-tls-min-version', default: '1.3', placeholder: 'version', help: 'TLS version for the gRPC client, leave blank to default to TLS 1.3, Allowed values: ["1.0", "1.1", "1.2", "1.3"]', support: { ignored: 'grpc-js clients have no minimum-version setting; they offer TLS 1.2 and 1.3 (the receivers\' own --grpc-server-tls-min-version, default 1.3, is enforced by their servers)' } },
   { name: 'tsdb.path', default: './data', placeholder: 'path', help: 'Data directory of TSDB.' },
   { name: 'label', kind: 'repeat', placeholder: 'key="value"', help: 'External labels to announce. This flag will be removed in the future when handling multiple tsdb instances is added.' },
   ...OBJSTORE_FLAGS,
@@ -61,7 +68,8 @@ export const RECEIVE_FLAGS: readonly FlagSpec[] = [
 
 export interface ReceiveOptions {
   readonly remoteWriteAddress: string;
-  readonly tls: { certFile: string; keyFile: string; clientCaFile: string | undefined } | undefined;
+  /** --remote-write.server-tls-*: HTTPS on the remote-write port; undefined = plain HTTP. */
+  readonly tls: TlsServerFiles | undefined;
   readonly tsdbPath: string;
   readonly externalLabels: Record<string, string>;
   readonly objstore: ObjstoreFlagValue | undefined;
@@ -116,17 +124,22 @@ function readRouting(f: FlagReader): ReceiveRoutingOptions | undefined {
   const key = f.optionalString('remote-write.client-tls-key');
   const ca = f.optionalString('remote-write.client-tls-ca');
   const serverName = f.optionalString('remote-write.client-server-name');
+  const secure = f.bool('remote-write.client-tls-secure');
+  const skipVerify = f.bool('remote-write.client-tls-skip-verify');
+  if (!secure && (skipVerify || cert !== undefined || key !== undefined || ca !== undefined || serverName !== undefined)) {
+    // Upstream ignores them too without --remote-write.client-tls-secure; say so instead of dialling plaintext silently.
+    f.warnings.push('flags --remote-write.client-tls-skip-verify/-cert/-key/-ca and --remote-write.client-server-name are ignored: --remote-write.client-tls-secure is not set, so peers are dialled without TLS');
+  }
   if (hashringsFile === undefined && hashringsContent === undefined) {
     // IngestorOnly: forwarding flags have nothing to act on, but a hashring-less node still serves forwarded writes.
     if (rf > 1) throw new ConfigError('--receive.replication-factor is more than 1 but no hashring is configured (--receive.hashrings-file or --receive.hashrings): nothing to replicate to');
     return undefined;
   }
-  const secure = cert !== undefined || ca !== undefined || serverName !== undefined;
   return {
     hashringsFile, hashringsContent: hashringsFile === undefined ? hashringsContent : undefined, algorithm, refreshMs, localEndpoint,
     replicationFactor: rf, workers, timeoutMs, maxBackoffMs, maxInflightBytes,
     tls: secure ? {
-      secure: true, ...(cert !== undefined ? { certFile: cert } : {}), ...(key !== undefined ? { keyFile: key } : {}),
+      secure: true, skipVerify, ...(cert !== undefined ? { certFile: cert } : {}), ...(key !== undefined ? { keyFile: key } : {}),
       ...(ca !== undefined ? { caFile: ca } : {}), ...(serverName !== undefined ? { serverName } : {}),
     } : undefined,
   };
@@ -147,6 +160,17 @@ export function readReceiveOptions(f: FlagReader): ReceiveOptions {
   if ((cert === undefined) !== (key === undefined)) {
     throw new FlagError(cert ? 'remote-write.server-tls-key' : 'remote-write.server-tls-cert', '', 'both --remote-write.server-tls-cert and --remote-write.server-tls-key are needed for TLS');
   }
+  const minVersion = f.string('remote-write.server-tls-min-version');
+  if (TLS_VERSIONS[minVersion] === undefined) throw new FlagError('remote-write.server-tls-min-version', minVersion, `must be one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
+  const ciphers = f.list('remote-write.server-tls-ciphers');
+  const curves = f.list('remote-write.server-tls-curves');
+  if (!cert && ca !== undefined) throw new ConfigError('when a client CA is used a server key and certificate must also be provided', { where: '--remote-write.server-tls-client-ca' });
+  if (!cert && (ciphers.length > 0 || curves.length > 0)) {
+    throw new ConfigError('--remote-write.server-tls-ciphers and -curves need --remote-write.server-tls-cert and --remote-write.server-tls-key (TLS is off without them)');
+  }
+  const tls: TlsServerFiles | undefined = cert && key ? { certFile: cert, keyFile: key, clientCaFile: ca, minVersion, ciphers, curves } : undefined;
+  // Unknown cipher or curve names fail here, naming the flag, rather than when the listener opens.
+  if (tls) new TlsServerFileConfig(tls, '--remote-write.server-tls');
   const labels = f.labels('label');
   if (Object.keys(labels).length === 0) {
     throw new ConfigError('no external labels configured for receive, uniquely identifying external labels must be configured (ideally with `receive_` prefix); see https://thanos.io/tip/thanos/storage.md#external-labels');
@@ -160,7 +184,7 @@ export function readReceiveOptions(f: FlagReader): ReceiveOptions {
   if (blockDurationMs <= 0) throw new FlagError('tsdb.min-block-duration', f.string('tsdb.min-block-duration'), 'must be positive');
   return {
     remoteWriteAddress: address,
-    tls: cert && key ? { certFile: cert, keyFile: key, clientCaFile: ca } : undefined,
+    tls,
     tsdbPath: f.string('tsdb.path'),
     externalLabels: labels,
     objstore: readObjstoreFlag(f),

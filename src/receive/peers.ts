@@ -15,8 +15,12 @@ import { asBuffer, WRITEABLE_STORE_SERVICE } from '../store/grpc-services.js';
 export type ForwardFailure = 'conflict' | 'not-ready' | 'unavailable' | 'bad-replica' | 'unknown';
 
 export class ForwardError extends Error {
-  constructor(readonly kind: ForwardFailure, message: string, options?: { cause?: unknown }) {
+  /** The peer answered gRPC Unavailable (or could not be reached): it is backed off. */
+  readonly peerDown: boolean;
+
+  constructor(readonly kind: ForwardFailure, message: string, options?: { cause?: unknown; peerDown?: boolean }) {
     super(message, options);
+    this.peerDown = options?.peerDown ?? false;
   }
 }
 
@@ -90,7 +94,9 @@ class Peer {
       this.backoffMs = 0;
       this.retryAt = 0;
     } catch (err) {
-      if (err instanceof ForwardError && err.kind === 'unavailable') this.backOff();
+      // Only a peer that answered Unavailable (down, shutting down, replaying) is backed off, as upstream: one that
+      // was merely slow (deadline exceeded under load) would otherwise refuse every write for the backoff's length.
+      if (err instanceof ForwardError && err.peerDown) this.backOff();
       throw err;
     } finally {
       if (slot >= 0) this.release(slot);
@@ -144,8 +150,9 @@ function classify(err: ServiceError, address: string): ForwardError {
   switch (err.code) {
     case Status.ALREADY_EXISTS: return new ForwardError('conflict', msg, { cause: err });
     case Status.INVALID_ARGUMENT: return new ForwardError('bad-replica', msg, { cause: err });
-    // Unreachable, shutting down, replaying its WAL, or too slow to answer in time: try again later.
-    case Status.UNAVAILABLE:
+    // Unreachable, shutting down, replaying its WAL (those back the peer off), or too slow to answer in time: try
+    // again later.
+    case Status.UNAVAILABLE: return new ForwardError('unavailable', msg, { cause: err, peerDown: true });
     case Status.DEADLINE_EXCEEDED:
     case Status.CANCELLED:
     case Status.RESOURCE_EXHAUSTED:

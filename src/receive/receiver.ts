@@ -3,14 +3,15 @@
 // local writer that forwards to peers (RouterIngestor), or in front of peers only, with no TSDB at all (RouterOnly).
 // src/cmd/receive-build.ts wires it from flags; tests and the standalone mode build it directly.
 
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Registry } from 'prom-client';
 import type { Bucket } from '../objstore/bucket.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { parseHostPort } from '../runtime/flag-values.js';
 import type { Logger } from '../runtime/logger.js';
+import type { TlsFilesWatcher } from '../runtime/tls-files.js';
+import { TlsServerFileConfig, type TlsServerFiles } from '../runtime/tls-server-files.js';
 import type { ShipperMetrics } from '../shipper/shipper.js';
 import type { DbOptions } from '../tsdb/head/db.js';
 import type { Labels } from '../tsdb/labels/labels.js';
@@ -62,8 +63,8 @@ export interface ReceiverOptions {
   readonly maintenanceIntervalMs?: number;
   /** Routing through a hashring; absent = IngestorOnly. */
   readonly routing?: RoutingOptions | undefined;
-  /** --remote-write.server-tls-*: files for HTTPS on the remote-write listener. */
-  readonly tls?: { certFile: string; keyFile: string; clientCaFile?: string | undefined } | undefined;
+  /** --remote-write.server-tls-*: HTTPS on the remote-write listener (files re-read when they change). */
+  readonly tls?: TlsServerFiles | undefined;
 }
 
 export class Receiver {
@@ -77,6 +78,7 @@ export class Receiver {
   /** Connections to the hashring's peers when routing. */
   readonly peers: Peers | undefined;
   private server: Server | undefined;
+  private tlsWatcher: TlsFilesWatcher | undefined;
   /** Maintenance passes and the final flush run one at a time (two head compactions must never overlap). */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -121,16 +123,19 @@ export class Receiver {
   async listen(address: string): Promise<{ host: string; port: number }> {
     const { host, port } = parseHostPort(address);
     const t = this.o.tls;
+    const tls = t ? new TlsServerFileConfig(t, '--remote-write.server-tls') : undefined;
     let server: Server;
-    try {
-      server = t
-        ? createHttpsServer({
-          cert: readFileSync(t.certFile), key: readFileSync(t.keyFile),
-          ...(t.clientCaFile ? { ca: readFileSync(t.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
-        }, this.handler.listener) as unknown as Server
-        : createHttpServer(this.handler.listener);
-    } catch (err) {
-      throw new ConfigError(`remote write TLS: ${errorMessage(err)}`, { where: '--remote-write.server-tls-cert', cause: err });
+    let https: HttpsServer | undefined;
+    if (tls) {
+      const options = tls.serverOptions();
+      try {
+        https = createHttpsServer(options, this.handler.listener);
+      } catch (err) {
+        throw new ConfigError(`remote write TLS: ${errorMessage(err)}`, { where: '--remote-write.server-tls-cert', cause: err });
+      }
+      server = https as unknown as Server;
+    } else {
+      server = createHttpServer(this.handler.listener);
     }
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
@@ -140,6 +145,8 @@ export class Receiver {
       server.listen(port, host, () => resolve());
     });
     this.server = server;
+    // Rotated certificate, key or client CA files apply to new connections, as on the gRPC port.
+    if (tls && https) this.tlsWatcher = tls.watch(https, 'remote-write server', (message) => this.o.logger.warn(message));
     const a = server.address();
     const bound = typeof a === 'object' && a !== null ? { host: a.address, port: a.port } : { host, port };
     this.o.logger.info('listening for remote write', { address: `${bound.host}:${bound.port}`, tls: t !== undefined });
@@ -192,6 +199,7 @@ export class Receiver {
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
+    this.tlsWatcher?.stop();
     if (s) {
       await new Promise<void>((resolve) => {
         s.close(() => resolve());

@@ -3,14 +3,11 @@
 // CA files are re-read when they change, on both sides, so a rotated certificate needs no restart.
 
 import { readFileSync } from 'node:fs';
-import { createSecureContext, rootCertificates, type SecureContextOptions } from 'node:tls';
+import { rootCertificates, type SecureContextOptions } from 'node:tls';
 import { ChannelCredentials, ServerCredentials, experimental, type ChannelOptions } from '@grpc/grpc-js';
 import { ConfigError, errorMessage } from './errors.js';
-import { filesStamp } from './file-stamp.js';
 import { TLS_VERSIONS } from './flag-values.js';
-
-/** How often certificate files are checked for a change (a stat each; files are read only when they changed). */
-export const CERT_REFRESH_MS = 1000;
+import { CERT_REFRESH_MS, TlsFilesWatcher } from './tls-files.js';
 
 export interface ServerTlsOptions {
   /** --grpc-server-tls-cert: PEM certificate chain. */
@@ -25,54 +22,31 @@ export interface ServerTlsOptions {
 
 /**
  * Server credentials over files: grpc-js's createSsl reads them once and has no minimum-version knob. These carry
- * createSsl's options plus minVersion, and while a server uses them, re-read the files when one changes. A
- * half-written or mismatched rotation is reported and the previous certificate kept, so connections never fail
- * for it.
+ * createSsl's options plus minVersion, and while a server uses them, re-read the files when one changes
+ * (tls-files.ts: a bad rotation is reported and the previous certificate kept).
  */
 class FileServerCredentials extends ServerCredentials {
-  private timer: NodeJS.Timeout | undefined;
-  private stamp: string;
+  private readonly watcher: TlsFilesWatcher;
 
   constructor(
-    private readonly files: readonly string[],
-    private readonly load: () => SecureContextOptions,
+    files: readonly string[],
+    load: () => SecureContextOptions,
     constructorOptions: ReturnType<ServerCredentials['_getConstructorOptions']>,
     initial: SecureContextOptions,
-    private readonly onReloadError: (message: string) => void,
+    onReloadError: (message: string) => void,
   ) {
     super(constructorOptions, initial);
-    this.stamp = filesStamp(files);
+    this.watcher = new TlsFilesWatcher('gRPC server', files, load, (next) => this.updateSecureContextOptions(next), onReloadError);
   }
 
   override _addWatcher(watcher: (options: SecureContextOptions | null) => void): void {
     super._addWatcher(watcher);
-    if (this.timer !== undefined) return;
-    this.timer = setInterval(() => this.refresh(), CERT_REFRESH_MS);
-    this.timer.unref();
+    this.watcher.start();
   }
 
   override _removeWatcher(watcher: (options: SecureContextOptions | null) => void): void {
     super._removeWatcher(watcher);
-    if (this.getWatcherCount() === 0 && this.timer !== undefined) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
-  }
-
-  private refresh(): void {
-    const stamp = filesStamp(this.files);
-    if (stamp === this.stamp) return;
-    let next: SecureContextOptions;
-    try {
-      next = this.load();
-      createSecureContext(next); // throws on a key that does not match its certificate, or broken PEM
-    } catch (err) {
-      // Keep the stamp unchanged: the next check tries again, e.g. once the second file of a pair is written.
-      this.onReloadError(`gRPC server TLS files changed but cannot be used, keeping the previous certificate: ${errorMessage(err)}`);
-      return;
-    }
-    this.stamp = stamp;
-    this.updateSecureContextOptions(next);
+    if (this.getWatcherCount() === 0) this.watcher.stop();
   }
 
   _equals(other: ServerCredentials): boolean {

@@ -2,6 +2,7 @@
 // proxy_url, tls_config, transport_config), parsed and checked; used for every outgoing HTTP call a mode makes.
 import { ConfigError, errorMessage } from './errors.js';
 import { parseDuration } from './duration.js';
+import { CONFIG_TLS_VERSIONS, type NodeTlsVersion } from './tls-names.js';
 import { onlyKeys, parseYamlMap, yamlBool, yamlMap, yamlString, type YamlMap } from './yaml-fields.js';
 
 export interface HttpClientTls {
@@ -10,6 +11,9 @@ export interface HttpClientTls {
   readonly keyFile: string | undefined;
   readonly serverName: string | undefined;
   readonly insecureSkipVerify: boolean;
+  /** tls_config.min_version / max_version (Prometheus's TLS10 … TLS13); undefined = Node's defaults (1.2, 1.3). */
+  readonly minVersion?: NodeTlsVersion | undefined;
+  readonly maxVersion?: NodeTlsVersion | undefined;
 }
 
 export interface HttpClientConfig {
@@ -49,7 +53,8 @@ export const DEFAULT_HTTP_CLIENT_CONFIG: HttpClientConfig = {
 
 const TOP_KEYS = ['basic_auth', 'bearer_token', 'bearer_token_file', 'proxy_url', 'tls_config', 'transport_config'];
 const BASIC_AUTH_KEYS = ['username', 'password', 'password_file'];
-const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify'];
+/** Thanos's tls_config keys, plus Prometheus's min_version and max_version (upstream Thanos ignores those silently). */
+const TLS_KEYS = ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify', 'min_version', 'max_version'];
 /**
  * transport_config keys; max_idle_conns, expect_continue_timeout and disable_compression have no counterpart in
  * Node's client and no effect (docs/security.md says so).
@@ -81,6 +86,17 @@ function timeoutMs(m: YamlMap, key: string, where: string, dflt: number): number
     }
   }
   throw new ConfigError('must be nanoseconds (an integer) or a duration such as 10s', { where: `${where}.${key}` });
+}
+
+const TLS_ORDER: readonly NodeTlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** A TLS version field in Prometheus's spelling (TLS10 … TLS13). */
+export function tlsVersion(m: YamlMap, key: string, where: string): NodeTlsVersion | undefined {
+  const v = yamlString(m, key, where);
+  if (v === undefined) return undefined;
+  const version = CONFIG_TLS_VERSIONS[v];
+  if (version === undefined) throw new ConfigError(`unknown TLS version ${JSON.stringify(v)}; want one of ${Object.keys(CONFIG_TLS_VERSIONS).join(', ')}`, { where: `${where}.${key}` });
+  return version;
 }
 
 /** Parses the YAML; `source` names the file or flag in errors. An empty text is the default config. */
@@ -125,7 +141,12 @@ export function httpClientConfigFromYaml(value: unknown, source: string): HttpCl
     keyFile: yamlString(t, 'key_file', `${source}.tls_config`),
     serverName: yamlString(t, 'server_name', `${source}.tls_config`),
     insecureSkipVerify: yamlBool(t, 'insecure_skip_verify', `${source}.tls_config`) ?? false,
+    minVersion: tlsVersion(t, 'min_version', `${source}.tls_config`),
+    maxVersion: tlsVersion(t, 'max_version', `${source}.tls_config`),
   };
+  if (tls.minVersion && tls.maxVersion && TLS_ORDER.indexOf(tls.minVersion) > TLS_ORDER.indexOf(tls.maxVersion)) {
+    throw new ConfigError(`min_version ${String(t['min_version'])} is above max_version ${String(t['max_version'])}`, { where: `${source}.tls_config` });
+  }
   if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
     throw new ConfigError('cert_file and key_file must be given together', { where: `${source}.tls_config` });
   }

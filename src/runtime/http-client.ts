@@ -65,6 +65,8 @@ export class HttpClient {
       ...(cert ? { cert } : {}),
       ...(key ? { key } : {}),
       ...(t.serverName !== undefined ? { servername: t.serverName } : {}),
+      ...(t.minVersion ? { minVersion: t.minVersion } : {}),
+      ...(t.maxVersion ? { maxVersion: t.maxVersion } : {}),
       rejectUnauthorized: !t.insecureSkipVerify,
     };
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import { ConfigError, errorMessage } from './errors.js';
 import { parseDuration } from './duration.js';
+import { CONFIG_TLS_VERSIONS, opensslCiphers, opensslCurves } from './tls-names.js';
 import { parseYaml } from './yaml-fields.js';
 
 /** exporter-toolkit's client_auth_type values (Go's tls.ClientAuthType names). */
@@ -41,33 +42,6 @@ const HEADER_VALUES: Readonly<Record<string, readonly string[] | undefined>> = {
   'X-XSS-Protection': undefined,
   'Content-Security-Policy': undefined,
 };
-
-const TLS_VERSIONS: Readonly<Record<string, SecureContextOptions['minVersion']>> = {
-  TLS10: 'TLSv1', TLS11: 'TLSv1.1', TLS12: 'TLSv1.2', TLS13: 'TLSv1.3',
-};
-
-/**
- * Go's cipher suite names (tls.CipherSuites(), the ones Go considers secure) → OpenSSL's. As in Go, the list only
- * restricts TLS 1.0–1.2; TLS 1.3's suites are not configurable and stay enabled.
- */
-const CIPHERS: Readonly<Record<string, string | null>> = {
-  TLS_AES_128_GCM_SHA256: null,
-  TLS_AES_256_GCM_SHA384: null,
-  TLS_CHACHA20_POLY1305_SHA256: null,
-  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
-  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
-  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
-  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
-  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
-  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
-  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
-  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
-};
-const TLS13_SUITES = 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256';
-
-const CURVES: Readonly<Record<string, string>> = { CurveP256: 'P-256', CurveP384: 'P-384', CurveP521: 'P-521', X25519: 'X25519' };
 
 const CLIENT_AUTH: Readonly<Record<string, ClientAuthType>> = {
   '': 'NoClientCert', NoClientCert: 'NoClientCert', RequestClientCert: 'RequestClientCert',
@@ -159,14 +133,10 @@ function tlsConfig(r: Reader, raw: unknown): WebTlsConfig | undefined {
   }
   const version = (key: string, fallback: string): SecureContextOptions['minVersion'] => {
     const v = r.string(f, field, key) || fallback;
-    return TLS_VERSIONS[v] ?? r.fail(`${field}.${key}`, `unknown TLS version: ${v}`);
+    return CONFIG_TLS_VERSIONS[v] ?? r.fail(`${field}.${key}`, `unknown TLS version: ${v}`);
   };
-  const ciphers = (r.strings(f, field, 'cipher_suites') ?? []).map((name) => {
-    const openssl = CIPHERS[name];
-    return openssl === undefined ? r.fail(`${field}.cipher_suites`, `unknown cipher: ${name}`) : openssl;
-  }).filter((c): c is string => c !== null);
-  const curves = (r.strings(f, field, 'curve_preferences') ?? [])
-    .map((name) => CURVES[name] ?? r.fail(`${field}.curve_preferences`, `unknown curve: ${name}`));
+  const ciphers = opensslCiphers(r.strings(f, field, 'cipher_suites') ?? [], (name) => r.fail(`${field}.cipher_suites`, `unknown cipher: ${name}`));
+  const curves = opensslCurves(r.strings(f, field, 'curve_preferences') ?? [], (name) => r.fail(`${field}.curve_preferences`, `unknown curve: ${name}`));
 
   const secureContext: SecureContextOptions = {
     cert: certFile !== '' ? r.read(certFile, `${field}.cert_file`) : certText,
@@ -175,8 +145,8 @@ function tlsConfig(r: Reader, raw: unknown): WebTlsConfig | undefined {
     maxVersion: version('max_version', 'TLS13'),
     honorCipherOrder: r.bool(f, field, 'prefer_server_cipher_suites', true),
     ...(caFile !== '' ? { ca: r.read(caFile, `${field}.client_ca_file`) } : caText !== '' ? { ca: caText } : {}),
-    ...(ciphers.length > 0 ? { ciphers: `${TLS13_SUITES}:${ciphers.join(':')}` } : {}),
-    ...(curves.length > 0 ? { ecdhCurve: curves.join(':') } : {}),
+    ...(ciphers !== undefined ? { ciphers } : {}),
+    ...(curves !== undefined ? { ecdhCurve: curves } : {}),
   };
   return { secureContext, clientAuth, clientAllowedSans, files: [certFile, keyFile, caFile].filter((p) => p !== '') };
 }

@@ -1,6 +1,6 @@
 // Routing and replication over loopback gRPC between real in-process receivers: series land on the endpoints the
 // hashring names, RF=3 writes survive one dead peer (quorum 2) and not two (503), conflicts are 409, RouterOnly
-// opens no TSDB, a stalled peer is capped (503 at once, bounded memory) and a failed peer is backed off.
+// opens no TSDB, a stalled peer is capped (503 at once, bounded memory), a failed peer is backed off and a slow one is not.
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -160,6 +160,32 @@ describe('receive router', () => {
     expect(again.status).toBe(503);
     expect(again.text).toMatch(/backing off/);
     expect(calls).toBe(1);
+  });
+
+  it('a peer that was only slow (deadline exceeded) is not backed off: the next write calls it again', async () => {
+    let calls = 0;
+    const late: NodeJS.Timeout[] = [];
+    const peer = await startGrpcServer([{
+      definition: WRITEABLE_STORE_SERVICE,
+      implementation: {
+        RemoteWrite: (_call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => {
+          // The first call answers after the router's deadline, the next ones at once.
+          if (calls++ === 0) late.push(setTimeout(() => cb(null, Buffer.alloc(0)), 1500));
+          else cb(null, Buffer.alloc(0));
+        },
+      },
+    }], { address: '127.0.0.1:0' });
+    cleanup.push(async () => { for (const t of late) clearTimeout(t); await peer.stop(0); });
+    const h = ring([`127.0.0.1:${peer.port}`]);
+    // The peers' clock stands still, so a backoff, once taken, would never end.
+    const router = await node('router', routing(() => h, 1, undefined, { maxBackoffMs: 60_000, now: () => T }, 500));
+    const slow = await postSeries(router.r.url, seriesN(2));
+    expect(slow.status, slow.text).toBe(503);
+    // The router answers at its own deadline; let the call's DEADLINE_EXCEEDED land before the next write.
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await postSeries(router.r.url, seriesN(2, T + 1));
+    expect(again.status, again.text).toBe(200);
+    expect(calls).toBe(2);
   });
 });
 
