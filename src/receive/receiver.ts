@@ -15,6 +15,7 @@ import type { ShipperMetrics } from '../shipper/shipper.js';
 import type { DbOptions } from '../tsdb/head/db.js';
 import type { Labels } from '../tsdb/labels/labels.js';
 import type { TokenAuth } from './auth.js';
+import { DecodePool } from './decode-pool.js';
 import { ReceiveHandler } from './handler.js';
 import { LimitsSource, type LimitsMetrics } from './limits.js';
 import { MultiTsdb } from './multitsdb.js';
@@ -76,6 +77,8 @@ export class Receiver {
   readonly writer: TenantWriter;
   /** Connections to the hashring's peers when routing. */
   readonly peers: Peers | undefined;
+  /** Worker threads decoding remote-write bodies beside the thread that appends. */
+  private readonly decodePool = new DecodePool();
   private server: Server | undefined;
   /** Maintenance passes and the final flush run one at a time (two head compactions must never overlap). */
   private chain: Promise<unknown> = Promise.resolve();
@@ -111,7 +114,7 @@ export class Receiver {
     }
     this.handler = new ReceiveHandler({
       writer: this.writer, tenantHeader: o.tenantHeader, defaultTenant: o.defaultTenant, replicaHeader: o.replicaHeader,
-      limits: () => this.limits.current, headSeries: (t) => this.tsdbs?.headSeries(t) ?? 0, logger: o.logger,
+      limits: () => this.limits.current, headSeries: (t) => this.tsdbs?.headSeries(t) ?? 0, logger: o.logger, decodePool: this.decodePool,
       ...(o.auth ? { auth: o.auth } : {}), ...(o.registry ? { registry: o.registry } : {}),
       ...(o.limitsMetrics ? { limitsMetrics: o.limitsMetrics } : {}),
     });
@@ -200,6 +203,7 @@ export class Receiver {
       });
     }
     this.peers?.close();
+    await this.decodePool.close();
     const dbs = this.tsdbs;
     if (!dbs) return;
     await this.serial(async () => {
