@@ -5,8 +5,8 @@
 // and data dir. Short blocks (10 s) put head compaction, WAL checkpoints and shipping under the kills too. At the end
 // every acknowledged sample is served by receive's StoreAPI, values equal, and every sample in Prometheus's own TSDB
 // is served by a thanos-ts querier over receive (Prometheus's retries filled what the kills cut off).
-// RECEIVE_CRASH_KILLS (default 4 here) and RECEIVE_CRASH_MAX_GAP_MS set the load; `npm run soak:receive-crash`
-// runs 25 kills over ~10 minutes.
+// RECEIVE_CRASH_KILLS (default 4 here) and RECEIVE_CRASH_MAX_GAP_MS set the load, RECEIVE_CRASH_READY_MS the
+// restart allowance; `npm run soak:receive-crash` runs 25 kills over ~10 minutes.
 
 import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +27,8 @@ import { matrixAt, untilSame, windowsBack } from './prom-matrix.js';
 
 const KILLS = Number(process.env['RECEIVE_CRASH_KILLS'] ?? '4');
 const MAX_GAP_MS = Number(process.env['RECEIVE_CRASH_MAX_GAP_MS'] ?? '3000');
+/** How long a restarted receive may take to replay and turn ready (a niced soak on a loaded machine needs more). */
+const READY_MS = Number(process.env['RECEIVE_CRASH_READY_MS'] ?? '60000');
 const SENDERS = 4;
 const SERIES_PER_SENDER = 25;
 /** Gauges the exporter serves to Prometheus. */
@@ -86,7 +88,7 @@ describe('receive killed with SIGKILL under remote-write load', () => {
         `--remote-write.address=127.0.0.1:${rwPort}`, `--tsdb.path=${path.join(work, 'data')}`, '--label=receive_replica="r1"',
         '--tsdb.min-block-duration=10s', `--objstore.config-file=${bucketYaml}`,
       ], { logDir: work, cwd: REPO_ROOT });
-      await waitForHttp(`http://127.0.0.1:${httpPort}/-/ready`, proc, 60_000, (s) => s === 200);
+      await waitForHttp(`http://127.0.0.1:${httpPort}/-/ready`, proc, READY_MS, (s) => s === 200);
     };
     stops.push(async () => { await proc?.stop(); });
     await start();
@@ -220,5 +222,5 @@ describe('receive killed with SIGKILL under remote-write load', () => {
     expect(promSamples).toBeGreaterThan(EXPORTED * 5);
     expect(retried).toBeGreaterThan(0);
     expect(failed).toBe(0);
-  }, 300_000 + KILLS * (MAX_GAP_MS + 15_000));
+  }, 300_000 + KILLS * (MAX_GAP_MS + 15_000 + READY_MS));
 });
