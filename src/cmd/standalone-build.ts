@@ -196,7 +196,7 @@ async function buildStandaloneReceiver(rt: Runtime, objstore: ObjstoreFlagValue,
     auth: r.authFile !== undefined ? readAuthConfig(r.authFile) : undefined, bucket,
     // A sidecar in the same process may have registered the shipper's metrics already: its counters then stand for both.
     shipperMetrics: rt.registry.getSingleMetric('thanos_shipper_uploads_total') ? undefined : createShipperMetrics(rt.registry),
-    limitsMetrics: createLimitsMetrics(rt.registry), logger, registry: rt.registry, now: rt.now, tls: r.tls,
+    limitsMetrics: createLimitsMetrics(rt.registry), logger, registry: rt.registry, now: rt.now, tls: r.tls, decodeThreads: r.decodeThreads,
   });
   await receiver.listen(r.remoteWriteAddress);
   return {

@@ -16,7 +16,7 @@ import { serveMode } from './serve.js';
 import { SIDECAR_FLAGS, readSidecarOptions } from './sidecar.js';
 import { STORE_FLAGS, readStoreOptions } from './store.js';
 import { RULE_EVAL_FLAG_NAMES, RULE_FLAGS, readRuleEvalOptions } from './rule.js';
-import { RECEIVE_FLAGS } from './receive.js';
+import { RECEIVE_FLAGS, readDecodeThreads } from './receive.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { parseHostPort } from '../runtime/flag-values.js';
 
@@ -41,7 +41,7 @@ const RECEIVE_FLAG_NAMES: readonly string[] = [
   'remote-write.address', 'remote-write.server-tls-cert', 'remote-write.server-tls-key', 'remote-write.server-tls-client-ca',
   'tsdb.retention', 'receive.tenant-header', 'receive.tenant-label-name', 'receive.default-tenant-id', 'receive.replica-header',
   'receive.limits-config-file', 'receive.limits-config', 'tsdb.too-far-in-future.time-window', 'tsdb.wal-compression',
-  'tsdb.min-block-duration', 'receive.auth-config-file',
+  'tsdb.min-block-duration', 'receive.auth-config-file', 'receive.decode-threads',
 ];
 const STANDALONE_RECEIVE_FLAGS: readonly FlagSpec[] = RECEIVE_FLAGS.filter((spec) => RECEIVE_FLAG_NAMES.includes(spec.name))
   .map((spec) => ({ ...spec, help: `With --receive: ${spec.help}` }));
@@ -63,6 +63,7 @@ export interface StandaloneReceiveOptions {
   readonly walCompression: boolean;
   readonly blockDurationMs: number;
   readonly authFile: string | undefined;
+  readonly decodeThreads: number | undefined;
 }
 
 function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiveOptions | undefined {
@@ -80,6 +81,7 @@ function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiv
   }
   const cert = f.optionalString('remote-write.server-tls-cert');
   const key = f.optionalString('remote-write.server-tls-key');
+  const ca = f.optionalString('remote-write.server-tls-client-ca');
   if ((cert === undefined) !== (key === undefined)) {
     throw new FlagError(cert ? 'remote-write.server-tls-key' : 'remote-write.server-tls-cert', '', 'both --remote-write.server-tls-cert and --remote-write.server-tls-key are needed for TLS');
   }
@@ -94,7 +96,7 @@ function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiv
   if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(tenantLabelName)) throw new FlagError('receive.tenant-label-name', tenantLabelName, 'not a valid label name');
   return {
     remoteWriteAddress: address,
-    tls: cert && key ? { certFile: cert, keyFile: key, clientCaFile: f.optionalString('remote-write.server-tls-client-ca') } : undefined,
+    tls: cert && key ? { certFile: cert, keyFile: key, clientCaFile: ca } : undefined,
     tsdbPath: path.join(dataDir, 'receive'),
     externalLabels: Object.keys(labels).length > 0 ? labels : { receive: 'standalone' },
     retentionMs: f.durationMs('tsdb.retention'),
@@ -108,6 +110,7 @@ function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiv
     walCompression: f.bool('tsdb.wal-compression'),
     blockDurationMs,
     authFile: f.optionalString('receive.auth-config-file'),
+    decodeThreads: readDecodeThreads(f),
   };
 }
 

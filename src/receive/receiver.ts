@@ -63,6 +63,8 @@ export interface ReceiverOptions {
   readonly maintenanceIntervalMs?: number;
   /** Routing through a hashring; absent = IngestorOnly. */
   readonly routing?: RoutingOptions | undefined;
+  /** --receive.decode-threads: decode worker threads, 0 = decode on the HTTP thread; default one per core beyond the first (1 to 4). */
+  readonly decodeThreads?: number | undefined;
   /** --remote-write.server-tls-*: files for HTTPS on the remote-write listener. */
   readonly tls?: { certFile: string; keyFile: string; clientCaFile?: string | undefined } | undefined;
 }
@@ -77,8 +79,8 @@ export class Receiver {
   readonly writer: TenantWriter;
   /** Connections to the hashring's peers when routing. */
   readonly peers: Peers | undefined;
-  /** Worker threads decoding remote-write bodies beside the thread that appends. */
-  private readonly decodePool = new DecodePool();
+  /** Worker threads decoding remote-write bodies beside the thread that appends (none with decodeThreads 0). */
+  private readonly decodePool: DecodePool | undefined;
   private server: Server | undefined;
   /** Maintenance passes and the final flush run one at a time (two head compactions must never overlap). */
   private chain: Promise<unknown> = Promise.resolve();
@@ -91,6 +93,7 @@ export class Receiver {
 
   constructor(private readonly o: ReceiverOptions) {
     const now = o.now ?? Date.now;
+    this.decodePool = o.decodeThreads === 0 ? undefined : new DecodePool(o.decodeThreads);
     const ingesting = o.routing === undefined || o.routing.localEndpoint !== undefined;
     this.tsdbs = ingesting ? new MultiTsdb({
       dir: o.tsdbPath, externalLabels: o.externalLabels, tenantLabelName: o.tenantLabelName, db: o.db,
@@ -203,7 +206,7 @@ export class Receiver {
       });
     }
     this.peers?.close();
-    await this.decodePool.close();
+    await this.decodePool?.close();
     const dbs = this.tsdbs;
     if (!dbs) return;
     await this.serial(async () => {
