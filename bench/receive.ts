@@ -7,8 +7,8 @@
 // which creates the series, apart), samples per CPU-second of the server process (all its threads), and RSS growth
 // per active series, with thanos-ts / Prometheus ratios. Both keep a snappy-compressed WAL (Prometheus's default).
 // Options: --series=20000 --rounds=20 --batch=500 --senders=8; --only=receive skips Prometheus;
-// --profile=DIR runs receive under node --cpu-prof, writing the profile to DIR; --inline adds a third target, receive
-// decoding on its HTTP thread (--receive.decode-threads=0), to show what the decode workers bring in the same run.
+// --profile=DIR runs receive under node --cpu-prof, writing the profile to DIR; --workers adds a third target, receive
+// with decode worker threads (--receive.decode-threads=-1), to show what they bring in the same run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +25,7 @@ const BATCH = Number(args.get('batch') ?? 500);
 const SENDERS = Number(args.get('senders') ?? 8);
 const ONLY = args.get('only');
 const PROFILE = args.get('profile');
-const INLINE = args.has('inline');
+const WORKERS = args.has('workers');
 const STEP = 15_000;
 const work = mkdtempSync(path.join(os.tmpdir(), 'bench-receive-'));
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d });
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   let prom: Awaited<ReturnType<typeof startPrometheus>> | undefined;
   try {
     const targets: Target[] = [];
-    const variants: [string, string[]][] = [['thanos-ts receive', []], ...(INLINE ? [['receive, no workers', ['--receive.decode-threads=0']] as [string, string[]]] : [])];
+    const variants: [string, string[]][] = [['thanos-ts receive', []], ...(WORKERS ? [['receive, decode workers', ['--receive.decode-threads=-1']] as [string, string[]]] : [])];
     for (const [name, extra] of variants) {
       const [httpPort, grpcPort, rwPort] = [await freePort(), await freePort(), await freePort()];
       const dir = `receive-${targets.length}`;

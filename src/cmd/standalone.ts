@@ -63,7 +63,7 @@ export interface StandaloneReceiveOptions {
   readonly walCompression: boolean;
   readonly blockDurationMs: number;
   readonly authFile: string | undefined;
-  readonly decodeThreads: number | undefined;
+  readonly decodeThreads: number;
 }
 
 function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiveOptions | undefined {

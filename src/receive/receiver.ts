@@ -63,7 +63,7 @@ export interface ReceiverOptions {
   readonly maintenanceIntervalMs?: number;
   /** Routing through a hashring; absent = IngestorOnly. */
   readonly routing?: RoutingOptions | undefined;
-  /** --receive.decode-threads: decode worker threads, 0 = decode on the HTTP thread; default one per core beyond the first (1 to 4). */
+  /** --receive.decode-threads: decode worker threads; 0 or absent (default) = decode on the HTTP thread, -1 = one per core beyond the first (1 to 4). */
   readonly decodeThreads?: number | undefined;
   /** --remote-write.server-tls-*: files for HTTPS on the remote-write listener. */
   readonly tls?: { certFile: string; keyFile: string; clientCaFile?: string | undefined } | undefined;
@@ -93,7 +93,8 @@ export class Receiver {
 
   constructor(private readonly o: ReceiverOptions) {
     const now = o.now ?? Date.now;
-    this.decodePool = o.decodeThreads === 0 ? undefined : new DecodePool(o.decodeThreads);
+    // Off unless asked for: measured slower on a loaded 2-core machine (bench:receive --inline).
+    this.decodePool = o.decodeThreads === undefined || o.decodeThreads === 0 ? undefined : new DecodePool(o.decodeThreads === -1 ? undefined : o.decodeThreads);
     const ingesting = o.routing === undefined || o.routing.localEndpoint !== undefined;
     this.tsdbs = ingesting ? new MultiTsdb({
       dir: o.tsdbPath, externalLabels: o.externalLabels, tenantLabelName: o.tenantLabelName, db: o.db,

@@ -213,6 +213,10 @@ describe('receive killed with SIGKILL under remote-write load', () => {
     while (await promMetric(prom.url, 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds') * 1000 < at && Date.now() < sentBy) {
       await new Promise((r) => setTimeout(r, 1000));
     }
+    // Read before comparing, so a failed comparison still says whether Prometheus dropped samples (4xx) or lags.
+    const retried = await promMetric(prom.url, 'prometheus_remote_storage_samples_retried_total');
+    const failed = await promMetric(prom.url, 'prometheus_remote_storage_samples_failed_total');
+    console.log(`Prometheus remote write: ${retried} samples retried, ${failed} failed (dropped)`);
     let promSamples = 0;
     for (const t of windowsBack(at, promStarted, 300_000)) {
       const r = await untilSame(() => matrixAt(prom.url, t, '300s'), () => matrixAt(query.httpUrl, t, '300s', ['receive_replica', 'tenant_id']).then((m) => {
@@ -222,8 +226,6 @@ describe('receive killed with SIGKILL under remote-write load', () => {
       expect(r.diff.slice(0, 10), `window ending ${new Date(t).toISOString()}`).toEqual([]);
       promSamples += r.samples;
     }
-    const retried = await promMetric(prom.url, 'prometheus_remote_storage_samples_retried_total');
-    const failed = await promMetric(prom.url, 'prometheus_remote_storage_samples_failed_total');
     console.log(`receive crash: ${KILLS + 1} kills, ${acked} acknowledged requests all present; Prometheus: ${promSamples} samples compared equal, ${retried} samples retried, ${failed} failed`);
     expect(promSamples).toBeGreaterThan(EXPORTED * 5);
     expect(retried).toBeGreaterThan(0);
