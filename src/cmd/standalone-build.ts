@@ -1,6 +1,6 @@
-// Wiring of the standalone mode: demo data, the store gateway, an optional sidecar, optional rule groups and the
-// querier over them, all in one process, the querier reading the others in-process (and the rule groups querying
-// the querier's engine in-process). Loaded only when the mode runs.
+// Wiring of the standalone mode: demo data, the store gateway, an optional sidecar, optional rule groups, an
+// optional remote-write receiver and the querier over them, all in one process, the querier reading the others
+// in-process (and the rule groups querying the querier's engine in-process). Loaded only when the mode runs.
 import type { FastifyInstance } from 'fastify';
 import { createBucket, parseBucketConfig } from '../objstore/config.js';
 import type { QuerierOptions } from './query-build.js';
@@ -25,6 +25,11 @@ import { localQueryFunc } from '../rule/local-query.js';
 import type { QuerierParts } from './query-build.js';
 import type { ApiEndpoint } from '../query/endpoint-set.js';
 import type { RulesApi } from '../store/apis/component-apis.js';
+import type { StandaloneReceiveOptions } from './standalone.js';
+import { untilAborted } from '../runtime/run-group.js';
+import { errorMessage } from '../runtime/errors.js';
+import { createShipperMetrics } from '../shipper/shipper.js';
+import { labelsFromRecord } from '../tsdb/labels/labels.js';
 
 export interface StandaloneOptions {
   readonly objstore: ObjstoreFlagValue;
@@ -34,6 +39,8 @@ export interface StandaloneOptions {
   readonly demo: boolean;
   /** With --rule-file: rule groups evaluated in-process over the querier's engine. */
   readonly rule: RuleEvalOptions | undefined;
+  /** With --receive: a remote-write receiver whose TSDBs the querier reads and whose blocks go to the bucket. */
+  readonly receive: StandaloneReceiveOptions | undefined;
   /** The compactor's settings; undefined with --compact.disable. */
   readonly compact: { readonly dataDir: string; readonly waitIntervalMs: number; readonly consistencyDelayMs: number; readonly deleteDelayMs: number; readonly retentionRawMs: number } | undefined;
   readonly webUi: { readonly routePrefix: string; readonly externalPrefix: string; readonly prefixHeader: string };
@@ -110,6 +117,8 @@ export async function buildStandalone(rt: Runtime, app: FastifyInstance, o: Stan
   };
   const rules = o.rule ? await buildRuleEvaluation(rt, o.rule, (strategy) => localQueryFunc(instantQuery, strategy)) : undefined;
   if (rules) locals.push(new LocalTarget('rule', rules.store));
+  const receive = o.receive ? await buildStandaloneReceiver(rt, o.objstore, o.receive) : undefined;
+  if (receive) locals.push(new LocalTarget('receive', receive.store));
   registerWebUi(app, { ...o.webUi, logger: rt.logger });
   // The querier's own readiness would flip at once; standalone's follows the store gateway's.
   const queryParts = buildQuerier({ ...rt, prober: new Prober() }, app, {
@@ -136,7 +145,10 @@ export async function buildStandalone(rt: Runtime, app: FastifyInstance, o: Stan
   const compactActors = o.compact ? [await buildStandaloneCompactor(rt, o.objstore, o.compact)] : [];
   return {
     grpcServices: queryParts.grpcServices,
-    actors: [...(storeParts.actors ?? []), ...(sidecarParts?.actors ?? []), ...locals.map((l) => l.actor()), ...queryParts.actors, ...compactActors, ...(rules?.actors ?? [])],
+    actors: [
+      ...(storeParts.actors ?? []), ...(sidecarParts?.actors ?? []), ...locals.map((l) => l.actor()), ...queryParts.actors, ...compactActors,
+      ...(rules?.actors ?? []), ...(receive ? [receive.actor] : []),
+    ],
   };
 }
 
@@ -163,5 +175,43 @@ async function buildStandaloneCompactor(rt: Runtime, objstore: ObjstoreFlagValue
     name: 'compact',
     run: (signal) => runCompactor(compactor, { wait: true, waitIntervalMs: c.waitIntervalMs, cleanupIntervalMs: 5 * 60_000, logger }, signal),
     stop: () => bucket.close(),
+  };
+}
+
+/**
+ * The remote-write receiver of --receive (receive's IngestorOnly mode): listening at once, tenants replayed, then
+ * maintenance (head compaction, upload to standalone's bucket, retention); on stop it flushes its heads into blocks
+ * and uploads them before the bucket closes.
+ */
+async function buildStandaloneReceiver(rt: Runtime, objstore: ObjstoreFlagValue, r: StandaloneReceiveOptions): Promise<{ store: StoreAPI; actor: Actor }> {
+  const [{ Receiver }, { readAuthConfig }, { createLimitsMetrics }] = await Promise.all([
+    import('../receive/receiver.js'), import('../receive/auth.js'), import('../receive/limits.js'),
+  ]);
+  const logger = rt.logger.with({ component: 'receive' });
+  const bucket = await createBucket(parseBucketConfig(objstore.content, objstore.source, logger), { logger });
+  const receiver = new Receiver({
+    tsdbPath: r.tsdbPath, externalLabels: labelsFromRecord(r.externalLabels), tenantHeader: r.tenantHeader, defaultTenant: r.defaultTenant,
+    tenantLabelName: r.tenantLabelName, replicaHeader: r.replicaHeader, db: { chunkRange: r.blockDurationMs, walCompression: r.walCompression },
+    retentionMs: r.retentionMs, tooFarInFutureMs: r.tooFarInFutureMs, limitsFile: r.limitsFile, limitsContent: r.limitsContent,
+    auth: r.authFile !== undefined ? readAuthConfig(r.authFile) : undefined, bucket,
+    // A sidecar in the same process may have registered the shipper's metrics already: its counters then stand for both.
+    shipperMetrics: rt.registry.getSingleMetric('thanos_shipper_uploads_total') ? undefined : createShipperMetrics(rt.registry),
+    limitsMetrics: createLimitsMetrics(rt.registry), logger, registry: rt.registry, now: rt.now, tls: r.tls, decodeThreads: r.decodeThreads,
+  });
+  await receiver.listen(r.remoteWriteAddress);
+  return {
+    store: receiver.store!,
+    actor: {
+      name: 'receive',
+      run: async (signal) => {
+        await receiver.start();
+        await receiver.maintain(signal).catch((err: unknown) => logger.error('receive maintenance failed', { err: errorMessage(err) }));
+        await Promise.all([receiver.runMaintenance(signal), untilAborted(signal), ...(r.limitsFile !== undefined ? [receiver.limits.run(signal)] : [])]);
+      },
+      stop: async () => {
+        await receiver.close();
+        await bucket.close();
+      },
+    },
   };
 }

@@ -1,13 +1,14 @@
 // `thanos-ts standalone`: every built mode in one process over an embedded FILESYSTEM bucket (or any bucket):
 // the store gateway over the bucket, the querier over it (API + UI on the HTTP port, StoreAPI on the gRPC port),
 // the compactor over the bucket (unless --compact.disable), with --prometheus.url a sidecar for that Prometheus, and
-// with --rule-file rule groups evaluated over the querier's engine. Components are wired in-process, not over gRPC.
+// with --rule-file rule groups evaluated over the querier's engine, with --receive a remote-write receiver whose
+// per-tenant TSDBs the querier reads and whose blocks go to the bucket. Components are wired in-process, not over gRPC.
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { QuerierOptions } from './query-build.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
-import type { FlagReader, FlagSpec } from './flags.js';
+import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
 import { ensureUsableDir } from './data-dir.js';
 import { defineMode, type ModeRegistry } from './mode.js';
 import { QUERY_FLAGS, readQuerierOptions } from './query.js';
@@ -15,7 +16,9 @@ import { serveMode } from './serve.js';
 import { SIDECAR_FLAGS, readSidecarOptions } from './sidecar.js';
 import { STORE_FLAGS, readStoreOptions } from './store.js';
 import { RULE_EVAL_FLAG_NAMES, RULE_FLAGS, readRuleEvalOptions } from './rule.js';
-import { ConfigError } from '../runtime/errors.js';
+import { RECEIVE_FLAGS, readDecodeThreads } from './receive.js';
+import { ConfigError, errorMessage } from '../runtime/errors.js';
+import { parseHostPort } from '../runtime/flag-values.js';
 
 /** Standalone's own flags; the store, query and sidecar flags it shares are taken from those modes. */
 const OWN_FLAGS: readonly FlagSpec[] = [
@@ -27,7 +30,89 @@ const OWN_FLAGS: readonly FlagSpec[] = [
   { name: 'compact.delete-delay', default: '48h', placeholder: 'duration', help: 'Time before a block marked for deletion is deleted (compact --delete-delay).' },
   { name: 'rule-file', kind: 'repeat', placeholder: 'path', help: 'Rule files (globs) to evaluate in-process over this querier, as `thanos-ts rule` does (repeated); results go to a TSDB in <data-dir>/rule that the querier reads, alerts to --alertmanagers.url / --alertmanagers.config. SIGHUP or POST /-/reload re-reads them. None by default.' },
   { name: 'compact.retention.resolution-raw', default: '0d', placeholder: 'duration', help: 'How long to retain raw samples in the bucket; 0d keeps them forever (compact --retention.resolution-raw).' },
+  { name: 'receive', kind: 'bool', help: 'Also accept Prometheus remote write (1.0 and 2.0) on --remote-write.address, as `thanos-ts receive` does: per-tenant TSDBs in <data-dir>/receive that the querier reads, their 2h blocks uploaded to the bucket. Off by default.' },
 ];
+
+/**
+ * The receive flags standalone takes with --receive (a single node: no hashring, no forwarding; --tsdb.path is the
+ * sidecar's). --label, declared with the rule flags, also gives the receiver's external labels.
+ */
+const RECEIVE_FLAG_NAMES: readonly string[] = [
+  'remote-write.address', 'remote-write.server-tls-cert', 'remote-write.server-tls-key', 'remote-write.server-tls-client-ca',
+  'tsdb.retention', 'receive.tenant-header', 'receive.tenant-label-name', 'receive.default-tenant-id', 'receive.replica-header',
+  'receive.limits-config-file', 'receive.limits-config', 'tsdb.too-far-in-future.time-window', 'tsdb.wal-compression',
+  'tsdb.min-block-duration', 'receive.auth-config-file', 'receive.decode-threads',
+];
+const STANDALONE_RECEIVE_FLAGS: readonly FlagSpec[] = RECEIVE_FLAGS.filter((spec) => RECEIVE_FLAG_NAMES.includes(spec.name))
+  .map((spec) => ({ ...spec, help: `With --receive: ${spec.help}` }));
+
+/** What --receive runs: the receive mode's options for one node over standalone's data dir and bucket. */
+export interface StandaloneReceiveOptions {
+  readonly remoteWriteAddress: string;
+  readonly tls: { certFile: string; keyFile: string; clientCaFile: string | undefined } | undefined;
+  readonly tsdbPath: string;
+  readonly externalLabels: Record<string, string>;
+  readonly retentionMs: number;
+  readonly tenantHeader: string;
+  readonly tenantLabelName: string;
+  readonly defaultTenant: string;
+  readonly replicaHeader: string;
+  readonly limitsFile: string | undefined;
+  readonly limitsContent: string | undefined;
+  readonly tooFarInFutureMs: number;
+  readonly walCompression: boolean;
+  readonly blockDurationMs: number;
+  readonly authFile: string | undefined;
+  readonly decodeThreads: number;
+}
+
+function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiveOptions | undefined {
+  if (!f.bool('receive')) {
+    // The receive flags act only with --receive: given without it they would be silently ignored.
+    const stray = RECEIVE_FLAG_NAMES.find((name) => f.given(name));
+    if (stray !== undefined) throw new ConfigError(`--${stray} needs --receive (standalone accepts remote write only when asked)`);
+    return undefined;
+  }
+  const address = f.string('remote-write.address');
+  try {
+    parseHostPort(address);
+  } catch (err) {
+    throw new FlagError('remote-write.address', address, errorMessage(err));
+  }
+  const cert = f.optionalString('remote-write.server-tls-cert');
+  const key = f.optionalString('remote-write.server-tls-key');
+  const ca = f.optionalString('remote-write.server-tls-client-ca');
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new FlagError(cert ? 'remote-write.server-tls-key' : 'remote-write.server-tls-cert', '', 'both --remote-write.server-tls-cert and --remote-write.server-tls-key are needed for TLS');
+  }
+  const limitsFile = f.optionalString('receive.limits-config-file');
+  const limitsContent = f.optionalString('receive.limits-config');
+  if (limitsFile !== undefined && limitsContent !== undefined) throw new ConfigError('both --receive.limits-config-file and --receive.limits-config are set; use one');
+  const blockDurationMs = f.durationMs('tsdb.min-block-duration');
+  if (blockDurationMs <= 0) throw new FlagError('tsdb.min-block-duration', f.string('tsdb.min-block-duration'), 'must be positive');
+  // --label (also the rule groups' external labels) when given; else one label naming the receiver.
+  const labels = f.labels('label');
+  const tenantLabelName = f.string('receive.tenant-label-name');
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(tenantLabelName)) throw new FlagError('receive.tenant-label-name', tenantLabelName, 'not a valid label name');
+  return {
+    remoteWriteAddress: address,
+    tls: cert && key ? { certFile: cert, keyFile: key, clientCaFile: ca } : undefined,
+    tsdbPath: path.join(dataDir, 'receive'),
+    externalLabels: Object.keys(labels).length > 0 ? labels : { receive: 'standalone' },
+    retentionMs: f.durationMs('tsdb.retention'),
+    tenantHeader: f.string('receive.tenant-header'),
+    tenantLabelName,
+    defaultTenant: f.string('receive.default-tenant-id'),
+    replicaHeader: f.string('receive.replica-header'),
+    limitsFile,
+    limitsContent,
+    tooFarInFutureMs: f.durationMs('tsdb.too-far-in-future.time-window'),
+    walCompression: f.bool('tsdb.wal-compression'),
+    blockDurationMs,
+    authFile: f.optionalString('receive.auth-config-file'),
+    decodeThreads: readDecodeThreads(f),
+  };
+}
 
 /** The ruler's flags standalone evaluates rules with (--rule-file is its own, with its own default). */
 const RULE_EVAL_FLAGS = RULE_FLAGS.filter((spec) => RULE_EVAL_FLAG_NAMES.includes(spec.name) && spec.name !== 'rule-file');
@@ -37,7 +122,7 @@ function standaloneFlags(): FlagSpec[] {
   const seen = new Set<string>();
   const out: FlagSpec[] = [];
   // The rule flags come before the querier's, whose --alert.query-url (refused there) the rule groups implement.
-  for (const spec of [...SERVER_FLAGS, ...OBJSTORE_FLAGS, ...OWN_FLAGS, ...RULE_EVAL_FLAGS, ...STORE_FLAGS, ...QUERY_FLAGS, ...SIDECAR_FLAGS]) {
+  for (const spec of [...SERVER_FLAGS, ...OBJSTORE_FLAGS, ...OWN_FLAGS, ...RULE_EVAL_FLAGS, ...STORE_FLAGS, ...QUERY_FLAGS, ...SIDECAR_FLAGS, ...STANDALONE_RECEIVE_FLAGS]) {
     // Gossip-era flags are for manifests of separate components; standalone has no use for them.
     if (seen.has(spec.name) || spec.name.startsWith('cluster.') || spec.name === 'grpc-advertise-address') continue;
     seen.add(spec.name);
@@ -62,7 +147,7 @@ function bucketFlag(f: FlagReader, dataDir: string): ObjstoreFlagValue {
 export function registerStandalone(program: Command, registry?: ModeRegistry): void {
   defineMode(program, {
     name: 'standalone',
-    description: 'Every built mode in one process (store gateway, querier, optional sidecar) over an embedded filesystem bucket.',
+    description: 'Every built mode in one process (store gateway, querier, compactor, optional sidecar, rule groups and remote-write receiver) over an embedded filesystem bucket.',
     flags: standaloneFlags(),
     read: (f) => {
       const dataDir = f.string('data-dir');
@@ -83,6 +168,7 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
       return {
         log: readLogOptions(f), tracing: readTracingFlag(f), http: readHttpOptions(f), grpc: readGrpcServerOptions(f), requestLogging: f.pathOrContent('request.logging-config'),
         objstore, store, querier, sidecar, demo: f.bool('demo'), rule: ruleEval.ruleFiles.length > 0 ? ruleEval : undefined,
+        receive: readStandaloneReceive(f, dataDir),
         compact: f.bool('compact.disable') ? undefined : {
           dataDir: path.join(dataDir, 'compact'), waitIntervalMs: f.durationMs('compact.wait-interval'),
           consistencyDelayMs: f.durationMs('compact.consistency-delay'), deleteDelayMs: f.durationMs('compact.delete-delay'),
@@ -94,6 +180,7 @@ export function registerStandalone(program: Command, registry?: ModeRegistry): v
     run: async ({ log, tracing, http, grpc, requestLogging, ...parts }) => {
       ensureUsableDir(parts.store.dataDir, 'data-dir');
       if (parts.rule) ensureUsableDir(parts.rule.dataDir, 'data-dir');
+      if (parts.receive) ensureUsableDir(parts.receive.tsdbPath, 'data-dir');
       await serveMode({
         component: 'standalone', log, tracing, http, grpc, requestLogging,
         setup: async (rt, app) => (await import('./standalone-build.js')).buildStandalone(rt, app, parts),

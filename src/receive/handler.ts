@@ -5,20 +5,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { CorruptionError, InvalidArgumentError, LimitError, UnavailableError, errorMessage } from '../runtime/errors.js';
+import { InvalidArgumentError, UnavailableError, errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
-import { snappyDecode } from '../tsdb/encoding/snappy.js';
 import type { TokenAuth } from './auth.js';
+import { BodyError, MAX_BODY_BYTES, V2_PROTO, unmarshal, unsnappy } from './decode-body.js';
+import type { DecodePool, Decoded } from './decode-pool.js';
 import { limitsFor, type LimitsMetrics, type WriteLimits } from './limits.js';
 import { tenantProblem } from './multitsdb.js';
-import { decodeWriteRequestV1, decodeWriteRequestV2, type WriteRequest } from './write-request.js';
 import type { TenantWriter, WriteResult } from './writer.js';
-
-/** Caps when no limit is configured: a body or decoded request beyond these is refused (413), never buffered. */
-const MAX_BODY_BYTES = 64 << 20;
-const MAX_DECODED_BYTES = 512 << 20;
-
-const V2_PROTO = 'io.prometheus.write.v2.Request';
 
 export interface HandlerOptions {
   readonly writer: TenantWriter;
@@ -35,6 +29,8 @@ export interface HandlerOptions {
   readonly logger: Logger;
   readonly registry?: Registry;
   readonly limitsMetrics?: LimitsMetrics;
+  /** Worker threads that decode bodies; without it they are decoded on this thread. */
+  readonly decodePool?: DecodePool | undefined;
 }
 
 class HttpError extends Error {
@@ -116,6 +112,7 @@ export class ReceiveHandler {
     let series = 0;
     let samples = 0;
     let status = 200;
+    let decoded: Decoded | undefined;
     const m = this.metrics;
     m?.pending.inc();
     const started = process.hrtime.bigint();
@@ -141,28 +138,15 @@ export class ReceiveHandler {
       }
       const body = await readBody(req, sizeLimit > 0 ? sizeLimit : MAX_BODY_BYTES, (n) => { if (sizeLimit > 0) this.o.limitsMetrics?.hit.observe({ tenant, limit: 'body_size' }, n - sizeLimit); });
       const version = this.versionOf(req);
-      let raw: Uint8Array;
       try {
-        // Snappy expands at most ~21× (a 3-byte copy of 64 bytes): a larger declared length is a lie, refused before
-        // anything is allocated for it.
-        const cap = Math.min(sizeLimit > 0 ? sizeLimit : MAX_DECODED_BYTES, body.length * 22 + 64);
-        raw = snappyDecode(body, 'remote write body', cap);
+        decoded = this.o.decodePool
+          ? await this.o.decodePool.decode(tenant, body, version, sizeLimit, this.o.headSeries(tenant))
+          : { req: unmarshal(unsnappy(body, sizeLimit), version), release: () => undefined };
       } catch (err) {
-        const maxDecoded = sizeLimit > 0 ? sizeLimit : MAX_DECODED_BYTES;
-        if (err instanceof LimitError && err.value > maxDecoded) {
-          if (sizeLimit > 0) this.o.limitsMetrics?.hit.observe({ tenant, limit: 'body_size' }, err.value - sizeLimit);
-          throw new HttpError(413, `write request too large: ${errorMessage(err)}`);
-        }
-        if (err instanceof LimitError) throw new HttpError(400, `snappy decode error: declared length ${err.value} is more than ${body.length} compressed bytes can hold`);
-        throw new HttpError(400, `snappy decode error: ${errorMessage(err)}`);
-      }
-      let wr: WriteRequest;
-      try {
-        wr = version === 2 ? decodeWriteRequestV2(raw) : decodeWriteRequestV1(raw);
-      } catch (err) {
-        if (err instanceof CorruptionError) throw new HttpError(400, `unmarshal ${version === 2 ? V2_PROTO : 'prometheus.WriteRequest'}: ${errorMessage(err)}`);
+        if (err instanceof BodyError && err.overLimit !== undefined) this.o.limitsMetrics?.hit.observe({ tenant, limit: 'body_size' }, err.overLimit);
         throw err;
       }
+      const wr = decoded.req;
       const replica = req.headers[this.o.replicaHeader.toLowerCase()];
       if (typeof replica === 'string' && replica !== '' && !/^\d+$/.test(replica)) throw new HttpError(400, `${this.o.replicaHeader} header ${JSON.stringify(replica)} is not an unsigned integer`);
       const replicaNumber = typeof replica === 'string' && replica !== '' ? Number(replica) : 0;
@@ -206,7 +190,7 @@ export class ReceiveHandler {
       }
       if (result.unsupported > 0) throw new HttpError(400, `${result.unsupported} samples not stored (${result.samplesWritten} stored): ${result.unsupportedReason ?? 'unsupported'}`);
     } catch (err) {
-      if (err instanceof HttpError) status = err.status;
+      if (err instanceof HttpError || err instanceof BodyError) status = err.status;
       else {
         status = 500;
         this.o.logger.error('remote write failed', { tenant, err: errorMessage(err) });
@@ -220,6 +204,7 @@ export class ReceiveHandler {
       }
       return;
     } finally {
+      decoded?.release();
       m?.pending.dec();
       if (counted) {
         const code = String(status);

@@ -23,19 +23,28 @@ export interface WriteSeries {
   readonly histograms: number;
   /** Exemplars sent for the series (stored only with --tsdb.max-exemplars > 0, which is refused for now). */
   readonly exemplars: number;
+  /**
+   * From a decode worker (flat-request.ts): the head series ref it remembers for these label bytes, -1 when it knows
+   * none; undefined when no worker looked (the writer then keeps its own map).
+   */
+  readonly refHint?: number | undefined;
+  /** Position in the request as decoded. */
+  readonly index?: number;
 }
 
 export interface WriteRequest {
   readonly series: WriteSeries[];
   /** Sample timestamps and values of all series, series after series. */
-  readonly ts: number[];
-  readonly vs: number[];
+  readonly ts: ArrayLike<number>;
+  readonly vs: ArrayLike<number>;
   /** Totals over all series. */
   samples: number;
   histograms: number;
   exemplars: number;
   /** The series' labels as sent (not yet validated), decoding them on first use. */
   labelsOf(s: WriteSeries): Label[];
+  /** Told the ref the writer found by labels for a series whose refHint was -1 or stale (the worker learns it). */
+  readonly learned?: ((s: WriteSeries, ref: number) => void) | undefined;
 }
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -44,7 +53,7 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
 
 /** Bytes [start, end) of `b` as a one-byte string (for ASCII, the same as UTF-8). */
-function latin1(b: Uint8Array, start: number, end: number): string {
+export function latin1(b: Uint8Array, start: number, end: number): string {
   return latin1Slice.call(b, start, end);
 }
 
@@ -75,7 +84,7 @@ function expectWire(r: ProtoReader, wire: number, want: number, field: string): 
 }
 
 /** Reads one Label message's name and value (the reader is inside the label field's payload). */
-function readLabel(r: ProtoReader): Label {
+export function readLabel(r: ProtoReader): Label {
   let name = '';
   let value = '';
   while (!r.done()) {

@@ -97,7 +97,9 @@ export class LocalWriter implements TenantWriter {
           unsupportedReason ??= `native histogram samples are not supported yet (${formatLabels(req.labelsOf(s))})`;
         }
         if (s.from === s.to) continue;
-        let ref = s.key === undefined ? -1 : refs.get(s.key) ?? -1;
+        // A decode worker's hint when there is one (no label string built here at all), else this writer's map.
+        const hinted = s.refHint !== undefined;
+        let ref = hinted ? s.refHint! : s.key === undefined ? -1 : refs.get(s.key) ?? -1;
         for (let i = s.from; i < s.to; i++) {
           const t = ts[i]!;
           const v = vs[i]!;
@@ -112,7 +114,8 @@ export class LocalWriter implements TenantWriter {
                 break;
               }
               ref = app.append(labels, t, v);
-              if (s.key !== undefined) refs.set(s.key, ref);
+              if (hinted) req.learned?.(s, ref);
+              else if (s.key !== undefined) refs.set(s.key, ref);
             }
             written++;
           } catch (err) {

@@ -19,7 +19,8 @@ function baseArgs(mode: string): string[] {
   switch (mode) {
     case 'store': case 'compact': return [`--objstore.config-file=${file('bucket.yml')}`];
     // --rule-file, so that the Alertmanager flags (which need rules to send alerts of) are accepted too.
-    case 'standalone': return ['--prometheus.url=http://127.0.0.1:1', `--rule-file=${file('some-file')}`];
+    // --receive, so that the receive flags (which act only with it) are accepted too.
+    case 'standalone': return ['--prometheus.url=http://127.0.0.1:1', `--rule-file=${file('some-file')}`, '--receive'];
     case 'receive': return ['--label=receive="r1"'];
     case 'rule': return ['--query=127.0.0.1:10902'];
     default: return [];
@@ -61,6 +62,7 @@ function nonDefault(spec: FlagSpec): string[] {
     'receive.limits-config': ['--receive.limits-config=write: {}'],
     'receive.tenant-label-name': ['--receive.tenant-label-name=team'],
     'receive.hashrings-algorithm': ['--receive.hashrings-algorithm=ketama'],
+    'receive.decode-threads': ['--receive.decode-threads=2'],
     'receive.replication-factor': ['--receive.replication-factor=2', '--receive.hashrings=[{"endpoints": ["127.0.0.1:1", "127.0.0.1:2"]}]'],
     'query.http-method': ['--query.http-method=GET'],
   };

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, type PeerProcess } from '../support/peers/process.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { startQuery, startThanos, tempWorkDir, type ThanosProc } from '../query/support/ha-cluster.js';
+import { matrixAt, untilSame, windowsBack } from './prom-matrix.js';
 
 const SOAK_MINUTES = Number(process.env['RECEIVE_SOAK_MINUTES'] ?? '0');
 const RUN_MS = SOAK_MINUTES > 0 ? SOAK_MINUTES * 60_000 : 40_000;
@@ -30,46 +31,6 @@ async function startExporter(): Promise<{ target: string; close(): Promise<void>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const a = server.address();
   return { target: `127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, close: () => new Promise((r) => server.close(() => r())) };
-}
-
-type Matrix = Map<string, [number, string][]>;
-
-interface QueryJson { status: string; error?: string; data: { result: { metric: Record<string, string>; values: [number, string][] }[] } }
-
-/** Raw samples of every series in (t - window, t], keyed by labels without `drop`. */
-async function matrixAt(baseUrl: string, t: number, window: string, drop: readonly string[] = []): Promise<Matrix> {
-  const qs = new URLSearchParams({ query: `{__name__=~".+"}[${window}]`, time: String(t / 1000) });
-  const res = await fetch(`${baseUrl}/api/v1/query?${qs.toString()}`, { signal: AbortSignal.timeout(180_000) });
-  const body = await res.json() as QueryJson;
-  if (body.status !== 'success') throw new Error(`${baseUrl}: ${body.error ?? res.status}`);
-  const out: Matrix = new Map();
-  for (const r of body.data.result) {
-    const key = Object.entries(r.metric).filter(([k]) => !drop.includes(k)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
-    out.set(key, r.values);
-  }
-  return out;
-}
-
-function differences(want: Matrix, got: Matrix): string[] {
-  const out: string[] = [];
-  for (const [k, v] of want) {
-    const g = got.get(k);
-    if (!g) out.push(`missing ${k}`);
-    else if (JSON.stringify(g) !== JSON.stringify(v)) out.push(`differs ${k}: want ${v.length} samples, got ${g.length}`);
-  }
-  for (const k of got.keys()) if (!want.has(k)) out.push(`extra ${k}`);
-  return out;
-}
-
-/** Polls until `got()` equals Prometheus's answer (remote write lags a little) or the deadline passes. */
-async function untilSame(want: () => Promise<Matrix>, got: () => Promise<Matrix>, timeoutMs: number): Promise<{ diff: string[]; series: number; samples: number }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const w = await want();
-    const diff = differences(w, await got());
-    if (diff.length === 0 || Date.now() > deadline) return { diff, series: w.size, samples: [...w.values()].reduce((n, v) => n + v.length, 0) };
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 describe('Prometheus 2.42 remote write → thanos-ts receive', () => {
@@ -113,8 +74,7 @@ describe('Prometheus 2.42 remote write → thanos-ts receive', () => {
     // Everything written so far, up to a whole scrape interval ago (Prometheus may still hold the latest in its queue).
     const at = Date.now() - 6000;
     // Compared in 5-minute windows (answers of a bounded size), from before the first scrape up to `at`.
-    const windows: number[] = [];
-    for (let t = at; t > started - 300_000; t -= 300_000) windows.push(t);
+    const windows = windowsBack(at, started, 300_000);
     const drop = ['receive_replica', 'tenant_id'];
     const compare = async (base: string, timeoutMs: number): Promise<{ series: number; samples: number }> => {
       let samples = 0;
