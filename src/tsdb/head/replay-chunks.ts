@@ -42,6 +42,19 @@ function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
 
+/** Writes the low n (1..32) bits of x at bit `bit` of the region at `base` (BitWriter.put); the new bit position. */
+function put(b: Uint8Array, base: number, bit: number, x0: number, n: number): number {
+  const at = base + (bit >>> 3);
+  const sh = bit & 7;
+  const x = n === 32 ? x0 >>> 0 : (x0 << (32 - n)) >>> 0;
+  b[at]! |= x >>> (24 + sh);
+  b[at + 1] = x >>> (16 + sh);
+  b[at + 2] = x >>> (8 + sh);
+  b[at + 3] = x >>> sh;
+  b[at + 4] = x << (8 - sh);
+  return bit + n;
+}
+
 function growF(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
   if (need <= a.length) return a;
   const b = new Float64Array(Math.max(need, a.length * 2));
@@ -63,8 +76,15 @@ function growI(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer
  */
 export class ChunkReplayer {
   private readonly index = new Map<number, number>();
-  /** Refs logged again under another ref with the same label bytes map to the first one, as the head's aliases. */
-  private readonly byLabels = new Map<string, number>();
+  /**
+   * Series by a 30-bit hash of their label bytes; refs logged again under another ref with the same label bytes
+   * map to the first one in `index`, as the head's aliases.
+   */
+  private readonly byLabels = new Map<number, number | number[]>();
+  private labelBytes = new Uint8Array(1 << 16);
+  private labelUsed = 0;
+  private labelAt = new Int32Array(1024);
+  private labelLen = new Int32Array(1024);
   private readonly arena = new ChunkArena();
   private n = 0;
   private cap = 0;
@@ -129,11 +149,11 @@ export class ChunkReplayer {
 
   /**
    * Notes the refs of a series record. Series are told apart by their encoded label bytes (the head compares
-   * decoded strings: the same for any valid UTF-8). A malformed record is left to the replaying thread to report.
+   * decoded strings: the same for any valid UTF-8), found by a hash of them and compared with a copy kept in
+   * `labelBytes`. A malformed record is left to the replaying thread to report.
    */
   series(rec: Uint8Array): void {
     const len = rec.length;
-    const buf = Buffer.from(rec.buffer, rec.byteOffset, len);
     let p = 1;
     const uvarint = (): number => {
       let x = 0, mul = 1;
@@ -158,11 +178,50 @@ export class ChunkReplayer {
         p += l;
       }
       if (this.index.has(ref)) continue;
-      const key = buf.toString('latin1', from, p);
-      const had = this.byLabels.get(key);
-      if (had !== undefined) { this.index.set(ref, had); continue; }
-      this.byLabels.set(key, this.addSeries(ref));
+      let h = 0x811c9dc5 | 0;
+      for (let k = from; k < p; k++) h = Math.imul(h ^ rec[k]!, 0x01000193);
+      h &= 0x3fff_ffff;
+      const had = this.findLabels(h, rec, from, p);
+      if (had >= 0) { this.index.set(ref, had); continue; }
+      const i = this.addSeries(ref);
+      this.keepLabels(i, rec, from, p);
+      const same = this.byLabels.get(h);
+      if (same === undefined) this.byLabels.set(h, i);
+      else if (typeof same === 'number') this.byLabels.set(h, [same, i]);
+      else same.push(i);
     }
+  }
+
+  /** The series whose label bytes are rec[from, to) (hash h), or -1. */
+  private findLabels(h: number, rec: Uint8Array, from: number, to: number): number {
+    const same = this.byLabels.get(h);
+    if (same === undefined) return -1;
+    if (typeof same === 'number') return this.sameLabels(same, rec, from, to) ? same : -1;
+    for (const i of same) if (this.sameLabels(i, rec, from, to)) return i;
+    return -1;
+  }
+
+  private sameLabels(i: number, rec: Uint8Array, from: number, to: number): boolean {
+    const at = this.labelAt[i]!;
+    if (this.labelLen[i] !== to - from) return false;
+    const b = this.labelBytes;
+    for (let k = 0; k < to - from; k++) if (b[at + k] !== rec[from + k]) return false;
+    return true;
+  }
+
+  private keepLabels(i: number, rec: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (this.labelUsed + n > this.labelBytes.length) {
+      const nb = new Uint8Array(Math.max(this.labelBytes.length * 2, this.labelUsed + n));
+      nb.set(this.labelBytes.subarray(0, this.labelUsed));
+      this.labelBytes = nb;
+    }
+    this.labelBytes.set(rec.subarray(from, to), this.labelUsed);
+    this.labelAt = growI(this.labelAt, i + 1);
+    this.labelLen = growI(this.labelLen, i + 1);
+    this.labelAt[i] = this.labelUsed;
+    this.labelLen[i] = n;
+    this.labelUsed += n;
   }
 
   /** Applies samples in WAL order, dropping them as the head's replay does. */
@@ -249,80 +308,62 @@ export class ChunkReplayer {
     this.regCap[i] = c;
   }
 
-  /** Writes the low n (1..32) bits of x at series i's bit position (BitWriter.put). */
-  private put(i: number, x0: number, n: number): void {
-    const b = this.bytes;
-    const bit = this.bits[i]!;
-    const at = this.regAt[i]! + (bit >>> 3);
-    const sh = bit & 7;
-    const x = n === 32 ? x0 >>> 0 : (x0 << (32 - n)) >>> 0;
-    b[at]! |= x >>> (24 + sh);
-    b[at + 1] = x >>> (16 + sh);
-    b[at + 2] = x >>> (8 + sh);
-    b[at + 3] = x >>> sh;
-    b[at + 4] = x << (8 - sh);
-    this.bits[i] = bit + n;
-  }
-
-  private bit(i: number, one: boolean): void {
-    this.put(i, one ? 1 : 0, 1);
-    this.quirk[i] = 0;
-  }
-
-  private field(i: number, v: number, n: number): void {
-    if (n === 0) return;
-    this.quirk[i] = n % 8 === 0 && (this.bits[i]! & 7) === 0 ? 1 : 0;
-    this.put(i, v, n);
-  }
-
-  private field64(i: number, hi: number, lo: number, n: number): void {
-    if (n === 0) return;
-    this.quirk[i] = n % 8 === 0 && (this.bits[i]! & 7) === 0 ? 1 : 0;
-    if (n > 32) { this.put(i, hi, n - 32); this.put(i, lo, 32); } else this.put(i, lo, n);
-  }
-
-  private varint(i: number, u: number): void {
-    while (u >= 0x80) { this.field(i, (u % 128) | 0x80, 8); u = Math.floor(u / 128); }
-    this.field(i, u, 8);
-  }
-
-  /** XorAppender.append for series i. */
+  /** XorAppender.append for series i, with the bit position and quirk flag in locals while it writes. */
   private xorAppend(i: number, t: number, v: number): void {
-    if (this.regCap[i]! === 0) { this.reserve(i, 160); this.bits[i] = HEADER_BITS; }
-    else if (this.cnt[i]! === 0) this.bits[i] = HEADER_BITS;
+    if (this.cnt[i]! === 0) this.bits[i] = HEADER_BITS;
     this.reserve(i, 160);
+    const b = this.bytes;
+    const base = this.regAt[i]!;
+    let bit = this.bits[i]!;
+    let q = this.quirk[i]!;
     const n = this.cnt[i]!;
     if (n === 0) {
-      this.quirk[i] = 0;
-      this.varint(i, t >= 0 ? t * 2 : -t * 2 - 1);
+      let u = t >= 0 ? t * 2 : -t * 2 - 1;
+      while (u >= 0x80) { q = (bit & 7) === 0 ? 1 : 0; bit = put(b, base, bit, (u % 128) | 0x80, 8); u = Math.floor(u / 128); }
+      q = (bit & 7) === 0 ? 1 : 0;
+      bit = put(b, base, bit, u, 8);
       f64[0] = v;
       this.vh[i] = u32[1]!;
       this.vl[i] = u32[0]!;
-      this.field64(i, u32[1]!, u32[0]!, 64);
+      q = (bit & 7) === 0 ? 1 : 0;
+      bit = put(b, base, bit, u32[1]!, 32);
+      bit = put(b, base, bit, u32[0]!, 32);
       this.tDelta[i] = 0;
       this.leading[i] = NO_WINDOW;
       this.trailing[i] = 0;
+      this.quirk[i] = q;
     } else if (n === 1) {
       const d = t - this.prevT[i]!;
-      this.varint(i, d);
+      let u = d;
+      while (u >= 0x80) { q = (bit & 7) === 0 ? 1 : 0; bit = put(b, base, bit, (u % 128) | 0x80, 8); u = Math.floor(u / 128); }
+      q = (bit & 7) === 0 ? 1 : 0;
+      bit = put(b, base, bit, u, 8);
       this.tDelta[i] = d;
-      this.value(i, v);
+      this.quirk[i] = q;
+      bit = this.value(i, v, b, base, bit);
     } else {
       const d = t - this.prevT[i]!;
       const dod = d - this.tDelta[i]!;
-      if (dod === 0) this.bit(i, false);
-      else if (dod >= -8191 && dod <= 8192) { this.field(i, 0b10, 2); this.field(i, dod & 0x3fff, 14); }
-      else if (dod >= -65535 && dod <= 65536) { this.field(i, 0b110, 3); this.field(i, dod & 0x1ffff, 17); }
-      else if (dod >= -524287 && dod <= 524288) { this.field(i, 0b1110, 4); this.field(i, dod & 0xfffff, 20); }
-      else { this.field(i, 0b1111, 4); this.field64(i, Math.floor(dod / TWO32) >>> 0, dod >>> 0, 64); }
+      if (dod === 0) { bit = put(b, base, bit, 0, 1); }
+      else if (dod >= -8191 && dod <= 8192) { bit = put(b, base, bit, 0b10, 2); bit = put(b, base, bit, dod & 0x3fff, 14); }
+      else if (dod >= -65535 && dod <= 65536) { bit = put(b, base, bit, 0b110, 3); bit = put(b, base, bit, dod & 0x1ffff, 17); }
+      else if (dod >= -524287 && dod <= 524288) { bit = put(b, base, bit, 0b1110, 4); bit = put(b, base, bit, dod & 0xfffff, 20); }
+      else {
+        bit = put(b, base, bit, 0b1111, 4);
+        bit = put(b, base, bit, Math.floor(dod / TWO32) >>> 0, 32);
+        bit = put(b, base, bit, dod >>> 0, 32);
+      }
       this.tDelta[i] = d;
-      this.value(i, v);
+      // The quirk flag after a value is set by value(): its last field decides.
+      bit = this.value(i, v, b, base, bit);
     }
+    this.bits[i] = bit;
     this.prevT[i] = t;
     this.cnt[i] = n + 1;
   }
 
-  private value(i: number, v: number): void {
+  /** XorAppender's value encoding for series i at `bit`; sets the quirk flag, returns the new bit position. */
+  private value(i: number, v: number, b: Uint8Array, base: number, bit: number): number {
     f64[0] = v;
     const h = u32[1]!;
     const l = u32[0]!;
@@ -330,20 +371,19 @@ export class ChunkReplayer {
     const xl = (l ^ this.vl[i]!) >>> 0;
     this.vh[i] = h;
     this.vl[i] = l;
-    if (xh === 0 && xl === 0) { this.bit(i, false); return; }
+    if (xh === 0 && xl === 0) { this.quirk[i] = 0; return put(b, base, bit, 0, 1); }
     let lz = xh !== 0 ? Math.clz32(xh) : 32 + Math.clz32(xl);
     if (lz > 31) lz = 31;
     const tz = xl !== 0 ? ctz32(xl) : 32 + ctz32(xh);
-    this.bit(i, true);
     const lead = this.leading[i]!;
     if (lead !== NO_WINDOW && lz >= lead && tz >= this.trailing[i]!) {
-      this.bit(i, false);
+      bit = put(b, base, bit, 0b10, 2);
     } else {
       this.leading[i] = lz;
       this.trailing[i] = tz;
-      this.bit(i, true);
-      this.field(i, lz, 5);
-      this.field(i, (64 - lz - tz) & 63, 6);
+      bit = put(b, base, bit, 0b11, 2);
+      bit = put(b, base, bit, lz, 5);
+      bit = put(b, base, bit, (64 - lz - tz) & 63, 6);
     }
     const tr = this.trailing[i]!;
     const sig = 64 - this.leading[i]! - tr;
@@ -352,7 +392,9 @@ export class ChunkReplayer {
     if (tr === 0) { ph = xh; pl = xl; }
     else if (tr < 32) { pl = ((xl >>> tr) | (xh << (32 - tr))) >>> 0; ph = xh >>> tr; }
     else { pl = xh >>> (tr - 32); ph = 0; }
-    this.field64(i, ph, pl, sig);
+    this.quirk[i] = sig % 8 === 0 && (bit & 7) === 0 ? 1 : 0;
+    if (sig > 32) { bit = put(b, base, bit, ph, sig - 32); return put(b, base, bit, pl, 32); }
+    return put(b, base, bit, pl, sig);
   }
 
   /** Everything built, for installChunks; the replayer is done. */
