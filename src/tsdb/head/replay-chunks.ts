@@ -315,31 +315,27 @@ export class ChunkReplayer {
     const b = this.bytes;
     const base = this.regAt[i]!;
     let bit = this.bits[i]!;
-    let q = this.quirk[i]!;
     const n = this.cnt[i]!;
     if (n === 0) {
       let u = t >= 0 ? t * 2 : -t * 2 - 1;
-      while (u >= 0x80) { q = (bit & 7) === 0 ? 1 : 0; bit = put(b, base, bit, (u % 128) | 0x80, 8); u = Math.floor(u / 128); }
-      q = (bit & 7) === 0 ? 1 : 0;
+      while (u >= 0x80) { bit = put(b, base, bit, (u % 128) | 0x80, 8); u = Math.floor(u / 128); }
       bit = put(b, base, bit, u, 8);
       f64[0] = v;
       this.vh[i] = u32[1]!;
       this.vl[i] = u32[0]!;
-      q = (bit & 7) === 0 ? 1 : 0;
+      // The quirk flag follows the last field written: here the 64-bit value.
+      this.quirk[i] = (bit & 7) === 0 ? 1 : 0;
       bit = put(b, base, bit, u32[1]!, 32);
       bit = put(b, base, bit, u32[0]!, 32);
       this.tDelta[i] = 0;
       this.leading[i] = NO_WINDOW;
       this.trailing[i] = 0;
-      this.quirk[i] = q;
     } else if (n === 1) {
       const d = t - this.prevT[i]!;
       let u = d;
-      while (u >= 0x80) { q = (bit & 7) === 0 ? 1 : 0; bit = put(b, base, bit, (u % 128) | 0x80, 8); u = Math.floor(u / 128); }
-      q = (bit & 7) === 0 ? 1 : 0;
+      while (u >= 0x80) { bit = put(b, base, bit, (u % 128) | 0x80, 8); u = Math.floor(u / 128); }
       bit = put(b, base, bit, u, 8);
       this.tDelta[i] = d;
-      this.quirk[i] = q;
       bit = this.value(i, v, b, base, bit);
     } else {
       const d = t - this.prevT[i]!;
