@@ -21,7 +21,7 @@ const TRACING = [
 ];
 const PACKAGES = {
   runtime: [...METRICS, '@grpc/grpc-js', 'fastify', 'yaml', 'bcryptjs', ...TRACING],
-  tsdb: [...METRICS, 'ulid', '@node-rs/crc32', 'snappyjs', 're2js'],
+  tsdb: [...METRICS, 'ulid', '@node-rs/crc32', 'snappyjs', 'snappy', 're2js'],
   objstore: [...METRICS, 'yaml', '@aws-sdk/client-s3', '@azure/storage-blob', '@google-cloud/storage'],
   block: [...METRICS, 'yaml', '@node-rs/xxhash'],
   shipper: [...METRICS],

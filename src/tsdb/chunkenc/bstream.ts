@@ -72,6 +72,22 @@ export class BitWriter {
     if (n > 32) { this.put(hi, n - 32); this.put(lo, 32); } else this.put(lo, n);
   }
 
+  /** The bit position and quirk flag, to rebuild the writer elsewhere with restore() (e.g. on another thread). */
+  state(): { bitLength: number; trailingByteQuirk: boolean } {
+    return { bitLength: this.bit, trailingByteQuirk: this.trailingByteQuirk };
+  }
+
+  /** Continues from `bytes` (the first ceil(bitLength/8) bytes written so far, copied) at `bitLength`. */
+  restore(bytes: Uint8Array, bitLength: number, trailingByteQuirk: boolean): void {
+    const n = (bitLength + 7) >>> 3;
+    let cap = this.buf.length;
+    while (cap < n + 16) cap *= 2;
+    this.buf = new Uint8Array(cap);
+    this.buf.set(bytes.subarray(0, n));
+    this.bit = bitLength;
+    this.trailingByteQuirk = trailingByteQuirk;
+  }
+
   /** Starts over with `headerBytes` reserved, keeping the buffer. */
   reset(headerBytes = 0): void {
     this.buf.fill(0, 0, Math.min(this.buf.length, ((this.bit + 7) >>> 3) + 6));

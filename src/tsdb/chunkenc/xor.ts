@@ -15,6 +15,8 @@ const TWO32 = 0x1_0000_0000;
 /** The most samples one XOR chunk can hold (16-bit counter). */
 export const MAX_XOR_SAMPLES = 0xffff;
 const NO_WINDOW = 0xff;
+/** Numbers in an XorAppender state (exportState / restore). */
+export const XOR_STATE_SIZE = 9;
 
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
@@ -100,6 +102,25 @@ export class XorAppender {
     else if (tr < 32) { pl = ((xl >>> tr) | (xh << (32 - tr))) >>> 0; ph = xh >>> tr; }
     else { pl = xh >>> (tr - 32); ph = 0; }
     w.writeBits64(ph, pl, sig);
+  }
+
+  /**
+   * The appender's state as numbers (with view(), all it takes to continue the chunk elsewhere): n, t, tDelta,
+   * value high/low words, leading, trailing, bit length, trailing-byte quirk (0/1). Written into `out` at `at`.
+   */
+  exportState(out: Float64Array, at: number): void {
+    const w = this.w.state();
+    out[at] = this.n; out[at + 1] = this.t; out[at + 2] = this.tDelta; out[at + 3] = this.vh; out[at + 4] = this.vl;
+    out[at + 5] = this.leading; out[at + 6] = this.trailing; out[at + 7] = w.bitLength; out[at + 8] = w.trailingByteQuirk ? 1 : 0;
+  }
+
+  /** An appender continuing the chunk `bytes` from a state exportState wrote (XOR_STATE_SIZE numbers at `at`). */
+  static restore(bytes: Uint8Array, st: Float64Array, at: number): XorAppender {
+    const a = new XorAppender();
+    a.n = st[at]!; a.t = st[at + 1]!; a.tDelta = st[at + 2]!; a.vh = st[at + 3]!; a.vl = st[at + 4]!;
+    a.leading = st[at + 5]!; a.trailing = st[at + 6]!;
+    a.w.restore(bytes, st[at + 7]!, st[at + 8] === 1);
+    return a;
   }
 
   /** Empties the appender for a new chunk, reusing its buffer. */

@@ -2,14 +2,14 @@
 // segments after it. Samples older than the head's minValidTime (already in blocks), out of order or for unknown
 // series are dropped and counted. Damage is repaired as Prometheus does (repair.ts) or, read-only, just reported.
 // replayWalAsync gives the event loop a turn every few milliseconds (a receiver answers /-/healthy and /metrics
-// while it replays) and, for a large WAL, reads and decodes on a worker thread meanwhile.
+// while it replays) and, for a large WAL, reads, decodes and cuts samples into chunks on a worker thread meanwhile
+// (replay-chunks.ts), this thread only making series from their labels.
 
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '../../runtime/logger.js';
 import { nopLogger } from '../../runtime/logger.js';
-import { workerFeed } from '../wal/feed-worker.js';
 import type { WalCorruptionError } from '../wal/reader.js';
 import type { FeedMessage, FeedPart } from '../wal/replay-feed.js';
 import { damageError, malformedError, walFeed } from '../wal/replay-feed.js';
@@ -18,7 +18,10 @@ import { repairWal } from '../wal/repair.js';
 import { listCheckpoints, listSegments, segmentPath } from '../wal/segment.js';
 import { SeriesRecordDecoder } from '../wal/series-decoder.js';
 import type { Label } from '../labels/labels.js';
+import type { WorkerMessage } from './feed-worker.js';
+import { workerFeed } from './feed-worker.js';
 import type { Head } from './head.js';
+import { installChunks } from './replay-chunks.js';
 import type { MemSeries } from './series.js';
 
 export interface ReplayStats {
@@ -69,7 +72,7 @@ export async function replayWalAsync(head: Head, walDir: string, opts: AsyncRepl
   const sliceMs = opts.sliceMs ?? 10;
   const useWorker = opts.worker === undefined || opts.worker === 'auto' ? r.bytes() >= WORKER_MIN_BYTES : opts.worker;
   let since = performance.now();
-  const feed: AsyncIterable<FeedMessage> | Iterable<FeedMessage> = useWorker ? workerFeed(r.parts) : walFeed(r.parts);
+  const feed: AsyncIterable<WorkerMessage> | Iterable<FeedMessage> = useWorker ? workerFeed(r.parts, head.minValidTime, head.chunkRange) : walFeed(r.parts);
   for await (const m of feed) {
     for (const _ of r.apply(m)) {
       if (performance.now() - since >= sliceMs) { await nextTurn(); since = performance.now(); }
@@ -113,7 +116,7 @@ class Replayer {
   }
 
   /** Applies one message; yields every STEP entries so the caller can give the event loop a turn. */
-  *apply(m: FeedMessage): Generator<void> {
+  *apply(m: FeedMessage | WorkerMessage): Generator<void> {
     const head = this.head;
     const stats = this.stats;
     switch (m.kind) {
@@ -159,6 +162,13 @@ class Replayer {
         }
         break;
       }
+      case 'chunks':
+        yield* installChunks(head, m, STEP);
+        stats.samples += m.samples;
+        stats.droppedTooOld += m.droppedTooOld;
+        stats.droppedOutOfOrder += m.droppedOutOfOrder;
+        stats.droppedUnknownSeries += m.droppedUnknownSeries;
+        break;
       case 'damage': {
         const err = damageError(m);
         if (m.part === 0 && stats.checkpoint !== undefined) {

@@ -6,6 +6,7 @@ import { SAMPLES_PER_CHUNK, computeChunkEndTime, rangeForTimestamp } from '../ch
 import { XorAppender } from '../chunkenc/xor.js';
 import type { Labels } from '../labels/labels.js';
 import type { ChunkArena } from './chunk-arena.js';
+import { frozenOpenBytes, thawOpenChunk } from './frozen-chunks.js';
 
 /** A chunk of a head series as handed to readers. */
 export interface HeadChunk {
@@ -28,21 +29,24 @@ export class MemSeries {
   maxTime = -Infinity;
   lastValue = 0;
   nextAt = 0;
+  /** A row of arena.frozen holding the open chunk instead of `open` (after a worker replay), or -1. */
+  frozen = -1;
 
   constructor(readonly ref: number, readonly labels: Labels) {}
 
   /** Oldest sample time held, or Infinity when empty. */
   get minTime(): number {
     if (this.full.length > 0) return this.full[0]!;
-    return this.open && this.open.numSamples() > 0 ? this.openMint : Infinity;
+    return this.frozen >= 0 || (this.open && this.open.numSamples() > 0) ? this.openMint : Infinity;
   }
 
   get empty(): boolean {
-    return this.full.length === 0 && (!this.open || this.open.numSamples() === 0);
+    return this.full.length === 0 && this.frozen < 0 && (!this.open || this.open.numSamples() === 0);
   }
 
   /** Appends a sample known to be after maxTime, cutting a new chunk where Prometheus would. */
   append(t: number, v: number, chunkRange: number, arena: ChunkArena): void {
+    if (this.frozen >= 0) { this.open = thawOpenChunk(arena.frozen!, this.frozen); this.frozen = -1; }
     let app = this.open;
     if (!app) {
       app = this.open = new XorAppender();
@@ -74,6 +78,9 @@ export class MemSeries {
       if (f[i + 1]! < mint || f[i]! > maxt) continue;
       out.push({ minTime: f[i]!, maxTime: f[i + 1]!, encoding: Encoding.XOR, data: arena.view(f[i + 2]!, f[i + 3]!).slice() });
     }
+    if (this.frozen >= 0 && this.maxTime >= mint && this.openMint <= maxt) {
+      out.push({ minTime: this.openMint, maxTime: this.maxTime, encoding: Encoding.XOR, data: frozenOpenBytes(arena.frozen!, this.frozen).slice() });
+    }
     const app = this.open;
     if (app && app.numSamples() > 0 && this.maxTime >= mint && this.openMint <= maxt) {
       out.push({ minTime: this.openMint, maxTime: this.maxTime, encoding: Encoding.XOR, data: app.bytes() });
@@ -91,6 +98,7 @@ export class MemSeries {
     while (k < f.length && f[k + 1]! < mint) { arena.release(f[k + 2]!, f[k + 3]!); k += F; }
     if (k > 0) this.full = f.slice(k);
     if (this.open && this.open.numSamples() > 0 && this.maxTime < mint) this.open = undefined;
+    if (this.frozen >= 0 && this.maxTime < mint) this.frozen = -1;
     return this.empty;
   }
 }

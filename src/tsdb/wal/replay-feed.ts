@@ -73,7 +73,9 @@ export function* walFeed(parts: readonly FeedPart[]): Generator<FeedMessage> {
             if (cols.n >= SAMPLES_PER_BATCH) yield flush();
           } else if (rec[0] === RecordType.Series) {
             if (cols.n > 0) yield flush();
-            yield { kind: 'series', part, rec: rec.slice() };
+            // A copy of its own (a Buffer's slice() would be a view of the segment or of a native Snappy output,
+            // and transferring its ArrayBuffer to another thread would take the whole segment with it).
+            yield { kind: 'series', part, rec: new Uint8Array(rec) };
           }
           // Tombstones, exemplars and metadata stay in the WAL (and checkpoints) but are not used by the head yet.
         }

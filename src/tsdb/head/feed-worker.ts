@@ -1,12 +1,16 @@
-// Runs walFeed on a worker thread and hands its messages over in order, as an async iterable: the replaying
-// thread's event loop keeps turning while the WAL is read, checksummed, decompressed and decoded beside it.
+// Runs the WAL replay worker (replay-worker.ts) and hands its messages over in order, as an async iterable: the
+// replaying thread's event loop keeps turning while the WAL is read, decoded and its samples cut into chunks beside it.
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { FeedMessage, FeedPart } from './replay-feed.js';
-import { IN_FLIGHT, STOP } from './replay-feed.js';
+import type { FeedMessage, FeedPart } from '../wal/replay-feed.js';
+import { IN_FLIGHT, STOP } from '../wal/replay-feed.js';
+import type { ReplayedChunks } from './replay-chunks.js';
+
+/** What the worker sends: the feed without samples (applied there), and the chunks built before 'end'. */
+export type WorkerMessage = Exclude<FeedMessage, { kind: 'samples' }> | ReplayedChunks;
 
 /** The worker entry: the compiled replay-worker.js, or from TypeScript sources (tests) the .ts file through tsx. */
 function startWorker(workerData: unknown): Worker {
@@ -19,19 +23,20 @@ function startWorker(workerData: unknown): Worker {
 }
 
 /**
- * The feed of `parts` from a worker thread. Each message counts as applied once the next one is asked for; ending
- * the iteration early (break or throw) stops the worker.
+ * The replay of `parts` on a worker thread (samples before `minValidTime` dropped, chunks of `chunkRange`). Each
+ * message counts as applied once the next one is asked for; ending the iteration early (break or throw) stops the
+ * worker.
  */
-export async function* workerFeed(parts: readonly FeedPart[]): AsyncGenerator<FeedMessage> {
+export async function* workerFeed(parts: readonly FeedPart[], minValidTime: number, chunkRange: number): AsyncGenerator<WorkerMessage> {
   const shared = new SharedArrayBuffer(8);
   const s = new Int32Array(shared);
-  const worker = startWorker({ parts, shared });
-  const queue: FeedMessage[] = [];
+  const worker = startWorker({ parts, shared, minValidTime, chunkRange });
+  const queue: WorkerMessage[] = [];
   let failure: Error | undefined;
   let exited = false;
   let wake: (() => void) | undefined;
   const poke = (): void => { const w = wake; wake = undefined; w?.(); };
-  worker.on('message', (m: FeedMessage) => { queue.push(m); poke(); });
+  worker.on('message', (m: WorkerMessage) => { queue.push(m); poke(); });
   worker.on('error', (err) => { failure = err; poke(); });
   worker.on('exit', (code) => {
     exited = true;
