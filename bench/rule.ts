@@ -3,6 +3,7 @@
 // with the same rule file, in the same run. Compares prometheus_rule_group_last_duration_seconds (summed over the
 // 10 groups, averaged over the last BENCH_ROUNDS evaluations) and prints the ratio per phase (target <= 1.5).
 // Run: npm run bench:rule   (BENCH_INTERVAL (30s), BENCH_ROUNDS (3), BENCH_PHASES (rule,standalone) change the run;
+// BENCH_CONCURRENCY (1) is thanos-ts's --rule-concurrent-evaluation (Prometheus 2.42 always evaluates a group in order);
 // THANOS_TS_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p' profiles the thanos-ts processes).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +13,9 @@ import { remoteWrite, type SeriesData } from '../test/rule/support/remote-write.
 
 const INTERVAL_S = Number(process.env['BENCH_INTERVAL'] ?? '30');
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? '3');
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? '1');
+// thanos-ts runs at the default log level, as Prometheus does here (debug lines cost a stack capture each).
+process.env['THANOS_TS_LOG_LEVEL'] ??= 'info';
 const SERIES = 10_000;
 const GROUPS = 10;
 const RULES_PER_GROUP = 100;
@@ -147,7 +151,7 @@ async function main(): Promise<void> {
     await waitForHttp(`${promUrl}/-/ready`, prom, 60_000, (s) => s === 200);
     console.log(`writing ${SERIES} series …`);
     await remoteWrite(promUrl, dataset(Date.now()));
-    console.log(`rule groups: ${GROUPS} × ${RULES_PER_GROUP} recording rules over ${SERIES} series, interval ${INTERVAL_S}s`);
+    console.log(`rule groups: ${GROUPS} × ${RULES_PER_GROUP} recording rules over ${SERIES} series, interval ${INTERVAL_S}s; thanos-ts --rule-concurrent-evaluation=${CONCURRENCY}`);
     for (const phase of phases) {
       const local: (() => Promise<void>)[] = [];
       try {
@@ -157,12 +161,12 @@ async function main(): Promise<void> {
           local.push(() => sidecar.proc.stop());
           const query = await startQuery(work, 'query', [sidecar.grpcAddress], ['--query.replica-label=prom_replica']);
           local.push(() => query.proc.stop());
-          const ruler = await startThanos(work, 'rule', ['rule', `--rule-file=${rulesFile}`, `--query=${query.httpUrl}`, `--data-dir=${path.join(work, 'rule-data')}`, `--eval-interval=${INTERVAL_S}s`]);
+          const ruler = await startThanos(work, 'rule', ['rule', `--rule-file=${rulesFile}`, `--query=${query.httpUrl}`, `--data-dir=${path.join(work, 'rule-data')}`, `--eval-interval=${INTERVAL_S}s`, `--rule-concurrent-evaluation=${CONCURRENCY}`]);
           local.push(() => ruler.proc.stop());
           oursUrl = ruler.httpUrl;
         } else if (phase === 'standalone') {
           const sa = await startThanos(work, 'standalone', [
-            'standalone', `--prometheus.url=${promUrl}`, `--rule-file=${rulesFile}`, `--eval-interval=${INTERVAL_S}s`,
+            'standalone', `--prometheus.url=${promUrl}`, `--rule-file=${rulesFile}`, `--eval-interval=${INTERVAL_S}s`, `--rule-concurrent-evaluation=${CONCURRENCY}`,
             `--data-dir=${path.join(work, 'standalone-data')}`, '--compact.disable', '--query.replica-label=prom_replica',
           ]);
           local.push(() => sa.proc.stop());

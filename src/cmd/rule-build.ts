@@ -80,7 +80,7 @@ export async function buildRuleEvaluation(rt: Runtime, o: RuleEvalOptions, query
 
   const metrics = createRuleMetrics(rt.registry);
   const manager = new RuleManager({
-    ruleFiles: o.ruleFiles, evalIntervalMs: o.evalIntervalMs, queryOffsetMs: o.queryOffsetMs,
+    ruleFiles: o.ruleFiles, evalIntervalMs: o.evalIntervalMs, queryOffsetMs: o.queryOffsetMs, concurrentEvals: o.concurrentEvals,
     queryFor,
     appendable: storage,
     notify: (expr, alerts) => queue.push(toOutgoing(alerts, generatorUrl(o.alertQueryUrl, o.alertQueryTemplate, expr))),

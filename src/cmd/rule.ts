@@ -43,7 +43,7 @@ export const RULE_FLAGS: readonly FlagSpec[] = [
   { name: 'for-outage-tolerance', default: '1h', placeholder: 'duration', help: 'Max time to tolerate prometheus outage for restoring "for" state of alert.' },
   { name: 'for-grace-period', default: '10m', placeholder: 'duration', help: 'Minimum duration between alert and restored "for" state. This is maintained only for alerts with configured "for" time greater than grace period.' },
   { name: 'restore-ignored-label', kind: 'repeat', placeholder: 'label', help: 'Label names to be ignored when restoring alerts from the remote storage. This is only used in stateless mode.', support: { ignored: 'only used in stateless mode, which thanos-ts does not support yet' } },
-  { name: 'rule-concurrent-evaluation', default: '1', help: 'How many rules can be evaluated concurrently. Default is 1.', support: 'refused' },
+  { name: 'rule-concurrent-evaluation', default: '1', help: 'How many rules can be evaluated concurrently. Default is 1.' },
   { name: 'remote-write.config-file', placeholder: 'file-path', help: 'Path to YAML config for the remote-write configurations, that specify servers where samples should be sent to. If this flag is set, the ruler runs in stateless mode.', support: 'refused' },
   { name: 'remote-write.config', placeholder: 'content', help: 'Alternative to \'remote-write.config-file\' flag (mutually exclusive).', support: 'refused' },
   ...OBJSTORE_FLAGS,
@@ -76,6 +76,8 @@ export interface RuleEvalOptions {
   readonly resendDelayMs: number;
   readonly forOutageToleranceMs: number;
   readonly forGracePeriodMs: number;
+  /** --rule-concurrent-evaluation: rules evaluated at once beside their groups' sequences (≤ 1: in order only). */
+  readonly concurrentEvals: number;
 }
 
 export interface RuleOptions extends RuleEvalOptions {
@@ -98,6 +100,7 @@ export const RULE_EVAL_FLAG_NAMES: readonly string[] = [
   'rule-file', 'eval-interval', 'rule-query-offset', 'label', 'alertmanagers.url', 'alertmanagers.config-file', 'alertmanagers.config',
   'alertmanagers.send-timeout', 'alertmanagers.sd-dns-interval', 'alert.label-drop', 'alert.relabel-config-file', 'alert.relabel-config',
   'alert.query-url', 'alert.query-template', 'resend-delay', 'for-outage-tolerance', 'for-grace-period',
+  'rule-concurrent-evaluation',
 ];
 
 /** The rule-evaluation options; `dataDir`, the block duration and WAL compression come from the caller. */
@@ -125,6 +128,8 @@ export function readRuleEvalOptions(f: FlagReader, storage: { dataDir: string; b
     resendDelayMs: f.durationMs('resend-delay'),
     forOutageToleranceMs: f.durationMs('for-outage-tolerance'),
     forGracePeriodMs: f.durationMs('for-grace-period'),
+    // As upstream, anything up to 1 means rules are evaluated in order only.
+    concurrentEvals: f.int('rule-concurrent-evaluation'),
   };
 }
 

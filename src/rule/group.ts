@@ -12,6 +12,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { PartialResponseStrategy, RuleGroupConfig } from './rule-file.js';
 import { AlertingRule, RecordingRule, labelsKey, type Alert, type QueryFunc, type Rule, type RuleSample } from './rules.js';
 import type { RuleMetrics } from './metrics.js';
+import { independentRules, type EvalSlots } from './concurrency.js';
 import type { TemplateCache } from './template/expand.js';
 
 /** Where rule results go (the ruler's TSDB head); returns how many samples were refused and why. */
@@ -35,6 +36,8 @@ export interface GroupDeps {
   readonly forOutageToleranceMs: number;
   readonly logger: Logger;
   readonly metrics: RuleMetrics;
+  /** Slots for rules evaluated beside their group's sequence (--rule-concurrent-evaluation). */
+  readonly slots: EvalSlots;
   readonly now: () => number;
 }
 
@@ -65,6 +68,8 @@ export class Group {
   /** Restore the `for` state after the second evaluation (groups of the first load after a start). */
   shouldRestore = false;
   private readonly seriesInPreviousEval: Map<string, Labels>[];
+  /** Rules that may run concurrently with the rest of the group (see concurrency.ts). */
+  private readonly independent: readonly boolean[];
   private readonly lastOkEval: number[];
   private readonly offsetNs: bigint;
   private evaluations = 0;
@@ -79,6 +84,7 @@ export class Group {
     this.key = `${config.file};${config.name}`;
     this.rules = config.rules.map((r) => (r.kind === 'record' ? new RecordingRule(r, config.labels) : new AlertingRule(r, config.labels)));
     this.seriesInPreviousEval = this.rules.map(() => new Map<string, Labels>());
+    this.independent = independentRules(this.rules.map((r) => ({ name: r.name, expr: r.expr })));
     this.lastOkEval = this.rules.map(() => 0);
     this.offsetNs = groupOffsetNs(config.name, config.file, intervalMs);
     this.log = deps.logger.with({ file: config.file, group: config.name });
@@ -118,58 +124,72 @@ export class Group {
     }
   }
 
-  /** One evaluation of every rule at `ts` (ms). */
+  /**
+   * One evaluation of every rule at `ts` (ms), in order; with --rule-concurrent-evaluation, rules no other rule of the
+   * group reads from or writes for run beside the sequence while slots are free (Prometheus's concurrent evaluation).
+   */
   async evalAt(ts: number): Promise<void> {
     const labels = { strategy: this.strategy.toLowerCase(), rule_group: this.key };
     const started = performance.now();
     this.deps.metrics.iterations.inc(labels);
-    let samplesTotal = 0;
+    const samples = { total: 0 };
+    const beside: Promise<void>[] = [];
     for (let i = 0; i < this.rules.length; i++) {
-      const rule = this.rules[i]!;
-      const t0 = performance.now();
-      this.deps.metrics.evaluations.inc(labels);
-      let out: { samples: RuleSample[]; warnings: readonly string[] };
-      try {
-        out = rule.kind === 'record'
-          ? await rule.eval(ts, this.queryOffsetMs, this.deps.query, this.config.limit)
-          : await rule.eval(ts, this.queryOffsetMs, {
-            query: this.deps.query, externalLabels: this.deps.externalLabels, externalUrl: this.deps.externalUrl,
-            templates: this.deps.templates,
-            onTemplateError: (name, err) => this.log.warn('expanding alert template failed', { alert: name, err }),
-          }, this.config.limit);
-      } catch (err) {
-        rule.status.health = 'err';
-        rule.status.lastError = errorMessage(err);
-        rule.status.lastEvaluation = ts;
-        rule.status.evaluationTime = (performance.now() - t0) / 1000;
-        this.deps.metrics.evalFailures.inc(labels);
-        this.log.warn('evaluating rule failed', { name: rule.name, index: i, err: errorMessage(err) });
-        if (rule.kind === 'alert') this.keepFiringThroughOutage(rule, ts, i);
-        continue;
+      if (this.independent[i] && this.deps.slots.tryAcquire()) {
+        beside.push(this.evalRule(i, ts, labels, samples).finally(() => this.deps.slots.release()));
+      } else {
+        await this.evalRule(i, ts, labels, samples);
       }
-      rule.status.health = 'ok';
-      rule.status.lastError = '';
-      rule.status.lastEvaluation = ts;
-      rule.status.evaluationTime = (performance.now() - t0) / 1000;
-      this.lastOkEval[i] = ts;
-      if (out.warnings.length > 0) {
-        this.deps.metrics.evalWithWarnings.inc({ strategy: labels.strategy });
-        this.log.warn('evaluating rule gave warnings; the result is used', { name: rule.name, warnings: out.warnings.join('; ') });
-      }
-      if (rule.kind === 'alert') {
-        const send = rule.alertsToSend(ts, this.deps.resendDelayMs, this.intervalMs);
-        if (send.length > 0) this.deps.notify(rule.query, send);
-      }
-      samplesTotal += out.samples.length;
-      this.appendWithStaleness(i, rule, out.samples, ts - this.queryOffsetMs);
     }
+    await Promise.all(beside);
     this.evaluations++;
     this.lastEvaluation = ts;
     this.evaluationTime = (performance.now() - started) / 1000;
     this.deps.metrics.groupLastEvalTime.set(labels, ts / 1000);
     this.deps.metrics.groupLastDuration.set(labels, this.evaluationTime);
-    this.deps.metrics.groupLastSamples.set(labels, samplesTotal);
+    this.deps.metrics.groupLastSamples.set(labels, samples.total);
     this.deps.metrics.groupDuration.observe(labels, this.evaluationTime);
+  }
+
+  /** Evaluates rule `i` at `ts`: its status, warnings, alerts to send and samples appended (counted in `samples`). */
+  private async evalRule(i: number, ts: number, labels: { strategy: string; rule_group: string }, samples: { total: number }): Promise<void> {
+    const rule = this.rules[i]!;
+    const t0 = performance.now();
+    this.deps.metrics.evaluations.inc(labels);
+    let out: { samples: RuleSample[]; warnings: readonly string[] };
+    try {
+      out = rule.kind === 'record'
+        ? await rule.eval(ts, this.queryOffsetMs, this.deps.query, this.config.limit)
+        : await rule.eval(ts, this.queryOffsetMs, {
+          query: this.deps.query, externalLabels: this.deps.externalLabels, externalUrl: this.deps.externalUrl,
+          templates: this.deps.templates,
+          onTemplateError: (name, err) => this.log.warn('expanding alert template failed', { alert: name, err }),
+        }, this.config.limit);
+    } catch (err) {
+      rule.status.health = 'err';
+      rule.status.lastError = errorMessage(err);
+      rule.status.lastEvaluation = ts;
+      rule.status.evaluationTime = (performance.now() - t0) / 1000;
+      this.deps.metrics.evalFailures.inc(labels);
+      this.log.warn('evaluating rule failed', { name: rule.name, index: i, err: errorMessage(err) });
+      if (rule.kind === 'alert') this.keepFiringThroughOutage(rule, ts, i);
+      return;
+    }
+    rule.status.health = 'ok';
+    rule.status.lastError = '';
+    rule.status.lastEvaluation = ts;
+    rule.status.evaluationTime = (performance.now() - t0) / 1000;
+    this.lastOkEval[i] = ts;
+    if (out.warnings.length > 0) {
+      this.deps.metrics.evalWithWarnings.inc({ strategy: labels.strategy });
+      this.log.warn('evaluating rule gave warnings; the result is used', { name: rule.name, warnings: out.warnings.join('; ') });
+    }
+    if (rule.kind === 'alert') {
+      const send = rule.alertsToSend(ts, this.deps.resendDelayMs, this.intervalMs);
+      if (send.length > 0) this.deps.notify(rule.query, send);
+    }
+    samples.total += out.samples.length;
+    this.appendWithStaleness(i, rule, out.samples, ts - this.queryOffsetMs);
   }
 
   private appendWithStaleness(i: number, rule: Rule, samples: readonly RuleSample[], staleT: number): void {

@@ -13,14 +13,17 @@ import type { AlertInstance, AlertState as ApiAlertState, Rule as ApiRule, RuleG
 import { ZERO_TIME, type Timestamp } from '../store/apis/timestamp.js';
 import { parseSelector } from '../query/fanout/rules.js';
 import { expandGlob } from '../query/file-sd.js';
+import { EvalSlots } from './concurrency.js';
 import { Group, type GroupDeps } from './group.js';
 import type { RuleMetrics } from './metrics.js';
 import { parseRuleFile, type PartialResponseStrategy, type RuleGroupConfig } from './rule-file.js';
 import { type Alert, type QueryFunc } from './rules.js';
 import { TemplateCache } from './template/expand.js';
 
-export interface ManagerOptions extends Omit<GroupDeps, 'query' | 'templates' | 'metrics' | 'logger'> {
+export interface ManagerOptions extends Omit<GroupDeps, 'query' | 'templates' | 'metrics' | 'logger' | 'slots'> {
   readonly ruleFiles: readonly string[];
+  /** --rule-concurrent-evaluation: rules evaluated at once beside their groups' sequences (1 = none). */
+  readonly concurrentEvals: number;
   readonly evalIntervalMs: number;
   readonly queryOffsetMs: number;
   /** The query function for a group's partial-response strategy. */
@@ -60,10 +63,13 @@ function configKey(c: RuleGroupConfig, intervalMs: number, offsetMs: number): st
 export class RuleManager implements RulesApi {
   private running = new Map<string, Running & { configKey: string }>();
   private readonly templates = new TemplateCache();
+  private readonly slots: EvalSlots;
   private loadedOnce = false;
   private signal: AbortSignal | undefined;
 
-  constructor(private readonly opts: ManagerOptions) {}
+  constructor(private readonly opts: ManagerOptions) {
+    this.slots = new EvalSlots(opts.concurrentEvals);
+  }
 
   /** Files matched by the --rule-file globs, in order, without duplicates. */
   async files(): Promise<string[]> {
@@ -126,7 +132,7 @@ export class RuleManager implements RulesApi {
     const next = new Map<string, Running & { configKey: string }>();
     const old = this.running;
     const deps = (strategy: PartialResponseStrategy): GroupDeps => ({
-      ...this.opts, query: this.opts.queryFor(strategy), templates: this.templates,
+      ...this.opts, query: this.opts.queryFor(strategy), templates: this.templates, slots: this.slots,
     });
     const fresh: Group[] = [];
     this.opts.metrics.loadedRules.reset();

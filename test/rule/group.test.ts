@@ -3,6 +3,7 @@
 // what is sent to Alertmanager and when, restore of the `for` state, and Prometheus's group offsets.
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import { EvalSlots } from '../../src/rule/concurrency.js';
 import { evalTimestamp, Group, groupOffsetNs, type GroupDeps } from '../../src/rule/group.js';
 import { createRuleMetrics } from '../../src/rule/metrics.js';
 import { parseRuleFile } from '../../src/rule/rule-file.js';
@@ -36,7 +37,7 @@ function setup(result: (t: number) => RuleSample[], forState?: GroupDeps['forSta
     notify: (_expr, alerts) => sent.push([...alerts]),
     forState: forState ?? (() => Promise.resolve(undefined)),
     externalLabels: [], externalUrl: '', templates: new TemplateCache(), resendDelayMs: 60_000,
-    forGracePeriodMs: 10_000, forOutageToleranceMs: 3_600_000, logger: nopLogger, metrics: createRuleMetrics(new Registry()), now: () => 0,
+    forGracePeriodMs: 10_000, forOutageToleranceMs: 3_600_000, logger: nopLogger, metrics: createRuleMetrics(new Registry()), slots: new EvalSlots(1), now: () => 0,
   });
   for (const r of g.rules) if (r.kind === 'alert') r.restored = true;
   return { g, appended, sent };

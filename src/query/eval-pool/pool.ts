@@ -165,8 +165,8 @@ export class EvalPool {
       post(slot, { type: 'selectFailed', sel, message: errorMessage(err) });
       throw err;
     }
-    const { series, bytes } = packSeries(got);
-    post(slot, { type: 'selected', sel, series, bytes }, [bytes.buffer as ArrayBuffer]);
+    const series = packSeries(got);
+    post(slot, { type: 'selected', sel, series }, [series.meta.buffer as ArrayBuffer, series.bytes.buffer as ArrayBuffer]);
   }
 
   private acquire(signal: AbortSignal): Promise<Slot> {

@@ -34,7 +34,7 @@ class RemoteQueryable implements Queryable {
     const reply = new Promise<ToWorker & { type: 'selected' }>((resolve, reject) => this.pending.set(sel, { resolve, reject }));
     post({ type: 'select', sel, matchers: matchers.map((m) => ({ type: m.type, name: m.name, value: m.value })), hints });
     const r = await reply;
-    yield* buildSeries(unpackSeries(r.series, r.bytes), { dedup: this.job.dedup, algorithm: this.job.algorithm, func: hints.func });
+    yield* buildSeries(unpackSeries(r.series), { dedup: this.job.dedup, algorithm: this.job.algorithm, func: hints.func });
   }
 }
 

@@ -95,10 +95,12 @@ export async function startThanos(workDir: string, name: string, args: readonly 
   const grpcPort = await freePort();
   const dir = path.join(workDir, name);
   await mkdir(dir, { recursive: true });
-  // THANOS_TS_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`) goes to node itself, for profiling runs.
+  // THANOS_TS_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`) goes to node itself, for profiling runs;
+  // THANOS_TS_LOG_LEVEL (default debug, for tests) lets benches run at the level deployments use.
   const nodeFlags = (process.env['THANOS_TS_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  const logLevel = process.env['THANOS_TS_LOG_LEVEL'] ?? 'debug';
   const proc = spawnPeer(name, process.execPath, [
-    ...nodeFlags, BIN, ...args, `--http-address=127.0.0.1:${httpPort}`, `--grpc-address=127.0.0.1:${grpcPort}`, '--log.level=debug',
+    ...nodeFlags, BIN, ...args, `--http-address=127.0.0.1:${httpPort}`, `--grpc-address=127.0.0.1:${grpcPort}`, `--log.level=${logLevel}`,
   ], { logDir: dir, cwd: REPO_ROOT });
   await waitForHttp(`http://127.0.0.1:${httpPort}/-/ready`, proc, 60_000, (s) => s === 200);
   return { proc, httpUrl: `http://127.0.0.1:${httpPort}`, grpcAddress: `127.0.0.1:${grpcPort}` };
