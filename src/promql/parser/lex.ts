@@ -178,7 +178,8 @@ export function lex(q: string): Token[] {
       continue;
     }
     if (c === '<' || c === '>') {
-      const op = q[i + 1] === '=' ? `${c}=` : c;
+      // `</` and `>/` are the native-histogram trim operators of Prometheus 3.
+      const op = q[i + 1] === '=' || q[i + 1] === '/' ? `${c}${q[i + 1]}` : c;
       out.push({ kind: 'op', text: op, pos: i });
       i += op.length;
       continue;

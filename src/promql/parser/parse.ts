@@ -39,13 +39,23 @@ export function parseExprCountingWork(query: string): { readonly expr: Expr; rea
 /** Binding strength of binary operators, as the %left/%right lines of Prometheus's grammar. */
 const PRECEDENCE: Readonly<Record<string, number>> = {
   'or': 1, 'and': 2, 'unless': 2, '==': 3, '!=': 3, '>': 3, '<': 3, '>=': 3, '<=': 3,
-  '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, 'atan2': 5, '^': 6,
+  '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, 'atan2': 5, '^': 6, '</': 3, '>/': 3,
 };
+/** Operators the grammar takes but the engine does not evaluate (native-histogram trims). */
+const UNSUPPORTED_OPS: ReadonlySet<string> = new Set(['</', '>/']);
 /** Unary minus/plus bind as `*` (`unary_op expr %prec MUL`): `-a * b` is `(-a) * b`, `-a ^ b` is `-(a ^ b)`. */
 const UNARY_PRECEDENCE = 5;
 const DURATION_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '^']);
 const PARAM_AGGS: ReadonlySet<string> = new Set(['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio']);
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A number or duration token the lexer took but that does not parse: for durations the text of Prometheus's
+ * model.ParseDuration (units out of order or repeated, as `5m1h`).
+ */
+function badNumber(t: Token): string {
+  return t.kind === 'duration' ? `not a valid duration string: "${t.text}"` : `bad number or duration syntax: "${t.text}"`;
+}
 
 /** A syntax error at a token offset; turned into Prometheus's message by describeSyntaxError. */
 class SyntaxFailure {
@@ -332,7 +342,7 @@ class Parser {
       const pos = { start: t.pos, end: this.end(t) };
       return this.checked(t.pos, () => {
         const v = parseNumberToken(t.text);
-        if (v === undefined) this.fail(t.pos, `bad number or duration syntax: "${t.text}"`);
+        if (v === undefined) this.fail(t.pos, badNumber(t));
         return this.typed({ type: 'NumberLiteral', value: v, pos }, 'scalar');
       });
     }
@@ -507,6 +517,7 @@ class Parser {
     const start = lhs.pos.start;
     return this.checked(start, () => {
       const { op, bool, hasModifier } = o;
+      if (UNSUPPORTED_OPS.has(op)) this.fail(o.pos, `binary expression does not support operator "${op}"`);
       let matching = o.matching;
       const comparison = op === '==' || op === '!=' || op === '>' || op === '<' || op === '>=' || op === '<=';
       const setOp = op === 'and' || op === 'or' || op === 'unless';
@@ -715,7 +726,7 @@ class Parser {
         if (t.kind === 'number' || t.kind === 'duration') {
           this.take();
           const v = parseNumberToken(t.text);
-          if (v === undefined || !Number.isFinite(v)) problem.value ??= { pos: t.pos, message: `bad number or duration syntax: "${t.text}"` };
+          if (v === undefined || !Number.isFinite(v)) problem.value ??= { pos: t.pos, message: badNumber(t) };
           vals.push({ d: { kind: 'num', s: v ?? 0 }, seconds: v ?? 0, start: t.pos });
         } else if ((this.is(t, 'ident', 'step') || this.is(t, 'ident', 'range')) && this.is(this.peek(), 'punct', '(')) {
           this.take();
