@@ -28,6 +28,8 @@ export function parseNumberToken(raw: string): number | undefined {
 }
 
 function parseGoInt(s: string): number | undefined {
+  // Go (base 0) takes underscores only between digits or after the base prefix: `1_000`, `0x_1f`, not `7_`.
+  if (!/^(?:0[xXoObB]_?)?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*$/.test(s)) return undefined;
   const c = s.replace(/_/g, '');
   if (/^0[xX][0-9a-fA-F]+$/.test(c)) return parseInt(c.slice(2), 16);
   if (/^0[oO][0-7]+$/.test(c)) return parseInt(c.slice(2), 8);

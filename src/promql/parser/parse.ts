@@ -53,11 +53,11 @@ const PARAM_AGGS: ReadonlySet<string> = new Set(['topk', 'bottomk', 'quantile', 
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * A number or duration token the lexer took but that does not parse: for durations the text of Prometheus's
- * model.ParseDuration (units out of order or repeated, as `5m1h`).
+ * A number or duration token the lexer took but that does not parse, with Prometheus's texts: model.ParseDuration's
+ * for durations (units out of order or repeated, as `5m1h`), the parser's number() for numbers (`7_`).
  */
 function badNumber(t: Token): string {
-  return t.kind === 'duration' ? `not a valid duration string: "${t.text}"` : `bad number or duration syntax: "${t.text}"`;
+  return t.kind === 'duration' ? `not a valid duration string: "${t.text}"` : `error parsing number: strconv.ParseFloat: parsing "${t.text}": invalid syntax`;
 }
 
 /** A syntax error at a token offset; turned into Prometheus's message by describeSyntaxError. */
