@@ -134,10 +134,6 @@ class Parser {
       throw new PromQLParseError(this.q, d.position, d.message);
     }
     if (this.typeError) throw this.typeError;
-    const t = this.typeOf(e);
-    if (t !== 'vector' && t !== 'scalar' && t !== 'matrix' && t !== 'string') {
-      throw new PromQLParseError(this.q, 0, `invalid expression type "${documentedType(t)}" for range query, must be Scalar or instant Vector`);
-    }
     return e;
   }
 
