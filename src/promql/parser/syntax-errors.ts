@@ -17,7 +17,8 @@ const GROUPING_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_lef
 function describe(t: Token): string {
   switch (t.kind) {
     case 'eof': return 'end of input';
-    case 'ident': return `identifier ${JSON.stringify(t.text)}`;
+    // lex.go calls a name with a colon a METRIC_IDENTIFIER.
+    case 'ident': return `${t.text.includes(':') ? 'metric identifier' : 'identifier'} ${JSON.stringify(t.text)}`;
     case 'keyword': return `<${t.text.toLowerCase()}>`;
     case 'aggr': return `<aggr:${t.text.toLowerCase()}>`;
     case 'op': return `<op:${t.text.toLowerCase()}>`;
