@@ -167,15 +167,20 @@ export function unwrap(e: Expr): Expr {
   return e;
 }
 
-/** Calls `fn` on every node, parents first. */
-export function walk(e: Expr, fn: (e: Expr) => void): void {
-  fn(e);
-  switch (e.type) {
-    case 'MatrixSelector': walk(e.vs, fn); break;
-    case 'SubqueryExpr': case 'ParenExpr': case 'UnaryExpr': case 'StepInvariantExpr': walk(e.expr, fn); break;
-    case 'BinaryExpr': walk(e.lhs, fn); walk(e.rhs, fn); break;
-    case 'AggregateExpr': if (e.param) walk(e.param, fn); walk(e.expr, fn); break;
-    case 'Call': for (const a of e.args) walk(a, fn); break;
-    case 'VectorSelector': case 'NumberLiteral': case 'StringLiteral': break;
+/** Calls `fn` on every node, parents first, left to right; iterative, so any depth of nesting is fine. */
+export function walk(root: Expr, fn: (e: Expr) => void): void {
+  const pending: Expr[] = [root];
+  while (pending.length > 0) {
+    const e = pending.pop()!;
+    fn(e);
+    // Children pushed last-first so the leftmost is visited next.
+    switch (e.type) {
+      case 'MatrixSelector': pending.push(e.vs); break;
+      case 'SubqueryExpr': case 'ParenExpr': case 'UnaryExpr': case 'StepInvariantExpr': pending.push(e.expr); break;
+      case 'BinaryExpr': pending.push(e.rhs, e.lhs); break;
+      case 'AggregateExpr': pending.push(e.expr); if (e.param) pending.push(e.param); break;
+      case 'Call': for (let i = e.args.length - 1; i >= 0; i--) pending.push(e.args[i]!); break;
+      case 'VectorSelector': case 'NumberLiteral': case 'StringLiteral': break;
+    }
   }
 }

@@ -2,6 +2,7 @@
 // they use the experimental step()/range() (Prometheus 3 duration expressions).
 
 import type { DurationExpr, Expr } from './ast.js';
+import { walk } from './ast.js';
 
 /** The value in seconds, with step/range given; undefined when it needs them and they are not. */
 export function durationSeconds(d: DurationExpr, stepS?: number, rangeS?: number): number | undefined {
@@ -38,10 +39,23 @@ export function constantDuration(d: DurationExpr): number | undefined {
   return durationSeconds(d);
 }
 
-/** Fills in every query-dependent duration of `e` for a query with this step and range (ms). */
+/**
+ * Fills in every query-dependent duration of `e` for a query with this step and range (ms). A query without any is
+ * returned as it is, found without recursion (deep queries are valid PromQL; only queries using step()/range() are
+ * rebuilt, recursively).
+ */
 export function resolveDurations(e: Expr, stepMs: number, rangeMs: number): Expr {
+  let dependent = false;
+  walk(e, (n) => {
+    if ((n.type === 'VectorSelector' && n.offsetExpr) || (n.type === 'MatrixSelector' && (n.rangeExpr || n.vs.offsetExpr)) ||
+      (n.type === 'SubqueryExpr' && (n.rangeExpr || n.stepExpr || n.offsetExpr))) dependent = true;
+  });
+  return dependent ? resolveAll(e, stepMs, rangeMs) : e;
+}
+
+function resolveAll(e: Expr, stepMs: number, rangeMs: number): Expr {
   const ms = (d: DurationExpr): number => Math.round((durationSeconds(d, stepMs / 1000, rangeMs / 1000) ?? 0) * 1000);
-  const r = (x: Expr): Expr => resolveDurations(x, stepMs, rangeMs);
+  const r = (x: Expr): Expr => resolveAll(x, stepMs, rangeMs);
   switch (e.type) {
     case 'VectorSelector': return e.offsetExpr ? { ...e, offsetMs: ms(e.offsetExpr) } : e;
     case 'MatrixSelector': {

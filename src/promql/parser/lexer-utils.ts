@@ -28,6 +28,8 @@ export function parseNumberToken(raw: string): number | undefined {
 }
 
 function parseGoInt(s: string): number | undefined {
+  // Go (base 0) takes underscores only between digits or after the base prefix: `1_000`, `0x_1f`, not `7_`.
+  if (!/^(?:0[xXoObB]_?)?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*$/.test(s)) return undefined;
   const c = s.replace(/_/g, '');
   if (/^0[xX][0-9a-fA-F]+$/.test(c)) return parseInt(c.slice(2), 16);
   if (/^0[oO][0-7]+$/.test(c)) return parseInt(c.slice(2), 8);
@@ -119,55 +121,4 @@ function hexAt(s: string, at: number, n: number): number {
   const h = s.slice(at, at + n);
   if (h.length !== n || !/^[0-9a-fA-F]+$/.test(h)) throw new Error('invalid syntax');
   return parseInt(h, 16);
-}
-
-/**
- * Rewrites spellings Prometheus accepts but the lezer grammar does not, keeping every offset unchanged so error
- * positions still point into the original text: a trailing-dot number `2.` becomes `2 `, `STEP()` becomes `step()`.
- */
-export function normalizeForLezer(q: string): string {
-  let out = '';
-  let i = 0;
-  while (i < q.length) {
-    const c = q[i]!;
-    if (c === '"' || c === '\'' || c === '`') {
-      let j = i + 1;
-      while (j < q.length && q[j] !== c && q[j] !== '\n') j += q[j] === '\\' && c !== '`' ? 2 : 1;
-      out += q.slice(i, j + 1);
-      i = j + 1;
-      continue;
-    }
-    if (c === '#') {
-      const nl = q.indexOf('\n', i);
-      const j = nl < 0 ? q.length : nl;
-      out += q.slice(i, j);
-      i = j;
-      continue;
-    }
-    if (/[A-Za-z_]/.test(c) && (i === 0 || !/[A-Za-z0-9_:]/.test(q[i - 1]!))) {
-      let j = i;
-      while (j < q.length && /[A-Za-z0-9_:]/.test(q[j]!)) j++;
-      const word = q.slice(i, j);
-      // Duration keywords are case-insensitive in Prometheus (`STEP()`); the lezer grammar only knows lower case.
-      const lower = word.toLowerCase();
-      out += /^(step|range|min_of|max_of)$/.test(lower) && /^\s*\(/.test(q.slice(j)) ? lower : word;
-      i = j;
-      continue;
-    }
-    if (/[0-9]/.test(c) && (i === 0 || !/[A-Za-z0-9_:.]/.test(q[i - 1]!))) {
-      let j = i;
-      while (j < q.length && /[0-9_]/.test(q[j]!)) j++;
-      if (q[j] === '.' && !/[0-9]/.test(q[j + 1] ?? '')) {
-        out += q.slice(i, j) + ' ';
-        i = j + 1;
-        continue;
-      }
-      out += q.slice(i, j);
-      i = j;
-      continue;
-    }
-    out += c;
-    i++;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 // Malformed queries must fail with exactly the error Prometheus gives, position included. The expected texts are
 // Prometheus's own (promql/parser/parse_test.go), printed as ParseErr.Error() does: `line:col: parse error: …`.
+// The duration, grouping and binding cases below were also checked against a live Prometheus 2.42.
 
 import { describe, expect, it } from 'vitest';
 import { parseExpr, PromQLParseError } from '../../../src/promql/parser/parse.js';
@@ -30,6 +31,13 @@ const CASES: readonly { name: string; query: string; error: string }[] = [
   { name: 'unknown escape', query: '"\\c"', error: `1:1: parse error: unknown escape sequence U+0063 'c'` },
   { name: 'unterminated range', query: 'foo{bar="baz"}[', error: '1:16: parse error: unexpected end of input in duration expression' },
   // Parser (grammar) errors.
+  { name: 'duration units out of order', query: 'foo[5m1h]', error: '1:5: parse error: not a valid duration string: "5m1h"' },
+  { name: 'repeated units in a subquery step', query: 'foo[5m:1m1m]', error: '1:8: parse error: not a valid duration string: "1m1m"' },
+  { name: 'repeated units in an offset', query: 'x offset 5m1h', error: '1:10: parse error: not a valid duration string: "5m1h"' },
+  { name: 'metric identifier as grouping label', query: 'sum(x) by (a:b)', error: '1:12: parse error: unexpected metric identifier "a:b" in grouping opts, expected label' },
+  { name: 'unary chain over a range vector', query: '-----x[5m]', error: '1:5: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "range vector"' },
+  { name: 'string in nested parentheses', query: '1 + (((("s"))))', error: '1:5: parse error: binary expression must contain only scalar and instant vector types' },
+  { name: 'subquery binds to the right operand', query: 'a - b[5m:1m]', error: '1:5: parse error: binary expression must contain only scalar and instant vector types' },
   { name: 'trailing operator', query: '1+', error: '1:3: parse error: unexpected end of input' },
   { name: 'trailing division', query: '1 /', error: '1:4: parse error: unexpected end of input' },
   { name: 'leading star', query: '*1', error: '1:1: parse error: unexpected <op:*>' },
