@@ -141,6 +141,11 @@ export class DecodePool {
     });
   }
 
+  /** Worker threads running now (started and not yet exited). */
+  get threads(): number {
+    return this.slots.filter((s) => s !== undefined && !s.dead).length;
+  }
+
   /** Stops the workers (requests still decoding fail). */
   async close(): Promise<void> {
     this.closed = true;

@@ -81,7 +81,7 @@ export class Receiver {
   /** Connections to the hashring's peers when routing. */
   readonly peers: Peers | undefined;
   /** Worker threads decoding remote-write bodies beside the thread that appends (none with decodeThreads 0). */
-  private readonly decodePool: DecodePool | undefined;
+  readonly decodePool: DecodePool | undefined;
   private server: Server | undefined;
   private tlsWatcher: TlsFilesWatcher | undefined;
   /** Maintenance passes and the final flush run one at a time (two head compactions must never overlap). */
