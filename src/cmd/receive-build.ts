@@ -62,6 +62,7 @@ export async function buildReceive(rt: Runtime, o: ReceiveOptions): Promise<Mode
     now: rt.now,
     tls: o.tls,
     decodeThreads: o.decodeThreads,
+    maxInflightRequestBytes: o.maxInflightRequestBytes,
     routing: r && ring ? {
       hashring: () => ring.current(), localEndpoint: r.localEndpoint, replicationFactor: r.replicationFactor, timeoutMs: r.timeoutMs,
       peers: { workers: r.workers, maxBackoffMs: r.maxBackoffMs, maxInflightBytes: r.maxInflightBytes, tls: r.tls },

@@ -63,6 +63,7 @@ export const RECEIVE_FLAGS: readonly FlagSpec[] = [
   { name: 'receive.tenant-certificate-field', default: '', help: 'Use TLS client\'s certificate field to determine tenant for write requests. Must be one of organization, organizationalUnit or commonName. This setting will cause the receive.tenant-header flag value to be ignored.', support: 'refused' },
   { name: 'tsdb.min-block-duration', default: '2h', placeholder: 'duration', help: 'Min duration for local TSDB blocks (upstream hides it): the head is written out as blocks of this length.' },
   { name: 'tsdb.max-block-duration', default: '2h', placeholder: 'duration', help: 'Max duration for local TSDB blocks.', support: { ignored: 'receive never compacts its local blocks further (upstream disables that compaction too)' } },
+  { name: 'receive.max-inflight-request-bytes', default: '32MB', placeholder: 'bytes', help: 'thanos-ts only: compressed bytes of remote-write requests being read, decoded, written or forwarded at once. A request past it is answered 503 before its body is read (Prometheus retries with backoff), so memory under overload stays bounded. A lone request is always admitted. 0 = no cap.' },
   { name: 'receive.decode-threads', default: '0', placeholder: 'n', help: 'thanos-ts only: worker threads that Snappy- and protobuf-decode remote-write bodies beside the thread that appends (a tenant always goes to the same one). 0 (default) decodes on that thread; -1 one per core beyond the first, 1 to 4. On a busy 2-core machine the workers cost more than they save (bench:receive --inline).' },
   { name: 'receive.auth-config-file', placeholder: 'file-path', help: 'thanos-ts only: YAML file of bearer tokens, each mapped to one tenant ("tokens: [{tenant, token | token_file}]"). When set, every remote write needs a token, and writes as that token\'s tenant only.' },
 ];
@@ -87,6 +88,8 @@ export interface ReceiveOptions {
   readonly authFile: string | undefined;
   /** --receive.decode-threads: 0 none, -1 one per core beyond the first (1 to 4). */
   readonly decodeThreads: number;
+  /** --receive.max-inflight-request-bytes (0 = no cap). */
+  readonly maxInflightRequestBytes: number;
   readonly storeLimits: { series: number; samples: number };
   /** Routing through a hashring (RouterIngestor / RouterOnly); undefined = IngestorOnly. */
   readonly routing: ReceiveRoutingOptions | undefined;
@@ -209,6 +212,7 @@ export function readReceiveOptions(f: FlagReader): ReceiveOptions {
     blockDurationMs,
     authFile: f.optionalString('receive.auth-config-file'),
     decodeThreads: readDecodeThreads(f),
+    maxInflightRequestBytes: f.bytes('receive.max-inflight-request-bytes'),
     storeLimits: readSeriesLimits(f) ?? { series: 0, samples: 0 },
     routing: readRouting(f),
   };

@@ -197,6 +197,7 @@ async function buildStandaloneReceiver(rt: Runtime, objstore: ObjstoreFlagValue,
     // A sidecar in the same process may have registered the shipper's metrics already: its counters then stand for both.
     shipperMetrics: rt.registry.getSingleMetric('thanos_shipper_uploads_total') ? undefined : createShipperMetrics(rt.registry),
     limitsMetrics: createLimitsMetrics(rt.registry), logger, registry: rt.registry, now: rt.now, tls: r.tls, decodeThreads: r.decodeThreads,
+    maxInflightRequestBytes: r.maxInflightRequestBytes,
   });
   await receiver.listen(r.remoteWriteAddress);
   return {

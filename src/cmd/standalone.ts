@@ -42,6 +42,7 @@ const RECEIVE_FLAG_NAMES: readonly string[] = [
   'tsdb.retention', 'receive.tenant-header', 'receive.tenant-label-name', 'receive.default-tenant-id', 'receive.replica-header',
   'receive.limits-config-file', 'receive.limits-config', 'tsdb.too-far-in-future.time-window', 'tsdb.wal-compression',
   'tsdb.min-block-duration', 'receive.auth-config-file', 'receive.decode-threads',
+  'receive.max-inflight-request-bytes',
 ];
 const STANDALONE_RECEIVE_FLAGS: readonly FlagSpec[] = RECEIVE_FLAGS.filter((spec) => RECEIVE_FLAG_NAMES.includes(spec.name))
   .map((spec) => ({ ...spec, help: `With --receive: ${spec.help}` }));
@@ -64,6 +65,7 @@ export interface StandaloneReceiveOptions {
   readonly blockDurationMs: number;
   readonly authFile: string | undefined;
   readonly decodeThreads: number;
+  readonly maxInflightRequestBytes: number;
 }
 
 function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiveOptions | undefined {
@@ -111,6 +113,7 @@ function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiv
     blockDurationMs,
     authFile: f.optionalString('receive.auth-config-file'),
     decodeThreads: readDecodeThreads(f),
+    maxInflightRequestBytes: f.bytes('receive.max-inflight-request-bytes'),
   };
 }
 

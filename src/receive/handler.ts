@@ -31,6 +31,8 @@ export interface HandlerOptions {
   readonly limitsMetrics?: LimitsMetrics;
   /** Worker threads that decode bodies; without it they are decoded on this thread. */
   readonly decodePool?: DecodePool | undefined;
+  /** --receive.max-inflight-request-bytes: compressed bytes of requests in progress; beyond it, 503 at once. 0 = no cap. */
+  readonly maxInflightRequestBytes?: number | undefined;
 }
 
 class HttpError extends Error {
@@ -93,12 +95,45 @@ class Gate {
   }
 }
 
+/**
+ * The bytes of requests being read, decoded, written or forwarded. Each request reserves its declared length (or the
+ * body limit when it declares none) before its body is read; one past the cap is refused before any of it is read,
+ * so memory under overload stays bounded instead of growing with the offered load. A lone request is always
+ * admitted, so a cap below one body never refuses everything.
+ */
+class InflightBytes {
+  private held = 0;
+
+  constructor(private readonly cap: number) {}
+
+  tryTake(bytes: number): boolean {
+    if (this.cap > 0 && this.held > 0 && this.held + bytes > this.cap) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.held -= bytes;
+  }
+
+  get bytes(): number {
+    return this.held;
+  }
+}
+
 export class ReceiveHandler {
   private readonly metrics: HandlerMetrics | undefined;
   private readonly gate = new Gate();
+  private readonly inflightBytes: InflightBytes;
 
   constructor(private readonly o: HandlerOptions) {
     this.metrics = o.registry ? createMetrics(o.registry) : undefined;
+    this.inflightBytes = new InflightBytes(o.maxInflightRequestBytes ?? 0);
+  }
+
+  /** Compressed bytes of requests in progress (reserved by their declared length). */
+  get inflightRequestBytes(): number {
+    return this.inflightBytes.bytes;
   }
 
   /** The node:http request listener. */
@@ -113,6 +148,7 @@ export class ReceiveHandler {
     let samples = 0;
     let status = 200;
     let decoded: Decoded | undefined;
+    let reserved = 0;
     const m = this.metrics;
     m?.pending.inc();
     const started = process.hrtime.bigint();
@@ -136,7 +172,14 @@ export class ReceiveHandler {
         this.o.limitsMetrics?.hit.observe({ tenant, limit: 'body_size' }, declared - sizeLimit);
         throw new HttpError(413, `write request too large: ${declared} bytes, limit ${sizeLimit}`);
       }
-      const body = await readBody(req, sizeLimit > 0 ? sizeLimit : MAX_BODY_BYTES, (n) => { if (sizeLimit > 0) this.o.limitsMetrics?.hit.observe({ tenant, limit: 'body_size' }, n - sizeLimit); });
+      const bodyMax = sizeLimit > 0 ? sizeLimit : MAX_BODY_BYTES;
+      const cost = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, bodyMax) : bodyMax;
+      if (!this.inflightBytes.tryTake(cost)) {
+        // 503, not 429: Prometheus 2.x retries 5xx with backoff but drops 429 unless retry_on_http_429.
+        throw new HttpError(503, `receive is over --receive.max-inflight-request-bytes (${this.inflightBytes.bytes} bytes of requests in progress); retry later`);
+      }
+      reserved = cost;
+      const body = await readBody(req, bodyMax, (n) => { if (sizeLimit > 0) this.o.limitsMetrics?.hit.observe({ tenant, limit: 'body_size' }, n - sizeLimit); });
       const version = this.versionOf(req);
       try {
         decoded = this.o.decodePool
@@ -205,6 +248,7 @@ export class ReceiveHandler {
       return;
     } finally {
       decoded?.release();
+      this.inflightBytes.give(reserved);
       m?.pending.dec();
       if (counted) {
         const code = String(status);

@@ -68,6 +68,8 @@ export interface ReceiverOptions {
   readonly decodeThreads?: number | undefined;
   /** --remote-write.server-tls-*: HTTPS on the remote-write listener (files re-read when they change). */
   readonly tls?: TlsServerFiles | undefined;
+  /** --receive.max-inflight-request-bytes: compressed bytes of remote-write requests in progress; 0 or absent = no cap. */
+  readonly maxInflightRequestBytes?: number | undefined;
 }
 
 export class Receiver {
@@ -121,6 +123,7 @@ export class Receiver {
     this.handler = new ReceiveHandler({
       writer: this.writer, tenantHeader: o.tenantHeader, defaultTenant: o.defaultTenant, replicaHeader: o.replicaHeader,
       limits: () => this.limits.current, headSeries: (t) => this.tsdbs?.headSeries(t) ?? 0, logger: o.logger, decodePool: this.decodePool,
+      maxInflightRequestBytes: o.maxInflightRequestBytes,
       ...(o.auth ? { auth: o.auth } : {}), ...(o.registry ? { registry: o.registry } : {}),
       ...(o.limitsMetrics ? { limitsMetrics: o.limitsMetrics } : {}),
     });

@@ -2,6 +2,7 @@
 // status codes) and what ends up served by the StoreAPI.
 
 import { writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseAuthConfig } from '../../src/receive/auth.js';
@@ -147,5 +148,29 @@ describe('POST /api/v1/receive', () => {
     expect((await w({ Authorization: 'Bearer token-aaaa-1' })).status).toBe(200);
     expect((await w({ Authorization: 'Bearer token-bbbb-2', 'THANOS-TENANT': 'team-b' })).status).toBe(200);
     expect((await r.receiver.store!.labelValues(labelValuesRequest('tenant_id'))).values).toEqual(['team-a', 'team-b']);
+  });
+
+  it('answers 503 before reading the body when requests in progress hold --receive.max-inflight-request-bytes, and admits again once they end', async () => {
+    const body = snappyEncode(encodeWriteRequestV1([{ labels: up, ts: [T], vs: [1] }]));
+    const r = await start({ maxInflightRequestBytes: body.length + 10 });
+    const { port, pathname } = new URL(r.url);
+    // A request whose body is only half sent stays in progress, holding its declared length.
+    const held = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => held.once('connect', resolve));
+    const answer = new Promise<string>((resolve) => { let got = ''; held.on('data', (c: Buffer) => { got += c.toString(); if (got.includes('\r\n\r\n')) resolve(got); }); });
+    held.write(`POST ${pathname} HTTP/1.1\r\nHost: x\r\nContent-Encoding: snappy\r\nContent-Length: ${body.length}\r\n\r\n`);
+    held.write(body.subarray(0, 3));
+    await expect.poll(() => r.receiver.handler.inflightRequestBytes).toBe(body.length);
+    const refused = await postRaw(r.url, body);
+    expect(refused.status).toBe(503);
+    expect(refused.text).toMatch(/over --receive.max-inflight-request-bytes \(\d+ bytes of requests in progress\)/);
+    held.write(body.subarray(3));
+    expect(await answer).toMatch(/^HTTP\/1.1 200/);
+    held.destroy();
+    await expect.poll(() => r.receiver.handler.inflightRequestBytes).toBe(0);
+    expect((await postRaw(r.url, body)).status).toBe(200);
+    // A lone request is admitted even when it is bigger than the cap.
+    const small = await start({ maxInflightRequestBytes: 1 });
+    expect((await postRaw(small.url, body)).status).toBe(200);
   });
 });

@@ -24,8 +24,9 @@ export function snappyEncode(data: Uint8Array): Uint8Array {
 }
 
 /**
- * The length a block declares, checked before anything is allocated: over `maxLength` is a LimitError; more than
- * the input could expand to is corrupt (a header declaring gigabytes must not allocate them).
+ * The length a block declares, checked before anything is allocated: more than the input could expand to is corrupt
+ * (a header declaring gigabytes must not allocate them, and is a bad body, not a big one); over `maxLength` is a
+ * LimitError.
  */
 function declaredLength(data: Uint8Array, what: string, maxLength: number | undefined): number {
   let pos = 0;
@@ -36,11 +37,11 @@ function declaredLength(data: Uint8Array, what: string, maxLength: number | unde
     want += (c & 0x7f) * 2 ** shift;
     if (c < 0x80) break;
   }
-  if (maxLength !== undefined && want > maxLength) {
-    throw new LimitError(`${what}: decompressed size ${want} bytes exceeds the limit of ${maxLength} bytes`, 'snappy_decoded_bytes', want);
-  }
   if (want > (data.length - pos) * MAX_EXPANSION) {
     throw new CorruptionError(what, 'snappy block', 0, `declared length ${want} cannot come from ${data.length - pos} bytes`);
+  }
+  if (maxLength !== undefined && want > maxLength) {
+    throw new LimitError(`${what}: decompressed size ${want} bytes exceeds the limit of ${maxLength} bytes`, 'snappy_decoded_bytes', want);
   }
   return want;
 }
