@@ -1,10 +1,11 @@
 // Receive at scale, same machine, same run: remote-write samples/s through a RouterOnly `thanos-ts receive` in front
 // of three IngestorOnly receivers (replication factor 1 and 3), against one receiver alone with the same load; then
-// the router's peak RSS while it is offered twice (then 8x) the rate it sustained (open loop). Its per-peer in-flight
-// byte cap (--receive.forward.max-inflight-bytes) bounds forward bytes only: requests still being read and decoded
-// are not capped yet, so RSS is printed per phase to show how far it grows. In the measured rounds a 429/5xx is
+// the router's peak RSS while it is offered twice (then 8x) the rate it sustained (open loop). Two caps bound it:
+// --receive.max-inflight-request-bytes (requests being read, decoded and forwarded; 503 beyond) and the per-peer
+// --receive.forward.max-inflight-bytes; RSS is printed per phase to show it stays flat as the load grows. In the measured rounds a 429/5xx is
 // back-pressure, sent again after a backoff as Prometheus would, and counted.
 // Options: --series=10000 --rounds=10 --batch=500 --senders=8 --overload=2,8 --overload-seconds=20 --max-inflight=64MB
+//   --request-cap=32MB (the router's --receive.max-inflight-request-bytes)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +24,7 @@ const shape: LoadShape = {
 const OVERLOAD_S = Number(args.get('overload-seconds') ?? 20);
 const FACTORS = (args.get('overload') ?? '2,8').split(',').map(Number);
 const MAX_INFLIGHT = args.get('max-inflight') ?? '64MB';
+const REQUEST_CAP = args.get('request-cap') ?? '32MB';
 const work = mkdtempSync(path.join(os.tmpdir(), 'bench-receive-ring-'));
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d });
 const mib = (b: number): string => `${fmt(b / 1048576, 1)} MiB`;
@@ -64,7 +66,7 @@ async function ring(rf: number): Promise<Proc> {
   const ingestors = [await receive(`ingestor-${rf}-a`, []), await receive(`ingestor-${rf}-b`, []), await receive(`ingestor-${rf}-c`, [])];
   const file = path.join(work, `hashrings-${rf}.json`);
   writeFileSync(file, JSON.stringify([{ endpoints: ingestors.map((i) => i.grpc) }]));
-  return receive(`router-${rf}`, [`--receive.hashrings-file=${file}`, `--receive.replication-factor=${rf}`, `--receive.forward.max-inflight-bytes=${MAX_INFLIGHT}`]);
+  return receive(`router-${rf}`, [`--receive.hashrings-file=${file}`, `--receive.replication-factor=${rf}`, `--receive.forward.max-inflight-bytes=${MAX_INFLIGHT}`, `--receive.max-inflight-request-bytes=${REQUEST_CAP}`]);
 }
 
 async function main(): Promise<void> {
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       const answers = [...statuses].sort(([x], [y]) => String(x).localeCompare(String(y))).map(([k, n]) => `${k}: ${fmt(n)}`).join(', ');
       console.log(`router under ${factor}x overload (${fmt(perSecond, 1)} requests/s = ${fmt(perSecond * shape.batch)} samples/s offered for ${OVERLOAD_S} s, RF=3): answers ${answers}`);
-      console.log(`  router RSS ${mib(before)} before, peak ${mib(peak)} during (sampled every 100 ms); in-flight cap ${MAX_INFLIGHT} per peer x 3 peers`);
+      console.log(`  router RSS ${mib(before)} before, peak ${mib(peak)} during (sampled every 100 ms); requests in progress capped at ${REQUEST_CAP}, forwards at ${MAX_INFLIGHT} per peer x 3 peers`);
     }
     console.log(`router peak RSS over its whole life (VmHWM): ${mib(peakRssBytes(r3.proc.pid))}`);
   } catch (err) {
