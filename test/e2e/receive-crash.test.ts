@@ -206,6 +206,14 @@ describe('receive killed with SIGKILL under remote-write load', () => {
     // the last restart its queue catches up: untilSame polls). Its counters show it did retry, and dropped nothing.
     const query = await startQuery(work, 'query', [`127.0.0.1:${grpcPort}`]);
     stops.push(() => query.proc.stop());
+    // A short run (kills close together) may end before Prometheus has scraped much: let it reach ten scrapes
+    // before the point compared up to, so the comparison below always covers a fair number of samples.
+    for (const waitUntil = Date.now() + 60_000; Date.now() < waitUntil;) {
+      const q = new URLSearchParams({ query: 'count_over_time(up{job="crash"}[1h])', time: String((Date.now() - 5000) / 1000) });
+      const body = await (await fetch(`${prom.url}/api/v1/query?${q.toString()}`)).json() as { data: { result: { value: [number, string] }[] } };
+      if (Number(body.data.result[0]?.value[1] ?? 0) >= 10) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     const at = Date.now() - 5000;
     // After long restarts (a niced soak on a loaded machine) Prometheus's one shard may still be sending its backlog:
     // wait until it has sent everything up to `at`.
