@@ -1,7 +1,7 @@
 // Benchmark: 10 typical dashboard queries through thanos-ts query (two Prometheus 2.42 replicas holding the same
 // backfilled data, a thanos-ts sidecar each, replica dedup on) against the same queries sent to one of those
 // Prometheus servers directly, in the same run; prints per-query medians and the median ratio (target <= 2.0).
-// Run: npm run bench:query   (needs `npm run build`; BENCH_REPEAT (7) and BENCH_WARMUP (3) change the runs; one
+// Run: npm run bench:query   (needs `npm run build`; BENCH_REPEAT (31) and BENCH_WARMUP (3) change the runs; one
 // unmeasured pass over all queries comes first). Also prints each process's CPU per measured query run (Linux
 // /proc), the querier's per query: on a shared machine CPU tells more than wall-clock ratios.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +11,10 @@ import { processCpuMs } from './proc-cpu.js';
 import { promtoolCreateBlocks } from '../test/support/promtool.js';
 import { promDataDir, startProm, startQuery, startSidecar, tempWorkDir, type Prom, type ThanosProc } from '../test/query/support/ha-cluster.js';
 
-const REPEAT = Number(process.env['BENCH_REPEAT'] ?? '7');
+// thanos-ts runs at the default log level, as Prometheus does here (debug lines cost a stack capture each). 31 runs
+// per query: with 7, the same build's median ratio moved between 1.57 and 1.96 from run to run.
+process.env['THANOS_TS_LOG_LEVEL'] ??= 'info';
+const REPEAT = Number(process.env['BENCH_REPEAT'] ?? '31');
 /** Unmeasured runs per query first: a querier in service is warm (JIT-compiled); Prometheus gets the same runs. */
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? '3');
 const STEP_S = 15;
