@@ -17,6 +17,7 @@ import { SIDECAR_FLAGS, readSidecarOptions } from './sidecar.js';
 import { STORE_FLAGS, readStoreOptions } from './store.js';
 import { RULE_EVAL_FLAG_NAMES, RULE_FLAGS, readRuleEvalOptions } from './rule.js';
 import { RECEIVE_FLAGS, readDecodeThreads } from './receive.js';
+import type { ReceiveOptions } from './receive.js';
 import { ConfigError, errorMessage } from '../runtime/errors.js';
 import { parseHostPort } from '../runtime/flag-values.js';
 
@@ -48,25 +49,9 @@ const STANDALONE_RECEIVE_FLAGS: readonly FlagSpec[] = RECEIVE_FLAGS.filter((spec
   .map((spec) => ({ ...spec, help: `With --receive: ${spec.help}` }));
 
 /** What --receive runs: the receive mode's options for one node over standalone's data dir and bucket. */
-export interface StandaloneReceiveOptions {
-  readonly remoteWriteAddress: string;
+export type StandaloneReceiveOptions = Omit<ReceiveOptions, 'tls' | 'objstore' | 'storeLimits' | 'routing'> & {
   readonly tls: { certFile: string; keyFile: string; clientCaFile: string | undefined } | undefined;
-  readonly tsdbPath: string;
-  readonly externalLabels: Record<string, string>;
-  readonly retentionMs: number;
-  readonly tenantHeader: string;
-  readonly tenantLabelName: string;
-  readonly defaultTenant: string;
-  readonly replicaHeader: string;
-  readonly limitsFile: string | undefined;
-  readonly limitsContent: string | undefined;
-  readonly tooFarInFutureMs: number;
-  readonly walCompression: boolean;
-  readonly blockDurationMs: number;
-  readonly authFile: string | undefined;
-  readonly decodeThreads: number;
-  readonly maxInflightRequestBytes: number;
-}
+};
 
 function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiveOptions | undefined {
   if (!f.bool('receive')) {

@@ -110,14 +110,18 @@ function groupFromYaml(e: unknown, where: string, defaults: { timeoutMs: number 
   };
 }
 
-/** `--query.config(-file)`: a YAML list of endpoint groups. */
-export function parseQueryConfig(text: string, where: string): HttpEndpointGroupConfig[] {
-  let doc: unknown;
+/** A config file's YAML, or a ConfigError naming where it came from. */
+function yamlDocument(text: string, where: string): unknown {
   try {
-    doc = parseYaml(text);
+    return parseYaml(text);
   } catch (err) {
     throw new ConfigError(`parsing YAML: ${errorMessage(err)}`, { where });
   }
+}
+
+/** `--query.config(-file)`: a YAML list of endpoint groups. */
+export function parseQueryConfig(text: string, where: string): HttpEndpointGroupConfig[] {
+  const doc = yamlDocument(text, where);
   if (doc === null || doc === undefined) return [];
   if (!Array.isArray(doc)) throw new ConfigError('expected a list of query endpoint configurations', { where });
   return doc.map((e) => groupFromYaml(e, where, { timeoutMs: 0 }, 'query'));
@@ -125,12 +129,7 @@ export function parseQueryConfig(text: string, where: string): HttpEndpointGroup
 
 /** `--alertmanagers.config(-file)`: `alertmanagers: [...]`. */
 export function parseAlertmanagersConfig(text: string, where: string, sendTimeoutMs: number): HttpEndpointGroupConfig[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`parsing YAML: ${errorMessage(err)}`, { where });
-  }
+  const doc = yamlDocument(text, where);
   if (doc === null || doc === undefined) return [];
   if (!isObj(doc)) throw new ConfigError('expected a mapping with alertmanagers:', { where });
   for (const k of Object.keys(doc)) if (k !== 'alertmanagers') throw new ConfigError(`field ${k} not found in type alert.AlertingConfig`, { where });

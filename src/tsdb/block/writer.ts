@@ -1,7 +1,7 @@
 // Writes a complete block directory from series given in label order: chunk segments as series arrive, then the
 // index, tombstones and meta.json, all under `<ulid>.tmp-for-creation`, renamed into place when complete.
 
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ulid as newUlid } from 'ulid';
 import { BugError, InvalidArgumentError } from '../../runtime/errors.js';
@@ -16,6 +16,7 @@ import { IndexWriter, compareBytewise } from '../index/writer.js';
 import type { BlockCompaction, BlockMeta } from './meta.js';
 import { writeMeta } from './meta.js';
 import { EMPTY_TOMBSTONES, writeTombstones } from './tombstones.js';
+import { fsyncDir, fsyncFile } from '../fsync.js';
 
 /** Prometheus's default head chunk range (2h); promtool's backfill uses twice its block duration. */
 export const DEFAULT_CHUNK_RANGE = 2 * 60 * 60 * 1000;
@@ -194,14 +195,4 @@ export class BlockWriter {
     await this.chunks.abort();
     await rm(this.tmp, { recursive: true, force: true });
   }
-}
-
-async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r+');
-  try { await fh.sync(); } finally { await fh.close(); }
-}
-
-async function fsyncDir(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try { await fh.sync(); } catch { /* some filesystems refuse fsync on directories */ } finally { await fh.close(); }
 }

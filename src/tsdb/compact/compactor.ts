@@ -4,7 +4,7 @@
 //
 //   const meta = await compactBlocks(dataDir, [dirA, dirB], { mergeFunc });   // undefined when nothing is left
 
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ulid as newUlid } from 'ulid';
 import { InvalidArgumentError } from '../../runtime/errors.js';
@@ -20,6 +20,7 @@ import type { SeriesMergeFunc } from './chunk-merge.js';
 import { compactingChunkMerge } from './chunk-merge.js';
 import { runSeriesLoop } from './series-loop.js';
 import { compactBlockMetas } from './meta.js';
+import { publishBlockDir } from '../block/publish.js';
 
 export interface CompactOptions {
   /** ULID of the new block; a fresh one by default. */
@@ -85,10 +86,7 @@ export async function compactBlocks(destDir: string, blockDirs: readonly string[
       ...(opts.extra ? { extra: opts.extra } : {}),
     };
     await writeMeta(tmp, meta);
-    await fsyncDir(tmp);
-    await fsyncDir(join(tmp, 'chunks'));
-    await rename(tmp, join(destDir, id));
-    await fsyncDir(destDir);
+    await publishBlockDir(tmp, join(destDir, id));
     return meta;
   } catch (err) {
     await segments?.abort();
@@ -115,9 +113,4 @@ export async function removeTmpBlockDirs(dir: string): Promise<string[]> {
     }
   }
   return removed;
-}
-
-async function fsyncDir(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try { await fh.sync(); } catch { /* some filesystems refuse fsync on directories */ } finally { await fh.close(); }
 }

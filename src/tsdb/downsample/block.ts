@@ -5,7 +5,7 @@
 //
 //   const meta = await downsampleBlock(srcDir, destDir, { fromRes: 0, toRes: RES_5M, extra: {...} });
 
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ulid as newUlid } from 'ulid';
 import { InvalidArgumentError } from '../../runtime/errors.js';
@@ -24,6 +24,7 @@ import type { ChunkMeta } from '../index/writer.js';
 import { formatLabels } from '../labels/labels.js';
 import { downsampleAggr, downsampleRaw, expandInto } from './series.js';
 import { SampleBuffer } from './windows.js';
+import { publishBlockDir } from '../block/publish.js';
 
 export interface DownsampleBlockOptions {
   /** Resolution of the source block (0 = raw), in ms. */
@@ -126,10 +127,7 @@ export async function downsampleBlock(srcDir: string, destDir: string, opts: Dow
       ...(base.extra || opts.extra ? { extra: { ...base.extra, ...opts.extra } } : {}),
     };
     await writeMeta(tmp, meta);
-    await fsyncDir(tmp);
-    await fsyncDir(join(tmp, 'chunks'));
-    await rename(tmp, join(destDir, id));
-    await fsyncDir(destDir);
+    await publishBlockDir(tmp, join(destDir, id));
     return { meta, dir: join(destDir, id), inputSamples: input, skippedHistogramSeries: skipped };
   } catch (err) {
     await segments?.abort();
@@ -139,9 +137,4 @@ export async function downsampleBlock(srcDir: string, destDir: string, opts: Dow
   } finally {
     await src.close();
   }
-}
-
-async function fsyncDir(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try { await fh.sync(); } catch { /* some filesystems refuse fsync on directories */ } finally { await fh.close(); }
 }

@@ -2,7 +2,7 @@
 // segments [from, to], filtered to what the head still needs, written as a WAL in `checkpoint.<to>.tmp` and
 // renamed to `checkpoint.<to>` when complete; then older segments and checkpoints can go.
 
-import { fsyncSync, openSync, closeSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptionError } from '../../runtime/errors.js';
 import { Encoder } from '../encoding/encoder.js';
@@ -14,6 +14,7 @@ import {
 import { readWal } from './reader.js';
 import { checkpointName, listCheckpoints, listSegments } from './segment.js';
 import { WalWriter } from './writer.js';
+import { fsyncDirSync } from '../fsync.js';
 
 export interface CheckpointStats {
   readonly dir: string;
@@ -115,7 +116,7 @@ export function writeCheckpoint(
   }
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
-  fsyncDir(walDir);
+  fsyncDirSync(walDir);
   return { dir: final, droppedSeries, droppedSamples, keptSeries, keptSamples };
 }
 
@@ -140,9 +141,4 @@ export function deleteTempCheckpoints(walDir: string): void {
   let names: string[];
   try { names = readdirSync(walDir); } catch { return; }
   for (const n of names) if (/^checkpoint\.\d+\.tmp$/.test(n)) rmSync(join(walDir, n), { recursive: true, force: true });
-}
-
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try { fsyncSync(fd); } catch { /* some filesystems refuse fsync on directories */ } finally { closeSync(fd); }
 }

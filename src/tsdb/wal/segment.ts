@@ -25,15 +25,19 @@ export function segmentPath(dir: string, index: number): string {
   return join(dir, segmentName(index));
 }
 
-/** Segment indexes in `dir` (files named by 8 or more digits only), ascending; empty when `dir` is missing. */
-export function listSegments(dir: string): number[] {
-  let names: string[];
+/** The entries of `dir`; none when it is missing. */
+function namesIn(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+}
+
+/** Segment indexes in `dir` (files named by 8 or more digits only), ascending; empty when `dir` is missing. */
+export function listSegments(dir: string): number[] {
+  const names = namesIn(dir);
   const out: number[] = [];
   for (const n of names) if (/^\d{8,}$/.test(n)) out.push(Number(n));
   return out.sort((a, b) => a - b);
@@ -45,13 +49,7 @@ export function checkpointName(index: number): string {
 
 /** Finished checkpoints in `dir` (not `.tmp` ones), ascending by the last segment they cover. */
 export function listCheckpoints(dir: string): { index: number; name: string }[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const names = namesIn(dir);
   const out: { index: number; name: string }[] = [];
   for (const n of names) {
     const m = /^checkpoint\.(\d+)$/.exec(n);
