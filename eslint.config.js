@@ -26,7 +26,7 @@ const PACKAGES = {
   block: [...METRICS, 'yaml', '@node-rs/xxhash'],
   shipper: [...METRICS],
   store: [...METRICS, '@grpc/grpc-js', 'protobufjs', 'yaml'],
-  promql: [...METRICS, '@prometheus-io/lezer-promql', '@lezer/common'],
+  promql: [...METRICS],
   query: [...METRICS, 'fastify', 'yaml'],
   reloader: [...METRICS],
   compact: [...METRICS, 'yaml', '@node-rs/xxhash'],
