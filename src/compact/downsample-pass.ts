@@ -6,22 +6,20 @@
 //
 //   const r = await downsamplePass(bucket, metas, dataDir, { concurrency: 1, logger, metrics: downsampleMetrics(reg) });
 
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { mapConcurrent, MetaFetcher } from '../block/fetcher.js';
 import type { IterationPass } from './bucket-compactor.js';
 import { NO_DOWNSAMPLE_MARK_FILENAME } from '../block/markers.js';
 import { RESOLUTION_1H, RESOLUTION_5M, RESOLUTION_RAW, type ThanosMeta, withThanosSection } from '../block/meta.js';
-import type { Bucket, BucketReader } from '../objstore/bucket.js';
+import type { Bucket } from '../objstore/bucket.js';
 import { joinObjectName } from '../objstore/bucket.js';
 import { errorMessage } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { blockFiles, uploadBlock } from '../shipper/upload.js';
-import { writeMeta } from '../tsdb/block/meta.js';
 import { downsampleBlock } from '../tsdb/downsample/block.js';
+import { downloadBlock } from './download.js';
 
 /** A raw block must span this much before it is downsampled to 5m (upstream DownsampleRange0). */
 export const DOWNSAMPLE_RANGE_RAW = 40 * 3_600_000;
@@ -89,23 +87,6 @@ export function downsampleCandidates(metas: Iterable<ThanosMeta>): { toRes: numb
   return out;
 }
 
-/** Downloads `<ulid>/` (chunks and index; meta.json is written from `meta`) into `dir/<ulid>`. */
-async function downloadBlock(bucket: BucketReader, meta: ThanosMeta, dir: string, signal?: AbortSignal): Promise<string> {
-  const blockDir = path.join(dir, meta.ulid);
-  await rm(blockDir, { recursive: true, force: true });
-  await mkdir(path.join(blockDir, 'chunks'), { recursive: true });
-  const opts = signal ? { signal } : {};
-  for await (const name of bucket.iter(meta.ulid, { ...opts, recursive: true })) {
-    const rel = name.slice(meta.ulid.length + 1);
-    if (rel === '' || rel.endsWith('/') || rel === 'meta.json' || rel.endsWith('.json')) continue;
-    await mkdir(path.dirname(path.join(blockDir, rel)), { recursive: true });
-    await pipeline(await bucket.get(name, opts), createWriteStream(path.join(blockDir, rel)));
-  }
-  const { thanos, ...tsdbMeta } = meta;
-  await writeMeta(blockDir, { ...tsdbMeta, extra: { ...(tsdbMeta.extra ?? {}), thanos } });
-  return blockDir;
-}
-
 /** Downsamples one block to `toRes` and uploads the result; local copies are removed whatever happens. */
 async function downsampleOne(bucket: Bucket, meta: ThanosMeta, toRes: number, dataDir: string, opts: DownsamplePassOptions): Promise<ThanosMeta> {
   const work = path.join(dataDir, `downsample-${meta.ulid}`);
@@ -115,7 +96,7 @@ async function downsampleOne(bucket: Bucket, meta: ThanosMeta, toRes: number, da
   const end = opts.metrics?.duration.startTimer({ resolution: res });
   try {
     await mkdir(work, { recursive: true });
-    const src = await downloadBlock(bucket, meta, work, opts.signal);
+    const src = await downloadBlock(bucket, meta, work, opts.signal ? { signal: opts.signal } : {});
     const out = await downsampleBlock(src, work, {
       fromRes, toRes, ...(opts.signal ? { signal: opts.signal } : {}),
     });
@@ -192,7 +173,10 @@ export function downsampleIterationPass(opts: { readonly concurrency: number; re
         opts.metrics.failures.inc({ resolution }, 0);
       }
     }
-    const r = await downsamplePass(ctx.bucket, metas.values(), path.join(ctx.dataDir, 'downsample'), {
+    // Each block's work directory is removed when it is done; one left by a crash is removed here (as upstream).
+    const dir = path.join(ctx.dataDir, 'downsample');
+    await rm(dir, { recursive: true, force: true });
+    const r = await downsamplePass(ctx.bucket, metas.values(), dir, {
       concurrency: opts.concurrency, logger: ctx.logger,
       ...(opts.metrics ? { metrics: opts.metrics } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
