@@ -4,13 +4,15 @@
 // The fixture holds a series that is a prefix of another, which Prometheus sends out of the served order once it
 // merges the external labels in; a test here shows Prometheus really does, so the suite's order checks bite.
 // The TSDB store over a live Db (receive's and rule's store) runs it with the fixture half in a block written by
-// head compaction and half still in the head, in process and behind gRPC.
+// head compaction and half still in the head, in process and behind gRPC; and receive's store over its tenants.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createBucket, parseBucketConfig } from '../../src/objstore/config.js';
+import { MultiTsdb } from '../../src/receive/multitsdb.js';
+import { TenantsStore } from '../../src/receive/tenants-store.js';
 import { nopLogger } from '../../src/runtime/logger.js';
 import { GrpcStoreClient } from '../../src/store/grpc-client.js';
 import { PrometheusClient } from '../../src/store/prometheus/client.js';
@@ -21,8 +23,9 @@ import { startGrpcServer } from '../../src/runtime/grpc-server.js';
 import { storeGrpcServices } from '../../src/store/grpc-server.js';
 import { TsdbStore } from '../../src/store/tsdb-store.js';
 import { BlockWriter } from '../../src/tsdb/block/writer.js';
+import type { HeadAppender } from '../../src/tsdb/head/appender.js';
 import { Db } from '../../src/tsdb/head/db.js';
-import { compareLabels, formatLabels, type Labels } from '../../src/tsdb/labels/labels.js';
+import { compareLabels, formatLabels, sortLabels, type Labels } from '../../src/tsdb/labels/labels.js';
 import { Matcher } from '../../src/tsdb/labels/matcher.js';
 import { startGateway } from './bucket/harness.js';
 import { uploadBlock } from './bucket/support.js';
@@ -76,20 +79,30 @@ async function prometheusWith(data: readonly SampleSeries[], ext: Labels): Promi
   }
 }
 
-/** A Db fed the fixture through its appender in time order (as remote write would), then head-compacted once. */
-async function liveDb(data: readonly SampleSeries[]): Promise<{ db: Db; work: string }> {
-  const work = await mkdtemp(path.join(tmpdir(), 'acceptance-live-'));
-  // 1 h ranges: the fixture's 2 h 5 min make head compaction write its first hour as a block.
-  const db = await Db.open(path.join(work, 'tsdb'), { chunkRange: 3600_000 });
+/** 1 h ranges: the fixture's 2 h 5 min make head compaction write its first hour as a block. */
+const LIVE_DB = { chunkRange: 3600_000 };
+
+/** Feeds the fixture through `appender` in time order, 100 samples a commit (as remote write would). */
+async function appendInTimeOrder(data: readonly SampleSeries[], appender: () => Promise<HeadAppender>): Promise<void> {
   const samples = data.flatMap((s) => s.ts.map((t, i) => ({ labels: s.labels, t, v: s.vs[i]! }))).sort((a, b) => a.t - b.t);
   for (let i = 0; i < samples.length; i += 100) {
-    const app = db.appender();
+    const app = await appender();
     for (const s of samples.slice(i, i + 100)) app.append(s.labels, s.t, s.v);
     app.commit();
   }
-  const written = await db.compactHead();
-  // The suite must see both parts: some samples in a block, the rest only in the head.
-  if (written.length !== 1 || db.head.minTime === Infinity) throw new Error(`expected one block and a non-empty head, got ${written.length} blocks`);
+}
+
+/** The suite must see both parts: some samples in a block, the rest only in the head. */
+function expectBlockAndHead(db: Db, written: number): void {
+  if (written !== 1 || db.head.minTime === Infinity) throw new Error(`expected one block and a non-empty head, got ${written} blocks`);
+}
+
+/** A Db fed the fixture, then head-compacted once. */
+async function liveDb(data: readonly SampleSeries[]): Promise<{ db: Db; work: string }> {
+  const work = await mkdtemp(path.join(tmpdir(), 'acceptance-live-'));
+  const db = await Db.open(path.join(work, 'tsdb'), LIVE_DB);
+  await appendInTimeOrder(data, async () => db.appender());
+  expectBlockAndHead(db, (await db.compactHead()).length);
   return { db, work };
 }
 
@@ -107,6 +120,36 @@ describeStoreAPI('TSDB store over a live Db behind gRPC', async (data, ext) => {
     store: client,
     close: async () => { client.close(); await server.stop(1000); await db.close(); await rm(work, { recursive: true, force: true }); },
   };
+});
+
+// Receive's store: the fixture written to tenant r1 (the tenant label is the fixture's `replica`, the other external
+// label comes from --label), beside tenant r2 whose TSDB is open but empty, behind the per-tenant proxy and gRPC.
+describeStoreAPI('receive TenantsStore (two tenants, one holding the fixture in head + block, gRPC)', async (data, ext) => {
+  const work = await mkdtemp(path.join(tmpdir(), 'acceptance-receive-'));
+  const tenantLabel = 'replica';
+  const tenant = ext.find((l) => l.name === tenantLabel)!.value;
+  const tsdbs = new MultiTsdb({
+    dir: work, externalLabels: ext.filter((l) => l.name !== tenantLabel), tenantLabelName: tenantLabel, db: LIVE_DB,
+    retentionMs: 0, logger: nopLogger, now: Date.now,
+  });
+  try {
+    await tsdbs.start();
+    await appendInTimeOrder(data, () => tsdbs.appender(tenant));
+    await tsdbs.appender('r2');
+    expectBlockAndHead(tsdbs.openTenants().find((t) => t.id === tenant)!.db, await tsdbs.compact());
+    const server = await startGrpcServer(storeGrpcServices(new TenantsStore(tsdbs)), { address: '127.0.0.1:0' });
+    const client = new GrpcStoreClient(`127.0.0.1:${server.port}`);
+    return {
+      store: client,
+      // As upstream, an open tenant advertises its labels before it holds data.
+      otherLabelSets: [sortLabels([...ext.filter((l) => l.name !== tenantLabel), { name: tenantLabel, value: 'r2' }])],
+      close: async () => { client.close(); await server.stop(1000); await tsdbs.close(); await rm(work, { recursive: true, force: true }); },
+    };
+  } catch (err) {
+    await tsdbs.close();
+    await rm(work, { recursive: true, force: true });
+    throw err;
+  }
 });
 
 describeStoreAPI('sidecar (thanos-ts sidecar process beside Prometheus 2.42, gRPC)', async (data, ext) => {

@@ -17,6 +17,8 @@ export interface SampleSeries {
 
 export interface StoreUnderTest {
   readonly store: StoreAPI;
+  /** Label sets the store advertises besides the fixture's (e.g. receive's other tenants), in Info's order. */
+  readonly otherLabelSets?: readonly Labels[];
   close(): Promise<void>;
 }
 
@@ -99,7 +101,7 @@ export function describeStoreAPI(name: string, factory: StoreFactory): void {
 
     it('advertises its external labels and a time range covering the data', async () => {
       const info = await sut.store.info();
-      expect(info.labelSets).toEqual([EXT]);
+      expect(info.labelSets).toEqual([EXT, ...(sut.otherLabelSets ?? [])].sort(compareLabels));
       expect(info.minTime).toBeLessThanOrEqual(T0);
       expect(info.maxTime).toBeGreaterThanOrEqual(T0 + 499 * 15_000);
     });
