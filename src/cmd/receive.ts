@@ -153,25 +153,67 @@ function readRouting(f: FlagReader): ReceiveRoutingOptions | undefined {
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-export function readDecodeThreads(f: FlagReader): number {
+function readDecodeThreads(f: FlagReader): number {
   const n = f.int('receive.decode-threads');
   if (n < -1 || n > 64) throw new FlagError('receive.decode-threads', String(n), 'must be -1 (one per core beyond the first), 0 (none) or up to 64');
   return n;
 }
 
-export function readReceiveOptions(f: FlagReader): ReceiveOptions {
+/** --remote-write.address, checked as host:port. */
+export function readRemoteWriteAddress(f: FlagReader): string {
   const address = f.string('remote-write.address');
   try {
     parseHostPort(address);
   } catch (err) {
     throw new FlagError('remote-write.address', address, errorMessage(err));
   }
+  return address;
+}
+
+/** --remote-write.server-tls-cert/-key/-client-ca: cert and key come together or not at all. */
+export function readRemoteWriteCert(f: FlagReader): { cert: string | undefined; key: string | undefined; ca: string | undefined } {
   const cert = f.optionalString('remote-write.server-tls-cert');
   const key = f.optionalString('remote-write.server-tls-key');
   const ca = f.optionalString('remote-write.server-tls-client-ca');
   if ((cert === undefined) !== (key === undefined)) {
     throw new FlagError(cert ? 'remote-write.server-tls-key' : 'remote-write.server-tls-cert', '', 'both --remote-write.server-tls-cert and --remote-write.server-tls-key are needed for TLS');
   }
+  return { cert, key, ca };
+}
+
+/** What an ingesting node reads alike in receive and standalone: tenancy, limits, the TSDB's knobs. */
+export type IngestOptions = Pick<ReceiveOptions, 'retentionMs' | 'tenantHeader' | 'tenantLabelName' | 'defaultTenant' | 'replicaHeader'
+  | 'limitsFile' | 'limitsContent' | 'tooFarInFutureMs' | 'walCompression' | 'blockDurationMs' | 'authFile' | 'decodeThreads'
+  | 'maxInflightRequestBytes'>;
+
+export function readIngestOptions(f: FlagReader): IngestOptions {
+  const tenantLabelName = f.string('receive.tenant-label-name');
+  if (!LABEL_NAME.test(tenantLabelName)) throw new FlagError('receive.tenant-label-name', tenantLabelName, 'not a valid label name');
+  const limitsFile = f.optionalString('receive.limits-config-file');
+  const limitsContent = f.optionalString('receive.limits-config');
+  if (limitsFile !== undefined && limitsContent !== undefined) throw new ConfigError('both --receive.limits-config-file and --receive.limits-config are set; use one');
+  const blockDurationMs = f.durationMs('tsdb.min-block-duration');
+  if (blockDurationMs <= 0) throw new FlagError('tsdb.min-block-duration', f.string('tsdb.min-block-duration'), 'must be positive');
+  return {
+    retentionMs: f.durationMs('tsdb.retention'),
+    tenantHeader: f.string('receive.tenant-header'),
+    tenantLabelName,
+    defaultTenant: f.string('receive.default-tenant-id'),
+    replicaHeader: f.string('receive.replica-header'),
+    limitsFile,
+    limitsContent,
+    tooFarInFutureMs: f.durationMs('tsdb.too-far-in-future.time-window'),
+    walCompression: f.bool('tsdb.wal-compression'),
+    blockDurationMs,
+    authFile: f.optionalString('receive.auth-config-file'),
+    decodeThreads: readDecodeThreads(f),
+    maxInflightRequestBytes: f.bytes('receive.max-inflight-request-bytes'),
+  };
+}
+
+export function readReceiveOptions(f: FlagReader): ReceiveOptions {
+  const address = readRemoteWriteAddress(f);
+  const { cert, key, ca } = readRemoteWriteCert(f);
   const minVersion = f.string('remote-write.server-tls-min-version');
   if (TLS_VERSIONS[minVersion] === undefined) throw new FlagError('remote-write.server-tls-min-version', minVersion, `must be one of ${Object.keys(TLS_VERSIONS).join(', ')}`);
   const ciphers = f.list('remote-write.server-tls-ciphers');
@@ -187,32 +229,13 @@ export function readReceiveOptions(f: FlagReader): ReceiveOptions {
   if (Object.keys(labels).length === 0) {
     throw new ConfigError('no external labels configured for receive, uniquely identifying external labels must be configured (ideally with `receive_` prefix); see https://thanos.io/tip/thanos/storage.md#external-labels');
   }
-  const tenantLabelName = f.string('receive.tenant-label-name');
-  if (!LABEL_NAME.test(tenantLabelName)) throw new FlagError('receive.tenant-label-name', tenantLabelName, 'not a valid label name');
-  const limitsFile = f.optionalString('receive.limits-config-file');
-  const limitsContent = f.optionalString('receive.limits-config');
-  if (limitsFile !== undefined && limitsContent !== undefined) throw new ConfigError('both --receive.limits-config-file and --receive.limits-config are set; use one');
-  const blockDurationMs = f.durationMs('tsdb.min-block-duration');
-  if (blockDurationMs <= 0) throw new FlagError('tsdb.min-block-duration', f.string('tsdb.min-block-duration'), 'must be positive');
   return {
     remoteWriteAddress: address,
     tls,
     tsdbPath: f.string('tsdb.path'),
     externalLabels: labels,
     objstore: readObjstoreFlag(f),
-    retentionMs: f.durationMs('tsdb.retention'),
-    tenantHeader: f.string('receive.tenant-header'),
-    tenantLabelName,
-    defaultTenant: f.string('receive.default-tenant-id'),
-    replicaHeader: f.string('receive.replica-header'),
-    limitsFile,
-    limitsContent,
-    tooFarInFutureMs: f.durationMs('tsdb.too-far-in-future.time-window'),
-    walCompression: f.bool('tsdb.wal-compression'),
-    blockDurationMs,
-    authFile: f.optionalString('receive.auth-config-file'),
-    decodeThreads: readDecodeThreads(f),
-    maxInflightRequestBytes: f.bytes('receive.max-inflight-request-bytes'),
+    ...readIngestOptions(f),
     storeLimits: readSeriesLimits(f) ?? { series: 0, samples: 0 },
     routing: readRouting(f),
   };

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { QuerierOptions } from './query-build.js';
 import { OBJSTORE_FLAGS, SERVER_FLAGS, readGrpcServerOptions, readHttpOptions, readTracingFlag, readLogOptions, readObjstoreFlag } from './flag-groups.js';
 import type { ObjstoreFlagValue } from './flag-groups.js';
-import { FlagError, type FlagReader, type FlagSpec } from './flags.js';
+import type { FlagReader, FlagSpec } from './flags.js';
 import { ensureUsableDir } from './data-dir.js';
 import { defineMode, type ModeRegistry } from './mode.js';
 import { QUERY_FLAGS, readQuerierOptions } from './query.js';
@@ -16,10 +16,9 @@ import { serveMode } from './serve.js';
 import { SIDECAR_FLAGS, readSidecarOptions } from './sidecar.js';
 import { STORE_FLAGS, readStoreOptions } from './store.js';
 import { RULE_EVAL_FLAG_NAMES, RULE_FLAGS, readRuleEvalOptions } from './rule.js';
-import { RECEIVE_FLAGS, readDecodeThreads } from './receive.js';
+import { RECEIVE_FLAGS, readIngestOptions, readRemoteWriteAddress, readRemoteWriteCert } from './receive.js';
 import type { ReceiveOptions } from './receive.js';
-import { ConfigError, errorMessage } from '../runtime/errors.js';
-import { parseHostPort } from '../runtime/flag-values.js';
+import { ConfigError } from '../runtime/errors.js';
 
 /** Standalone's own flags; the store, query and sidecar flags it shares are taken from those modes. */
 const OWN_FLAGS: readonly FlagSpec[] = [
@@ -60,45 +59,16 @@ function readStandaloneReceive(f: FlagReader, dataDir: string): StandaloneReceiv
     if (stray !== undefined) throw new ConfigError(`--${stray} needs --receive (standalone accepts remote write only when asked)`);
     return undefined;
   }
-  const address = f.string('remote-write.address');
-  try {
-    parseHostPort(address);
-  } catch (err) {
-    throw new FlagError('remote-write.address', address, errorMessage(err));
-  }
-  const cert = f.optionalString('remote-write.server-tls-cert');
-  const key = f.optionalString('remote-write.server-tls-key');
-  const ca = f.optionalString('remote-write.server-tls-client-ca');
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new FlagError(cert ? 'remote-write.server-tls-key' : 'remote-write.server-tls-cert', '', 'both --remote-write.server-tls-cert and --remote-write.server-tls-key are needed for TLS');
-  }
-  const limitsFile = f.optionalString('receive.limits-config-file');
-  const limitsContent = f.optionalString('receive.limits-config');
-  if (limitsFile !== undefined && limitsContent !== undefined) throw new ConfigError('both --receive.limits-config-file and --receive.limits-config are set; use one');
-  const blockDurationMs = f.durationMs('tsdb.min-block-duration');
-  if (blockDurationMs <= 0) throw new FlagError('tsdb.min-block-duration', f.string('tsdb.min-block-duration'), 'must be positive');
+  const address = readRemoteWriteAddress(f);
+  const { cert, key, ca } = readRemoteWriteCert(f);
   // --label (also the rule groups' external labels) when given; else one label naming the receiver.
   const labels = f.labels('label');
-  const tenantLabelName = f.string('receive.tenant-label-name');
-  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(tenantLabelName)) throw new FlagError('receive.tenant-label-name', tenantLabelName, 'not a valid label name');
   return {
     remoteWriteAddress: address,
     tls: cert && key ? { certFile: cert, keyFile: key, clientCaFile: ca } : undefined,
     tsdbPath: path.join(dataDir, 'receive'),
     externalLabels: Object.keys(labels).length > 0 ? labels : { receive: 'standalone' },
-    retentionMs: f.durationMs('tsdb.retention'),
-    tenantHeader: f.string('receive.tenant-header'),
-    tenantLabelName,
-    defaultTenant: f.string('receive.default-tenant-id'),
-    replicaHeader: f.string('receive.replica-header'),
-    limitsFile,
-    limitsContent,
-    tooFarInFutureMs: f.durationMs('tsdb.too-far-in-future.time-window'),
-    walCompression: f.bool('tsdb.wal-compression'),
-    blockDurationMs,
-    authFile: f.optionalString('receive.auth-config-file'),
-    decodeThreads: readDecodeThreads(f),
-    maxInflightRequestBytes: f.bytes('receive.max-inflight-request-bytes'),
+    ...readIngestOptions(f),
   };
 }
 

@@ -102,6 +102,29 @@ type DurationPending =
   | { readonly k: 'paren' }
   | { readonly k: 'minmax'; readonly kind: 'min' | 'max'; first: DurationOperand | undefined; readonly pos: number };
 
+/**
+ * Operator-precedence reduction shared by expressions and duration expressions: pops the operators on top of `ops`
+ * that bind at least as tightly as an incoming one of precedence `prec` (stopping at a bracket), folding each with
+ * its right operand; `fold` pops the left operand of a binary operator itself.
+ */
+function reduceOperators<V, O extends { readonly k: string }>(
+  vals: V[], ops: O[], prec: number, rightAssoc: boolean, fold: (top: O & { k: 'unary' | 'bin' }, rhs: V, vals: V[]) => V,
+): void {
+  for (;;) {
+    const top = ops[ops.length - 1];
+    if (top === undefined || !isOperator(top)) return;
+    const topPrec = top.k === 'unary' ? UNARY_PRECEDENCE : (top as O & { prec: number }).prec;
+    if (topPrec < prec || (topPrec === prec && rightAssoc)) return;
+    ops.pop();
+    const rhs = vals.pop()!;
+    vals.push(fold(top, rhs, vals));
+  }
+}
+
+function isOperator<O extends { readonly k: string }>(o: O): o is O & { k: 'unary' | 'bin' } {
+  return o.k === 'unary' || o.k === 'bin';
+}
+
 class Parser {
   private toks: Token[] = [];
   private i = 0;
@@ -295,17 +318,11 @@ class Parser {
 
   /** Reduces the operators that bind at least as tightly as an incoming one of precedence `prec`. */
   private reduce(vals: Expr[], ops: Pending[], prec: number, rightAssoc: boolean): void {
-    for (;;) {
-      const top = ops[ops.length - 1];
-      if (top === undefined || (top.k !== 'unary' && top.k !== 'bin')) return;
-      const topPrec = top.k === 'unary' ? UNARY_PRECEDENCE : top.prec;
-      if (topPrec < prec || (topPrec === prec && rightAssoc)) return;
-      ops.pop();
-      const rhs = vals.pop()!;
-      if (top.k === 'unary') vals.push(this.unary(top.op, top.pos, rhs));
-      else vals.push(this.binary(top, vals.pop()!, rhs));
-    }
+    reduceOperators(vals, ops, prec, rightAssoc, this.foldOperator);
   }
+
+  private readonly foldOperator = (top: Pending & { k: 'unary' | 'bin' }, rhs: Expr, vals: Expr[]): Expr =>
+    top.k === 'unary' ? this.unary(top.op, top.pos, rhs) : this.binary(top, vals.pop()!, rhs);
 
   /** At a function name or aggregation operator that opens a call: checks it and returns the open frame. */
   private callStart(): Pending | undefined {
@@ -784,24 +801,15 @@ class Parser {
   private reduceDuration(
     vals: DurationOperand[], ops: DurationPending[], prec: number, rightAssoc: boolean, problem: { value: ParsedDuration['problem'] },
   ): void {
-    for (;;) {
-      const top = ops[ops.length - 1];
-      if (top === undefined || (top.k !== 'unary' && top.k !== 'bin')) return;
-      const topPrec = top.k === 'unary' ? UNARY_PRECEDENCE : top.prec;
-      if (topPrec < prec || (topPrec === prec && rightAssoc)) return;
-      ops.pop();
+    reduceOperators(vals, ops, prec, rightAssoc, (top, b): DurationOperand => {
       this.work++;
-      const b = vals.pop()!;
-      if (top.k === 'unary') {
-        vals.push(top.neg ? { d: { kind: 'neg', a: b.d }, seconds: b.seconds === undefined ? undefined : -b.seconds, start: top.pos } : { ...b, start: top.pos });
-        continue;
-      }
+      if (top.k === 'unary') return top.neg ? { d: { kind: 'neg', a: b.d }, seconds: b.seconds === undefined ? undefined : -b.seconds, start: top.pos } : { ...b, start: top.pos };
       const a = vals.pop()!;
       if ((top.op === '/' || top.op === '%') && b.seconds === 0) {
         problem.value ??= { pos: a.start, message: top.op === '/' ? 'division by zero' : 'modulo by zero' };
       }
       const d: DurationExpr = { kind: 'bin', op: top.op, a: a.d, b: b.d };
-      vals.push({ d, seconds: a.seconds === undefined || b.seconds === undefined ? undefined : durationSeconds(d), start: a.start });
-    }
+      return { d, seconds: a.seconds === undefined || b.seconds === undefined ? undefined : durationSeconds(d), start: a.start };
+    });
   }
 }

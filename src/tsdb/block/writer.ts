@@ -13,6 +13,7 @@ import type { Labels } from '../labels/labels.js';
 import { compareLabels, formatLabels } from '../labels/labels.js';
 import type { ChunkMeta } from '../index/writer.js';
 import { IndexWriter, compareBytewise } from '../index/writer.js';
+import { TMP_FOR_CREATION } from './streamed-block.js';
 import type { BlockCompaction, BlockMeta } from './meta.js';
 import { writeMeta } from './meta.js';
 import { EMPTY_TOMBSTONES, writeTombstones } from './tombstones.js';
@@ -79,7 +80,7 @@ export class BlockWriter {
 
   static async create(parentDir: string, opts: BlockWriterOptions = {}): Promise<BlockWriter> {
     const id = opts.ulid ?? newUlid();
-    const tmp = join(parentDir, `${id}.tmp-for-creation`);
+    const tmp = join(parentDir, `${id}${TMP_FOR_CREATION}`);
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
     const sw = await SegmentWriter.create(join(tmp, 'chunks'), opts.segmentSize !== undefined ? { segmentSize: opts.segmentSize } : {});

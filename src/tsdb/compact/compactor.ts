@@ -4,23 +4,20 @@
 //
 //   const meta = await compactBlocks(dataDir, [dirA, dirB], { mergeFunc });   // undefined when nothing is left
 
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ulid as newUlid } from 'ulid';
 import { InvalidArgumentError } from '../../runtime/errors.js';
 import type { BlockMeta } from '../block/meta.js';
 import { writeMeta } from '../block/meta.js';
 import { BlockReader } from '../block/reader.js';
-import { EMPTY_TOMBSTONES, writeTombstones } from '../block/tombstones.js';
-import { SegmentWriter } from '../chunks/segment-writer.js';
 import { SequentialChunkReader } from '../chunks/sequential-reader.js';
-import { IndexFileWriter } from '../index/file-writer.js';
 import { compareBytewise } from '../index/writer.js';
 import type { SeriesMergeFunc } from './chunk-merge.js';
 import { compactingChunkMerge } from './chunk-merge.js';
 import { runSeriesLoop } from './series-loop.js';
 import { compactBlockMetas } from './meta.js';
-import { publishBlockDir } from '../block/publish.js';
+import { StreamedBlock, TMP_FOR_CREATION } from '../block/streamed-block.js';
 
 export interface CompactOptions {
   /** ULID of the new block; a fresh one by default. */
@@ -35,9 +32,6 @@ export interface CompactOptions {
   readonly segmentSize?: number;
   readonly signal?: AbortSignal;
 }
-
-/** Suffix of the directory a block is built in before it is renamed into place (as Prometheus names it). */
-export const TMP_FOR_CREATION = '.tmp-for-creation';
 
 /** Union of sorted, unique string lists, sorted bytewise. */
 function unionSorted(lists: readonly (readonly string[])[]): string[] {
@@ -57,15 +51,11 @@ export async function compactBlocks(destDir: string, blockDirs: readonly string[
   const mergeFunc = opts.mergeFunc ?? compactingChunkMerge;
   const readers: BlockReader[] = [];
   const chunkReaders: SequentialChunkReader[] = [];
-  const tmp = join(destDir, `${id}${TMP_FOR_CREATION}`);
-  let segments: SegmentWriter | undefined;
-  let index: IndexFileWriter | undefined;
+  let block: StreamedBlock | undefined;
   try {
     for (const d of blockDirs) readers.push(await BlockReader.open(d));
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    segments = await SegmentWriter.create(join(tmp, 'chunks'), opts.segmentSize !== undefined ? { segmentSize: opts.segmentSize } : {});
-    index = await IndexFileWriter.create(join(tmp, 'index'));
+    block = await StreamedBlock.create(destDir, id, opts.segmentSize !== undefined ? { segmentSize: opts.segmentSize } : {});
+    const { segments, index } = block;
     index.addSymbols(unionSorted(readers.map((r) => r.index.symbols())));
 
     for (const r of readers) chunkReaders.push(await SequentialChunkReader.openDir(join(r.dir!, 'chunks')));
@@ -73,25 +63,20 @@ export async function compactBlocks(destDir: string, blockDirs: readonly string[
       mergeFunc, defaultMerge: mergeFunc === compactingChunkMerge, drop: new Set(opts.dropLabels ?? []), signal: opts.signal,
     });
     const nSamples = counts.samples, nSeries = counts.series, nChunks = counts.chunks;
-    await segments.close();
-    await index.finish();
+    await block.close();
     if (nSamples === 0) {
-      await rm(tmp, { recursive: true, force: true });
+      await block.discard();
       for (const r of readers) await writeMeta(r.dir!, { ...r.meta, compaction: { ...r.meta.compaction, deletable: true } });
       return undefined;
     }
-    await writeTombstones(tmp, EMPTY_TOMBSTONES);
     const meta: BlockMeta = {
       ...compactBlockMetas(id, readers.map((r) => r.meta), { numSamples: nSamples, numSeries: nSeries, numChunks: nChunks }),
       ...(opts.extra ? { extra: opts.extra } : {}),
     };
-    await writeMeta(tmp, meta);
-    await publishBlockDir(tmp, join(destDir, id));
+    await block.publish(meta);
     return meta;
   } catch (err) {
-    await segments?.abort();
-    await index?.abort();
-    await rm(tmp, { recursive: true, force: true });
+    await block?.discard();
     throw err;
   } finally {
     for (const r of chunkReaders) await r.close();

@@ -140,44 +140,53 @@ function copyable(m: Member): boolean {
   return chunkRefSegment(metas[0]!.ref) === chunkRefSegment(metas[metas.length - 1]!.ref) && metas[metas.length - 1]!.ref >= metas[0]!.ref;
 }
 
+/** Where a copyable series' chunk records lie: segment, first record's offset, last record's offset. */
+interface RunPlace {
+  readonly seg: number;
+  readonly start: number;
+  readonly lastOff: number;
+  readonly segLen: number;
+  /** End of the bytes to read first: enough to hold the last record's length field. */
+  readonly headEnd: number;
+}
+
+function runPlace(m: Member, reader: SequentialChunkReader): RunPlace {
+  const metas = m.e.chunks;
+  const first = metas[0]!.ref;
+  const seg = chunkRefSegment(first);
+  const lastOff = chunkRefOffset(metas[metas.length - 1]!.ref);
+  const segLen = reader.segmentLength(seg);
+  return { seg, start: chunkRefOffset(first), lastOff, segLen, headEnd: Math.min(segLen, lastOff + MAX_LEN_FIELD) };
+}
+
+/** End offset of the last record, read from `head` ([start, headEnd)); undefined when its length field is bad. */
+function runEnd(p: RunPlace, head: Uint8Array, reader: SequentialChunkReader): number | undefined {
+  const hs = lenFieldSize(head, p.lastOff - p.start);
+  if (hs === 0) return undefined;
+  const lastLen = lenFieldValue(head, p.lastOff - p.start, hs);
+  const end = p.lastOff + hs + 1 + lastLen + 4;
+  if (end > p.segLen) throw new CorruptionError(reader.source(p.seg, p.lastOff).name, 'chunk', p.lastOff, `chunk of ${lastLen} bytes runs past end of segment (${p.segLen} bytes)`);
+  return end;
+}
+
 /**
  * The record bytes of a copyable series' chunks (see `copyable`) when they lie back to back; undefined when they
  * do not; NEED_IO when the reader's window does not hold them yet (then `copyableRunAsync`).
  */
 function copyableRunSync(m: Member, reader: SequentialChunkReader): Run | undefined | typeof NEED_IO {
-  const metas = m.e.chunks;
-  const first = metas[0]!.ref;
-  const seg = chunkRefSegment(first);
-  const start = chunkRefOffset(first);
-  const lastOff = chunkRefOffset(metas[metas.length - 1]!.ref);
-  const segLen = reader.segmentLength(seg);
-  const headEnd = Math.min(segLen, lastOff + MAX_LEN_FIELD);
-  const head = reader.tryRange(seg, start, headEnd);
+  const p = runPlace(m, reader);
+  const head = reader.tryRange(p.seg, p.start, p.headEnd);
   if (head === undefined) return NEED_IO;
-  const hs = lenFieldSize(head, lastOff - start);
-  if (hs === 0) return undefined;
-  const lastLen = lenFieldValue(head, lastOff - start, hs);
-  const end = lastOff + hs + 1 + lastLen + 4;
-  if (end > segLen) throw new CorruptionError(reader.source(seg, lastOff).name, 'chunk', lastOff, `chunk of ${lastLen} bytes runs past end of segment (${segLen} bytes)`);
-  const bytes = reader.tryRange(seg, start, end);
-  if (bytes === undefined) return NEED_IO;
-  return parseRun(m, bytes, start);
+  const end = runEnd(p, head, reader);
+  if (end === undefined) return undefined;
+  const bytes = reader.tryRange(p.seg, p.start, end);
+  return bytes === undefined ? NEED_IO : parseRun(m, bytes, p.start);
 }
 
 async function copyableRunAsync(m: Member, reader: SequentialChunkReader): Promise<Run | undefined> {
-  const metas = m.e.chunks;
-  const first = metas[0]!.ref;
-  const seg = chunkRefSegment(first);
-  const start = chunkRefOffset(first);
-  const lastOff = chunkRefOffset(metas[metas.length - 1]!.ref);
-  const segLen = reader.segmentLength(seg);
-  const head = await reader.range(seg, start, Math.min(segLen, lastOff + MAX_LEN_FIELD));
-  const hs = lenFieldSize(head, lastOff - start);
-  if (hs === 0) return undefined;
-  const lastLen = lenFieldValue(head, lastOff - start, hs);
-  const end = lastOff + hs + 1 + lastLen + 4;
-  if (end > segLen) throw new CorruptionError(reader.source(seg, lastOff).name, 'chunk', lastOff, `chunk of ${lastLen} bytes runs past end of segment (${segLen} bytes)`);
-  return parseRun(m, await reader.range(seg, start, end), start);
+  const p = runPlace(m, reader);
+  const end = runEnd(p, await reader.range(p.seg, p.start, p.headEnd), reader);
+  return end === undefined ? undefined : parseRun(m, await reader.range(p.seg, p.start, end), p.start);
 }
 
 /** Walks the records in `bytes` (file offset `start`): each must begin where the next chunk's ref says. */

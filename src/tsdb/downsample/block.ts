@@ -5,26 +5,19 @@
 //
 //   const meta = await downsampleBlock(srcDir, destDir, { fromRes: 0, toRes: RES_5M, extra: {...} });
 
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ulid as newUlid } from 'ulid';
 import { InvalidArgumentError } from '../../runtime/errors.js';
 import type { BlockMeta } from '../block/meta.js';
-import { writeMeta } from '../block/meta.js';
 import { BlockReader } from '../block/reader.js';
-import { EMPTY_TOMBSTONES, writeTombstones } from '../block/tombstones.js';
 import type { EncodedChunk } from '../block/writer.js';
 import { aggrChunkNumSamples } from '../chunkenc/aggr.js';
 import { Encoding } from '../chunkenc/chunk.js';
 import { XorIterator } from '../chunkenc/xor.js';
-import { SegmentWriter } from '../chunks/segment-writer.js';
-import { TMP_FOR_CREATION } from '../compact/compactor.js';
-import { IndexFileWriter } from '../index/file-writer.js';
 import type { ChunkMeta } from '../index/writer.js';
 import { formatLabels } from '../labels/labels.js';
 import { downsampleAggr, downsampleRaw, expandInto } from './series.js';
 import { SampleBuffer } from './windows.js';
-import { publishBlockDir } from '../block/publish.js';
+import { StreamedBlock } from '../block/streamed-block.js';
 
 export interface DownsampleBlockOptions {
   /** Resolution of the source block (0 = raw), in ms. */
@@ -61,15 +54,11 @@ export interface DownsampleResult {
 export async function downsampleBlock(srcDir: string, destDir: string, opts: DownsampleBlockOptions): Promise<DownsampleResult> {
   if (opts.toRes <= opts.fromRes) throw new InvalidArgumentError(`target resolution ${opts.toRes} not lower than existing one ${opts.fromRes}`);
   const id = opts.ulid ?? newUlid();
-  const tmp = join(destDir, `${id}${TMP_FOR_CREATION}`);
   const src = await BlockReader.open(srcDir);
-  let segments: SegmentWriter | undefined;
-  let index: IndexFileWriter | undefined;
+  let block: StreamedBlock | undefined;
   try {
-    await rm(tmp, { recursive: true, force: true });
-    await mkdir(tmp, { recursive: true });
-    segments = await SegmentWriter.create(join(tmp, 'chunks'), opts.segmentSize !== undefined ? { segmentSize: opts.segmentSize } : {});
-    index = await IndexFileWriter.create(join(tmp, 'index'));
+    block = await StreamedBlock.create(destDir, id, opts.segmentSize !== undefined ? { segmentSize: opts.segmentSize } : {});
+    const { segments, index } = block;
     index.addSymbols(src.index.symbols());
     const buf = new SampleBuffer();
     const it = new XorIterator();
@@ -116,9 +105,7 @@ export async function downsampleBlock(srcDir: string, destDir: string, opts: Dow
         await index.addSeries(s.labels, metas);
       }
     }
-    await segments.close();
-    await index.finish();
-    await writeTombstones(tmp, EMPTY_TOMBSTONES);
+    await block.close();
     const base = src.meta;
     const meta: BlockMeta = {
       ulid: id, minTime: base.minTime, maxTime: base.maxTime, version: 1,
@@ -126,13 +113,9 @@ export async function downsampleBlock(srcDir: string, destDir: string, opts: Dow
       compaction: base.compaction,
       ...(base.extra || opts.extra ? { extra: { ...base.extra, ...opts.extra } } : {}),
     };
-    await writeMeta(tmp, meta);
-    await publishBlockDir(tmp, join(destDir, id));
-    return { meta, dir: join(destDir, id), inputSamples: input, skippedHistogramSeries: skipped };
+    return { meta, dir: await block.publish(meta), inputSamples: input, skippedHistogramSeries: skipped };
   } catch (err) {
-    await segments?.abort();
-    await index?.abort();
-    await rm(tmp, { recursive: true, force: true });
+    await block?.discard();
     throw err;
   } finally {
     await src.close();

@@ -11,7 +11,8 @@ import { readMeta } from '../../../src/tsdb/block/meta.js';
 import type { BlockMeta } from '../../../src/tsdb/block/meta.js';
 import { BlockReader, findBlockDirs } from '../../../src/tsdb/block/reader.js';
 import { BlockWriter } from '../../../src/tsdb/block/writer.js';
-import { removeTmpBlockDirs, TMP_FOR_CREATION } from '../../../src/tsdb/compact/compactor.js';
+import { removeTmpBlockDirs } from '../../../src/tsdb/compact/compactor.js';
+import { TMP_FOR_CREATION } from '../../../src/tsdb/block/streamed-block.js';
 import { labelsFromRecord } from '../../../src/tsdb/labels/labels.js';
 
 const ROUNDS = Number(process.env['MERGE_CRASH_ROUNDS'] ?? 5);
