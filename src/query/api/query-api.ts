@@ -20,6 +20,8 @@ import { matchesAll, type Matcher } from '../../tsdb/labels/matcher.js';
 import type { DedupAlgorithm } from '../dedup.js';
 import type { EndpointStatus } from '../endpoint-set.js';
 import { EvalPool } from '../eval-pool/pool.js';
+import { evaluateInline, inlineCandidate } from '../eval-pool/inline.js';
+import type { SelectSource } from '../eval-pool/pool.js';
 import type { EvalJob } from '../eval-pool/protocol.js';
 import { fetchSeries, type QueryOptions } from '../queryable.js';
 import { bindToActiveSpan, withSpan } from '../../runtime/tracing/spans.js';
@@ -42,6 +44,8 @@ export interface QueryApiOptions {
   readonly maxConcurrent: number;
   /** Start the warm evaluation workers when the routes are registered, not on the first queries. */
   readonly prestartWorkers?: boolean;
+  /** Small instant queries evaluated on the main thread (eval-pool/inline.ts); default true, false sends all to workers. */
+  readonly inlineSmallQueries?: boolean;
   /** --query.max-concurrent-select: store calls one request runs at once. */
   readonly maxConcurrentSelect?: number;
   /** --store.limits.request-series/-samples: every Series call a request makes (as upstream's limited proxy). */
@@ -223,7 +227,7 @@ export class QueryApi {
 
   /**
    * Evaluates on a worker (parsing included: a query's size and nesting must not stall the main thread); the
-   * worker's selects run here against the stores.
+   * worker's selects run here against the stores. A small instant query is evaluated here instead (inline.ts).
    */
   private async runQuery(p: Params, sig: AbortSignal, start: number, end: number, step: number): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
     const warnings = new Set<string>();
@@ -236,7 +240,11 @@ export class QueryApi {
     // Upstream's span names. The worker's selects come back as messages, outside the span's context: bound to it,
     // the StoreAPI calls they make join the query's trace.
     const r = await withSpan(step === 0 ? 'instant_query_exec' : 'range_query_exec', { query: job.query }, () =>
-      this.evaluate(sig, () => this.pool.run(job, bindToActiveSpan((ms, hints, s) => fetchSeries(proxy, queryOptions, ms, hints, s)), sig)));
+      this.evaluate(sig, async () => {
+        const source: SelectSource = bindToActiveSpan((ms, hints, s) => fetchSeries(proxy, queryOptions, ms, hints, s));
+        const expr = this.opts.inlineSmallQueries === false ? undefined : inlineCandidate(job);
+        return (expr && await evaluateInline(job, expr, source, sig)) || this.pool.run(job, source, sig);
+      }));
     return { data: r.data, warnings: [...warnings, ...r.warnings], infos: r.infos };
   }
 

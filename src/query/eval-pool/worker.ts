@@ -5,16 +5,11 @@
 import { parentPort } from 'node:worker_threads';
 import { readlinkSync } from 'node:fs';
 import v8 from 'node:v8';
-import { Engine } from '../../promql/engine.js';
 import type { Queryable, SelectHints, StorageSeries } from '../../promql/queryable.js';
-import { documentedType } from '../../promql/parser/ast.js';
-import { exprType, parseExpr } from '../../promql/parser/parse.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
 import { BugError } from '../../runtime/errors.js';
-import { classifyError } from '../api/errors.js';
-import { queryDataJson } from '../api/json.js';
-import { invalidParam } from '../api/params.js';
 import { buildSeries } from '../queryable.js';
+import { classifyEvalError, evaluateJob } from './evaluate.js';
 import { unpackSeries, type EvalJob, type FromWorker, type ToWorker } from './protocol.js';
 
 const port = parentPort;
@@ -69,28 +64,10 @@ class EvalWorker {
     const q = new RemoteQueryable(job);
     this.current = q;
     try {
-      let expr;
-      try {
-        expr = parseExpr(job.query);
-      } catch (err) {
-        throw invalidParam('query', err);
-      }
-      const engine = new Engine(job.engine);
-      let r;
-      if (job.step === 0) r = await engine.instantQuery(q, expr, job.start);
-      else {
-        const t = exprType(expr);
-        if (t !== 'vector' && t !== 'scalar') {
-          throw invalidParam('query', new Error(`invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`));
-        }
-        r = await engine.rangeQuery(q, expr, job.start, job.end, job.step);
-      }
-      post({ type: 'done', data: queryDataJson(r.value), warnings: r.warnings, infos: r.infos, heapBytes: heapBytes() });
+      const a = await evaluateJob(job, q);
+      post({ type: 'done', data: a.data, warnings: a.warnings, infos: a.infos, heapBytes: heapBytes() });
     } catch (err) {
-      // Even the worker's large stack has an end: a query nested beyond it is refused as bad input.
-      const { type, message } = err instanceof RangeError && /call stack/.test(err.message)
-        ? { type: 'bad_data' as const, message: 'invalid parameter "query": the query is nested too deeply to evaluate' }
-        : classifyError(err);
+      const { type, message } = classifyEvalError(err);
       post({ type: 'failed', errorType: type, message, heapBytes: heapBytes() });
     } finally {
       this.current = undefined;
