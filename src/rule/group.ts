@@ -104,6 +104,9 @@ export class Group {
     let evalTs = this.firstEvalAfter(this.deps.now());
     const labels = { strategy: this.strategy.toLowerCase(), rule_group: this.key };
     this.deps.metrics.groupInterval.set(labels, this.intervalMs / 1000);
+    // As Prometheus's NewGroup: the group's counters exist at 0 from the start, so rate() over them (the mixin's
+    // "Evaluations Missed" panel) has a series before the first miss or failure.
+    for (const c of [this.deps.metrics.iterations, this.deps.metrics.iterationsMissed, this.deps.metrics.evaluations, this.deps.metrics.evalFailures]) c.inc(labels, 0);
     while (!signal.aborted) {
       await sleepUntil(evalTs, this.deps.now, signal);
       if (signal.aborted) return;

@@ -97,6 +97,25 @@ describe('Group (Prometheus rules semantics)', () => {
     expect([...r2.active.values()][0]!.activeAt).toBe(195_000);
   });
 
+  it('exposes the group\'s counters at 0 once it runs, before any evaluation, miss or failure (as Prometheus)', async () => {
+    const registry = new Registry();
+    const config = parseRuleFile(FILE, 'rules.yml')[0]!;
+    const g = new Group(config, 10_000, 0, {
+      query: () => Promise.resolve({ samples: [], warnings: [] }), appendable: { append: () => ({ failed: 0, reasons: [] }) },
+      notify: () => undefined, forState: () => Promise.resolve(undefined), externalLabels: [], externalUrl: '',
+      templates: new TemplateCache(), resendDelayMs: 60_000, forGracePeriodMs: 10_000, forOutageToleranceMs: 3_600_000,
+      logger: nopLogger, metrics: createRuleMetrics(registry), slots: new EvalSlots(1), now: () => 0,
+    });
+    const stop = new AbortController();
+    const running = g.run(stop.signal);
+    const text = await registry.metrics();
+    stop.abort();
+    await running;
+    for (const name of ['prometheus_rule_group_iterations_total', 'prometheus_rule_group_iterations_missed_total', 'prometheus_rule_evaluations_total', 'prometheus_rule_evaluation_failures_total']) {
+      expect(text, name).toMatch(new RegExp(`^${name}\\{strategy="[a-z]+",rule_group="[^"]*"\\} 0$`, 'm'));
+    }
+  });
+
   it('evaluates at Prometheus\'s offsets (hash of file and name)', () => {
     const off = groupOffsetNs('g', 'rules.yml', 10_000);
     expect(off >= 0n && off < 10_000_000_000n).toBe(true);
