@@ -14,6 +14,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { Matcher } from '../../tsdb/labels/matcher.js';
 import { ApiError } from '../api/errors.js';
 import type { FetchedSeries } from '../queryable.js';
+import type { JobAnswer } from './evaluate.js';
 import { packSeries, type EvalJob, type FromWorker, type ToWorker } from './protocol.js';
 
 export interface EvalPoolOptions {
@@ -44,13 +45,6 @@ export interface EvalPoolOptions {
 
 /** Runs one selector's Series call for a worker (on the main thread, where the gRPC clients are). */
 export type SelectSource = (matchers: readonly Matcher[], hints: SelectHints, signal: AbortSignal) => Promise<FetchedSeries[]>;
-
-export interface EvalAnswer {
-  /** The response's `data`, already JSON. */
-  readonly data: string;
-  readonly warnings: readonly string[];
-  readonly infos: readonly string[];
-}
 
 interface Slot {
   readonly worker: Worker;
@@ -85,12 +79,12 @@ export class EvalPool {
    * Evaluates `job`; rejects with ApiError (the query failed; its type decided in the worker), AbortError (`signal` fired: deadline or client
    * gone; the worker is ended at once) or whatever `source` threw.
    */
-  async run(job: EvalJob, source: SelectSource, signal: AbortSignal): Promise<EvalAnswer> {
+  async run(job: EvalJob, source: SelectSource, signal: AbortSignal): Promise<JobAnswer> {
     const slot = await this.acquire(signal);
     const reads = new AbortController();
-    return new Promise<EvalAnswer>((resolve, reject) => {
+    return new Promise<JobAnswer>((resolve, reject) => {
       let settled = false;
-      const settle = (err: Error | undefined, answer?: EvalAnswer): void => {
+      const settle = (err: Error | undefined, answer?: JobAnswer): void => {
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
