@@ -27,7 +27,7 @@ const FILE = `groups:
     annotations: {summary: '{{ $labels.instance }} down ({{ $value }})'}
 `;
 
-function setup(result: (t: number) => RuleSample[], forState?: GroupDeps['forState']) {
+function setup(result: (t: number) => RuleSample[], forState?: GroupDeps['forState'], registry = new Registry()) {
   const appended: RuleSample[] = [];
   const sent: Alert[][] = [];
   const config = parseRuleFile(FILE, 'rules.yml')[0]!;
@@ -37,7 +37,7 @@ function setup(result: (t: number) => RuleSample[], forState?: GroupDeps['forSta
     notify: (_expr, alerts) => sent.push([...alerts]),
     forState: forState ?? (() => Promise.resolve(undefined)),
     externalLabels: [], externalUrl: '', templates: new TemplateCache(), resendDelayMs: 60_000,
-    forGracePeriodMs: 10_000, forOutageToleranceMs: 3_600_000, logger: nopLogger, metrics: createRuleMetrics(new Registry()), slots: new EvalSlots(1), now: () => 0,
+    forGracePeriodMs: 10_000, forOutageToleranceMs: 3_600_000, logger: nopLogger, metrics: createRuleMetrics(registry), slots: new EvalSlots(1), now: () => 0,
   });
   for (const r of g.rules) if (r.kind === 'alert') r.restored = true;
   return { g, appended, sent };
@@ -99,13 +99,7 @@ describe('Group (Prometheus rules semantics)', () => {
 
   it('exposes the group\'s counters at 0 once it runs, before any evaluation, miss or failure (as Prometheus)', async () => {
     const registry = new Registry();
-    const config = parseRuleFile(FILE, 'rules.yml')[0]!;
-    const g = new Group(config, 10_000, 0, {
-      query: () => Promise.resolve({ samples: [], warnings: [] }), appendable: { append: () => ({ failed: 0, reasons: [] }) },
-      notify: () => undefined, forState: () => Promise.resolve(undefined), externalLabels: [], externalUrl: '',
-      templates: new TemplateCache(), resendDelayMs: 60_000, forGracePeriodMs: 10_000, forOutageToleranceMs: 3_600_000,
-      logger: nopLogger, metrics: createRuleMetrics(registry), slots: new EvalSlots(1), now: () => 0,
-    });
+    const { g } = setup(() => [], undefined, registry);
     const stop = new AbortController();
     const running = g.run(stop.signal);
     const text = await registry.metrics();

@@ -41,10 +41,15 @@ export async function evaluateJob(job: EvalJob, q: Queryable, expr?: Expr, signa
   return { data: queryDataJson(r.value), warnings: r.warnings, infos: r.infos };
 }
 
+/** Whether evaluation ran out of stack (a query nested deeper than the thread's stack allows). */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/.test(err.message);
+}
+
 /** The API error type and message of a failed evaluation. */
 export function classifyEvalError(err: unknown): { type: ErrorType; message: string } {
   // Even a large stack has an end: a query nested beyond it is refused as bad input.
-  if (err instanceof RangeError && /call stack/.test(err.message)) {
+  if (isStackOverflow(err)) {
     return { type: 'bad_data', message: 'invalid parameter "query": the query is nested too deeply to evaluate' };
   }
   return classifyError(err);

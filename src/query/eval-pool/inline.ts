@@ -13,7 +13,7 @@ import type { Matcher } from '../../tsdb/labels/matcher.js';
 import type { AggrChunk } from '../../store/store-api.js';
 import { ApiError } from '../api/errors.js';
 import { buildSeries } from '../queryable.js';
-import { classifyEvalError, evaluateJob, type JobAnswer } from './evaluate.js';
+import { classifyEvalError, evaluateJob, isStackOverflow, type JobAnswer } from './evaluate.js';
 import type { SelectSource } from './pool.js';
 import type { EvalJob } from './protocol.js';
 
@@ -70,7 +70,8 @@ export async function evaluateInline(
   try {
     return await evaluateJob(job, q, expr, signal);
   } catch (err) {
-    if (q.over || (err instanceof RangeError && /call stack/.test(err.message))) return undefined;
+    // Over budget, or nested beyond the main thread's small stack: a worker (64 MiB stack) evaluates it.
+    if (q.over || isStackOverflow(err)) return undefined;
     if (signal.aborted) throw err;
     const { type, message } = classifyEvalError(err);
     throw new ApiError(type, message);
