@@ -132,6 +132,13 @@ function report(label: string, m: Measured): void {
  * - standalone: `thanos-ts standalone --rule-file` with its sidecar for that Prometheus: the rule groups query the
  *   querier's engine in-process (no HTTP/JSON hop between ruler and querier, one process fewer).
  */
+/** The querier's shared-select counts by result, as `miss=… joined=… hit=…`. */
+async function sharedSelects(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const counts = [...text.matchAll(/^thanos_query_shared_selects_total\{result="(\w+)"\} (\S+)$/gm)].map((m) => `${m[1]}=${m[2]}`);
+  return counts.length > 0 ? counts.join(' ') : 'none (sharing off)';
+}
+
 async function main(): Promise<void> {
   const phases = (process.env['BENCH_PHASES'] ?? 'rule,standalone').split(',').filter((x) => x !== '');
   const work = await tempWorkDir('bench-rule-');
@@ -156,6 +163,7 @@ async function main(): Promise<void> {
       const local: (() => Promise<void>)[] = [];
       try {
         let oursUrl: string;
+        let querierUrl: string;
         if (phase === 'rule') {
           const sidecar = await startThanos(work, 'sidecar', ['sidecar', `--prometheus.url=${promUrl}`, `--tsdb.path=${path.join(work, 'data')}`]);
           local.push(() => sidecar.proc.stop());
@@ -164,6 +172,7 @@ async function main(): Promise<void> {
           const ruler = await startThanos(work, 'rule', ['rule', `--rule-file=${rulesFile}`, `--query=${query.httpUrl}`, `--data-dir=${path.join(work, 'rule-data')}`, `--eval-interval=${INTERVAL_S}s`, `--rule-concurrent-evaluation=${CONCURRENCY}`]);
           local.push(() => ruler.proc.stop());
           oursUrl = ruler.httpUrl;
+          querierUrl = query.httpUrl;
         } else if (phase === 'standalone') {
           const sa = await startThanos(work, 'standalone', [
             'standalone', `--prometheus.url=${promUrl}`, `--rule-file=${rulesFile}`, `--eval-interval=${INTERVAL_S}s`, `--rule-concurrent-evaluation=${CONCURRENCY}`,
@@ -171,10 +180,12 @@ async function main(): Promise<void> {
           ]);
           local.push(() => sa.proc.stop());
           oursUrl = sa.httpUrl;
+          querierUrl = sa.httpUrl;
         } else {
           throw new Error(`unknown phase ${phase} in BENCH_PHASES (rule, standalone)`);
         }
         report(phase, await measure(promUrl, oursUrl));
+        console.log(`[${phase}] querier's store selects (thanos_query_shared_selects_total): ${await sharedSelects(querierUrl)}`);
       } finally {
         for (const s of local.reverse()) await s().catch(() => undefined);
       }

@@ -54,6 +54,8 @@ export interface QuerierOptions {
   readonly timeoutMs: number;
   readonly maxConcurrent: number;
   readonly maxConcurrentSelect: number;
+  /** --query.shared-selects-window/-max-bytes. */
+  readonly sharedSelects: { readonly windowMs: number; readonly maxBytes: number };
   /** --store.limits.request-series/-samples: on the queries' Series calls and on the StoreAPI this querier serves. */
   readonly seriesLimits?: SeriesLimits;
   readonly lookbackDeltaMs: number | undefined;
@@ -179,6 +181,7 @@ export function buildQuerier(rt: Runtime, http: FastifyInstance, opts: QuerierOp
     maxConcurrent: opts.maxConcurrent,
     prestartWorkers: true,
     maxConcurrentSelect: opts.maxConcurrentSelect,
+    sharedSelects: opts.sharedSelects,
     ...(opts.seriesLimits ? { seriesLimits: opts.seriesLimits } : {}),
     defaultStepMs: opts.defaultStepMs,
     autoDownsampling: opts.autoDownsampling,

@@ -18,7 +18,7 @@ import { withSeriesLimits } from '../store/limited-store.js';
 import { advertisedApis, componentApiGrpcServices } from '../store/apis/grpc.js';
 import { DnsProvider } from '../query/dns-discovery.js';
 import { alertJson, ruleGroupsJson } from '../query/api/component-json.js';
-import { HttpEndpointGroup, alertmanagerConfigFromUrl, parseAlertmanagersConfig, parseQueryConfig, queryConfigFromAddresses } from '../rule/http-endpoints.js';
+import { HttpEndpointGroup, QUERY_HTTP_CLIENT_CONFIG, alertmanagerConfigFromUrl, parseAlertmanagersConfig, parseQueryConfig, queryConfigFromAddresses } from '../rule/http-endpoints.js';
 import { QueryClient } from '../rule/query-client.js';
 import { AlertQueue, AlertSender, generatorUrl, toOutgoing } from '../rule/notifier.js';
 import { createAlertMetrics, createRuleMetrics } from '../rule/metrics.js';
@@ -31,7 +31,6 @@ import type { RuleType } from '../store/apis/rules.js';
 import type { ModeParts } from './serve.js';
 import type { RuleEvalOptions, RuleOptions } from './rule.js';
 import { ConfigError } from '../runtime/errors.js';
-import { DEFAULT_HTTP_CLIENT_CONFIG } from '../runtime/http-client-config.js';
 
 const COMPACT_INTERVAL_MS = 60_000;
 const SHIPPER_INTERVAL_MS = 30_000;
@@ -150,7 +149,7 @@ export async function buildRule(rt: Runtime, app: FastifyInstance, o: RuleOption
   const dns = new DnsProvider(undefined, logger);
   const queryConfigs = o.queryConfig !== undefined
     ? parseQueryConfig(o.queryConfig.content, o.queryConfig.source)
-    : [...queryConfigFromAddresses(o.query), ...(o.querySdFiles.length > 0 ? [{ scheme: 'http' as const, pathPrefix: '', staticAddresses: [], fileSd: [{ files: o.querySdFiles, refreshIntervalMs: o.querySdIntervalMs }], http: DEFAULT_HTTP_CLIENT_CONFIG, timeoutMs: 0, apiVersion: 'v2' as const }] : [])];
+    : [...queryConfigFromAddresses(o.query), ...(o.querySdFiles.length > 0 ? [{ scheme: 'http' as const, pathPrefix: '', staticAddresses: [], fileSd: [{ files: o.querySdFiles, refreshIntervalMs: o.querySdIntervalMs }], http: QUERY_HTTP_CLIENT_CONFIG, timeoutMs: 0, apiVersion: 'v2' as const }] : [])];
   const queryGroups = queryConfigs.map((c) => new HttpEndpointGroup(c, dns, o.querySdDnsIntervalMs, logger.with({ component: 'query-sd' })));
   const queryClient = new QueryClient(() => queryGroups, { method: o.queryHttpMethod, logger, onlyPrometheusParams: o.onlyPrometheusParams });
 

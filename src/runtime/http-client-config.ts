@@ -104,8 +104,11 @@ export function parseHttpClientConfig(text: string, source: string): HttpClientC
   return httpClientConfigFromYaml(parseYamlMap(text, source), source);
 }
 
-/** The config from an already parsed YAML value (e.g. an `http_config:` inside a larger file); null is the default. */
-export function httpClientConfigFromYaml(value: unknown, source: string): HttpClientConfig {
+/**
+ * The config from an already parsed YAML value (e.g. an `http_config:` inside a larger file); null is `defaults`
+ * (upstream's unless a caller has a reason of its own), and so is every transport field the YAML leaves out.
+ */
+export function httpClientConfigFromYaml(value: unknown, source: string, defaults: HttpClientConfig = DEFAULT_HTTP_CLIENT_CONFIG): HttpClientConfig {
   const top = yamlMap(value, source);
   onlyKeys(top, TOP_KEYS, source);
   if (yamlString(top, 'proxy_url', source) !== undefined) {
@@ -154,7 +157,7 @@ export function httpClientConfigFromYaml(value: unknown, source: string): HttpCl
   const tr = yamlMap(top['transport_config'], `${source}.transport_config`);
   const trWhere = `${source}.transport_config`;
   onlyKeys(tr, TRANSPORT_KEYS, trWhere);
-  const d = DEFAULT_HTTP_CLIENT_CONFIG;
+  const d = defaults;
   return {
     basicAuth,
     bearerToken,

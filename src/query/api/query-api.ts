@@ -4,12 +4,13 @@
 // max_source_resolution. Responses and errors have Prometheus's JSON shapes, status codes and texts.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { AbortError } from '../../runtime/errors.js';
 import { nopLogger, type Logger } from '../../runtime/logger.js';
 import { buildInfo } from '../../runtime/version.js';
 import type { EngineOptions } from '../../promql/engine.js';
 import type { Expr } from '../../promql/parser/ast.js';
+import type { SelectHints } from '../../promql/queryable.js';
 import { parseExpr } from '../../promql/parser/parse.js';
 import { Gate, GateMetrics } from '../../store/gate.js';
 import { withSeriesLimits, type SeriesLimits } from '../../store/limited-store.js';
@@ -23,7 +24,9 @@ import { EvalPool } from '../eval-pool/pool.js';
 import { evaluateInline, inlineCandidate } from '../eval-pool/inline.js';
 import type { SelectSource } from '../eval-pool/pool.js';
 import type { EvalJob } from '../eval-pool/protocol.js';
-import { fetchSeries, type QueryOptions } from '../queryable.js';
+import { aggregatesForFunc, maxResolutionForSelector } from '../downsampled.js';
+import { fetchSeries, type FetchedSeries, type QueryOptions } from '../queryable.js';
+import { SharedSelects } from '../shared-selects.js';
 import { bindToActiveSpan, withSpan } from '../../runtime/tracing/spans.js';
 import { labelsJson } from './json.js';
 import { replyApi } from './serve.js';
@@ -56,6 +59,11 @@ export interface QueryApiOptions {
   readonly metadataDefaultRangeMs?: number;
   /** --query.default-step, used when a range query has no step. */
   readonly defaultStepMs: number;
+  /**
+   * --query.shared-selects-window and --query.shared-selects-max-bytes: instant queries at the same evaluation time
+   * share their store selects for this long (0 = never); see shared-selects.ts.
+   */
+  readonly sharedSelects?: { readonly windowMs: number; readonly maxBytes: number };
   /** /api/v1/status/flags. */
   readonly flags: Readonly<Record<string, string>>;
   readonly endpointStatuses: () => Record<string, EndpointStatus[]>;
@@ -76,6 +84,7 @@ export class QueryApi {
   private readonly pool: EvalPool;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly shared: SharedSelects;
 
   constructor(private readonly opts: QueryApiOptions) {
     this.gate = new Gate(opts.maxConcurrent, opts.registry
@@ -84,6 +93,13 @@ export class QueryApi {
     this.logger = opts.logger ?? nopLogger;
     this.pool = new EvalPool({ maxWorkers: opts.maxConcurrent, logger: this.logger });
     this.now = opts.now ?? Date.now;
+    const counter = opts.registry && opts.sharedSelects && opts.sharedSelects.windowMs > 0 ? new Counter({
+      name: 'thanos_query_shared_selects_total',
+      help: 'Store selects of instant queries by how they were answered: miss (fetched), joined (a fetch in flight), hit (a finished fetch).',
+      labelNames: ['result'] as const,
+      registers: [opts.registry],
+    }) : undefined;
+    this.shared = new SharedSelects({ windowMs: opts.sharedSelects?.windowMs ?? 0, maxBytes: opts.sharedSelects?.maxBytes ?? 0, now: this.now, ...(counter ? { counter } : {}) });
   }
 
   /** Registers every route under `prefix` (--web.route-prefix, '' or '/path'). */
@@ -241,11 +257,28 @@ export class QueryApi {
     // the StoreAPI calls they make join the query's trace.
     const r = await withSpan(step === 0 ? 'instant_query_exec' : 'range_query_exec', { query: job.query }, () =>
       this.evaluate(sig, async () => {
-        const source: SelectSource = bindToActiveSpan((ms, hints, s) => fetchSeries(proxy, queryOptions, ms, hints, s));
+        const source: SelectSource = bindToActiveSpan(step === 0 && this.shared.enabled
+          ? this.sharedSource(p, start, queryOptions, proxy)
+          : (ms, hints, s) => fetchSeries(proxy, queryOptions, ms, hints, s));
         const expr = this.opts.inlineSmallQueries === false ? undefined : inlineCandidate(job);
         return (expr && await evaluateInline(job, expr, source, sig)) || this.pool.run(job, source, sig);
       }));
     return { data: r.data, warnings: [...warnings, ...r.warnings], infos: r.infos };
+  }
+
+  /**
+   * The selects of an instant query at `t`, shared with other instant queries at `t` whose store-facing parameters
+   * are the same (the storeMatch[] text included: the endpoint set may differ by request otherwise).
+   */
+  private sharedSource(p: Params, t: number, o: QueryOptions, proxy: StoreAPI): SelectSource {
+    const scope = JSON.stringify([t, o.dedup, o.replicaLabels, o.partialResponse, o.maxSourceResolutionMs, p.all('storeMatch[]')]);
+    const fetch = (ms: readonly Matcher[], hints: SelectHints, warnings: Set<string>, s: AbortSignal): Promise<FetchedSeries[]> =>
+      fetchSeries(proxy, { ...o, warnings }, ms, hints, s);
+    // What fetchSeries derives from a select's hints for the stores: the resolution and aggregates of downsampled
+    // data. Raw data only (max_source_resolution 0, the default) is the same whatever function reads it.
+    const variant = o.maxSourceResolutionMs === 0 ? undefined : (hints: SelectHints): string =>
+      `${maxResolutionForSelector(o.maxSourceResolutionMs, hints.range, hints.func)}/${aggregatesForFunc(hints.func).join(',')}`;
+    return this.shared.source(scope, fetch, o.warnings, { ...(variant ? { variant } : {}), strippedLabels: o.dedup ? o.replicaLabels : [] });
   }
 
   private async queryRange(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
