@@ -105,14 +105,14 @@ export class QueryClient {
     const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 120_000);
     const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const headers: Record<string, string> = { 'User-Agent': 'thanos-ts-rule' };
-    let res: Response;
+    let res: { status: number; text: string };
     if (this.opts.method === 'POST') {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      res = await g.client.fetch(url, { method: 'POST', body: params.toString(), headers, signal: sig });
+      res = await g.client.fetchText(url, { method: 'POST', body: params.toString(), headers, signal: sig });
     } else {
-      res = await g.client.fetch(`${url}?${params.toString()}`, { headers, signal: sig });
+      res = await g.client.fetchText(`${url}?${params.toString()}`, { headers, signal: sig });
     }
-    const text = await res.text();
+    const text = res.text;
     let body: unknown;
     try {
       body = JSON.parse(text);

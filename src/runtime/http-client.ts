@@ -89,6 +89,39 @@ export class HttpClient {
    * method and URL (never its credentials), AbortError when `signal` fires.
    */
   async fetch(url: string | URL, init: HttpRequestInit = {}): Promise<Response> {
+    const res = await this.send(url, init);
+    const h = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
+    }
+    const status = res.statusCode ?? 0;
+    if (NULL_BODY.has(status)) res.resume();
+    const webBody = NULL_BODY.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+    return new Response(webBody, { status, statusText: res.statusMessage ?? '', headers: h });
+  }
+
+  /**
+   * The status and whole body (UTF-8) of a request, read straight from Node's stream: for small answers read at a
+   * high rate (a ruler's queries), where wrapping them in a WHATWG Response cost about a tenth of the caller's CPU.
+   * Errors as fetch's; an abort or a broken connection while the body arrives rejects too.
+   */
+  async fetchText(url: string | URL, init: HttpRequestInit = {}): Promise<{ status: number; text: string }> {
+    const res = await this.send(url, init);
+    return new Promise((resolve, reject) => {
+      const parts: Buffer[] = [];
+      res.on('data', (b: Buffer) => parts.push(b));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+      const cut = (err?: Error): void => reject(init.signal?.aborted
+        ? new AbortError()
+        : new UnavailableError(`response body cut off: ${err ? errorMessage(err) : 'connection closed'}`, err ? { cause: err } : undefined));
+      res.once('error', cut);
+      res.once('close', () => { if (!res.complete) cut(); });
+    });
+  }
+
+  /** The request; resolves with Node's response once its head is in (its body not yet read). */
+  private async send(url: string | URL, init: HttpRequestInit): Promise<http.IncomingMessage> {
     const u = typeof url === 'string' ? new URL(url) : url;
     const method = init.method ?? 'GET';
     const safeUrl = `${u.protocol}//${u.host}${u.pathname}`;
@@ -100,7 +133,7 @@ export class HttpClient {
     const isHttps = u.protocol === 'https:';
     const c = this.config;
 
-    return new Promise<Response>((resolve, reject) => {
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
       let settled = false;
       const fail = (err: Error): void => {
         if (settled) return;
@@ -146,15 +179,7 @@ export class HttpClient {
         clearTimeout(timer);
         // The abort listener stays until the body ends, so an abort mid-body errors the stream.
         res.once('close', () => signal?.removeEventListener('abort', onAbort));
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (v === undefined) continue;
-          for (const one of Array.isArray(v) ? v : [v]) h.append(k, one);
-        }
-        const status = res.statusCode ?? 0;
-        if (NULL_BODY.has(status)) res.resume();
-        const webBody = NULL_BODY.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(webBody, { status, statusText: res.statusMessage ?? '', headers: h }));
+        resolve(res);
       });
       req.end(body);
     });
