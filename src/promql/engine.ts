@@ -2,6 +2,7 @@
 // enforces the query timeout, the in-memory sample limit and cancellation (Prometheus's promql.Engine).
 
 import { AbortError, LimitError, ParseError } from '../runtime/errors.js';
+import { deadline } from '../runtime/async.js';
 import { compareLabels, type Labels } from '../tsdb/labels/labels.js';
 import type { Expr } from './parser/ast.js';
 import { unwrap } from './parser/ast.js';
@@ -76,8 +77,8 @@ export class Engine {
   }
 
   private async run(q: Queryable, expr: Expr, start: number, end: number, step: number, signal?: AbortSignal): Promise<QueryResult> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const bounded = deadline(signal, this.timeoutMs);
+    const sig = bounded.signal;
     const ctx = new EvalContext(q, this.settings, sig, start, end, step);
     expr = resolveDurations(expr, step, end - start);
     const grid = makeGrid(start, end, step);
@@ -90,6 +91,7 @@ export class Engine {
       throw err;
     } finally {
       if (ctx.prefetched.size > 0) closeUnused(ctx);
+      bounded.dispose();
     }
     const value = step === 0 ? this.instantValue(v, expr, start) : this.rangeValue(v, grid.start, grid.interval);
     return { value, warnings: [...ctx.warnings], infos: [...ctx.infos] };

@@ -4,6 +4,7 @@
 // reachable" when all failed.
 
 import { parseGoFloat } from '../runtime/go-float.js';
+import { deadline } from '../runtime/async.js';
 import { errorMessage, UnavailableError } from '../runtime/errors.js';
 import { nopLogger, type Logger } from '../runtime/logger.js';
 import { sortLabels, type Labels } from '../tsdb/labels/labels.js';
@@ -102,15 +103,19 @@ export class QueryClient {
   }
 
   private async post(g: HttpEndpointGroup, url: string, params: URLSearchParams, tMs: number, signal?: AbortSignal): Promise<{ samples: RuleSample[]; warnings: string[] }> {
-    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 120_000);
-    const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const bounded = deadline(signal, this.opts.timeoutMs ?? 120_000);
+    const sig = bounded.signal;
     const headers: Record<string, string> = { 'User-Agent': 'thanos-ts-rule' };
     let res: { status: number; text: string };
-    if (this.opts.method === 'POST') {
-      headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      res = await g.client.fetchText(url, { method: 'POST', body: params.toString(), headers, signal: sig });
-    } else {
-      res = await g.client.fetchText(`${url}?${params.toString()}`, { headers, signal: sig });
+    try {
+      if (this.opts.method === 'POST') {
+        headers['Content-Type'] = 'application/x-www-form-urlencoded';
+        res = await g.client.fetchText(url, { method: 'POST', body: params.toString(), headers, signal: sig });
+      } else {
+        res = await g.client.fetchText(`${url}?${params.toString()}`, { headers, signal: sig });
+      }
+    } finally {
+      bounded.dispose();
     }
     const text = res.text;
     let body: unknown;

@@ -5,6 +5,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
+import { deadline, type Deadline } from '../../runtime/async.js';
 import { AbortError } from '../../runtime/errors.js';
 import { nopLogger, type Logger } from '../../runtime/logger.js';
 import { buildInfo } from '../../runtime/version.js';
@@ -195,7 +196,7 @@ export class QueryApi {
   }
 
   /** The caller's signal joined with --query.timeout and the request's `timeout=` (whichever is shorter). */
-  private withTimeout(p: Params, signal: AbortSignal): AbortSignal {
+  private withTimeout(p: Params, signal: AbortSignal): Deadline {
     let ms = this.opts.engineOptions.timeoutMs ?? 120_000;
     if (p.get('timeout') !== '') {
       try {
@@ -204,7 +205,7 @@ export class QueryApi {
         throw invalidParam('timeout', err);
       }
     }
-    return AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+    return deadline(signal, ms);
   }
 
   /**
@@ -231,14 +232,23 @@ export class QueryApi {
    */
   async instantQuery(expr: string, tMs: number, partialResponse: boolean, signal?: AbortSignal): Promise<{ data: string; warnings: string[] }> {
     const p = new Params([['query', expr], ['dedup', 'true'], ['partial_response', partialResponse ? 'true' : 'false']]);
-    const r = await this.runQuery(p, this.withTimeout(p, signal ?? new AbortController().signal), tMs, tMs, 0);
-    return { data: r.data, warnings: r.warnings };
+    const bounded = this.withTimeout(p, signal ?? new AbortController().signal);
+    try {
+      const r = await this.runQuery(p, bounded.signal, tMs, tMs, 0);
+      return { data: r.data, warnings: r.warnings };
+    } finally {
+      bounded.dispose();
+    }
   }
 
   private async query(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[]; infos: readonly string[] }> {
     const t = timeParam(p, 'time', this.now());
-    const sig = this.withTimeout(p, signal);
-    return this.runQuery(p, sig, t, t, 0);
+    const bounded = this.withTimeout(p, signal);
+    try {
+      return await this.runQuery(p, bounded.signal, t, t, 0);
+    } finally {
+      bounded.dispose();
+    }
   }
 
   /**
@@ -291,8 +301,12 @@ export class QueryApi {
     if ((end - start) / step > MAX_POINTS) {
       throw new BadDataError('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
-    const sig = this.withTimeout(p, signal);
-    return this.runQuery(p, sig, start, end, step);
+    const bounded = this.withTimeout(p, signal);
+    try {
+      return await this.runQuery(p, bounded.signal, start, end, step);
+    } finally {
+      bounded.dispose();
+    }
   }
 
   private async series(p: Params, signal: AbortSignal): Promise<{ data: string; warnings: string[] }> {
