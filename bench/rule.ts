@@ -132,6 +132,34 @@ function report(label: string, m: Measured): void {
  * - standalone: `thanos-ts standalone --rule-file` with its sidecar for that Prometheus: the rule groups query the
  *   querier's engine in-process (no HTTP/JSON hop between ruler and querier, one process fewer).
  */
+/** A metric's value summed over its series in a /metrics text. */
+function metricSum(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** CPU seconds of each process and rule evaluations of each side, read together. */
+async function cpuSnapshot(procs: Record<string, string>, sides: { prom: string; ours: string }): Promise<{ cpu: Map<string, number>; evals: { prom: number; ours: number } }> {
+  const cpu = new Map<string, number>();
+  for (const [name, url] of Object.entries(procs)) cpu.set(name, metricSum(await (await fetch(`${url}/metrics`)).text(), 'process_cpu_seconds_total'));
+  const evals = async (url: string): Promise<number> => metricSum(await (await fetch(`${url}/metrics`)).text(), 'prometheus_rule_evaluations_total');
+  return { cpu, evals: { prom: await evals(sides.prom), ours: await evals(sides.ours) } };
+}
+
+/** CPU per rule evaluation of every process between two snapshots (Prometheus's: per its own evaluations). */
+function cpuPerRule(label: string, a: Awaited<ReturnType<typeof cpuSnapshot>>, b: Awaited<ReturnType<typeof cpuSnapshot>>): void {
+  const ours = b.evals.ours - a.evals.ours;
+  const prom = b.evals.prom - a.evals.prom;
+  const parts = [...b.cpu].map(([name, v]) => {
+    const per = name === 'prometheus' ? prom : ours;
+    return `${name} ${per > 0 ? (((v - (a.cpu.get(name) ?? 0)) / per) * 1000).toFixed(3) : '?'} ms`;
+  });
+  console.log(`[${label}] CPU per rule evaluation (process_cpu_seconds_total; Prometheus's includes the sidecar's remote reads): ${parts.join(', ')}`);
+}
+
 /** The querier's shared-select counts by result, as `miss=… joined=… hit=…`. */
 async function sharedSelects(url: string): Promise<string> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -164,6 +192,7 @@ async function main(): Promise<void> {
       try {
         let oursUrl: string;
         let querierUrl: string;
+        const procs: Record<string, string> = { prometheus: promUrl };
         if (phase === 'rule') {
           const sidecar = await startThanos(work, 'sidecar', ['sidecar', `--prometheus.url=${promUrl}`, `--tsdb.path=${path.join(work, 'data')}`]);
           local.push(() => sidecar.proc.stop());
@@ -173,6 +202,7 @@ async function main(): Promise<void> {
           local.push(() => ruler.proc.stop());
           oursUrl = ruler.httpUrl;
           querierUrl = query.httpUrl;
+          Object.assign(procs, { sidecar: sidecar.httpUrl, query: query.httpUrl, rule: ruler.httpUrl });
         } else if (phase === 'standalone') {
           const sa = await startThanos(work, 'standalone', [
             'standalone', `--prometheus.url=${promUrl}`, `--rule-file=${rulesFile}`, `--eval-interval=${INTERVAL_S}s`, `--rule-concurrent-evaluation=${CONCURRENCY}`,
@@ -181,10 +211,13 @@ async function main(): Promise<void> {
           local.push(() => sa.proc.stop());
           oursUrl = sa.httpUrl;
           querierUrl = sa.httpUrl;
+          Object.assign(procs, { standalone: sa.httpUrl });
         } else {
           throw new Error(`unknown phase ${phase} in BENCH_PHASES (rule, standalone)`);
         }
+        const before = await cpuSnapshot(procs, { prom: promUrl, ours: oursUrl });
         report(phase, await measure(promUrl, oursUrl));
+        cpuPerRule(phase, before, await cpuSnapshot(procs, { prom: promUrl, ours: oursUrl }));
         console.log(`[${phase}] querier's store selects (thanos_query_shared_selects_total): ${await sharedSelects(querierUrl)}`);
       } finally {
         for (const s of local.reverse()) await s().catch(() => undefined);

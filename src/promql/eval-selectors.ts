@@ -160,7 +160,7 @@ function readChunks(s: StorageSeries, chunks: readonly XorChunk[], mint: number,
     const at = base + n;
     const ts = slabTs;
     const vs = slabVs;
-    const r = decodeXorInto(c.data, ts.subarray(at), slabWords.subarray(2 * at));
+    const r = decodeXorInto(c.data, ts, slabWords, at, maxt);
     if (!r.error && !dropStale && c.minTime >= mint && c.maxTime <= maxt) {
       n += r.n;
       continue;
@@ -181,7 +181,8 @@ function readChunks(s: StorageSeries, chunks: readonly XorChunk[], mint: number,
       w++;
     }
     n = w - base;
-    if (past) break;
+    // Decoding stopped at the first sample after maxt: later chunks start later still.
+    if (past || (!r.error && r.n < total)) break;
     // As the iterator would: a corrupt chunk fails the read unless the range ended inside its good samples.
     if (r.error) throw new CorruptionError('series', `chunk ${i}`, 0, r.error.message, { cause: r.error });
   }

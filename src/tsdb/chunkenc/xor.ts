@@ -193,12 +193,13 @@ export interface XorDecodeResult {
 const OK_EMPTY: XorDecodeResult = { n: 0, error: undefined };
 
 /**
- * Decodes a whole XOR chunk into `ts` and the bit patterns of `vs` (written through `words`, an Int32Array view of
- * the same memory: low word first on a little-endian host), which must hold `xorNumSamples(data)` entries. Values
- * are copied as raw bits, so NaN payloads (stale markers) survive. All state lives in int32 locals: this loop is the
- * decode hot path.
+ * Decodes an XOR chunk into `ts` and the bit patterns of `vs` (written through `words`, an Int32Array view of
+ * the same memory: low word first on a little-endian host) from index `at`; they must hold `xorNumSamples(data)`
+ * entries there. Values are copied as raw bits, so NaN payloads (stale markers) survive. Decoding stops before the
+ * first sample after `maxT` (as an iterator read up to maxT stops: nothing after it is looked at). All state lives
+ * in int32 locals: this loop is the decode hot path.
  */
-export function decodeXorInto(data: Uint8Array, ts: Float64Array, words: Int32Array): XorDecodeResult {
+export function decodeXorInto(data: Uint8Array, ts: Float64Array, words: Int32Array, at = 0, maxT = Infinity): XorDecodeResult {
   const len = data.length;
   if (len < 2) return { n: 0, error: new CorruptionError('chunk', 'xor chunk', 0, `chunk of ${len} bytes has no sample count`) };
   const total = (data[0]! << 8) | data[1]!;
@@ -223,9 +224,9 @@ export function decodeXorInto(data: Uint8Array, ts: Float64Array, words: Int32Ar
   let vl = pk(dv, b, pos + 32);
   pos += 64;
   if (pos > bits) return { n: 0, error: new CorruptionError('chunk', 'xor chunk', len, 'chunk data ends inside the first sample') };
-  ts[0] = t;
-  words[0] = vl;
-  words[1] = vh;
+  ts[at] = t;
+  words[2 * at] = vl;
+  words[2 * at + 1] = vh;
   if (total === 1) return { n: 1, error: undefined };
   p = pos >>> 3;
   u = 0; mul = 1; c = 0x80;
@@ -250,6 +251,7 @@ export function decodeXorInto(data: Uint8Array, ts: Float64Array, words: Int32Ar
       }
     } else w = pk(dv, b, pos);
     t += delta;
+    if (t > maxT) return { n: k, error: undefined };
     if (w >= 0) {
       pos += 1;
     } else {
@@ -279,9 +281,9 @@ export function decodeXorInto(data: Uint8Array, ts: Float64Array, words: Int32Ar
       }
     }
     if (pos > bits) return { n: k, error: new CorruptionError('chunk', 'xor chunk', len, `chunk data ends after ${k} of ${total} samples`) };
-    ts[k] = t;
-    words[2 * k] = vl;
-    words[2 * k + 1] = vh;
+    ts[at + k] = t;
+    words[2 * (at + k)] = vl;
+    words[2 * (at + k) + 1] = vh;
   }
   return { n: total, error: undefined };
 }

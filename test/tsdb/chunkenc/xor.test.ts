@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../src/runtime/errors.js';
 import { STALE_NAN, ValNone, isStaleNaN } from '../../../src/tsdb/chunkenc/chunk.js';
 import { cutChunks } from '../../../src/tsdb/chunkenc/cutter.js';
-import { XorAppender, XorIterator, encodeXor, xorNumSamples } from '../../../src/tsdb/chunkenc/xor.js';
+import { XorAppender, XorIterator, decodeXorInto, encodeXor, xorNumSamples } from '../../../src/tsdb/chunkenc/xor.js';
 import { rng } from '../support/testdata.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -113,6 +113,28 @@ describe('XorIterator', () => {
       while (it.next()) n++;
       expect(n).toBeLessThanOrEqual(xorNumSamples(b));
     }
+  });
+});
+
+describe('decodeXorInto', () => {
+  const ts = [1000, 16_000, 31_000, 46_000, 61_000, 76_000];
+  const vs = [1, 2.5, NaN, -4, 1e300, 0];
+  const chunk = encodeXor(ts, vs);
+  it.each([
+    { at: 0, maxT: Infinity, n: 6 },
+    { at: 3, maxT: Infinity, n: 6 },
+    { at: 2, maxT: 46_000, n: 4 },
+    { at: 0, maxT: 45_999, n: 3 },
+    { at: 5, maxT: 1000, n: 1 },
+  ])('from index $at up to $maxT: $n samples', ({ at, maxT, n }) => {
+    const outT = new Float64Array(at + 6);
+    const outV = new Float64Array(at + 6);
+    const r = decodeXorInto(chunk, outT, new Int32Array(outV.buffer), at, maxT);
+    expect(r).toEqual({ n, error: undefined });
+    expect([...outT.subarray(at, at + n)]).toEqual(ts.slice(0, n));
+    expect([...outV.subarray(at, at + n)]).toEqual(vs.slice(0, n));
+    // Nothing written before `at` or past the last decoded sample.
+    expect([...outT.subarray(0, at), ...outT.subarray(at + n)].every((x) => x === 0)).toBe(true);
   });
 });
 
