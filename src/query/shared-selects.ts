@@ -7,13 +7,11 @@ import type { Counter } from 'prom-client';
 import type { SelectHints } from '../promql/queryable.js';
 import type { AggrChunk } from '../store/store-api.js';
 import { matchesAll, type Matcher } from '../tsdb/labels/matcher.js';
+import type { SelectSource } from './eval-pool/pool.js';
 import type { FetchedSeries } from './queryable.js';
 
 /** One store select: what fetchSeries does, with the warnings set it adds store warnings to. */
 export type FetchInto = (matchers: readonly Matcher[], hints: SelectHints, warnings: Set<string>, signal: AbortSignal) => Promise<FetchedSeries[]>;
-
-/** A select source for the engine (eval-pool's SelectSource). */
-export type SharedSource = (matchers: readonly Matcher[], hints: SelectHints, signal: AbortSignal) => Promise<FetchedSeries[]>;
 
 export interface SharedSelectsOptions {
   /** How long after it started a fetch may answer other selects (--query.shared-selects-window); 0 turns sharing off. */
@@ -88,7 +86,7 @@ export class SharedSelects {
    * whose range covers its own (the engine reads only its own range of the series), or by a finished one with fewer
    * matchers, filtered (findWider); otherwise it fetches.
    */
-  source(scope: string, fetch: FetchInto, warnings: Set<string>, opts: SourceOptions = {}): SharedSource {
+  source(scope: string, fetch: FetchInto, warnings: Set<string>, opts: SourceOptions = {}): SelectSource {
     return async (matchers, hints, signal) => {
       const key = `${scope}\u0000${opts.variant ? opts.variant(hints) : ''}`;
       const texts = new Set(matchers.map((m) => m.toString()));
