@@ -106,6 +106,18 @@ export interface FetchedSeries {
   readonly chunks: readonly AggrChunk[];
 }
 
+/** Chunk bytes of fetched series, raw and aggregates: what a select holds in memory. */
+export function fetchedBytes(series: readonly FetchedSeries[]): number {
+  let n = 0;
+  for (const s of series) {
+    for (const c of s.chunks) {
+      n += (c.raw?.data.length ?? 0) + (c.count?.data.length ?? 0) + (c.sum?.data.length ?? 0) + (c.min?.data.length ?? 0)
+        + (c.max?.data.length ?? 0) + (c.counter?.data.length ?? 0);
+    }
+  }
+  return n;
+}
+
 /**
  * The StoreAPI half of a select: one Series call with the query's range, matchers and hints; store warnings go to
  * `opts.warnings`. Kept apart from buildSeries so the I/O can run on the main thread while evaluation (which builds

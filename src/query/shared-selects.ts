@@ -5,10 +5,9 @@
 
 import type { Counter } from 'prom-client';
 import type { SelectHints } from '../promql/queryable.js';
-import type { AggrChunk } from '../store/store-api.js';
 import { matchesAll, type Matcher } from '../tsdb/labels/matcher.js';
 import type { SelectSource } from './eval-pool/pool.js';
-import type { FetchedSeries } from './queryable.js';
+import { fetchedBytes, type FetchedSeries } from './queryable.js';
 
 /** One store select: what fetchSeries does, with the warnings set it adds store warnings to. */
 export type FetchInto = (matchers: readonly Matcher[], hints: SelectHints, warnings: Set<string>, signal: AbortSignal) => Promise<FetchedSeries[]>;
@@ -38,17 +37,6 @@ interface Entry {
   /** Selects waiting for the fetch; when all of them gave up, it is cancelled. */
   waiters: number;
   bytes: number;
-}
-
-function chunkBytes(c: AggrChunk): number {
-  return (c.raw?.data.length ?? 0) + (c.count?.data.length ?? 0) + (c.sum?.data.length ?? 0) + (c.min?.data.length ?? 0)
-    + (c.max?.data.length ?? 0) + (c.counter?.data.length ?? 0);
-}
-
-function seriesBytes(series: readonly FetchedSeries[]): number {
-  let n = 0;
-  for (const s of series) for (const c of s.chunks) n += chunkBytes(c);
-  return n;
 }
 
 export interface SourceOptions {
@@ -152,7 +140,7 @@ export class SharedSelects {
     entry.answer.then((got) => {
       entry.done = true;
       if (!this.holds(entry)) return;
-      entry.bytes = seriesBytes(got.series);
+      entry.bytes = fetchedBytes(got.series);
       this.bytes += entry.bytes;
       this.trim();
     }, () => this.remove(entry));

@@ -96,7 +96,7 @@ export class QueryApi {
     this.now = opts.now ?? Date.now;
     const counter = opts.registry && opts.sharedSelects && opts.sharedSelects.windowMs > 0 ? new Counter({
       name: 'thanos_query_shared_selects_total',
-      help: 'Store selects of instant queries by how they were answered: miss (fetched), joined (a fetch in flight), hit (a finished fetch).',
+      help: 'Store selects of instant queries by how they were answered: miss (fetched), joined (a fetch in flight), hit (a finished fetch), filtered (a finished fetch with fewer matchers).',
       labelNames: ['result'] as const,
       registers: [opts.registry],
     }) : undefined;

@@ -10,9 +10,8 @@ import { walk } from '../../promql/parser/ast.js';
 import { parseExpr } from '../../promql/parser/parse.js';
 import type { Queryable, SelectHints, StorageSeries } from '../../promql/queryable.js';
 import type { Matcher } from '../../tsdb/labels/matcher.js';
-import type { AggrChunk } from '../../store/store-api.js';
 import { ApiError } from '../api/errors.js';
-import { buildSeries } from '../queryable.js';
+import { buildSeries, fetchedBytes } from '../queryable.js';
 import { classifyEvalError, evaluateJob, isStackOverflow, type JobAnswer } from './evaluate.js';
 import type { SelectSource } from './pool.js';
 import type { EvalJob } from './protocol.js';
@@ -36,11 +35,6 @@ export function inlineCandidate(job: EvalJob): Expr | undefined {
   return subquery ? undefined : expr;
 }
 
-function chunkBytes(c: AggrChunk): number {
-  return (c.raw?.data.length ?? 0) + (c.count?.data.length ?? 0) + (c.sum?.data.length ?? 0) + (c.min?.data.length ?? 0)
-    + (c.max?.data.length ?? 0) + (c.counter?.data.length ?? 0);
-}
-
 /** Selects through `source` (as the pool's workers do) until the fetched chunk bytes pass the budget. */
 class BudgetedQueryable implements Queryable {
   fetched = 0;
@@ -50,7 +44,7 @@ class BudgetedQueryable implements Queryable {
 
   async *select(matchers: readonly Matcher[], hints: SelectHints, signal: AbortSignal): AsyncGenerator<StorageSeries> {
     const got = await this.source(matchers, hints, signal);
-    for (const s of got) for (const c of s.chunks) this.fetched += chunkBytes(c);
+    this.fetched += fetchedBytes(got);
     if (this.fetched > this.budget) {
       this.over = true;
       throw new Error(`query fetched over ${this.budget} chunk bytes: evaluated on a worker instead`);
